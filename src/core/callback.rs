@@ -1,0 +1,330 @@
+//! The authorization response (RFC 6749 section 4.1.2) arriving on the redirect URI.
+//!
+//! Parsing is split in two so a browser can find the stored transaction first:
+//! [`CallbackParams::parse`] checks the URL itself (right endpoint, strict encoding, no repeated
+//! or fragment-borne parameters) and exposes `state`; [`validate_callback`] then checks it
+//! against the one transaction it belongs to and yields a [`ValidatedCallback`], the only value
+//! the token exchange accepts ("validate, then brand").
+
+use super::config::ClientConfig;
+use super::encoding::decode_form;
+use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
+use super::pkce::PkceVerifier;
+use super::secret::{constant_time_eq, Secret};
+use super::transaction::LoginTransaction;
+use super::url::Url;
+
+/// The longest authorization code accepted, in bytes.
+pub const MAX_CODE_LEN: usize = 4096;
+
+/// The parameters that make up an authorization response.
+const RESPONSE_PARAMS: [&str; 8] = ["code", "state", "iss", "error", "error_description", "error_uri", "access_token", "id_token"];
+
+/// The OAuth parameters of a callback URL, checked for shape but not yet for their meaning.
+#[derive(Debug)]
+pub struct CallbackParams {
+    code: Option<Secret>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    error_uri: Option<String>,
+}
+
+impl CallbackParams {
+    /// Parses `callback_url` (the full URL the browser landed on).
+    ///
+    /// # Errors
+    /// [`Error::InvalidCallback`] for an unparseable URL or malformed encoding,
+    /// [`Error::RedirectUriMismatch`] when scheme, host, port or path differ from the configured
+    /// redirect URI, [`Error::DuplicateParameter`] for any parameter given twice, and
+    /// [`Error::FragmentResponse`] when response parameters sit in the fragment.
+    pub fn parse(config: &ClientConfig, callback_url: &str) -> Result<Self> {
+        let url = Url::parse(callback_url, "callbackUrl").map_err(|e| match e {
+            Error::InvalidUrl { reason, .. } => Error::InvalidCallback { reason },
+            other => other,
+        })?;
+        if !url.same_endpoint(&config.redirect) {
+            return Err(Error::RedirectUriMismatch);
+        }
+        if let Some(fragment) = url.fragment() {
+            let carries_response = fragment
+                .split('&')
+                .any(|seg| RESPONSE_PARAMS.contains(&seg.split_once('=').map_or(seg, |(n, _)| n)));
+            if carries_response {
+                return Err(Error::FragmentResponse);
+            }
+        }
+        let pairs = decode_form(url.query().unwrap_or(""))
+            .map_err(|_| Error::InvalidCallback { reason: "the query has a malformed percent-escape or is not UTF-8" })?;
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            if pairs[..i].iter().any(|(n, _)| n == name) {
+                return Err(Error::DuplicateParameter { name: untrusted_text(name) });
+            }
+        }
+        let mut p = CallbackParams { code: None, state: None, iss: None, error: None, error_description: None, error_uri: None };
+        for (name, value) in pairs {
+            match name.as_str() {
+                "code" => p.code = Some(Secret::new(value)),
+                "state" => p.state = Some(value),
+                "iss" => p.iss = Some(value),
+                "error" => p.error = Some(value),
+                "error_description" => p.error_description = Some(value),
+                "error_uri" => p.error_uri = Some(value),
+                _ => {}
+            }
+        }
+        Ok(p)
+    }
+
+    /// The `state` parameter, the key of the transaction this callback claims to belong to.
+    ///
+    /// # Errors
+    /// [`Error::MissingState`] when absent or empty.
+    pub fn state(&self) -> Result<&str> {
+        self.state.as_deref().filter(|s| !s.is_empty()).ok_or(Error::MissingState)
+    }
+}
+
+/// A callback that passed every check, bound to its transaction's PKCE verifier. Only
+/// [`validate_callback`] makes one, and the token request consumes it, so the state check cannot
+/// be skipped and a code cannot be exchanged twice by the same client.
+#[derive(Debug)]
+pub struct ValidatedCallback {
+    pub(crate) code: Secret,
+    pub(crate) verifier: PkceVerifier,
+    pub(crate) redirect_uri: String,
+    pub(crate) scopes: Vec<String>,
+}
+
+impl ValidatedCallback {
+    /// The scopes the login asked for (the granted ones come with the token response).
+    pub fn requested_scopes(&self) -> &[String] {
+        &self.scopes
+    }
+}
+
+/// Checks the callback against its transaction, which it consumes whatever the outcome.
+///
+/// In order: `state` present and equal (constant time) to the transaction's; the transaction
+/// made for this client, issuer and redirect URI, and not expired; `iss` equal to the
+/// configured issuer when present (and present when required, RFC 9207 section 2.4); then an
+/// `error` becomes [`Error::OAuth`], and otherwise a well-formed `code` is required.
+///
+/// # Errors
+/// [`Error::MissingState`], [`Error::StateMismatch`], [`Error::InvalidTransaction`],
+/// [`Error::TransactionExpired`], [`Error::MissingIssuer`], [`Error::IssuerMismatch`],
+/// [`Error::OAuth`], [`Error::MissingCode`] or [`Error::InvalidCallback`].
+pub fn validate_callback(
+    config: &ClientConfig,
+    params: CallbackParams,
+    transaction: LoginTransaction,
+    now_ms: u64,
+) -> Result<ValidatedCallback> {
+    let state = params.state()?;
+    if !constant_time_eq(state.as_bytes(), transaction.state.as_bytes()) {
+        return Err(Error::StateMismatch);
+    }
+    if transaction.client_id != config.client_id || transaction.issuer != config.issuer || transaction.redirect_uri != config.redirect_uri {
+        return Err(Error::InvalidTransaction { reason: "it was made for another client configuration" });
+    }
+    if transaction.is_expired(now_ms) {
+        return Err(Error::TransactionExpired);
+    }
+    match &params.iss {
+        Some(iss) if iss != &config.issuer => return Err(Error::IssuerMismatch),
+        None if config.require_issuer => return Err(Error::MissingIssuer),
+        _ => {}
+    }
+    if let Some(error) = &params.error {
+        let code = OAuthErrorCode::from_wire(error);
+        return Err(Error::OAuth(OAuthError {
+            code,
+            raw_code: (code == OAuthErrorCode::Other).then(|| untrusted_text(error)),
+            description: params.error_description.as_deref().map(untrusted_text),
+            uri: params.error_uri.as_deref().map(untrusted_text),
+            status: 0,
+        }));
+    }
+    let code = params.code.filter(|c| !c.expose().is_empty()).ok_or(Error::MissingCode)?;
+    if code.expose().len() > MAX_CODE_LEN || !code.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(Error::InvalidCallback { reason: "the code is too long or has characters outside printable ASCII" });
+    }
+    Ok(ValidatedCallback {
+        code,
+        verifier: transaction.verifier,
+        redirect_uri: transaction.redirect_uri,
+        scopes: transaction.scopes,
+    })
+}
+
+/// [`CallbackParams::parse`] then [`validate_callback`], for callers that already hold the
+/// transaction.
+///
+/// # Errors
+/// Any error of the two steps.
+pub fn parse_callback(config: &ClientConfig, callback_url: &str, transaction: LoginTransaction, now_ms: u64) -> Result<ValidatedCallback> {
+    validate_callback(config, CallbackParams::parse(config, callback_url)?, transaction, now_ms)
+}
+
+/// Removes the authorization response parameters (`code`, `state`, `iss`, `error`,
+/// `error_description`, `error_uri`, `session_state`) from a URL's query, keeping the path, the
+/// app's own parameters (verbatim) and the fragment. Used to clean the address bar.
+pub fn strip_response_params(url: &str) -> String {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((a, f)) => (a, Some(f)),
+        None => (url, None),
+    };
+    let (base, query) = match before_fragment.split_once('?') {
+        Some((b, q)) => (b, q),
+        None => return url.to_owned(),
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|seg| {
+            let name = seg.split_once('=').map_or(*seg, |(n, _)| n);
+            !seg.is_empty() && !RESPONSE_PARAMS.contains(&name) && name != "session_state"
+        })
+        .collect();
+    let mut out = base.to_owned();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::tests::{config, input};
+    use crate::core::config::ClientConfigInput;
+    use crate::core::transaction::tests::start;
+
+    const CB: &str = "https://app.example/callback";
+
+    fn run(url: &str) -> Result<ValidatedCallback> {
+        parse_callback(&config(), url, start().transaction, 1_000_001)
+    }
+
+    fn state() -> String {
+        start().transaction.state().to_owned()
+    }
+
+    #[test]
+    fn happy_path_yields_code_and_verifier() {
+        let s = start();
+        let verifier = s.transaction.verifier.expose().to_owned();
+        let url = format!("{CB}?code=SplxlOBeZQQYbYS6WxSbIA&state={}&iss=https%3A%2F%2Fapi.expensicat.com", s.transaction.state());
+        let v = parse_callback(&config(), &url, s.transaction, 1_000_001).unwrap();
+        assert_eq!(v.code.expose(), "SplxlOBeZQQYbYS6WxSbIA");
+        assert_eq!(v.verifier.expose(), verifier);
+        assert_eq!(v.requested_scopes(), ["transactions:read"]);
+        assert!(!format!("{v:?}").contains("SplxlOBeZQQYbYS6WxSbIA"));
+        // The app's own parameters are fine; iss is optional by default.
+        assert!(run(&format!("{CB}?tab=2&code=c&state={}", state())).is_ok());
+        // Default port spelled out and upper-case host still match.
+        assert!(run(&format!("https://APP.example:443/callback?code=c&state={}", state())).is_ok());
+    }
+
+    #[test]
+    fn hostile_callbacks_get_exact_codes() {
+        let st = state();
+        let cases: Vec<(String, &str)> = vec![
+            (String::new(), "invalid_callback"),
+            ("not a url".into(), "invalid_callback"),
+            (format!("{CB}?code=c&state={st}&code=d"), "duplicate_parameter"),
+            (format!("{CB}?code=c&state={st}&state={st}"), "duplicate_parameter"),
+            (format!("{CB}?code=c&state={st}&tab=1&tab=2"), "duplicate_parameter"),
+            (format!("{CB}#code=c&state={st}"), "fragment_response"),
+            (format!("{CB}?code=c#state={st}"), "fragment_response"),
+            (format!("{CB}?code=c"), "missing_state"),
+            (format!("{CB}?code=c&state="), "missing_state"),
+            (format!("{CB}?code=c&State={st}"), "missing_state"),
+            (format!("{CB}?code=c&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "state_mismatch"),
+            (format!("{CB}?code=c&state={st}x"), "state_mismatch"),
+            (format!("{CB}?state={st}"), "missing_code"),
+            (format!("{CB}?code=&state={st}"), "missing_code"),
+            (format!("{CB}?Code=c&state={st}"), "missing_code"),
+            (format!("{CB}?code=a%0D%0Ab&state={st}"), "invalid_callback"),
+            (format!("{CB}?code={}&state={st}", "a".repeat(MAX_CODE_LEN + 1)), "invalid_callback"),
+            (format!("{CB}?code={}&state={st}", "a".repeat(1 << 20)), "invalid_callback"),
+            (format!("{CB}?code=%E9&state={st}"), "invalid_callback"),
+            (format!("{CB}?code=%zz&state={st}"), "invalid_callback"),
+            (format!("{CB}?code=c&state={st}&iss=https%3A%2F%2Fevil.example"), "issuer_mismatch"),
+            (format!("{CB}?code=c&state={st}&iss=https%3A%2F%2Fapi.expensicat.com%2F"), "issuer_mismatch"),
+            (format!("{CB}?error=access_denied&state={st}"), "access_denied"),
+            (format!("{CB}?error=server_error&state={st}&code=c"), "server_error"),
+            (format!("{CB}?error=made_up&state={st}"), "oauth_error"),
+            (format!("{CB}?error=access_denied"), "missing_state"),
+            (format!("https://app.example:8443/callback?code=c&state={st}"), "redirect_uri_mismatch"),
+            (format!("http://app.example/callback?code=c&state={st}"), "redirect_uri_mismatch"),
+            (format!("https://app.example/callback/../admin?code=c&state={st}"), "redirect_uri_mismatch"),
+            (format!("https://app.example/callback.evil?code=c&state={st}"), "redirect_uri_mismatch"),
+            (format!("https://app.example/callback/?code=c&state={st}"), "redirect_uri_mismatch"),
+            (format!("https://app.example.evil/callback?code=c&state={st}"), "redirect_uri_mismatch"),
+            (format!("https://evil.example/callback?code=c&state={st}"), "redirect_uri_mismatch"),
+            (format!("https://x@app.example/callback?code=c&state={st}"), "invalid_callback"),
+        ];
+        for (url, code) in cases {
+            assert_eq!(run(&url).map(|_| ()).unwrap_err().code(), code, "{url:.120}");
+        }
+    }
+
+    #[test]
+    fn error_response_keeps_sanitised_description() {
+        let url = format!(
+            "{CB}?error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E%0D%0Ax&error_uri=https%3A%2F%2Fx&state={}",
+            state()
+        );
+        match run(&url).unwrap_err() {
+            Error::OAuth(e) => {
+                assert_eq!(e.code, OAuthErrorCode::AccessDenied);
+                assert_eq!(e.description.as_deref(), Some("<script>alert(1)</script>  x"));
+                assert_eq!(e.uri.as_deref(), Some("https://x"));
+                assert_eq!(e.status, 0);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn expiry_other_config_and_required_issuer() {
+        let s = start();
+        let url = format!("{CB}?code=c&state={}", s.transaction.state());
+        let expired = s.transaction.expires_at_ms();
+        assert_eq!(parse_callback(&config(), &url, s.transaction, expired).unwrap_err().code(), "transaction_expired");
+
+        let strict = ClientConfig::new(ClientConfigInput { require_issuer: true, ..input() }).unwrap();
+        let s = start();
+        let url = format!("{CB}?code=c&state={}", s.transaction.state());
+        assert_eq!(parse_callback(&strict, &url, s.transaction, 0).unwrap_err().code(), "missing_issuer");
+        let s = start();
+        let ok = format!("{url}&iss=https%3A%2F%2Fapi.expensicat.com");
+        assert!(parse_callback(&strict, &ok, s.transaction, 0).is_ok());
+
+        let other = ClientConfig::new(ClientConfigInput { client_id: "someone-else".into(), ..input() }).unwrap();
+        let s = start();
+        let url = format!("{CB}?code=c&state={}", s.transaction.state());
+        assert_eq!(parse_callback(&other, &url, s.transaction, 0).unwrap_err().code(), "invalid_transaction");
+    }
+
+    #[test]
+    fn strip_keeps_app_params_and_fragment() {
+        assert_eq!(
+            strip_response_params("https://a.example/cb?tab=2&code=x&state=y&iss=z&q=a%20b#/route"),
+            "https://a.example/cb?tab=2&q=a%20b#/route"
+        );
+        assert_eq!(strip_response_params("https://a.example/cb?code=x&state=y"), "https://a.example/cb");
+        assert_eq!(
+            strip_response_params("https://a.example/cb?error=e&error_description=d&error_uri=u&session_state=s"),
+            "https://a.example/cb"
+        );
+        assert_eq!(strip_response_params("https://a.example/cb"), "https://a.example/cb");
+        assert_eq!(strip_response_params("https://a.example/cb?&&code"), "https://a.example/cb");
+    }
+}

@@ -1,0 +1,390 @@
+//! Validated client configuration: who the client is, where the Expensicat endpoints are, and
+//! the knobs of the login flow. Validation happens once, here, so every later step can rely on
+//! HTTPS endpoints, a well-formed redirect URI and known scopes.
+
+use serde::Deserialize;
+
+use super::encoding::decode_form;
+use super::error::{Error, Result};
+use super::scope::normalize_scopes;
+use super::url::Url;
+
+/// Expensicat's issuer and API host, from the authentication guide.
+pub const DEFAULT_ISSUER: &str = "https://api.expensicat.com";
+/// The authorize path below the issuer.
+pub const AUTHORIZE_PATH: &str = "/api/auth/oauth2/authorize";
+/// The token path below the issuer.
+pub const TOKEN_PATH: &str = "/api/auth/oauth2/token";
+/// The API base path below the issuer; resources live under `/v1`.
+pub const API_PATH: &str = "/api";
+/// Default time to live of a login transaction: 10 minutes.
+pub const DEFAULT_TRANSACTION_TTL_MS: u64 = 10 * 60 * 1000;
+/// Default clock skew: a token is refreshed when it expires within 30 seconds.
+pub const DEFAULT_CLOCK_SKEW_MS: u64 = 30 * 1000;
+/// Default timeout of every network call: 15 seconds.
+pub const DEFAULT_TIMEOUT_MS: u64 = 15 * 1000;
+
+/// The parameters this library sets on the authorize request and which nothing else may set.
+pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] = [
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "code_challenge",
+    "code_challenge_method",
+    "state",
+    "response_mode",
+];
+
+/// How token requests are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenEncoding {
+    /// A JSON body, as the Expensicat guide documents (the default).
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`, as RFC 6749 section 4.1.3 specifies for any server.
+    Form,
+}
+
+/// Where the session keeps its tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StorageMode {
+    /// In memory only (the default): a reload signs the user out.
+    #[default]
+    Memory,
+    /// `sessionStorage`, by explicit opt-in: survives reloads in the same tab.
+    SessionStorage,
+}
+
+/// The configuration as a caller writes it (JavaScript object or Rust struct); see
+/// [`ClientConfig::new`] for the defaults and checks.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientConfigInput {
+    /// The registered client ID. Required.
+    pub client_id: String,
+    /// The registered redirect URI. Required; HTTPS (loopback HTTP allowed), no fragment.
+    pub redirect_uri: String,
+    /// The scopes to request by default.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The issuer identifier (RFC 9207) and base of the default endpoints.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Override of the authorize endpoint.
+    #[serde(default)]
+    pub authorization_endpoint: Option<String>,
+    /// Override of the token endpoint.
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
+    /// Override of the API base URL (bearer tokens go only to its origin).
+    #[serde(default)]
+    pub api_base_url: Option<String>,
+    /// JSON (default) or form-encoded token requests.
+    #[serde(default)]
+    pub token_request_encoding: TokenEncoding,
+    /// Accept scopes other than the 13 Expensicat ones.
+    #[serde(default)]
+    pub allow_custom_scopes: bool,
+    /// Require RFC 9207 `iss` on every callback (it is always checked when present).
+    #[serde(default)]
+    pub require_issuer: bool,
+    /// Login transaction lifetime in milliseconds (default 10 minutes).
+    #[serde(default)]
+    pub transaction_ttl_ms: Option<u64>,
+    /// Refresh tokens that expire within this many milliseconds (default 30 s).
+    #[serde(default)]
+    pub clock_skew_ms: Option<u64>,
+    /// Timeout of each network call in milliseconds (default 15 s).
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Longest `Retry-After` (ms) the session waits on a 429 before giving up (default 10 s).
+    #[serde(default)]
+    pub max_retry_after_ms: Option<u64>,
+    /// Where tokens live (memory by default).
+    #[serde(default)]
+    pub storage: StorageMode,
+}
+
+/// A checked configuration. Build it with [`ClientConfig::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) redirect: Url,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) issuer: String,
+    pub(crate) authorization_endpoint: String,
+    pub(crate) token_endpoint: String,
+    pub(crate) api_base: String,
+    pub(crate) api_origin: String,
+    pub(crate) token_encoding: TokenEncoding,
+    pub(crate) allow_custom_scopes: bool,
+    pub(crate) require_issuer: bool,
+    pub(crate) transaction_ttl_ms: u64,
+    pub(crate) clock_skew_ms: u64,
+    pub(crate) timeout_ms: u64,
+    pub(crate) max_retry_after_ms: u64,
+    pub(crate) storage: StorageMode,
+}
+
+/// Parses an endpoint: HTTPS (or loopback HTTP), no fragment, and no OAuth parameters in its
+/// query that could shadow the ones this library sets.
+pub(crate) fn parse_endpoint(value: &str, field: &'static str) -> Result<Url> {
+    let url = Url::parse(value, field)?;
+    url.require_secure(field)?;
+    if url.fragment().is_some() {
+        return Err(Error::InvalidUrl { field, reason: "must not have a fragment" });
+    }
+    if let Some(q) = url.query() {
+        let pairs = decode_form(q).map_err(|_| Error::InvalidUrl { field, reason: "has a malformed query" })?;
+        if pairs.iter().any(|(k, _)| RESERVED_AUTHORIZE_PARAMS.contains(&k.as_str())) {
+            return Err(Error::InvalidUrl { field, reason: "must not carry OAuth parameters in its query" });
+        }
+    }
+    Ok(url)
+}
+
+/// Checks a client ID: 1 to 256 printable ASCII characters (RFC 6749 Appendix A.1 `VSCHAR`).
+pub(crate) fn check_client_id(value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::InvalidConfig { field: "clientId", reason: "is required" });
+    }
+    if value.len() > 256 || !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(Error::InvalidConfig { field: "clientId", reason: "must be 1 to 256 printable ASCII characters" });
+    }
+    Ok(())
+}
+
+impl ClientConfig {
+    /// Validates `input` and fills in the defaults: issuer `https://api.expensicat.com`,
+    /// endpoints `{issuer}/api/auth/oauth2/authorize` and `{issuer}/api/auth/oauth2/token`, API
+    /// base `{issuer}/api`, JSON token requests, 10 minute transactions, 30 s skew, 15 s timeouts.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`], [`Error::InvalidUrl`], [`Error::InsecureUrl`] or
+    /// [`Error::InvalidScope`] naming the first bad setting.
+    pub fn new(input: ClientConfigInput) -> Result<Self> {
+        check_client_id(&input.client_id)?;
+        if input.redirect_uri.is_empty() {
+            return Err(Error::InvalidConfig { field: "redirectUri", reason: "is required" });
+        }
+        let redirect = parse_endpoint(&input.redirect_uri, "redirectUri")?;
+        let issuer_url = parse_endpoint(input.issuer.as_deref().unwrap_or(DEFAULT_ISSUER), "issuer")?;
+        if issuer_url.query().is_some() {
+            return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query (RFC 9207)" });
+        }
+        let issuer = issuer_url.base();
+        let authorization_endpoint = match &input.authorization_endpoint {
+            Some(e) => {
+                parse_endpoint(e, "authorizationEndpoint")?;
+                e.clone()
+            }
+            None => format!("{issuer}{AUTHORIZE_PATH}"),
+        };
+        let token_endpoint = match &input.token_endpoint {
+            Some(e) => {
+                parse_endpoint(e, "tokenEndpoint")?;
+                e.clone()
+            }
+            None => format!("{issuer}{TOKEN_PATH}"),
+        };
+        let (api_base, api_origin) = match &input.api_base_url {
+            Some(e) => {
+                let u = parse_endpoint(e, "apiBaseUrl")?;
+                if u.query().is_some() {
+                    return Err(Error::InvalidUrl { field: "apiBaseUrl", reason: "must not have a query" });
+                }
+                (u.base(), u.origin())
+            }
+            None => (format!("{issuer}{API_PATH}"), issuer_url.origin()),
+        };
+        let scopes = if input.scopes.is_empty() {
+            Vec::new()
+        } else {
+            normalize_scopes(&input.scopes, input.allow_custom_scopes)?
+        };
+        let ttl = input.transaction_ttl_ms.unwrap_or(DEFAULT_TRANSACTION_TTL_MS);
+        if ttl == 0 || ttl > 60 * 60 * 1000 {
+            return Err(Error::InvalidConfig { field: "transactionTtlMs", reason: "must be between 1 ms and 1 hour" });
+        }
+        let timeout_ms = input.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if timeout_ms == 0 || timeout_ms > 10 * 60 * 1000 {
+            return Err(Error::InvalidConfig { field: "timeoutMs", reason: "must be between 1 ms and 10 minutes" });
+        }
+        let clock_skew_ms = input.clock_skew_ms.unwrap_or(DEFAULT_CLOCK_SKEW_MS);
+        if clock_skew_ms > 60 * 60 * 1000 {
+            return Err(Error::InvalidConfig { field: "clockSkewMs", reason: "must be at most 1 hour" });
+        }
+        Ok(Self {
+            client_id: input.client_id,
+            redirect_uri: input.redirect_uri,
+            redirect,
+            scopes,
+            issuer,
+            authorization_endpoint,
+            token_endpoint,
+            api_base,
+            api_origin,
+            token_encoding: input.token_request_encoding,
+            allow_custom_scopes: input.allow_custom_scopes,
+            require_issuer: input.require_issuer,
+            transaction_ttl_ms: ttl,
+            clock_skew_ms,
+            timeout_ms,
+            max_retry_after_ms: input.max_retry_after_ms.unwrap_or(10_000).min(10 * 60 * 1000),
+            storage: input.storage,
+        })
+    }
+
+    /// The client ID.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+    /// The redirect URI exactly as configured (sent verbatim in both requests).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+    /// The default scopes (may be empty; a login then has to name its scopes).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+    /// The issuer identifier expected in `iss`.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    /// The authorize endpoint.
+    pub fn authorization_endpoint(&self) -> &str {
+        &self.authorization_endpoint
+    }
+    /// The token endpoint.
+    pub fn token_endpoint(&self) -> &str {
+        &self.token_endpoint
+    }
+    /// The API base URL (no trailing slash), e.g. `https://api.expensicat.com/api`.
+    pub fn api_base(&self) -> &str {
+        &self.api_base
+    }
+    /// The only origin bearer tokens are sent to.
+    pub fn api_origin(&self) -> &str {
+        &self.api_origin
+    }
+    /// How token requests are encoded.
+    pub fn token_encoding(&self) -> TokenEncoding {
+        self.token_encoding
+    }
+    /// Whether scopes outside the Expensicat 13 are allowed.
+    pub fn allow_custom_scopes(&self) -> bool {
+        self.allow_custom_scopes
+    }
+    /// Login transaction lifetime.
+    pub fn transaction_ttl_ms(&self) -> u64 {
+        self.transaction_ttl_ms
+    }
+    /// Refresh margin before expiry.
+    pub fn clock_skew_ms(&self) -> u64 {
+        self.clock_skew_ms
+    }
+    /// Timeout of each network call.
+    pub fn timeout_ms(&self) -> u64 {
+        self.timeout_ms
+    }
+    /// Longest `Retry-After` the session will wait.
+    pub fn max_retry_after_ms(&self) -> u64 {
+        self.max_retry_after_ms
+    }
+    /// Where the session keeps its tokens.
+    pub fn storage(&self) -> StorageMode {
+        self.storage
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn input() -> ClientConfigInput {
+        ClientConfigInput {
+            client_id: "demo-client".into(),
+            redirect_uri: "https://app.example/callback".into(),
+            scopes: vec!["transactions:read".into()],
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn config() -> ClientConfig {
+        ClientConfig::new(input()).unwrap()
+    }
+
+    #[test]
+    fn defaults_follow_the_documentation() {
+        let c = config();
+        assert_eq!(c.issuer(), "https://api.expensicat.com");
+        assert_eq!(c.authorization_endpoint(), "https://api.expensicat.com/api/auth/oauth2/authorize");
+        assert_eq!(c.token_endpoint(), "https://api.expensicat.com/api/auth/oauth2/token");
+        assert_eq!(c.api_base(), "https://api.expensicat.com/api");
+        assert_eq!(c.api_origin(), "https://api.expensicat.com");
+        assert_eq!(c.token_encoding(), TokenEncoding::Json);
+        assert_eq!(c.transaction_ttl_ms(), 600_000);
+        assert_eq!(c.clock_skew_ms(), 30_000);
+        assert_eq!(c.timeout_ms(), 15_000);
+        assert_eq!(c.storage(), StorageMode::Memory);
+        assert_eq!(c.scopes(), ["transactions:read"]);
+    }
+
+    #[test]
+    fn loopback_issuer_derives_every_endpoint() {
+        let c = ClientConfig::new(ClientConfigInput {
+            issuer: Some("http://127.0.0.1:4000/".into()),
+            redirect_uri: "http://127.0.0.1:8080/callback".into(),
+            ..input()
+        })
+        .unwrap();
+        assert_eq!(c.issuer(), "http://127.0.0.1:4000");
+        assert_eq!(c.token_endpoint(), "http://127.0.0.1:4000/api/auth/oauth2/token");
+        assert_eq!(c.api_origin(), "http://127.0.0.1:4000");
+    }
+
+    #[test]
+    fn config_from_json_is_strict() {
+        let ok: ClientConfigInput = serde_json::from_str(
+            r#"{"clientId":"c","redirectUri":"https://a.example/cb","tokenRequestEncoding":"form","storage":"sessionStorage"}"#,
+        )
+        .unwrap();
+        let c = ClientConfig::new(ok).unwrap();
+        assert_eq!(c.token_encoding(), TokenEncoding::Form);
+        assert_eq!(c.storage(), StorageMode::SessionStorage);
+        assert!(serde_json::from_str::<ClientConfigInput>(r#"{"clientId":"c","redirectUri":"x","clientSecret":"s"}"#).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        let cases: Vec<(ClientConfigInput, &str)> = vec![
+            (ClientConfigInput { client_id: String::new(), ..input() }, "invalid_config"),
+            (ClientConfigInput { client_id: "a\nb".into(), ..input() }, "invalid_config"),
+            (ClientConfigInput { redirect_uri: String::new(), ..input() }, "invalid_config"),
+            (ClientConfigInput { redirect_uri: "http://app.example/cb".into(), ..input() }, "insecure_url"),
+            (ClientConfigInput { redirect_uri: "https://app.example/cb#x".into(), ..input() }, "invalid_url"),
+            (ClientConfigInput { redirect_uri: "https://app.example/cb?state=x".into(), ..input() }, "invalid_url"),
+            (ClientConfigInput { redirect_uri: "/callback".into(), ..input() }, "invalid_url"),
+            (ClientConfigInput { issuer: Some("http://evil.example".into()), ..input() }, "insecure_url"),
+            (ClientConfigInput { issuer: Some("https://a.example?x=1".into()), ..input() }, "invalid_url"),
+            (ClientConfigInput { token_endpoint: Some("http://a.example/t".into()), ..input() }, "insecure_url"),
+            (
+                ClientConfigInput { authorization_endpoint: Some("https://a.example/a?client_id=evil".into()), ..input() },
+                "invalid_url",
+            ),
+            (ClientConfigInput { api_base_url: Some("https://a.example/api?x".into()), ..input() }, "invalid_url"),
+            (ClientConfigInput { scopes: vec!["root".into()], ..input() }, "invalid_scope"),
+            (ClientConfigInput { transaction_ttl_ms: Some(0), ..input() }, "invalid_config"),
+            (ClientConfigInput { timeout_ms: Some(0), ..input() }, "invalid_config"),
+            (ClientConfigInput { clock_skew_ms: Some(u64::MAX), ..input() }, "invalid_config"),
+        ];
+        for (bad, code) in cases {
+            let dbg = format!("{bad:?}");
+            assert_eq!(ClientConfig::new(bad).unwrap_err().code(), code, "{dbg}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Encodings: unpadded base64url (RFC 4648 section 5), `application/x-www-form-urlencoded`
+//! serialisation (via `form_urlencoded`), and a strict form/query decoder.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+/// Unpadded base64url, as RFC 7636 uses for verifiers and challenges.
+pub fn base64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Serialises name/value pairs as `application/x-www-form-urlencoded` (the WHATWG URL
+/// standard's encoding: space becomes `+`, everything outside `*-._` and alphanumerics is
+/// percent-encoded as UTF-8).
+pub fn form_encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k, v);
+    }
+    ser.finish()
+}
+
+/// Why a query string or form body was refused by [`decode_form`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    /// A `%` not followed by two hex digits.
+    BadPercentEscape,
+    /// The decoded bytes are not UTF-8.
+    NotUtf8,
+}
+
+/// Decodes a query string or form body strictly: `+` is a space, every `%` must start a valid
+/// escape and the decoded bytes must be UTF-8. Unlike lossy decoders, malformed input is an error
+/// rather than a silently substituted U+FFFD. Empty segments (`a=1&&b=2`) are skipped; a segment
+/// without `=` has an empty value.
+pub fn decode_form(input: &str) -> Result<Vec<(String, String)>, DecodeError> {
+    let mut out = Vec::new();
+    for segment in input.split('&') {
+        if segment.is_empty() {
+            continue;
+        }
+        let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+        out.push((decode_component(name)?, decode_component(value)?));
+    }
+    Ok(out)
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn decode_component(input: &str) -> Result<String, DecodeError> {
+    let bytes = input.as_bytes();
+    if !bytes.iter().any(|b| *b == b'%' || *b == b'+') {
+        return Ok(input.to_owned());
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = bytes.get(i + 1).copied().and_then(hex_value);
+                let lo = bytes.get(i + 2).copied().and_then(hex_value);
+                match (hi, lo) {
+                    (Some(h), Some(l)) => out.push(h << 4 | l),
+                    _ => return Err(DecodeError::BadPercentEscape),
+                }
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| DecodeError::NotUtf8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_rfc4648_vectors() {
+        // RFC 4648 section 10 vectors, in the URL-safe alphabet without padding.
+        assert_eq!(base64url(b""), "");
+        assert_eq!(base64url(b"f"), "Zg");
+        assert_eq!(base64url(b"fo"), "Zm8");
+        assert_eq!(base64url(b"foo"), "Zm9v");
+        assert_eq!(base64url(b"foob"), "Zm9vYg");
+        assert_eq!(base64url(b"fooba"), "Zm9vYmE");
+        assert_eq!(base64url(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn form_encode_escapes_every_reserved_character() {
+        assert_eq!(
+            form_encode([("a b", "x&y=z#w+v/é%")]),
+            "a+b=x%26y%3Dz%23w%2Bv%2F%C3%A9%25"
+        );
+        assert_eq!(form_encode([("k", "")]), "k=");
+        assert_eq!(form_encode(core::iter::empty()), "");
+    }
+
+    #[test]
+    fn decode_round_trips_encode() {
+        let pairs = [("a b", "x&y=z#w+v/é%\u{1F600}"), ("", ""), ("state", "abc")];
+        let encoded = form_encode(pairs);
+        let decoded = decode_form(&encoded).unwrap();
+        let expected: Vec<(String, String)> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(decoded, expected);
+    }
+
+    #[test]
+    fn decode_is_strict() {
+        assert_eq!(decode_form("a=%"), Err(DecodeError::BadPercentEscape));
+        assert_eq!(decode_form("a=%4"), Err(DecodeError::BadPercentEscape));
+        assert_eq!(decode_form("a=%G1"), Err(DecodeError::BadPercentEscape));
+        assert_eq!(decode_form("%zz=1"), Err(DecodeError::BadPercentEscape));
+        assert_eq!(decode_form("a=%C3%28"), Err(DecodeError::NotUtf8));
+        assert_eq!(decode_form("a=%FF"), Err(DecodeError::NotUtf8));
+        assert_eq!(decode_form("a=%ED%A0%80"), Err(DecodeError::NotUtf8)); // UTF-16 surrogate
+    }
+
+    #[test]
+    fn decode_handles_odd_but_valid_shapes() {
+        assert_eq!(
+            decode_form("&&a&b=&=c&d=1=2").unwrap(),
+            vec![
+                ("a".into(), "".into()),
+                ("b".into(), "".into()),
+                ("".into(), "c".into()),
+                ("d".into(), "1=2".into())
+            ]
+        );
+        assert_eq!(decode_form("x=%2541").unwrap(), vec![("x".into(), "%41".into())]);
+        assert_eq!(decode_form("").unwrap(), vec![]);
+    }
+}

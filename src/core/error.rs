@@ -1,0 +1,388 @@
+//! One error type for the whole library, with a stable machine-readable [`Error::code`].
+//!
+//! # Security
+//! No variant carries a token, authorization code, PKCE verifier or partner secret, so neither
+//! `Display` nor `Debug` can leak one. Text that comes from a server (`error_description`,
+//! Expensify's `responseMessage`, API error messages) is untrusted: it is cut to a bounded length
+//! and stripped of control characters by [`untrusted_text`] before it is stored in an error.
+
+use thiserror::Error as ThisError;
+
+/// The OAuth 2.0 error codes of RFC 6749 section 4.1.2.1 (authorization) and section 5.2 (token),
+/// plus `other` for any code a server invents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OAuthErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client` (token endpoint only)
+    InvalidClient,
+    /// `invalid_grant`: the code or refresh token is invalid, expired, revoked or was reused.
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `unsupported_response_type`
+    UnsupportedResponseType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `access_denied`: the user (or the server) refused consent.
+    AccessDenied,
+    /// `server_error`
+    ServerError,
+    /// `temporarily_unavailable`
+    TemporarilyUnavailable,
+    /// Any other code. The raw code is not kept as the stable code, because it is server text.
+    Other,
+}
+
+impl OAuthErrorCode {
+    /// Maps an RFC 6749 `error` value to its code; unknown values become [`OAuthErrorCode::Other`].
+    pub fn from_wire(value: &str) -> Self {
+        match value {
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_client" => Self::InvalidClient,
+            "invalid_grant" => Self::InvalidGrant,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "invalid_scope" => Self::InvalidScope,
+            "access_denied" => Self::AccessDenied,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            _ => Self::Other,
+        }
+    }
+
+    /// The wire value (`oauth_error` for [`OAuthErrorCode::Other`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::Other => "oauth_error",
+        }
+    }
+}
+
+/// An error reported by the authorization server, either on the redirect (RFC 6749 section
+/// 4.1.2.1) or by the token endpoint (section 5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    /// The parsed `error` code.
+    pub code: OAuthErrorCode,
+    /// The raw `error` value when it is not a standard code (sanitised, bounded).
+    pub raw_code: Option<String>,
+    /// `error_description`: untrusted server text, sanitised and bounded.
+    pub description: Option<String>,
+    /// `error_uri`: untrusted, sanitised and bounded; never followed by this library.
+    pub uri: Option<String>,
+    /// The HTTP status of the token response (0 for an authorization redirect).
+    pub status: u16,
+}
+
+impl core::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("the authorization server answered ")?;
+        f.write_str(self.raw_code.as_deref().unwrap_or(self.code.as_str()))?;
+        if let Some(d) = &self.description {
+            f.write_str(": ")?;
+            f.write_str(d)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every failure this library reports.
+///
+/// Match on [`Error::code`] for a stable snake_case identifier; the `Display` text is for people
+/// and may change.
+#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value is missing or malformed.
+    #[error("invalid configuration: {field} {reason}")]
+    InvalidConfig {
+        /// Which setting.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A URL is not HTTPS (plain HTTP is allowed only for loopback hosts, for development).
+    #[error("{field} must use https (http is allowed only for 127.0.0.1, [::1] and localhost)")]
+    InsecureUrl {
+        /// Which URL.
+        field: &'static str,
+    },
+    /// A URL cannot be parsed, or has a part this library refuses (user info, a fragment...).
+    #[error("{field} is not an acceptable URL: {reason}")]
+    InvalidUrl {
+        /// Which URL.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A scope is not one of the 13 Expensicat scopes (and custom scopes were not allowed), or is
+    /// not a valid RFC 6749 scope token.
+    #[error("unknown or malformed scope {scope:?}")]
+    InvalidScope {
+        /// The offending scope (sanitised, bounded).
+        scope: String,
+    },
+    /// A PKCE code verifier does not follow RFC 7636 section 4.1.
+    #[error("invalid PKCE code verifier: {reason}")]
+    InvalidVerifier {
+        /// What is wrong with it (never the verifier itself).
+        reason: &'static str,
+    },
+    /// Fewer random bytes than required were supplied, or the platform's CSPRNG failed.
+    #[error("not enough randomness: {reason}")]
+    InsufficientEntropy {
+        /// What was short.
+        reason: &'static str,
+    },
+    /// An extra authorize parameter is malformed or tries to override a protocol parameter.
+    #[error("extra parameter {name:?} is not allowed: {reason}")]
+    InvalidParameter {
+        /// The parameter name (sanitised, bounded).
+        name: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// The callback URL cannot be parsed or carries malformed values.
+    #[error("invalid callback URL: {reason}")]
+    InvalidCallback {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The callback URL is not the configured redirect URI (scheme, host, port and path must match).
+    #[error("the callback URL does not match the configured redirect URI")]
+    RedirectUriMismatch,
+    /// A response parameter appears more than once (RFC 6749 section 3.1).
+    #[error("parameter {name:?} appears more than once")]
+    DuplicateParameter {
+        /// The repeated parameter name (sanitised, bounded).
+        name: String,
+    },
+    /// The response parameters arrived in the URL fragment; this client uses `response_mode=query`.
+    #[error("the authorization response is in the URL fragment, but this client expects it in the query")]
+    FragmentResponse,
+    /// The callback has no `state` parameter.
+    #[error("the callback has no state parameter")]
+    MissingState,
+    /// The callback's `state` is not the one this login transaction sent (possible CSRF).
+    #[error("the callback state does not match the login transaction")]
+    StateMismatch,
+    /// The login transaction is older than its time to live.
+    #[error("the login transaction has expired; start the login again")]
+    TransactionExpired,
+    /// No stored login transaction matches this callback (never started here, or already used).
+    #[error("no login transaction is waiting for this callback")]
+    UnknownTransaction,
+    /// The stored login transaction cannot be read back.
+    #[error("the stored login transaction is corrupt: {reason}")]
+    InvalidTransaction {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The callback has no `iss` although the configuration requires it (RFC 9207).
+    #[error("the callback has no iss parameter")]
+    MissingIssuer,
+    /// The callback's `iss` is not the configured issuer (RFC 9207: possible mix-up attack).
+    #[error("the callback iss does not match the configured issuer")]
+    IssuerMismatch,
+    /// The callback has neither `code` nor `error`.
+    #[error("the callback has no authorization code")]
+    MissingCode,
+    /// The authorization server reported an RFC 6749 error.
+    #[error("{0}")]
+    OAuth(OAuthError),
+    /// The server's answer is not what the protocol requires.
+    #[error("unexpected response (HTTP {status}): {reason}")]
+    InvalidResponse {
+        /// The HTTP status code.
+        status: u16,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The token endpoint issued a token type other than `Bearer`.
+    #[error("the token type is not Bearer")]
+    UnsupportedTokenType,
+    /// A bearer token would have gone to a URL outside the configured API origin.
+    #[error("refusing to send a bearer token outside the configured API origin")]
+    OriginNotAllowed,
+    /// A token has characters that cannot appear in an `Authorization: Bearer` header (RFC 6750).
+    #[error("the token is empty or has characters not allowed in a bearer token")]
+    InvalidToken,
+}
+
+impl Error {
+    /// The stable snake_case code of this error, the same string that JavaScript sees as
+    /// `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidConfig { .. } => "invalid_config",
+            Self::InsecureUrl { .. } => "insecure_url",
+            Self::InvalidUrl { .. } => "invalid_url",
+            Self::InvalidScope { .. } => "invalid_scope",
+            Self::InvalidVerifier { .. } => "invalid_verifier",
+            Self::InsufficientEntropy { .. } => "insufficient_entropy",
+            Self::InvalidParameter { .. } => "invalid_parameter",
+            Self::InvalidCallback { .. } => "invalid_callback",
+            Self::RedirectUriMismatch => "redirect_uri_mismatch",
+            Self::DuplicateParameter { .. } => "duplicate_parameter",
+            Self::FragmentResponse => "fragment_response",
+            Self::MissingState => "missing_state",
+            Self::StateMismatch => "state_mismatch",
+            Self::TransactionExpired => "transaction_expired",
+            Self::UnknownTransaction => "unknown_transaction",
+            Self::InvalidTransaction { .. } => "invalid_transaction",
+            Self::MissingIssuer => "missing_issuer",
+            Self::IssuerMismatch => "issuer_mismatch",
+            Self::MissingCode => "missing_code",
+            Self::OAuth(e) => e.code.as_str(),
+            Self::InvalidResponse { .. } => "invalid_response",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::InvalidToken => "invalid_token",
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// The longest untrusted text kept in an error, in characters.
+pub const MAX_UNTRUSTED_TEXT: usize = 256;
+
+/// Makes untrusted (server or URL) text safe to keep in an error message: control characters
+/// become spaces and the text is cut to [`MAX_UNTRUSTED_TEXT`] characters, with `…` appended
+/// when it was cut.
+pub fn untrusted_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_UNTRUSTED_TEXT + 3));
+    for (n, c) in text.chars().enumerate() {
+        if n == MAX_UNTRUSTED_TEXT {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_snake_case() {
+        let all = [
+            Error::InvalidConfig { field: "clientId", reason: "is empty" },
+            Error::InsecureUrl { field: "redirectUri" },
+            Error::InvalidUrl { field: "x", reason: "y" },
+            Error::InvalidScope { scope: "x".into() },
+            Error::InvalidVerifier { reason: "x" },
+            Error::InsufficientEntropy { reason: "x" },
+            Error::InvalidParameter { name: "x".into(), reason: "y" },
+            Error::InvalidCallback { reason: "x" },
+            Error::RedirectUriMismatch,
+            Error::DuplicateParameter { name: "x".into() },
+            Error::FragmentResponse,
+            Error::MissingState,
+            Error::StateMismatch,
+            Error::TransactionExpired,
+            Error::UnknownTransaction,
+            Error::InvalidTransaction { reason: "x" },
+            Error::MissingIssuer,
+            Error::IssuerMismatch,
+            Error::MissingCode,
+            Error::InvalidResponse { status: 500, reason: "x" },
+            Error::UnsupportedTokenType,
+            Error::OriginNotAllowed,
+            Error::InvalidToken,
+        ];
+        let codes: Vec<_> = all.iter().map(Error::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "invalid_config",
+                "insecure_url",
+                "invalid_url",
+                "invalid_scope",
+                "invalid_verifier",
+                "insufficient_entropy",
+                "invalid_parameter",
+                "invalid_callback",
+                "redirect_uri_mismatch",
+                "duplicate_parameter",
+                "fragment_response",
+                "missing_state",
+                "state_mismatch",
+                "transaction_expired",
+                "unknown_transaction",
+                "invalid_transaction",
+                "missing_issuer",
+                "issuer_mismatch",
+                "missing_code",
+                "invalid_response",
+                "unsupported_token_type",
+                "origin_not_allowed",
+                "invalid_token",
+            ]
+        );
+        for c in codes {
+            assert!(c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{c}");
+        }
+    }
+
+    #[test]
+    fn oauth_codes_round_trip_and_unknown_is_other() {
+        for wire in [
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "unsupported_response_type",
+            "invalid_scope",
+            "access_denied",
+            "server_error",
+            "temporarily_unavailable",
+        ] {
+            assert_eq!(OAuthErrorCode::from_wire(wire).as_str(), wire);
+        }
+        assert_eq!(OAuthErrorCode::from_wire("ACCESS_DENIED"), OAuthErrorCode::Other);
+        assert_eq!(OAuthErrorCode::from_wire("").as_str(), "oauth_error");
+    }
+
+    #[test]
+    fn oauth_error_display_uses_raw_code_and_description() {
+        let e = Error::OAuth(OAuthError {
+            code: OAuthErrorCode::Other,
+            raw_code: Some("weird".into()),
+            description: Some("nope".into()),
+            uri: None,
+            status: 400,
+        });
+        assert_eq!(e.code(), "oauth_error");
+        assert_eq!(e.to_string(), "the authorization server answered weird: nope");
+    }
+
+    #[test]
+    fn untrusted_text_strips_controls_and_bounds_length() {
+        assert_eq!(untrusted_text("a\r\nb\u{0}c"), "a  b c");
+        let long = "é".repeat(10_000);
+        let cut = untrusted_text(&long);
+        assert_eq!(cut.chars().count(), MAX_UNTRUSTED_TEXT + 1);
+        assert!(cut.ends_with('…'));
+        assert_eq!(untrusted_text(""), "");
+    }
+}

@@ -1,0 +1,16 @@
+//! The pure protocol core: no I/O, no clock, no global randomness. Callers pass random bytes and
+//! the current time, and perform the HTTP requests this module describes. Everything here builds
+//! and is tested natively.
+
+pub mod authorize;
+pub mod callback;
+pub mod config;
+pub mod encoding;
+pub mod error;
+pub mod pkce;
+pub mod scope;
+pub mod secret;
+pub mod sign;
+pub mod token;
+pub mod transaction;
+pub mod url;

@@ -1,0 +1,95 @@
+//! A wrapper for values that must never reach a log: tokens, authorization codes, PKCE
+//! verifiers and partner secrets.
+
+use serde::{Serialize, Serializer};
+
+/// The text every redacted value shows instead of itself.
+pub const REDACTED: &str = "[redacted]";
+
+/// A secret string. `Debug`, `Display` and `Serialize` print [`REDACTED`]; the value is reachable
+/// only through [`Secret::expose`], which makes each use visible in review.
+///
+/// It is deliberately not `Clone`: copying a secret should be a conscious
+/// [`Secret::duplicate`] call.
+#[derive(PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret value. Every call site is a place where the secret leaves its wrapper.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// An explicit copy.
+    pub fn duplicate(&self) -> Self {
+        Self(self.0.clone())
+    }
+
+    /// Unwraps the value.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl core::fmt::Display for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(REDACTED)
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths, not on where they
+/// differ (for `state` and PKCE checks).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = (a.len() ^ b.len()) as u64;
+    let n = a.len().max(b.len());
+    for i in 0..n {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0xff);
+        diff |= u64::from(x ^ y);
+    }
+    core::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_is_redacted_everywhere() {
+        let s = Secret::new("hunter2-token");
+        assert_eq!(format!("{s:?}"), REDACTED);
+        assert_eq!(format!("{s}"), REDACTED);
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"[redacted]\"");
+        assert_eq!(s.expose(), "hunter2-token");
+        assert_eq!(s.duplicate().into_inner(), "hunter2-token");
+    }
+
+    #[test]
+    fn constant_time_eq_is_correct() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"ab", b"abc"));
+        assert!(!constant_time_eq(b"", b"a"));
+        // A prefix padded with the filler byte must not compare equal.
+        assert!(!constant_time_eq(b"a\xff", b"a"));
+    }
+}

@@ -1,0 +1,359 @@
+//! Token endpoint requests (RFC 6749 sections 4.1.3 and 6) and responses (sections 5.1 and 5.2).
+//! This module builds request values and parses `(status, body)`; it never performs I/O.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::callback::ValidatedCallback;
+use super::config::{ClientConfig, TokenEncoding};
+use super::encoding::form_encode;
+use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
+use super::scope::split_granted;
+use super::secret::Secret;
+
+/// The largest token response body parsed, in bytes; anything larger is refused unread.
+pub const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
+
+/// A request for the token endpoint. `Debug` hides the body, which holds the code, the verifier
+/// or the refresh token.
+#[derive(Debug)]
+pub struct TokenRequest {
+    /// The token endpoint.
+    pub url: String,
+    /// `application/json` or `application/x-www-form-urlencoded;charset=UTF-8`.
+    pub content_type: &'static str,
+    /// The encoded body.
+    pub body: Secret,
+}
+
+fn encode(config: &ClientConfig, pairs: &[(&str, &str)]) -> TokenRequest {
+    let (content_type, body) = match config.token_encoding {
+        TokenEncoding::Json => ("application/json", json_object(pairs)),
+        TokenEncoding::Form => ("application/x-www-form-urlencoded;charset=UTF-8", form_encode(pairs.iter().copied())),
+    };
+    TokenRequest { url: config.token_endpoint.clone(), content_type, body: Secret::new(body) }
+}
+
+/// Serialises string pairs as a JSON object, keeping their order (the documented field order).
+fn json_object(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&Value::from(*k).to_string());
+        out.push(':');
+        out.push_str(&Value::from(*v).to_string());
+    }
+    out.push('}');
+    out
+}
+
+/// The authorization code exchange (RFC 6749 section 4.1.3 with RFC 7636 section 4.5): fields
+/// `grant_type`, `code`, `redirect_uri`, `client_id`, `code_verifier`, in that order. It consumes
+/// the validated callback, so one callback makes at most one request.
+pub fn authorization_code_request(config: &ClientConfig, callback: ValidatedCallback) -> TokenRequest {
+    encode(
+        config,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", callback.code.expose()),
+            ("redirect_uri", &callback.redirect_uri),
+            ("client_id", &config.client_id),
+            ("code_verifier", callback.verifier.expose()),
+        ],
+    )
+}
+
+/// The refresh request (RFC 6749 section 6): `grant_type`, `refresh_token`, `client_id`, and
+/// `scope` when narrowing.
+pub fn refresh_token_request(config: &ClientConfig, refresh_token: &Secret, scopes: Option<&[String]>) -> TokenRequest {
+    let scope = scopes.map(|s| s.join(" "));
+    let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose()), ("client_id", &config.client_id)];
+    if let Some(s) = &scope {
+        pairs.push(("scope", s));
+    }
+    encode(config, &pairs)
+}
+
+/// A validated token response. `Debug` and `Serialize` redact the tokens.
+#[derive(Debug)]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: Secret,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// When the access token expires (ms since the epoch), if the server said.
+    pub expires_at_ms: Option<u64>,
+    /// The refresh token, if one was issued.
+    pub refresh_token: Option<Secret>,
+    /// The granted scopes, if the server listed them (RFC 6749 section 5.1: absent means "as
+    /// requested").
+    pub scope: Option<Vec<String>>,
+}
+
+/// The fields this library reads. Deriving `Deserialize` makes a repeated key among them an
+/// error (a response with two `access_token`s is ambiguous); other keys are ignored.
+#[derive(Deserialize)]
+struct RawTokenResponse {
+    access_token: Option<Value>,
+    token_type: Option<Value>,
+    expires_in: Option<Value>,
+    refresh_token: Option<Value>,
+    scope: Option<Value>,
+    error: Option<Value>,
+    error_description: Option<Value>,
+    error_uri: Option<Value>,
+}
+
+/// Whether `value` is an RFC 6750 section 2.1 `b64token` (what may follow `Bearer `).
+pub fn is_b64token(value: &str) -> bool {
+    let body = value.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+}
+
+/// The longest `expires_in` accepted: 10 years, in seconds.
+const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
+
+fn expires_in_seconds(value: &Value, status: u16) -> Result<u64> {
+    let bad = |reason| Error::InvalidResponse { status, reason };
+    let secs = match value {
+        Value::Number(n) => n.as_u64().ok_or_else(|| bad("expires_in is not a non-negative integer"))?,
+        // Some servers send the number as a string: accept plain digits only.
+        Value::String(s) if !s.is_empty() && s.len() <= 12 && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().map_err(|_| bad("expires_in is not a non-negative integer"))?
+        }
+        _ => return Err(bad("expires_in is not a non-negative integer")),
+    };
+    Ok(secs.min(MAX_EXPIRES_IN))
+}
+
+fn opt_str(value: Option<Value>) -> Option<String> {
+    match value {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// Parses an RFC 6749 section 5.2 error body, if `body` is one.
+pub fn parse_error_body(status: u16, body: &str) -> Option<OAuthError> {
+    if body.len() > MAX_TOKEN_RESPONSE {
+        return None;
+    }
+    let raw: RawTokenResponse = serde_json::from_str(body).ok()?;
+    let error = opt_str(raw.error).filter(|e| !e.is_empty())?;
+    let code = OAuthErrorCode::from_wire(&error);
+    Some(OAuthError {
+        code,
+        raw_code: (code == OAuthErrorCode::Other).then(|| untrusted_text(&error)),
+        description: opt_str(raw.error_description).as_deref().map(untrusted_text),
+        uri: opt_str(raw.error_uri).as_deref().map(untrusted_text),
+        status,
+    })
+}
+
+/// Validates a token endpoint answer given its HTTP status and body text, at time `now_ms`.
+///
+/// A 2xx answer must be a JSON object with a non-empty `b64token` `access_token`, a `token_type`
+/// of `Bearer` (any case), an `expires_in` that is a non-negative integer when present (a string
+/// of digits is tolerated), and optional string `refresh_token` and `scope`. An error body
+/// (RFC 6749 section 5.2) becomes [`Error::OAuth`] with its code (`invalid_grant`, ...).
+///
+/// # Errors
+/// [`Error::OAuth`], [`Error::UnsupportedTokenType`], or [`Error::InvalidResponse`] (with the
+/// HTTP status) for anything else: HTML, truncated JSON, a body over [`MAX_TOKEN_RESPONSE`],
+/// duplicate keys, wrong types.
+pub fn parse_token_response(status: u16, body: &str, now_ms: u64) -> Result<TokenSet> {
+    let bad = |reason| Error::InvalidResponse { status, reason };
+    if body.len() > MAX_TOKEN_RESPONSE {
+        return Err(bad("the body is too large"));
+    }
+    if let Some(e) = parse_error_body(status, body) {
+        return Err(Error::OAuth(e));
+    }
+    if !(200..300).contains(&status) {
+        return Err(bad("an HTTP error status without an OAuth error body"));
+    }
+    let raw: RawTokenResponse = match serde_json::from_str::<Value>(body) {
+        Ok(Value::Object(_)) => serde_json::from_str(body).map_err(|_| bad("the JSON repeats a key or has a wrong type"))?,
+        Ok(_) => return Err(bad("the body is JSON but not an object")),
+        Err(_) => return Err(bad("the body is not JSON")),
+    };
+    let access_token = match raw.access_token {
+        Some(Value::String(s)) if is_b64token(&s) => Secret::new(s),
+        Some(Value::String(s)) if !s.is_empty() => return Err(bad("access_token has characters a bearer token cannot have")),
+        _ => return Err(bad("access_token is missing or empty")),
+    };
+    match raw.token_type {
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(Value::String(_)) => return Err(Error::UnsupportedTokenType),
+        _ => return Err(bad("token_type is missing")),
+    }
+    let expires_at_ms = match raw.expires_in {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(now_ms.saturating_add(expires_in_seconds(&v, status)?.saturating_mul(1000))),
+    };
+    let refresh_token = match raw.refresh_token {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Some(Secret::new(s)),
+        Some(_) => return Err(bad("refresh_token is not a non-empty printable string")),
+    };
+    let scope = match raw.scope {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(split_granted(&s)),
+        Some(_) => return Err(bad("scope is not a string")),
+    };
+    Ok(TokenSet { access_token, token_type: "Bearer", expires_at_ms, refresh_token, scope })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::callback::parse_callback;
+    use crate::core::config::tests::{config, input};
+    use crate::core::config::ClientConfigInput;
+    use crate::core::transaction::tests::start;
+
+    fn validated(cfg: &ClientConfig) -> (ValidatedCallback, String) {
+        let s = start();
+        let verifier = s.transaction.verifier.expose().to_owned();
+        let url = format!("https://app.example/callback?code=Splx%2BlO&state={}", s.transaction.state());
+        (parse_callback(cfg, &url, s.transaction, 0).unwrap(), verifier)
+    }
+
+    #[test]
+    fn exact_json_code_exchange_body() {
+        let cfg = config();
+        let (cb, verifier) = validated(&cfg);
+        let req = authorization_code_request(&cfg, cb);
+        assert_eq!(req.url, "https://api.expensicat.com/api/auth/oauth2/token");
+        assert_eq!(req.content_type, "application/json");
+        assert_eq!(
+            req.body.expose(),
+            format!(
+                r#"{{"grant_type":"authorization_code","code":"Splx+lO","redirect_uri":"https://app.example/callback","client_id":"demo-client","code_verifier":"{verifier}"}}"#
+            )
+        );
+        assert!(!format!("{req:?}").contains("Splx"));
+    }
+
+    #[test]
+    fn exact_form_bodies() {
+        let cfg = ClientConfig::new(ClientConfigInput { token_request_encoding: TokenEncoding::Form, ..input() }).unwrap();
+        let (cb, verifier) = validated(&cfg);
+        let req = authorization_code_request(&cfg, cb);
+        assert_eq!(req.content_type, "application/x-www-form-urlencoded;charset=UTF-8");
+        assert_eq!(
+            req.body.expose(),
+            format!(
+                "grant_type=authorization_code&code=Splx%2BlO&redirect_uri=https%3A%2F%2Fapp.example%2Fcallback&client_id=demo-client&code_verifier={verifier}"
+            )
+        );
+        let rt = Secret::new("tGzv3JOkF0XG5Qx2TlKWIA");
+        let req = refresh_token_request(&cfg, &rt, Some(&["transactions:read".to_string(), "team:read".to_string()]));
+        assert_eq!(
+            req.body.expose(),
+            "grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA&client_id=demo-client&scope=transactions%3Aread+team%3Aread"
+        );
+        let req = refresh_token_request(&config(), &rt, None);
+        assert_eq!(req.body.expose(), r#"{"grant_type":"refresh_token","refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","client_id":"demo-client"}"#);
+    }
+
+    #[test]
+    fn rfc6749_section_5_1_example_parses() {
+        let body = r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600}"#;
+        assert_eq!(parse_token_response(200, body, 0).unwrap_err().code(), "unsupported_token_type");
+        let body = r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"bEaReR","expires_in":3600,
+            "refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"transactions:read team:read","example_parameter":"example_value"}"#;
+        let t = parse_token_response(200, body, 5_000).unwrap();
+        assert_eq!(t.access_token.expose(), "2YotnFZFEjr1zCsicMWpAA");
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_at_ms, Some(3_605_000));
+        assert_eq!(t.refresh_token.as_ref().map(Secret::expose), Some("tGzv3JOkF0XG5Qx2TlKWIA"));
+        assert_eq!(t.scope.as_deref(), Some(&["transactions:read".to_string(), "team:read".to_string()][..]));
+        let dbg = format!("{t:?}");
+        assert!(!dbg.contains("2YotnFZ") && !dbg.contains("tGzv3J"), "{dbg}");
+    }
+
+    #[test]
+    fn expires_in_forms() {
+        let t = |e: &str| parse_token_response(200, &format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{e}}}"#), 1000);
+        assert_eq!(t("0").unwrap().expires_at_ms, Some(1000));
+        assert_eq!(t("\"120\"").unwrap().expires_at_ms, Some(121_000));
+        assert_eq!(t("null").unwrap().expires_at_ms, None);
+        assert_eq!(t("18446744073709551615").unwrap().expires_at_ms, Some(1000 + MAX_EXPIRES_IN * 1000));
+        for bad in ["-1", "1.5", "1e3", "\"\"", "\"1h\"", "\"-5\"", "\" 5\"", "true", "[]", "{}", "\"9999999999999\""] {
+            assert_eq!(t(bad).unwrap_err().code(), "invalid_response", "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc6749_section_5_2_errors() {
+        let e = parse_token_response(400, r#"{"error":"invalid_grant","error_description":"code reused\u0000<b>","error_uri":"https://x"}"#, 0)
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_grant");
+        match e {
+            Error::OAuth(o) => {
+                assert_eq!(o.status, 400);
+                assert_eq!(o.description.as_deref(), Some("code reused <b>"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse_token_response(401, r#"{"error":"invalid_client"}"#, 0).unwrap_err().code(), "invalid_client");
+        assert_eq!(parse_token_response(400, r#"{"error":"brand_new"}"#, 0).unwrap_err().code(), "oauth_error");
+        assert_eq!(parse_token_response(200, r#"{"error":"invalid_request"}"#, 0).unwrap_err().code(), "invalid_request");
+    }
+
+    #[test]
+    fn hostile_token_responses() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep_obj = format!(r#"{{"access_token":"a","token_type":"Bearer","x":{}1{}}}"#, "[".repeat(5000), "]".repeat(5000));
+        let huge = format!(r#"{{"access_token":"{}","token_type":"Bearer"}}"#, "a".repeat(10 << 20));
+        let cases: Vec<(u16, String, &str)> = vec![
+            (200, String::new(), "invalid_response"),
+            (200, "<html><body>Bad gateway</body></html>".into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bea"#.into(), "invalid_response"),
+            (200, "[]".into(), "invalid_response"),
+            (200, "\"token\"".into(), "invalid_response"),
+            (200, "null".into(), "invalid_response"),
+            (200, "42".into(), "invalid_response"),
+            (200, r#"{"token_type":"Bearer"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"","token_type":"Bearer"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":7,"token_type":"Bearer"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a b","token_type":"Bearer"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a\r\nX-Evil: 1","token_type":"Bearer"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"mac"}"#.into(), "unsupported_token_type"),
+            (200, r#"{"access_token":"a","token_type":"DPoP"}"#.into(), "unsupported_token_type"),
+            (200, r#"{"access_token":"a","token_type":1}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","access_token":"b","token_type":"Bearer"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":""}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":5}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bearer","scope":["a"]}"#.into(), "invalid_response"),
+            (200, deep, "invalid_response"),
+            (200, deep_obj, "invalid_response"),
+            (200, huge, "invalid_response"),
+            (500, "Internal Server Error".into(), "invalid_response"),
+            (502, "<html>bad gateway</html>".into(), "invalid_response"),
+            (400, "{}".into(), "invalid_response"),
+            (400, r#"{"error":""}"#.into(), "invalid_response"),
+            (400, r#"{"error":5}"#.into(), "invalid_response"),
+            (302, String::new(), "invalid_response"),
+        ];
+        for (status, body, code) in cases {
+            let e = parse_token_response(status, &body, 0).map(|_| ()).unwrap_err();
+            assert_eq!(e.code(), code, "{status} {body:.60}");
+            if let Error::InvalidResponse { status: s, .. } = e {
+                assert_eq!(s, status);
+            }
+        }
+    }
+
+    #[test]
+    fn b64token_grammar() {
+        assert!(is_b64token("eyJhbGciOi.eyJzdWIi.SflKxw-_~+/=="));
+        for bad in ["", "=", "a b", "a\n", "a,b", "a=b", "é"] {
+            assert!(!is_b64token(bad), "{bad:?}");
+        }
+    }
+}

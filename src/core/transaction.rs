@@ -1,0 +1,296 @@
+//! The login transaction: what a client must remember between sending the user to the
+//! authorize endpoint and receiving the callback (state, PKCE verifier, redirect URI, scopes,
+//! creation time and expiry). It is serialised for `sessionStorage` and consumed exactly once.
+
+use serde::{Deserialize, Serialize};
+
+use super::authorize::{build_authorize_url, check_state, AuthorizeParams};
+use super::config::ClientConfig;
+use super::encoding::base64url;
+use super::error::{Error, Result};
+use super::pkce::PkceVerifier;
+use super::scope::normalize_scopes;
+
+/// Random bytes a login needs: 32 for the PKCE verifier and 32 for `state` (256 bits each).
+pub const LOGIN_ENTROPY: usize = 64;
+
+/// The storage format version.
+const STORAGE_VERSION: u32 = 1;
+
+/// The longest stored transaction accepted, in bytes.
+pub const MAX_STORED_TRANSACTION: usize = 8 * 1024;
+
+/// A pending login. `Debug` is redacted (the verifier is a secret); not `Clone`, because a
+/// transaction may be consumed only once.
+#[derive(Debug)]
+pub struct LoginTransaction {
+    pub(crate) state: String,
+    pub(crate) verifier: PkceVerifier,
+    pub(crate) client_id: String,
+    pub(crate) issuer: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) created_at_ms: u64,
+    pub(crate) expires_at_ms: u64,
+}
+
+/// What a login asks for beyond the configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Scopes for this login (default: the configured scopes).
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// Extra authorize parameters, such as `prompt` or `login_hint`.
+    #[serde(default)]
+    pub extra_params: Vec<(String, String)>,
+}
+
+/// A started login: where to send the user, and what to keep until the callback.
+#[derive(Debug)]
+pub struct LoginStart {
+    /// The authorize URL.
+    pub url: String,
+    /// The transaction to store (see [`LoginTransaction::to_storage`]).
+    pub transaction: LoginTransaction,
+}
+
+/// Starts a login: makes the PKCE verifier from `random[..32]` and `state` from `random[32..]`,
+/// and builds the authorize URL. `random` must come from a CSPRNG; `now_ms` is the current time
+/// in milliseconds since the Unix epoch.
+///
+/// # Errors
+/// [`Error::InvalidScope`] when no scope is requested or one is unknown, and any
+/// [`build_authorize_url`] error for the extra parameters.
+pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; LOGIN_ENTROPY], now_ms: u64) -> Result<LoginStart> {
+    let scopes = match &request.scopes {
+        Some(s) => normalize_scopes(s, config.allow_custom_scopes)?,
+        None if config.scopes.is_empty() => return Err(Error::InvalidScope { scope: String::new() }),
+        None => config.scopes.clone(),
+    };
+    let verifier = PkceVerifier::from_random(&random[..32])?;
+    let state = base64url(&random[32..]);
+    let url = build_authorize_url(&AuthorizeParams {
+        endpoint: &config.authorization_endpoint,
+        client_id: &config.client_id,
+        redirect_uri: &config.redirect_uri,
+        scopes: &scopes,
+        allow_custom_scopes: config.allow_custom_scopes,
+        code_challenge: &verifier.challenge_s256(),
+        state: &state,
+        extra: &request.extra_params,
+    })?;
+    let transaction = LoginTransaction {
+        state,
+        verifier,
+        client_id: config.client_id.clone(),
+        issuer: config.issuer.clone(),
+        redirect_uri: config.redirect_uri.clone(),
+        scopes,
+        created_at_ms: now_ms,
+        expires_at_ms: now_ms.saturating_add(config.transaction_ttl_ms),
+    };
+    Ok(LoginStart { url, transaction })
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Stored {
+    v: u32,
+    state: String,
+    verifier: String,
+    client_id: String,
+    issuer: String,
+    redirect_uri: String,
+    scopes: Vec<String>,
+    created_at: u64,
+    expires_at: u64,
+}
+
+impl LoginTransaction {
+    /// The `state` value, which is also the storage key.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+
+    /// The requested scopes.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// When it was created (ms since the epoch).
+    pub fn created_at_ms(&self) -> u64 {
+        self.created_at_ms
+    }
+
+    /// When it stops being accepted (ms since the epoch).
+    pub fn expires_at_ms(&self) -> u64 {
+        self.expires_at_ms
+    }
+
+    /// Whether it has expired at `now_ms`.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        now_ms >= self.expires_at_ms
+    }
+
+    /// Serialises for storage. The result holds the PKCE verifier: store it only in
+    /// `sessionStorage` (same tab, same origin) and delete it when used.
+    pub fn to_storage(&self) -> String {
+        let stored = Stored {
+            v: STORAGE_VERSION,
+            state: self.state.clone(),
+            verifier: self.verifier.expose().to_owned(),
+            client_id: self.client_id.clone(),
+            issuer: self.issuer.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            scopes: self.scopes.clone(),
+            created_at: self.created_at_ms,
+            expires_at: self.expires_at_ms,
+        };
+        // A struct of strings, integers and a list of strings always serialises.
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    /// Reads a stored transaction back, checking every field.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTransaction`] for anything that [`LoginTransaction::to_storage`] would
+    /// not have written.
+    pub fn from_storage(value: &str) -> Result<Self> {
+        let bad = |reason| Error::InvalidTransaction { reason };
+        if value.len() > MAX_STORED_TRANSACTION {
+            return Err(bad("too large"));
+        }
+        let s: Stored = serde_json::from_str(value).map_err(|_| bad("not the expected JSON"))?;
+        if s.v != STORAGE_VERSION {
+            return Err(bad("unknown version"));
+        }
+        check_state(&s.state).map_err(|_| bad("malformed state"))?;
+        let verifier = PkceVerifier::parse(&s.verifier).map_err(|_| bad("malformed verifier"))?;
+        if s.expires_at < s.created_at {
+            return Err(bad("expires before it was created"));
+        }
+        if s.client_id.is_empty() || s.issuer.is_empty() || s.redirect_uri.is_empty() || s.scopes.is_empty() {
+            return Err(bad("missing fields"));
+        }
+        Ok(Self {
+            state: s.state,
+            verifier,
+            client_id: s.client_id,
+            issuer: s.issuer,
+            redirect_uri: s.redirect_uri,
+            scopes: s.scopes,
+            created_at_ms: s.created_at,
+            expires_at_ms: s.expires_at,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::core::config::tests::config;
+    use crate::core::encoding::decode_form;
+    use crate::core::pkce::s256;
+    use crate::core::url::Url;
+
+    pub(crate) fn random() -> [u8; LOGIN_ENTROPY] {
+        let mut r = [0u8; LOGIN_ENTROPY];
+        for (i, b) in r.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(37).wrapping_add(11);
+        }
+        r
+    }
+
+    pub(crate) fn start() -> LoginStart {
+        start_login(&config(), &LoginRequest::default(), &random(), 1_000_000).unwrap()
+    }
+
+    #[test]
+    fn start_login_binds_url_and_transaction() {
+        let s = start();
+        let tx = &s.transaction;
+        assert_eq!(tx.state().len(), 43);
+        assert_eq!(tx.verifier.expose().len(), 43);
+        assert_ne!(tx.state(), tx.verifier.expose());
+        assert_eq!(tx.created_at_ms(), 1_000_000);
+        assert_eq!(tx.expires_at_ms(), 1_600_000);
+        assert!(!tx.is_expired(1_599_999));
+        assert!(tx.is_expired(1_600_000));
+        let url = Url::parse(&s.url, "u").unwrap();
+        let q = decode_form(url.query().unwrap()).unwrap();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+        assert_eq!(get("state"), tx.state());
+        assert_eq!(get("code_challenge"), s256(tx.verifier.expose()));
+        assert_eq!(get("scope"), "transactions:read");
+        assert!(!s.url.contains(tx.verifier.expose()), "the verifier never goes in a URL");
+        // Different randomness, different values.
+        let mut r2 = random();
+        r2[0] ^= 1;
+        r2[63] ^= 1;
+        let s2 = start_login(&config(), &LoginRequest::default(), &r2, 0).unwrap();
+        assert_ne!(s2.transaction.state(), tx.state());
+        assert_ne!(s2.transaction.verifier.expose(), tx.verifier.expose());
+    }
+
+    #[test]
+    fn login_scopes_override_and_are_required() {
+        let req = LoginRequest { scopes: Some(vec!["team:read".into(), "team:read".into()]), ..Default::default() };
+        let s = start_login(&config(), &req, &random(), 0).unwrap();
+        assert_eq!(s.transaction.scopes(), ["team:read"]);
+        let mut c = config();
+        c.scopes.clear();
+        assert_eq!(start_login(&c, &LoginRequest::default(), &random(), 0).unwrap_err().code(), "invalid_scope");
+        let req = LoginRequest { scopes: Some(vec!["nope".into()]), ..Default::default() };
+        assert_eq!(start_login(&config(), &req, &random(), 0).unwrap_err().code(), "invalid_scope");
+        let req = LoginRequest { extra_params: vec![("state".into(), "x".into())], ..Default::default() };
+        assert_eq!(start_login(&config(), &req, &random(), 0).unwrap_err().code(), "invalid_parameter");
+    }
+
+    #[test]
+    fn storage_round_trip_and_redacted_debug() {
+        let s = start();
+        let stored = s.transaction.to_storage();
+        let back = LoginTransaction::from_storage(&stored).unwrap();
+        assert_eq!(back.state(), s.transaction.state());
+        assert_eq!(back.verifier.expose(), s.transaction.verifier.expose());
+        assert_eq!(back.scopes(), s.transaction.scopes());
+        assert_eq!(back.expires_at_ms(), s.transaction.expires_at_ms());
+        assert_eq!(back.to_storage(), stored);
+        let dbg = format!("{:?}", s.transaction);
+        assert!(!dbg.contains(s.transaction.verifier.expose()), "{dbg}");
+    }
+
+    #[test]
+    fn storage_rejects_tampering() {
+        let stored = start().transaction.to_storage();
+        let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        let with = |key: &str, value: serde_json::Value| {
+            let mut v = v.clone();
+            v[key] = value;
+            v.to_string()
+        };
+        let cases = [
+            String::new(),
+            "null".into(),
+            "[]".into(),
+            "{}".into(),
+            stored[..stored.len() - 1].to_string(),
+            with("v", 2.into()),
+            with("state", "short".into()),
+            with("verifier", "tooshort".into()),
+            with("verifier", serde_json::Value::Null),
+            with("createdAt", (u64::MAX).into()),
+            with("expiresAt", (-1).into()),
+            with("scopes", serde_json::json!([])),
+            with("clientId", "".into()),
+            with("extra", "field".into()),
+            format!("{}{}", " ".repeat(MAX_STORED_TRANSACTION), stored),
+            "[".repeat(10_000),
+        ];
+        for c in cases {
+            let e = LoginTransaction::from_storage(&c).unwrap_err();
+            assert_eq!(e.code(), "invalid_transaction", "{c:.80}");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! A deliberately small, strict parser for the absolute `http`/`https` URLs this library deals
+//! with (endpoints, redirect URIs, callback URLs, API URLs).
+//!
+//! It accepts less than the WHATWG URL standard on purpose: anything a browser would silently
+//! repair (white space, control characters, backslashes, user info, non-ASCII hosts) is refused,
+//! so two parties can never disagree about which host or path a URL names.
+
+use super::error::{Error, Result};
+
+/// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+    path: String,
+    query: Option<String>,
+    fragment: Option<String>,
+}
+
+/// The longest URL accepted anywhere, in bytes.
+pub const MAX_URL_LEN: usize = 16 * 1024;
+
+fn invalid(field: &'static str, reason: &'static str) -> Error {
+    Error::InvalidUrl { field, reason }
+}
+
+impl Url {
+    /// Parses `input`, naming `field` in any error.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] for anything that is not an absolute `http`/`https` URL with a plain
+    /// host, or that contains white space, control characters, a backslash or user info.
+    pub fn parse(input: &str, field: &'static str) -> Result<Self> {
+        if input.len() > MAX_URL_LEN {
+            return Err(invalid(field, "is too long"));
+        }
+        if input.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') {
+            return Err(invalid(field, "contains white space, a control character or a backslash"));
+        }
+        if !input.is_ascii() {
+            return Err(invalid(field, "contains non-ASCII characters (percent-encode them)"));
+        }
+        let (scheme, rest) = input
+            .split_once("://")
+            .ok_or_else(|| invalid(field, "is not an absolute URL"))?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "https" && scheme != "http" {
+            return Err(invalid(field, "must be an http or https URL"));
+        }
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        if authority.contains('@') {
+            return Err(invalid(field, "must not contain user info"));
+        }
+        let (host, port) = split_host_port(authority).ok_or_else(|| invalid(field, "has an invalid host or port"))?;
+        let (before_fragment, fragment) = match tail.split_once('#') {
+            Some((a, f)) => (a, Some(f.to_owned())),
+            None => (tail, None),
+        };
+        let (path, query) = match before_fragment.split_once('?') {
+            Some((p, q)) => (p, Some(q.to_owned())),
+            None => (before_fragment, None),
+        };
+        let path = if path.is_empty() { "/".to_owned() } else { path.to_owned() };
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        Ok(Self {
+            scheme,
+            host,
+            port: port.filter(|p| *p != default_port),
+            path,
+            query,
+            fragment,
+        })
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The lower-cased host; IPv6 addresses keep their brackets.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port when it is not the scheme's default.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The path as written (at least `/`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The raw query, without `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+
+    /// The raw fragment, without `#`.
+    pub fn fragment(&self) -> Option<&str> {
+        self.fragment.as_deref()
+    }
+
+    /// `scheme://host[:port]`, the web origin (RFC 6454) in serialised form.
+    pub fn origin(&self) -> String {
+        match self.port {
+            Some(p) => format!("{}://{}:{}", self.scheme, self.host, p),
+            None => format!("{}://{}", self.scheme, self.host),
+        }
+    }
+
+    /// The URL without query and fragment, with a path that does not end in `/` (unless it is
+    /// just `/`, which is dropped): the form used as a base to append paths to.
+    pub fn base(&self) -> String {
+        let path = self.path.trim_end_matches('/');
+        format!("{}{}", self.origin(), path)
+    }
+
+    /// Whether the host is a loopback name this library allows over plain HTTP for development:
+    /// `localhost`, `127.0.0.1` or `[::1]`.
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.host.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+    }
+
+    /// Fails with [`Error::InsecureUrl`] unless this is HTTPS, or HTTP to a loopback host.
+    pub fn require_secure(&self, field: &'static str) -> Result<()> {
+        if self.scheme == "https" || self.is_loopback() {
+            Ok(())
+        } else {
+            Err(Error::InsecureUrl { field })
+        }
+    }
+
+    /// Whether `self` and `other` have the same scheme, host, effective port and path (the
+    /// comparison RFC 6749 section 3.1.2 and RFC 9700 section 4.1 call for on redirect URIs).
+    pub fn same_endpoint(&self, other: &Url) -> bool {
+        self.scheme == other.scheme && self.host == other.host && self.port == other.port && self.path == other.path
+    }
+}
+
+/// Parses `host[:port]`, lower-casing the host. Hosts are DNS names (letters, digits, `-`, `.`),
+/// dotted IPv4 or bracketed IPv6.
+fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        if inside.is_empty() || !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+            return None;
+        }
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':')?),
+        };
+        (format!("[{}]", inside.to_ascii_lowercase()), port)
+    } else {
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        };
+        let label_ok = |l: &str| {
+            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        let trimmed = host.strip_suffix('.').unwrap_or(host);
+        if host.is_empty() || host.len() > 253 || !trimmed.split('.').all(label_ok) {
+            return None;
+        }
+        (host.to_ascii_lowercase(), port)
+    };
+    let port = match port {
+        None => None,
+        Some("") => None,
+        Some(p) => {
+            if p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let n: u32 = p.parse().ok()?;
+            if n == 0 || n > 65535 {
+                return None;
+            }
+            Some(n as u16)
+        }
+    };
+    Some((host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Url> {
+        Url::parse(s, "url")
+    }
+
+    #[test]
+    fn parses_parts_and_normalises_scheme_host_and_default_port() {
+        let u = p("HTTPS://API.Expensicat.com:443/api/v1/x?a=1&b=2#frag").unwrap();
+        assert_eq!(u.scheme(), "https");
+        assert_eq!(u.host(), "api.expensicat.com");
+        assert_eq!(u.port(), None);
+        assert_eq!(u.path(), "/api/v1/x");
+        assert_eq!(u.query(), Some("a=1&b=2"));
+        assert_eq!(u.fragment(), Some("frag"));
+        assert_eq!(u.origin(), "https://api.expensicat.com");
+        let u = p("http://127.0.0.1:8080").unwrap();
+        assert_eq!(u.path(), "/");
+        assert_eq!(u.origin(), "http://127.0.0.1:8080");
+        assert_eq!(u.base(), "http://127.0.0.1:8080");
+        assert_eq!(p("https://a.example/api/").unwrap().base(), "https://a.example/api");
+        assert_eq!(p("http://[::1]:9/cb").unwrap().origin(), "http://[::1]:9");
+        assert_eq!(p("https://x.example:/p").unwrap().port(), None);
+        assert_eq!(p("https://x.example?q").unwrap().path(), "/");
+    }
+
+    #[test]
+    fn refuses_hostile_shapes() {
+        for bad in [
+            "",
+            "api.expensicat.com/x",
+            "//api.expensicat.com/x",
+            "javascript://alert(1)",
+            "ftp://x.example/",
+            "https://",
+            "https:///path",
+            "https://user:pw@x.example/",
+            "https://x.example@evil.example/",
+            "https://x.example\\@evil.example/",
+            "https://x.example/a b",
+            "https://x.example/\r\nSet-Cookie:x",
+            "https://x.example/\t",
+            "https://x.exämple/",
+            "https://x.example/é",
+            "https://x.example:99999/",
+            "https://x.example:0/",
+            "https://x.example:-1/",
+            "https://x.example:80a/",
+            "https://-x.example/",
+            "https://x..example/",
+            "https://x_y.example/",
+            "https://[::1/",
+            "https://[]/",
+            "https://[::1]x/",
+            "https://[zz::1]/",
+        ] {
+            assert!(matches!(p(bad), Err(Error::InvalidUrl { .. })), "{bad:?} parsed as {:?}", p(bad));
+        }
+        let huge = format!("https://x.example/{}", "a".repeat(MAX_URL_LEN));
+        assert_eq!(p(&huge), Err(Error::InvalidUrl { field: "url", reason: "is too long" }));
+    }
+
+    #[test]
+    fn https_required_except_loopback() {
+        assert!(p("https://x.example/").unwrap().require_secure("f").is_ok());
+        for ok in ["http://localhost:3000/", "http://127.0.0.1/", "http://[::1]:8/", "http://LOCALHOST/"] {
+            assert!(p(ok).unwrap().require_secure("f").is_ok(), "{ok}");
+        }
+        for bad in ["http://x.example/", "http://127.0.0.2/", "http://localhost.evil.example/", "http://10.0.0.1/"] {
+            assert_eq!(p(bad).unwrap().require_secure("f"), Err(Error::InsecureUrl { field: "f" }), "{bad}");
+        }
+    }
+
+    #[test]
+    fn same_endpoint_compares_scheme_host_port_path_exactly() {
+        let a = p("https://app.example/callback").unwrap();
+        assert!(a.same_endpoint(&p("https://APP.example:443/callback?code=1#x").unwrap()));
+        for other in [
+            "http://app.example/callback",
+            "https://app.example:8443/callback",
+            "https://app.example.evil/callback",
+            "https://app.example/callback/",
+            "https://app.example/callback.evil",
+            "https://app.example/callback/../admin",
+            "https://app.example/Callback",
+            "https://app.example/%63allback",
+        ] {
+            assert!(!a.same_endpoint(&p(other).unwrap()), "{other}");
+        }
+    }
+}
