@@ -5,7 +5,7 @@
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod bindings;
+pub mod bindings;
 
 pub use crate::core::authorize::{build_authorize_url, AuthorizeParams};
 pub use crate::core::callback::{parse_callback, strip_response_params, validate_callback, CallbackParams, ValidatedCallback};

@@ -145,10 +145,7 @@ mod tests {
     #[test]
     fn hostile_values_are_encoded_and_parse_back() {
         let s = scopes();
-        let extra = vec![
-            ("login_hint".to_string(), "a b&c=d#e+f%g/é\u{1F600}".to_string()),
-            ("prompt".to_string(), "".to_string()),
-        ];
+        let extra = vec![("login_hint".to_string(), "a b&c=d#e+f%g/é\u{1F600}".to_string()), ("prompt".to_string(), "".to_string())];
         let mut p = params(&s, &extra);
         p.client_id = "id with space&x=y#z+";
         p.redirect_uri = "https://app.example/cb?tab=a b";

@@ -48,9 +48,7 @@ impl CallbackParams {
             return Err(Error::RedirectUriMismatch);
         }
         if let Some(fragment) = url.fragment() {
-            let carries_response = fragment
-                .split('&')
-                .any(|seg| RESPONSE_PARAMS.contains(&seg.split_once('=').map_or(seg, |(n, _)| n)));
+            let carries_response = fragment.split('&').any(|seg| RESPONSE_PARAMS.contains(&seg.split_once('=').map_or(seg, |(n, _)| n)));
             if carries_response {
                 return Err(Error::FragmentResponse);
             }
@@ -150,12 +148,7 @@ pub fn validate_callback(
     if code.expose().len() > MAX_CODE_LEN || !code.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(Error::InvalidCallback { reason: "the code is too long or has characters outside printable ASCII" });
     }
-    Ok(ValidatedCallback {
-        code,
-        verifier: transaction.verifier,
-        redirect_uri: transaction.redirect_uri,
-        scopes: transaction.scopes,
-    })
+    Ok(ValidatedCallback { code, verifier: transaction.verifier, redirect_uri: transaction.redirect_uri, scopes: transaction.scopes })
 }
 
 /// [`CallbackParams::parse`] then [`validate_callback`], for callers that already hold the

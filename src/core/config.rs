@@ -25,16 +25,8 @@ pub const DEFAULT_CLOCK_SKEW_MS: u64 = 30 * 1000;
 pub const DEFAULT_TIMEOUT_MS: u64 = 15 * 1000;
 
 /// The parameters this library sets on the authorize request and which nothing else may set.
-pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] = [
-    "client_id",
-    "redirect_uri",
-    "response_type",
-    "scope",
-    "code_challenge",
-    "code_challenge_method",
-    "state",
-    "response_mode",
-];
+pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] =
+    ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state", "response_mode"];
 
 /// How token requests are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -201,11 +193,7 @@ impl ClientConfig {
             }
             None => (format!("{issuer}{API_PATH}"), issuer_url.origin()),
         };
-        let scopes = if input.scopes.is_empty() {
-            Vec::new()
-        } else {
-            normalize_scopes(&input.scopes, input.allow_custom_scopes)?
-        };
+        let scopes = if input.scopes.is_empty() { Vec::new() } else { normalize_scopes(&input.scopes, input.allow_custom_scopes)? };
         let ttl = input.transaction_ttl_ms.unwrap_or(DEFAULT_TRANSACTION_TTL_MS);
         if ttl == 0 || ttl > 60 * 60 * 1000 {
             return Err(Error::InvalidConfig { field: "transactionTtlMs", reason: "must be between 1 ms and 1 hour" });
@@ -372,10 +360,7 @@ pub(crate) mod tests {
             (ClientConfigInput { issuer: Some("http://evil.example".into()), ..input() }, "insecure_url"),
             (ClientConfigInput { issuer: Some("https://a.example?x=1".into()), ..input() }, "invalid_url"),
             (ClientConfigInput { token_endpoint: Some("http://a.example/t".into()), ..input() }, "insecure_url"),
-            (
-                ClientConfigInput { authorization_endpoint: Some("https://a.example/a?client_id=evil".into()), ..input() },
-                "invalid_url",
-            ),
+            (ClientConfigInput { authorization_endpoint: Some("https://a.example/a?client_id=evil".into()), ..input() }, "invalid_url"),
             (ClientConfigInput { api_base_url: Some("https://a.example/api?x".into()), ..input() }, "invalid_url"),
             (ClientConfigInput { scopes: vec!["root".into()], ..input() }, "invalid_scope"),
             (ClientConfigInput { transaction_ttl_ms: Some(0), ..input() }, "invalid_config"),

@@ -99,10 +99,7 @@ mod tests {
 
     #[test]
     fn form_encode_escapes_every_reserved_character() {
-        assert_eq!(
-            form_encode([("a b", "x&y=z#w+v/é%")]),
-            "a+b=x%26y%3Dz%23w%2Bv%2F%C3%A9%25"
-        );
+        assert_eq!(form_encode([("a b", "x&y=z#w+v/é%")]), "a+b=x%26y%3Dz%23w%2Bv%2F%C3%A9%25");
         assert_eq!(form_encode([("k", "")]), "k=");
         assert_eq!(form_encode(core::iter::empty()), "");
     }
@@ -112,8 +109,7 @@ mod tests {
         let pairs = [("a b", "x&y=z#w+v/é%\u{1F600}"), ("", ""), ("state", "abc")];
         let encoded = form_encode(pairs);
         let decoded = decode_form(&encoded).unwrap();
-        let expected: Vec<(String, String)> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let expected: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         assert_eq!(decoded, expected);
     }
 
@@ -132,12 +128,7 @@ mod tests {
     fn decode_handles_odd_but_valid_shapes() {
         assert_eq!(
             decode_form("&&a&b=&=c&d=1=2").unwrap(),
-            vec![
-                ("a".into(), "".into()),
-                ("b".into(), "".into()),
-                ("".into(), "c".into()),
-                ("d".into(), "1=2".into())
-            ]
+            vec![("a".into(), "".into()), ("b".into(), "".into()), ("".into(), "c".into()), ("d".into(), "1=2".into())]
         );
         assert_eq!(decode_form("x=%2541").unwrap(), vec![("x".into(), "%41".into())]);
         assert_eq!(decode_form("").unwrap(), vec![]);

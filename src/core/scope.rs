@@ -212,10 +212,7 @@ mod tests {
 
     #[test]
     fn normalize_rejects_unknown_unless_custom_allowed() {
-        assert_eq!(
-            normalize_scopes(&["transactions:read", "admin"], false),
-            Err(Error::InvalidScope { scope: "admin".into() })
-        );
+        assert_eq!(normalize_scopes(&["transactions:read", "admin"], false), Err(Error::InvalidScope { scope: "admin".into() }));
         assert_eq!(normalize_scopes(&["openid", "admin"], true).unwrap(), ["openid", "admin"]);
         for bad in ["a\"b", "a\\b", "é", "a\tb", "a\u{7f}"] {
             assert!(matches!(normalize_scopes(&[bad], true), Err(Error::InvalidScope { .. })), "{bad:?}");

@@ -256,7 +256,10 @@ mod tests {
             "grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA&client_id=demo-client&scope=transactions%3Aread+team%3Aread"
         );
         let req = refresh_token_request(&config(), &rt, None);
-        assert_eq!(req.body.expose(), r#"{"grant_type":"refresh_token","refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","client_id":"demo-client"}"#);
+        assert_eq!(
+            req.body.expose(),
+            r#"{"grant_type":"refresh_token","refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","client_id":"demo-client"}"#
+        );
     }
 
     #[test]
@@ -289,8 +292,9 @@ mod tests {
 
     #[test]
     fn rfc6749_section_5_2_errors() {
-        let e = parse_token_response(400, r#"{"error":"invalid_grant","error_description":"code reused\u0000<b>","error_uri":"https://x"}"#, 0)
-            .unwrap_err();
+        let e =
+            parse_token_response(400, r#"{"error":"invalid_grant","error_description":"code reused\u0000<b>","error_uri":"https://x"}"#, 0)
+                .unwrap_err();
         assert_eq!(e.code(), "invalid_grant");
         match e {
             Error::OAuth(o) => {

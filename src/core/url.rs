@@ -41,9 +41,7 @@ impl Url {
         if !input.is_ascii() {
             return Err(invalid(field, "contains non-ASCII characters (percent-encode them)"));
         }
-        let (scheme, rest) = input
-            .split_once("://")
-            .ok_or_else(|| invalid(field, "is not an absolute URL"))?;
+        let (scheme, rest) = input.split_once("://").ok_or_else(|| invalid(field, "is not an absolute URL"))?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "https" && scheme != "http" {
             return Err(invalid(field, "must be an http or https URL"));
@@ -64,14 +62,7 @@ impl Url {
         };
         let path = if path.is_empty() { "/".to_owned() } else { path.to_owned() };
         let default_port = if scheme == "https" { 443 } else { 80 };
-        Ok(Self {
-            scheme,
-            host,
-            port: port.filter(|p| *p != default_port),
-            path,
-            query,
-            fragment,
-        })
+        Ok(Self { scheme, host, port: port.filter(|p| *p != default_port), path, query, fragment })
     }
 
     /// `https` or `http`.
@@ -160,7 +151,11 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
             None => (authority, None),
         };
         let label_ok = |l: &str| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         };
         let trimmed = host.strip_suffix('.').unwrap_or(host);
         if host.is_empty() || host.len() > 253 || !trimmed.split('.').all(label_ok) {

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine. Installs only what is missing, and says what it does.
+#   scripts/bootstrap.sh          tools to build and run the demo
+#   scripts/bootstrap.sh --test   also the browsers and drivers the test suite needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-}
+if [ "$mode" = "--test" ]; then total=6; else total=4; fi
+n=0
+step() { n=$((n + 1)); printf '\n[bootstrap %d/%d] %s\n' "$n" "$total" "$*"; }
+ok() { printf '  already there: %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "  need root for: $*  (run it yourself, then re-run this command)" >&2; exit 1
+  fi
+}
+
+step "Rust target wasm32-unknown-unknown"
+if ! command -v cargo >/dev/null; then
+  echo "  cargo not found: install Rust from your package manager or rustup first" >&2; exit 1
+fi
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then ok "wasm32-unknown-unknown"; else
+  echo "  installing with rustup (about 30 s)..."; rustup target add wasm32-unknown-unknown
+fi
+
+step "wasm-bindgen-cli at the version pinned in Cargo.lock"
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" = "$want" ]; then ok "wasm-bindgen $have"; else
+  echo "  installing wasm-bindgen-cli $want from crates.io (about 2-3 minutes; found: ${have:-none})..."
+  cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+step "wasm-pack"
+if command -v wasm-pack >/dev/null; then ok "$(wasm-pack --version)"; else
+  echo "  installing wasm-pack from crates.io (about 2-3 minutes)..."; cargo install wasm-pack
+fi
+
+step "npm packages (npm ci)"
+if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then ok "node_modules up to date"; else
+  echo "  installing from package-lock.json (about 30 s)..."; npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if [ "$mode" = "--test" ]; then
+  step "Browsers for the tests: Debian chromium, chromium-driver, firefox-esr"
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+  if [ ${#missing[@]} = 0 ]; then ok "chromium, chromedriver, firefox-esr"; else
+    echo "  installing ${missing[*]} with apt-get (about 1-2 minutes)..."
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+
+  step "geckodriver (Firefox WebDriver)"
+  if command -v geckodriver >/dev/null; then ok "$(geckodriver --version | head -1)"; else
+    echo "  installing geckodriver from crates.io (about 3 minutes)..."; cargo install geckodriver
+  fi
+fi
+printf '\n[bootstrap] done\n'

@@ -1,0 +1,59 @@
+// A tiny static server for the demo: www/ at /, the built package at /pkg/. Listens on
+// 127.0.0.1 only. Usage: node scripts/serve.mjs [--port N]   (default PORT or 8080)
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+/** Maps a URL path to a file under www/ or pkg/, or null when it is outside them. */
+export function resolvePath(pathname) {
+  let rel = decodeURIComponent(pathname);
+  if (rel === "/" || rel === "/callback") rel = "/index.html";
+  const base = rel.startsWith("/pkg/") ? root : join(root, "www");
+  const file = normalize(join(base, rel));
+  const allowed = [join(root, "www") + sep, join(root, "pkg") + sep];
+  return allowed.some((dir) => file.startsWith(dir)) ? file : null;
+}
+
+export function startStaticServer({ port = 8080, host = "127.0.0.1" } = {}) {
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, "http://localhost");
+    const file = resolvePath(url.pathname);
+    const headers = {
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      "Cross-Origin-Opener-Policy": "same-origin",
+    };
+    if (!file) {
+      res.writeHead(404, headers).end("not found");
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { ...headers, "Content-Type": types[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404, headers).end("not found");
+    }
+  });
+  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf("--port");
+  const port = Number(i > 0 ? process.argv[i + 1] : process.env.PORT || 8080);
+  const server = await startStaticServer({ port });
+  console.log(`demo: http://127.0.0.1:${server.address().port}/`);
+}

@@ -1,0 +1,430 @@
+//! The JavaScript boundary: every `#[wasm_bindgen]` export lives here, with camelCase names and
+//! TypeScript types. Errors become real `Error` objects with a stable `code` property.
+
+use js_sys::{Object, Reflect};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+
+use crate::core::authorize::{build_authorize_url as core_build_authorize_url, AuthorizeParams};
+use crate::core::callback::{parse_callback as core_parse_callback, strip_response_params, ValidatedCallback as CoreValidated};
+use crate::core::config::{ClientConfig, ClientConfigInput};
+use crate::core::encoding::base64url;
+use crate::core::error::Error;
+use crate::core::pkce::PkceVerifier;
+use crate::core::scope::{required_scope as core_required_scope, Scope};
+use crate::core::sign::sign_request as core_sign_request;
+use crate::core::token::{
+    authorization_code_request, parse_token_response as core_parse_token_response, refresh_token_request as core_refresh_request,
+    TokenRequest, TokenSet,
+};
+use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
+use crate::Secret;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** One of the 13 Expensicat scopes. */
+export type ExpensicatScope =
+  | "transactions:read" | "transactions:write" | "entries:read" | "entries:write"
+  | "invoices:read" | "invoices:write" | "banking:read" | "banking:write"
+  | "documents:read" | "documents:write" | "team:read" | "team:admin" | "analytics:read";
+
+/** Client configuration. Only `clientId` and `redirectUri` are required. */
+export interface ClientConfig {
+  /** The registered client ID. */
+  clientId: string;
+  /** The registered redirect URI (HTTPS; http only for 127.0.0.1, [::1], localhost). */
+  redirectUri: string;
+  /** Scopes requested by default. */
+  scopes?: (ExpensicatScope | string)[];
+  /** Issuer identifier and base of the default endpoints. Default `https://api.expensicat.com`. */
+  issuer?: string;
+  /** Default `{issuer}/api/auth/oauth2/authorize`. */
+  authorizationEndpoint?: string;
+  /** Default `{issuer}/api/auth/oauth2/token`. */
+  tokenEndpoint?: string;
+  /** Default `{issuer}/api`. Bearer tokens are sent only to this URL's origin. */
+  apiBaseUrl?: string;
+  /** `json` (default, as Expensicat documents) or `form` (RFC 6749). */
+  tokenRequestEncoding?: "json" | "form";
+  /** Allow scopes other than the 13 Expensicat scopes. */
+  allowCustomScopes?: boolean;
+  /** Require RFC 9207 `iss` on callbacks (always checked when present). */
+  requireIssuer?: boolean;
+  /** Login transaction lifetime, ms. Default 600000 (10 minutes). */
+  transactionTtlMs?: number;
+  /** Refresh tokens expiring within this many ms. Default 30000. */
+  clockSkewMs?: number;
+  /** Timeout of each network call, ms. Default 15000. */
+  timeoutMs?: number;
+  /** Longest Retry-After (ms) waited on a 429. Default 10000. */
+  maxRetryAfterMs?: number;
+  /** Where tokens live: `memory` (default) or `sessionStorage` (opt-in). */
+  storage?: "memory" | "sessionStorage";
+}
+
+/** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
+export interface Pkce { verifier: string; challenge: string; method: "S256"; }
+
+/** Parameters of `buildAuthorizeUrl`. */
+export interface AuthorizeUrlParams {
+  /** Default `https://api.expensicat.com/api/auth/oauth2/authorize`. */
+  authorizationEndpoint?: string;
+  clientId: string;
+  redirectUri: string;
+  scopes: (ExpensicatScope | string)[];
+  allowCustomScopes?: boolean;
+  /** The S256 challenge from `createPkce()`. */
+  codeChallenge: string;
+  /** From `generateState()`: 22-512 unreserved characters. */
+  state: string;
+  /** Extra parameters (`prompt`, `login_hint`...). Protocol parameters cannot be overridden. */
+  extraParams?: [string, string][];
+}
+
+/** Options of one login. */
+export interface LoginOptions {
+  /** Scopes for this login; default the configured ones. */
+  scopes?: (ExpensicatScope | string)[];
+  /** Extra authorize parameters. */
+  extraParams?: [string, string][];
+}
+
+/** A started login: send the user to `url`, keep `transaction` (it holds the PKCE verifier) in sessionStorage under `state`. */
+export interface LoginStart { url: string; state: string; expiresAt: number; transaction: string; }
+
+/** An HTTP request to make with fetch (use `redirect: "manual"`). */
+export interface HttpRequest { url: string; method: string; headers: Record<string, string>; body?: string; }
+
+/** A validated token response. */
+export interface TokenResponse {
+  accessToken: string;
+  tokenType: "Bearer";
+  /** Expiry, ms since the epoch, when the server sent `expires_in`. */
+  expiresAt?: number;
+  refreshToken?: string;
+  /** Granted scopes, when the server listed them. */
+  scope?: string[];
+}
+
+/** A scope and its documented meaning. */
+export interface ScopeInfo { name: ExpensicatScope; description: string; }
+
+/** Every error thrown by this library. */
+export interface ExpensicatAuthError extends Error {
+  /** Stable snake_case code, e.g. `state_mismatch`, `invalid_grant`, `timeout`. */
+  code: string;
+  /** HTTP status, when a response caused the error. */
+  status?: number;
+  /** `error_description` from the server: untrusted text. */
+  description?: string;
+}
+"#;
+
+/// Converts a core error into a JS `Error` with `name`, `code` and, when known, `status` and
+/// `description`.
+pub(crate) fn js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("ExpensicatAuthError");
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
+    };
+    set("code", JsValue::from_str(e.code()));
+    match e {
+        Error::OAuth(o) => {
+            if o.status != 0 {
+                set("status", JsValue::from(o.status));
+            }
+            if let Some(d) = &o.description {
+                set("description", JsValue::from_str(d));
+            }
+        }
+        Error::InvalidResponse { status, .. } => set("status", JsValue::from(*status)),
+        _ => {}
+    }
+    err.into()
+}
+
+fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
+    r.map_err(|e| js_error(&e))
+}
+
+/// Rust value to JS object, through the browser's own `JSON.parse`.
+pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
+    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// JS object to Rust value, through `JSON.stringify` and serde_json, so `deny_unknown_fields`
+/// catches misspelt keys (serde-wasm-bindgen silently ignores unknown keys).
+pub(crate) fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
+    let bad = || js_error(&Error::InvalidConfig { field, reason: "has an unknown key or a value of the wrong type" });
+    if !value.is_object() {
+        return Err(js_error(&Error::InvalidConfig { field, reason: "must be an object" }));
+    }
+    let text = js_sys::JSON::stringify(&value).map_err(|_| bad())?;
+    // The serde message may quote a value, which could be a secret put in the wrong key: keep it out.
+    serde_json::from_str(&String::from(text)).map_err(|_| bad())
+}
+
+pub(crate) fn config_from_js(value: JsValue) -> Result<ClientConfig, JsValue> {
+    js(ClientConfig::new(from_js::<ClientConfigInput>(value, "config")?))
+}
+
+/// Fills `buf` from the browser's CSPRNG (`crypto.getRandomValues`).
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|_| js_error(&Error::InsufficientEntropy { reason: "crypto.getRandomValues failed" }))?;
+    Ok(buf)
+}
+
+pub(crate) fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+#[derive(Serialize)]
+struct PkceOut {
+    verifier: String,
+    challenge: String,
+    method: &'static str,
+}
+
+/// Creates a PKCE pair from 32 CSPRNG bytes: a 43-character verifier and its S256 challenge.
+#[wasm_bindgen(js_name = createPkce, unchecked_return_type = "Pkce")]
+pub fn create_pkce() -> Result<JsValue, JsValue> {
+    let verifier = js(PkceVerifier::from_random(&random_bytes::<32>()?))?;
+    Ok(to_js(&PkceOut { challenge: verifier.challenge_s256(), verifier: verifier.expose().to_owned(), method: "S256" }))
+}
+
+/// The S256 challenge of `verifier` (RFC 7636 section 4.2). Throws `invalid_verifier` for a
+/// verifier of the wrong length or alphabet.
+#[wasm_bindgen(js_name = codeChallengeS256)]
+pub fn code_challenge_s256(verifier: &str) -> Result<String, JsValue> {
+    Ok(js(PkceVerifier::parse(verifier))?.challenge_s256())
+}
+
+/// A fresh `state` value: 32 CSPRNG bytes, base64url (43 characters, 256 bits).
+#[wasm_bindgen(js_name = generateState)]
+pub fn generate_state() -> Result<String, JsValue> {
+    Ok(base64url(&random_bytes::<32>()?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AuthorizeUrlInput {
+    authorization_endpoint: Option<String>,
+    client_id: String,
+    redirect_uri: String,
+    scopes: Vec<String>,
+    #[serde(default)]
+    allow_custom_scopes: bool,
+    code_challenge: String,
+    state: String,
+    #[serde(default)]
+    extra_params: Vec<(String, String)>,
+}
+
+/// Builds the authorize URL with the seven Expensicat parameters (plus `extraParams`).
+#[wasm_bindgen(js_name = buildAuthorizeUrl)]
+pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<String, JsValue> {
+    let p: AuthorizeUrlInput = from_js(params, "params")?;
+    let default_endpoint = format!("{}{}", crate::core::config::DEFAULT_ISSUER, crate::core::config::AUTHORIZE_PATH);
+    js(core_build_authorize_url(&AuthorizeParams {
+        endpoint: p.authorization_endpoint.as_deref().unwrap_or(&default_endpoint),
+        client_id: &p.client_id,
+        redirect_uri: &p.redirect_uri,
+        scopes: &p.scopes,
+        allow_custom_scopes: p.allow_custom_scopes,
+        code_challenge: &p.code_challenge,
+        state: &p.state,
+        extra: &p.extra_params,
+    }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginStartOut {
+    url: String,
+    state: String,
+    expires_at: f64,
+    transaction: String,
+}
+
+/// Starts a login without storing anything: creates PKCE and state from the CSPRNG and returns
+/// the authorize URL and the serialised transaction for the caller to keep.
+#[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
+pub fn create_login(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config = config_from_js(config)?;
+    let request: LoginRequest =
+        if options.is_undefined() || options.is_null() { LoginRequest::default() } else { from_js(options, "options")? };
+    let start = js(start_login(&config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
+    Ok(to_js(&LoginStartOut {
+        url: start.url,
+        state: start.transaction.state().to_owned(),
+        expires_at: start.transaction.expires_at_ms() as f64,
+        transaction: start.transaction.to_storage(),
+    }))
+}
+
+/// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
+/// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ValidatedCallback(CoreValidated);
+
+#[wasm_bindgen]
+impl ValidatedCallback {
+    /// The scopes the login asked for.
+    #[wasm_bindgen(getter, js_name = requestedScopes)]
+    pub fn requested_scopes(&self) -> Vec<String> {
+        self.0.requested_scopes().to_vec()
+    }
+
+    /// Never reveals the code or verifier.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_js_string(&self) -> String {
+        "ValidatedCallback { [redacted] }".into()
+    }
+
+    /// Never reveals the code or verifier.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> String {
+        crate::core::secret::REDACTED.into()
+    }
+}
+
+/// Validates the callback URL against the stored transaction (from `createLogin`): redirect URI,
+/// duplicates, state (constant time), expiry, `iss`, `error`, `code`.
+#[wasm_bindgen(js_name = parseCallback)]
+pub fn parse_callback(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    callback_url: &str,
+    transaction: &str,
+) -> Result<ValidatedCallback, JsValue> {
+    let config = config_from_js(config)?;
+    let tx = js(LoginTransaction::from_storage(transaction))?;
+    Ok(ValidatedCallback(js(core_parse_callback(&config, callback_url, tx, now_ms()))?))
+}
+
+#[derive(Serialize)]
+struct HttpRequestOut {
+    url: String,
+    method: &'static str,
+    headers: std::collections::BTreeMap<&'static str, String>,
+    body: String,
+}
+
+fn http_request_out(req: TokenRequest) -> JsValue {
+    let mut headers = std::collections::BTreeMap::new();
+    headers.insert("Content-Type", req.content_type.to_owned());
+    headers.insert("Accept", "application/json".to_owned());
+    to_js(&HttpRequestOut { url: req.url, method: "POST", headers, body: req.body.into_inner() })
+}
+
+/// The token request for a validated callback (consumes it).
+#[wasm_bindgen(js_name = tokenRequest, unchecked_return_type = "HttpRequest")]
+pub fn token_request(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    callback: ValidatedCallback,
+) -> Result<JsValue, JsValue> {
+    let config = config_from_js(config)?;
+    Ok(http_request_out(authorization_code_request(&config, callback.0)))
+}
+
+/// The refresh request for `refreshToken` (RFC 6749 section 6), optionally narrowing `scopes`.
+#[wasm_bindgen(js_name = refreshTokenRequest, unchecked_return_type = "HttpRequest")]
+pub fn refresh_token_request(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    refresh_token: &str,
+    scopes: Option<Vec<String>>,
+) -> Result<JsValue, JsValue> {
+    let config = config_from_js(config)?;
+    if refresh_token.is_empty() {
+        return Err(js_error(&Error::InvalidToken));
+    }
+    Ok(http_request_out(core_refresh_request(&config, &Secret::new(refresh_token), scopes.as_deref())))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TokenOut {
+    pub(crate) access_token: String,
+    pub(crate) token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expires_at: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) scope: Option<Vec<String>>,
+}
+
+impl From<TokenSet> for TokenOut {
+    fn from(t: TokenSet) -> Self {
+        TokenOut {
+            access_token: t.access_token.into_inner(),
+            token_type: t.token_type,
+            expires_at: t.expires_at_ms.map(|v| v as f64),
+            refresh_token: t.refresh_token.map(Secret::into_inner),
+            scope: t.scope,
+        }
+    }
+}
+
+/// Validates a token endpoint response from its HTTP status and body text. `nowMs` defaults to
+/// `Date.now()`.
+#[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
+pub fn parse_token_response(status: u16, body: &str, now_ms_opt: Option<f64>) -> Result<JsValue, JsValue> {
+    let now = now_ms_opt.map(|v| v.max(0.0) as u64).unwrap_or_else(now_ms);
+    Ok(to_js(&TokenOut::from(js(core_parse_token_response(status, body, now))?)))
+}
+
+#[derive(Serialize)]
+struct SignedOut {
+    url: String,
+    method: String,
+    headers: std::collections::BTreeMap<&'static str, String>,
+}
+
+/// The `Authorization: Bearer` header for `method url` (a path below the API base, or an absolute
+/// URL on the API origin). Throws `origin_not_allowed` for any other origin: no header is made.
+#[wasm_bindgen(js_name = signRequest, unchecked_return_type = "HttpRequest")]
+pub fn sign_request(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    token: &str,
+    method: &str,
+    url: &str,
+) -> Result<JsValue, JsValue> {
+    let config = config_from_js(config)?;
+    let signed = js(core_sign_request(&config, token, method, url))?;
+    let mut headers = std::collections::BTreeMap::new();
+    headers.insert("Authorization", signed.authorization.into_inner());
+    Ok(to_js(&SignedOut { url: signed.url, method: signed.method, headers }))
+}
+
+/// The scope an API call needs (`GET /v1/transactions` needs `transactions:read`), or
+/// `undefined` when the documentation assigns none.
+#[wasm_bindgen(js_name = requiredScope, unchecked_return_type = "ExpensicatScope | undefined")]
+pub fn required_scope(method: &str, path: &str) -> JsValue {
+    core_required_scope(method, path).map(|s| JsValue::from_str(s.as_str())).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The 13 Expensicat scopes with their documented descriptions.
+#[wasm_bindgen(js_name = listScopes, unchecked_return_type = "ScopeInfo[]")]
+pub fn list_scopes() -> JsValue {
+    let arr = js_sys::Array::new();
+    for s in Scope::ALL {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"name".into(), &s.as_str().into());
+        let _ = Reflect::set(&o, &"description".into(), &s.description().into());
+        arr.push(&o);
+    }
+    arr.into()
+}
+
+/// `url` without the authorization response parameters (`code`, `state`, `iss`, `error`...),
+/// keeping the app's own parameters and fragment: what to put in the address bar.
+#[wasm_bindgen(js_name = stripCallbackParams)]
+pub fn strip_callback_params(url: &str) -> String {
+    strip_response_params(url)
+}

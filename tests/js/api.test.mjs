@@ -1,0 +1,102 @@
+// The published JavaScript API, loaded from the built package.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { loadLib, pkgUrl, throwsCode } from "./helpers.mjs";
+
+const lib = await loadLib();
+const config = { clientId: "demo-client", redirectUri: "https://app.example/callback", scopes: ["transactions:read"] };
+
+test("RFC 7636 Appendix B through codeChallengeS256", () => {
+  assert.equal(lib.codeChallengeS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  throwsCode(assert, () => lib.codeChallengeS256("too-short"), "invalid_verifier");
+});
+
+test("createPkce and generateState are random and well-formed", () => {
+  const seen = new Set();
+  for (let i = 0; i < 200; i++) {
+    const { verifier, challenge, method } = lib.createPkce();
+    assert.match(verifier, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(challenge, lib.codeChallengeS256(verifier));
+    assert.equal(method, "S256");
+    seen.add(verifier);
+    seen.add(lib.generateState());
+  }
+  assert.equal(seen.size, 400);
+});
+
+test("createLogin -> parseCallback -> tokenRequest, exact body", () => {
+  const start = lib.createLogin(config);
+  const u = new URL(start.url);
+  assert.equal(u.origin + u.pathname, "https://api.expensicat.com/api/auth/oauth2/authorize");
+  assert.deepEqual([...u.searchParams.keys()], ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state"]);
+  assert.equal(u.searchParams.get("state"), start.state);
+  const { verifier } = JSON.parse(start.transaction);
+  assert.equal(u.searchParams.get("code_challenge"), lib.codeChallengeS256(verifier));
+  const cb = lib.parseCallback(config, `https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
+  assert.equal(String(cb), "ValidatedCallback { [redacted] }");
+  assert.equal(JSON.stringify({ cb }), '{"cb":"[redacted]"}');
+  const req = lib.tokenRequest(config, cb);
+  assert.deepEqual(req, {
+    url: "https://api.expensicat.com/api/auth/oauth2/token",
+    method: "POST",
+    headers: { Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({ grant_type: "authorization_code", code: "abc", redirect_uri: "https://app.example/callback", client_id: "demo-client", code_verifier: verifier }),
+  });
+  // The callback object is consumed: a second exchange is impossible.
+  assert.throws(() => lib.tokenRequest(config, cb));
+});
+
+test("a bad state never yields something tokenRequest accepts", () => {
+  const start = lib.createLogin(config);
+  const { verifier } = JSON.parse(start.transaction);
+  throwsCode(assert, () => lib.parseCallback(config, "https://app.example/callback?code=abc&state=" + "A".repeat(43), start.transaction), "state_mismatch", [verifier]);
+  throwsCode(assert, () => lib.parseCallback(config, "https://app.example/callback?code=abc", start.transaction), "missing_state", [verifier]);
+});
+
+test("config is strict: misspelt keys and insecure URLs are refused", () => {
+  throwsCode(assert, () => lib.createLogin({ ...config, clientSecret: "hunter2" }), "invalid_config", ["hunter2"]);
+  throwsCode(assert, () => lib.createLogin({ ...config, redirectUri: "http://app.example/cb" }), "insecure_url");
+  throwsCode(assert, () => lib.createLogin("nope"), "invalid_config");
+  throwsCode(assert, () => lib.createLogin({ ...config, scopes: ["admin"] }), "invalid_scope");
+});
+
+test("form-encoded token requests and refresh", () => {
+  const form = { ...config, tokenRequestEncoding: "form" };
+  const req = lib.refreshTokenRequest(form, "rt-123", ["transactions:read"]);
+  assert.equal(req.headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
+  assert.equal(req.body, "grant_type=refresh_token&refresh_token=rt-123&client_id=demo-client&scope=transactions%3Aread");
+  throwsCode(assert, () => lib.refreshTokenRequest(form, ""), "invalid_token");
+});
+
+test("parseTokenResponse: success, RFC 6749 errors, garbage", () => {
+  const t = lib.parseTokenResponse(200, '{"access_token":"at","token_type":"bearer","expires_in":"60","scope":"a b"}', 1000);
+  assert.deepEqual(t, { accessToken: "at", tokenType: "Bearer", expiresAt: 61000, scope: ["a", "b"] });
+  const e = throwsCode(assert, () => lib.parseTokenResponse(400, '{"error":"invalid_grant","error_description":"used"}'), "invalid_grant");
+  assert.equal(e.status, 400);
+  assert.equal(e.description, "used");
+  throwsCode(assert, () => lib.parseTokenResponse(200, "<!doctype html><p>login"), "invalid_response");
+});
+
+test("signRequest refuses other origins", () => {
+  const s = lib.signRequest(config, "at-9f8e7d6c", "GET", "/v1/transactions");
+  assert.deepEqual(s, { url: "https://api.expensicat.com/api/v1/transactions", method: "GET", headers: { Authorization: "Bearer at-9f8e7d6c" } });
+  throwsCode(assert, () => lib.signRequest(config, "at-9f8e7d6c", "GET", "https://evil.example/api/v1/transactions"), "origin_not_allowed", ["at-9f8e7d6c"]);
+});
+
+test("scope helpers", () => {
+  assert.equal(lib.listScopes().length, 13);
+  assert.deepEqual(lib.listScopes()[0], { name: "transactions:read", description: "Read transactions" });
+  assert.equal(lib.requiredScope("GET", "/v1/invoices"), "invoices:read");
+  assert.equal(lib.stripCallbackParams("https://a.example/cb?x=1&code=c&state=s#h"), "https://a.example/cb?x=1#h");
+});
+
+test("the public .d.ts has no `any` and documents every export", () => {
+  const dts = readFileSync(new URL("expensicat_auth.d.ts", pkgUrl), "utf8");
+  const code = dts.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  assert.ok(!/\bany\b/.test(code), "found `any` in the .d.ts");
+  for (const m of dts.matchAll(/^export function (\w+)/gm)) {
+    const before = dts.slice(0, m.index).trimEnd();
+    assert.ok(before.endsWith("*/"), `export ${m[1]} has no doc comment`);
+  }
+});

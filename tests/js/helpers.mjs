@@ -1,0 +1,26 @@
+// Loads the built package (pkg/, from `npm run build`) into Node, which has WebCrypto and fetch.
+import { readFileSync } from "node:fs";
+
+export const pkgUrl = new URL("../../pkg/", import.meta.url);
+
+export async function loadLib() {
+  const lib = await import(new URL("expensicat_auth.js", pkgUrl));
+  await lib.default({ module_or_path: readFileSync(new URL("expensicat_auth_bg.wasm", pkgUrl)) });
+  return lib;
+}
+
+/** Asserts `fn` throws an ExpensicatAuthError with `code`, whose text carries none of `secrets`. */
+export function throwsCode(assert, fn, code, secrets = []) {
+  let err;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof Error, `expected an Error with code ${code}`);
+  assert.equal(err.name, "ExpensicatAuthError");
+  assert.equal(err.code, code, err.message);
+  const visible = [err.message, String(err), JSON.stringify(err), JSON.stringify({ ...err }), err.stack ?? ""].join("\n");
+  for (const s of secrets) assert.ok(!visible.includes(s), `secret leaked in ${code}: ${visible}`);
+  return err;
+}
