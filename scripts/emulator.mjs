@@ -108,8 +108,16 @@ export async function startEmulator(options = {}) {
   const applyFault = async (fault, res, cors) => {
     if (!fault) return false;
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-    if (fault.drop) {
+    if (fault.reset) {
+      // Closed before any byte: browsers may transparently retry this (Firefox does for GET).
       res.socket?.destroy();
+      return true;
+    }
+    if (fault.drop) {
+      // The connection dies mid-body: headers arrived, the body never completes.
+      res.writeHead(200, { ...cors, "Content-Type": "application/json", "Content-Length": "4096" });
+      res.write('{"partial":');
+      setTimeout(() => res.socket?.destroy(), 20);
       return true;
     }
     if (fault.html) {
@@ -121,7 +129,7 @@ export async function startEmulator(options = {}) {
       return true;
     }
     if (fault.status) {
-      res.writeHead(fault.status, { ...cors, "Content-Type": "application/json" }).end(JSON.stringify(fault.body ?? { error: "server_error" }));
+      res.writeHead(fault.status, { ...cors, "Content-Type": "application/json", ...(fault.headers ?? {}) }).end(JSON.stringify(fault.body ?? { error: "server_error" }));
       return true;
     }
     return false;
@@ -146,7 +154,7 @@ export async function startEmulator(options = {}) {
     if (!ok) return {};
     return {
       "Access-Control-Allow-Origin": origin,
-      "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+      "Access-Control-Allow-Headers": req.headers["access-control-request-headers"] || "Authorization, Content-Type, Accept",
       "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
       "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate",
       "Access-Control-Max-Age": "600",
@@ -245,6 +253,11 @@ export async function startEmulator(options = {}) {
       return json(res, 200, { location: u.href }, corsFor(req));
     }
     if (p.auto_approve === "deny") return redirectWith(res, p.redirect_uri, { error: "access_denied", state: p.state, iss: base });
+    if (p.auto_approve === "deny-json") {
+      const u = new URL(p.redirect_uri);
+      for (const [k, v] of Object.entries({ error: "access_denied", error_description: "The user denied the request", state: p.state, iss: base })) u.searchParams.append(k, v);
+      return json(res, 200, { location: u.href }, corsFor(req));
+    }
     const id = b64url(randomBytes(16));
     pending.set(id, p);
     const list = scopes.map((s) => `<li><code>${escapeHtml(s)}</code>: ${escapeHtml(SCOPES[s])}</li>`).join("");
@@ -475,6 +488,10 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
       case "/__emulator/faults":
         faults.push({ times: 1, ...body });
         return json(res, 200, { ok: true }, cors);
+      case "/__emulator/reset-faults": {
+        for (let i = faults.length - 1; i >= 0; i--) if (!body.clientId || faults[i].clientId === body.clientId) faults.splice(i, 1);
+        return json(res, 200, { ok: true }, cors);
+      }
       case "/__emulator/counters": {
         const key = url.searchParams.get("client_id") ?? "*";
         return json(res, 200, counters.get(key) ?? {}, cors);
@@ -500,6 +517,9 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
   }
 
   const server = createServer(async (req, res) => {
+    // No keep-alive: a browser silently retries a request whose reused socket closes, which
+    // would hide the "dropped connection" fault from the code under test.
+    res.setHeader("Connection", "close");
     try {
       const url = new URL(req.url, base || "http://127.0.0.1");
       if (req.method === "OPTIONS") return res.writeHead(204, corsFor(req)).end();

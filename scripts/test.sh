@@ -18,6 +18,16 @@ run() {
   else failed+=("$name"); printf '=== %s: FAILED (%ss)\n' "$name" $((SECONDS - t0)); fi
 }
 
+# The local emulator for the browser tests; its URL reaches them at compile time.
+mkdir -p target
+node scripts/emulator.mjs --port 0 > target/emulator.log 2>&1 &
+emulator_pid=$!
+trap 'kill $emulator_pid 2>/dev/null' EXIT
+for _ in $(seq 50); do grep -q '^listening on' target/emulator.log 2>/dev/null && break; sleep 0.1; done
+export EXPENSICAT_EMULATOR_URL=$(awk '/^listening on/ {print $3; exit}' target/emulator.log)
+[ -n "$EXPENSICAT_EMULATOR_URL" ] || { echo "the emulator did not start:"; cat target/emulator.log; exit 1; }
+echo "emulator: $EXPENSICAT_EMULATOR_URL"
+
 run fmt cargo fmt --check
 run clippy-native cargo clippy --all-targets --locked -- -D warnings
 run clippy-wasm cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings

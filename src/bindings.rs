@@ -120,29 +120,7 @@ export interface ExpensicatAuthError extends Error {
 }
 "#;
 
-/// Converts a core error into a JS `Error` with `name`, `code` and, when known, `status` and
-/// `description`.
-pub(crate) fn js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
-    err.set_name("ExpensicatAuthError");
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
-    };
-    set("code", JsValue::from_str(e.code()));
-    match e {
-        Error::OAuth(o) => {
-            if o.status != 0 {
-                set("status", JsValue::from(o.status));
-            }
-            if let Some(d) = &o.description {
-                set("description", JsValue::from_str(d));
-            }
-        }
-        Error::InvalidResponse { status, .. } => set("status", JsValue::from(*status)),
-        _ => {}
-    }
-    err.into()
-}
+pub(crate) use crate::web::to_js_error as js_error;
 
 fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
@@ -169,16 +147,11 @@ pub(crate) fn config_from_js(value: JsValue) -> Result<ClientConfig, JsValue> {
     js(ClientConfig::new(from_js::<ClientConfigInput>(value, "config")?))
 }
 
-/// Fills `buf` from the browser's CSPRNG (`crypto.getRandomValues`).
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
-    let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|_| js_error(&Error::InsufficientEntropy { reason: "crypto.getRandomValues failed" }))?;
-    Ok(buf)
+    crate::web::random_bytes::<N>().map_err(|e| js_error(&e))
 }
 
-pub(crate) fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
-}
+use crate::web::now_ms;
 
 #[derive(Serialize)]
 struct PkceOut {
@@ -427,4 +400,146 @@ pub fn list_scopes() -> JsValue {
 #[wasm_bindgen(js_name = stripCallbackParams)]
 pub fn strip_callback_params(url: &str) -> String {
     strip_response_params(url)
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SESSION_TYPES: &str = r#"
+/** What the app may see of a session: never a token. */
+export interface SessionInfo {
+  /** Granted scopes (the requested ones when the server did not list them). */
+  scopes: string[];
+  /** Access token expiry, ms since the epoch, when known. */
+  expiresAt?: number;
+  /** Whether the session can refresh itself. */
+  hasRefreshToken: boolean;
+  /** `oauth` (code flow) or `bearer` (a token the app supplied). */
+  mode: "oauth" | "bearer";
+}
+
+/** A session change. `reason` for `ended`: `logout`, `invalid_grant` or `expired`. */
+export interface SessionEvent {
+  type: "started" | "refreshed" | "ended";
+  reason?: string;
+  session?: SessionInfo;
+}
+"#;
+
+/// A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
+/// (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
+/// requests.
+#[wasm_bindgen]
+pub struct ExpensicatAuth(std::rc::Rc<crate::web::session::Session>);
+
+#[wasm_bindgen]
+impl ExpensicatAuth {
+    /// Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
+    /// stored session when `storage: "sessionStorage"`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Result<ExpensicatAuth, JsValue> {
+        Ok(ExpensicatAuth(crate::web::session::Session::new(config_from_js(config)?)))
+    }
+
+    /// Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
+    /// expired ones swept) and resolves to the authorize URL to navigate to.
+    #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "Promise<string>")]
+    pub fn start_login(&self, #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue) -> js_sys::Promise {
+        let request = if options.is_undefined() || options.is_null() { Ok(LoginRequest::default()) } else { from_js(options, "options") };
+        let result = request.and_then(|r| self.0.start_login(&r).map(JsValue::from).map_err(|e| js_error(&e)));
+        match result {
+            Ok(v) => js_sys::Promise::resolve(&v),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
+    }
+
+    /// Handles the redirect back (default: `location.href`). Cleans `code`/`state`/`iss` from
+    /// the address bar before any await, checks the callback against its stored transaction
+    /// (consumed once, even on failure), exchanges the code, and resolves to the session. Called
+    /// twice with the same URL it makes one token request and both calls share the outcome; a
+    /// callback already handled in an earlier page load rejects with `callback_already_handled`.
+    #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionInfo>")]
+    pub fn handle_callback(&self, url: Option<String>) -> js_sys::Promise {
+        let url = url.or_else(|| web_sys::window().and_then(|w| w.location().href().ok())).unwrap_or_default();
+        self.0.handle_callback(&url)
+    }
+
+    /// A valid access token, refreshed when it expires within the clock skew (checked against
+    /// the clock on every call). Concurrent callers share one refresh. Rejects with
+    /// `login_required` when there is no session.
+    #[wasm_bindgen(js_name = accessToken, unchecked_return_type = "Promise<string>")]
+    pub fn access_token(&self) -> js_sys::Promise {
+        let s = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move { s.valid_token(None).await.map(JsValue::from) })
+    }
+
+    /// Refreshes now (sharing a refresh already in flight) and resolves to the session.
+    /// `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
+    pub fn refresh(&self) -> js_sys::Promise {
+        self.0.refresh()
+    }
+
+    /// `fetch` for the Expensicat API: `input` is a path below the API base (`/v1/transactions`)
+    /// or an absolute URL on the API origin (anything else rejects with `origin_not_allowed`
+    /// before any request). Adds `Authorization: Bearer`, never follows redirects, times out,
+    /// refreshes and retries once on 401, waits once on 429 when `Retry-After` is within
+    /// `maxRetryAfterMs`. The app's headers and body pass through unchanged.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(&self, input: String, #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue) -> js_sys::Promise {
+        let s = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move { s.fetch(input, init).await.map(JsValue::from) })
+    }
+
+    /// Like `fetch`, then resolves to the parsed JSON body of a 2xx answer, or rejects with a
+    /// typed error: `unauthorized`, `insufficient_scope` (with `requiredScope`), `rate_limited`
+    /// (with `retryAfterMs`), `api_error` (with `status`, `apiCode`), `invalid_response`.
+    #[wasm_bindgen(js_name = fetchJson, unchecked_return_type = "Promise<unknown>")]
+    pub fn fetch_json(
+        &self,
+        input: String,
+        #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
+    ) -> js_sys::Promise {
+        let s = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move { s.fetch_json(input, init).await })
+    }
+
+    /// Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed
+    /// calls. It is never refreshed; `expiresAt` (ms since the epoch) is checked on each use.
+    #[wasm_bindgen(js_name = useBearerToken)]
+    pub fn use_bearer_token(&self, token: &str, expires_at: Option<f64>) -> Result<(), JsValue> {
+        js(self.0.use_bearer_token(token, expires_at.map(|v| v.max(0.0) as u64)))
+    }
+
+    /// Forgets the tokens and any pending login transactions (event `ended`, reason `logout`).
+    pub fn logout(&self) {
+        self.0.logout();
+    }
+
+    /// The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token.
+    #[wasm_bindgen(getter, unchecked_return_type = "SessionInfo | undefined")]
+    pub fn session(&self) -> JsValue {
+        self.0.info().map(|i| to_js(&i)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Calls `listener` on every session change; returns a function that unsubscribes.
+    #[wasm_bindgen(js_name = onSessionChange, unchecked_return_type = "() => void")]
+    pub fn on_session_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: SessionEvent) => void")] listener: js_sys::Function,
+    ) -> JsValue {
+        let id = self.0.on(listener);
+        let s = self.0.clone();
+        Closure::once_into_js(move || s.off(id))
+    }
+
+    /// Never reveals a token.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_js_string(&self) -> String {
+        "ExpensicatAuth { [redacted] }".into()
+    }
+
+    /// Never reveals a token.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> JsValue {
+        self.session()
+    }
 }

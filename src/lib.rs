@@ -6,6 +6,8 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use crate::core::authorize::{build_authorize_url, AuthorizeParams};
 pub use crate::core::callback::{parse_callback, strip_response_params, validate_callback, CallbackParams, ValidatedCallback};

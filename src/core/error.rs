@@ -178,15 +178,13 @@ pub enum Error {
     /// The callback has no `state` parameter.
     #[error("the callback has no state parameter")]
     MissingState,
-    /// The callback's `state` is not the one this login transaction sent (possible CSRF).
+    /// The callback's `state` is not the one this login transaction sent, or no pending login in
+    /// this tab has that state (possible CSRF).
     #[error("the callback state does not match the login transaction")]
     StateMismatch,
     /// The login transaction is older than its time to live.
     #[error("the login transaction has expired; start the login again")]
     TransactionExpired,
-    /// No stored login transaction matches this callback (never started here, or already used).
-    #[error("no login transaction is waiting for this callback")]
-    UnknownTransaction,
     /// The stored login transaction cannot be read back.
     #[error("the stored login transaction is corrupt: {reason}")]
     InvalidTransaction {
@@ -222,6 +220,50 @@ pub enum Error {
     /// A token has characters that cannot appear in an `Authorization: Bearer` header (RFC 6750).
     #[error("the token is empty or has characters not allowed in a bearer token")]
     InvalidToken,
+    /// The request did not complete: DNS, TLS, connection refused or dropped, CORS, or an
+    /// opaque redirect.
+    #[error("the network request failed")]
+    Network,
+    /// The request took longer than the configured timeout and was aborted.
+    #[error("the request timed out")]
+    Timeout,
+    /// This callback was already handled (reload, Back, or a second call): nothing was sent.
+    #[error("this login callback was already handled")]
+    CallbackAlreadyHandled,
+    /// There is no session (never signed in, signed out, or it ended): start a login.
+    #[error("no active session: sign in first")]
+    LoginRequired,
+    /// The server asked us to slow down for longer than the configured bound.
+    #[error("rate limited by the server")]
+    RateLimited {
+        /// How long the server asked to wait, in ms, when it said.
+        retry_after_ms: Option<u64>,
+    },
+    /// The access token lacks the scope this API call needs (HTTP 403).
+    #[error("the access token lacks the scope this call needs")]
+    InsufficientScope {
+        /// The scope the call needs, when known.
+        required_scope: Option<String>,
+    },
+    /// The API refused the token (HTTP 401) even after one refresh.
+    #[error("the API refused the access token")]
+    Unauthorized,
+    /// The API answered with an error (its `{"error":{"code","message"}}` body, untrusted text).
+    #[error("the API answered HTTP {status}: {message}")]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The API's own error code (sanitised, bounded), or empty.
+        api_code: String,
+        /// The API's message (sanitised, bounded), or empty.
+        message: String,
+    },
+    /// Browser storage is unavailable or refused the write.
+    #[error("browser storage is unavailable: {reason}")]
+    Storage {
+        /// What failed.
+        reason: &'static str,
+    },
 }
 
 impl Error {
@@ -243,7 +285,6 @@ impl Error {
             Self::MissingState => "missing_state",
             Self::StateMismatch => "state_mismatch",
             Self::TransactionExpired => "transaction_expired",
-            Self::UnknownTransaction => "unknown_transaction",
             Self::InvalidTransaction { .. } => "invalid_transaction",
             Self::MissingIssuer => "missing_issuer",
             Self::IssuerMismatch => "issuer_mismatch",
@@ -253,6 +294,15 @@ impl Error {
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::InvalidToken => "invalid_token",
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::CallbackAlreadyHandled => "callback_already_handled",
+            Self::LoginRequired => "login_required",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::InsufficientScope { .. } => "insufficient_scope",
+            Self::Unauthorized => "unauthorized",
+            Self::Api { .. } => "api_error",
+            Self::Storage { .. } => "storage_unavailable",
         }
     }
 }
@@ -299,7 +349,6 @@ mod tests {
             Error::MissingState,
             Error::StateMismatch,
             Error::TransactionExpired,
-            Error::UnknownTransaction,
             Error::InvalidTransaction { reason: "x" },
             Error::MissingIssuer,
             Error::IssuerMismatch,
@@ -308,6 +357,15 @@ mod tests {
             Error::UnsupportedTokenType,
             Error::OriginNotAllowed,
             Error::InvalidToken,
+            Error::Network,
+            Error::Timeout,
+            Error::CallbackAlreadyHandled,
+            Error::LoginRequired,
+            Error::RateLimited { retry_after_ms: None },
+            Error::InsufficientScope { required_scope: None },
+            Error::Unauthorized,
+            Error::Api { status: 500, api_code: String::new(), message: String::new() },
+            Error::Storage { reason: "x" },
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(
@@ -327,7 +385,6 @@ mod tests {
                 "missing_state",
                 "state_mismatch",
                 "transaction_expired",
-                "unknown_transaction",
                 "invalid_transaction",
                 "missing_issuer",
                 "issuer_mismatch",
@@ -336,6 +393,15 @@ mod tests {
                 "unsupported_token_type",
                 "origin_not_allowed",
                 "invalid_token",
+                "network",
+                "timeout",
+                "callback_already_handled",
+                "login_required",
+                "rate_limited",
+                "insufficient_scope",
+                "unauthorized",
+                "api_error",
+                "storage_unavailable",
             ]
         );
         for c in codes {

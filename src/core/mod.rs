@@ -10,6 +10,7 @@ pub mod error;
 pub mod pkce;
 pub mod scope;
 pub mod secret;
+pub mod session;
 pub mod sign;
 pub mod token;
 pub mod transaction;

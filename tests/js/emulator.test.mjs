@@ -137,6 +137,8 @@ test("faults: status, HTML, truncated JSON, delay, dropped connection; counters"
   await post("/__emulator/faults", { endpoint: "token", clientId: "fault-client", truncated: true });
   await assert.rejects((await tokenReq()).json());
   await post("/__emulator/faults", { endpoint: "token", clientId: "fault-client", drop: true });
+  await assert.rejects((await tokenReq()).text());
+  await post("/__emulator/faults", { endpoint: "token", clientId: "fault-client", reset: true });
   await assert.rejects(tokenReq());
   await post("/__emulator/faults", { endpoint: "token", clientId: "fault-client", delayMs: 150 });
   const t0 = Date.now();
@@ -144,8 +146,8 @@ test("faults: status, HTML, truncated JSON, delay, dropped connection; counters"
   assert.ok(Date.now() - t0 >= 140);
   assert.equal((await tokenReq()).status, 400, "faults are used up");
   const c = await counters("fault-client");
-  assert.equal(c.tokenRequests, 6);
-  assert.equal(c.refreshes, 2);
+  assert.equal(c.tokenRequests, 7);
+  assert.equal(c.refreshes, 2, JSON.stringify(c));
 });
 
 test("CORS only for loopback origins", async () => {

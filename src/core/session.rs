@@ -1,0 +1,316 @@
+//! The pure half of a signed-in session: which tokens it holds, when they need refreshing,
+//! how a rotated refresh token replaces the old one, how `Retry-After` and API error bodies are
+//! read, and the opt-in storage format. The browser layer adds only fetch, timers and storage.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::error::{untrusted_text, Error, Result};
+use super::scope::required_scope;
+use super::secret::Secret;
+use super::token::{is_b64token, TokenSet};
+
+/// How the session got its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionMode {
+    /// Through the OAuth code flow (may refresh).
+    OAuth,
+    /// A token the app supplied directly (a session JWT); never refreshed.
+    Bearer,
+}
+
+/// The tokens of a session. `Debug` is redacted.
+#[derive(Debug)]
+pub struct Tokens {
+    access: Secret,
+    expires_at_ms: Option<u64>,
+    refresh: Option<Secret>,
+    scopes: Vec<String>,
+    mode: SessionMode,
+}
+
+/// What the app may see of a session: never a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// Granted scopes (the requested ones when the server did not list them).
+    pub scopes: Vec<String>,
+    /// Access token expiry in ms since the epoch, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// Whether the session can refresh itself.
+    pub has_refresh_token: bool,
+    /// `oauth` or `bearer`.
+    pub mode: SessionMode,
+}
+
+impl Tokens {
+    /// A session from a token response; `requested` stands in for an absent `scope`
+    /// (RFC 6749 section 5.1).
+    pub fn from_token_set(set: TokenSet, requested: &[String]) -> Self {
+        Tokens {
+            access: set.access_token,
+            expires_at_ms: set.expires_at_ms,
+            refresh: set.refresh_token,
+            scopes: set.scope.unwrap_or_else(|| requested.to_vec()),
+            mode: SessionMode::OAuth,
+        }
+    }
+
+    /// A direct bearer session (session JWT or a token obtained elsewhere).
+    ///
+    /// # Errors
+    /// [`Error::InvalidToken`] when `token` is not an RFC 6750 `b64token`.
+    pub fn bearer(token: &str, expires_at_ms: Option<u64>) -> Result<Self> {
+        if !is_b64token(token) {
+            return Err(Error::InvalidToken);
+        }
+        Ok(Tokens { access: Secret::new(token), expires_at_ms, refresh: None, scopes: Vec::new(), mode: SessionMode::Bearer })
+    }
+
+    /// Applies a refresh response: the new access token always; the new refresh token when the
+    /// server rotated it (otherwise the old one stays, RFC 6749 section 6); scopes when listed.
+    pub fn rotate(&mut self, set: TokenSet) {
+        self.access = set.access_token;
+        self.expires_at_ms = set.expires_at_ms;
+        if let Some(r) = set.refresh_token {
+            self.refresh = Some(r);
+        }
+        if let Some(s) = set.scope {
+            self.scopes = s;
+        }
+    }
+
+    /// Whether the access token is still good at `now_ms` with `skew_ms` to spare. Checked on
+    /// every read, against the clock, because timers stall while a laptop sleeps.
+    pub fn is_fresh(&self, now_ms: u64, skew_ms: u64) -> bool {
+        match self.expires_at_ms {
+            None => true,
+            Some(exp) => now_ms.saturating_add(skew_ms) < exp,
+        }
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &Secret {
+        &self.access
+    }
+
+    /// The refresh token, if any.
+    pub fn refresh_token(&self) -> Option<&Secret> {
+        self.refresh.as_ref()
+    }
+
+    /// What the app may see.
+    pub fn info(&self) -> SessionInfo {
+        SessionInfo {
+            scopes: self.scopes.clone(),
+            expires_at: self.expires_at_ms,
+            has_refresh_token: self.refresh.is_some(),
+            mode: self.mode,
+        }
+    }
+
+    /// Serialises for the opt-in `sessionStorage` mode (holds the tokens).
+    pub fn to_storage(&self) -> String {
+        let stored = StoredTokens {
+            v: 1,
+            access: self.access.expose().to_owned(),
+            expires_at: self.expires_at_ms,
+            refresh: self.refresh.as_ref().map(|r| r.expose().to_owned()),
+            scopes: self.scopes.clone(),
+            mode: self.mode,
+        };
+        serde_json::to_string(&stored).unwrap_or_default()
+    }
+
+    /// Reads stored tokens back.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] for anything malformed.
+    pub fn from_storage(value: &str) -> Result<Self> {
+        let bad = Error::Storage { reason: "the stored session is corrupt" };
+        if value.len() > 64 * 1024 {
+            return Err(bad);
+        }
+        let s: StoredTokens = serde_json::from_str(value).map_err(|_| bad.clone())?;
+        if s.v != 1 || !is_b64token(&s.access) || s.refresh.as_deref().is_some_and(str::is_empty) {
+            return Err(bad);
+        }
+        Ok(Tokens {
+            access: Secret::new(s.access),
+            expires_at_ms: s.expires_at,
+            refresh: s.refresh.map(Secret::new),
+            scopes: s.scopes,
+            mode: s.mode,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StoredTokens {
+    v: u32,
+    access: String,
+    expires_at: Option<u64>,
+    refresh: Option<String>,
+    scopes: Vec<String>,
+    mode: SessionMode,
+}
+
+/// Reads a `Retry-After` value in its delta-seconds form (RFC 9110 section 10.2.3) as ms.
+/// HTTP-date values and anything malformed give `None` (the caller then treats the delay as
+/// unknown).
+pub fn parse_retry_after(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 10 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse::<u64>().ok().map(|s| s.saturating_mul(1000))
+}
+
+/// The typed error for an Expensicat API answer that is not 2xx: 401 is
+/// [`Error::Unauthorized`], 403 [`Error::InsufficientScope`] (with the scope from the body's
+/// `details.required_scope`, else from [`required_scope`]), 429 [`Error::RateLimited`], anything
+/// else [`Error::Api`] with the body's `error.code` and `error.message` as untrusted text.
+pub fn api_error(status: u16, body: &str, retry_after: Option<&str>, method: &str, path: &str) -> Error {
+    let parsed: Option<Value> = if body.len() <= 64 * 1024 { serde_json::from_str(body).ok() } else { None };
+    let err = parsed.as_ref().and_then(|v| v.get("error"));
+    let field = |k: &str| err.and_then(|e| e.get(k)).and_then(Value::as_str).map(untrusted_text).unwrap_or_default();
+    match status {
+        401 => Error::Unauthorized,
+        403 => {
+            let from_body = err
+                .and_then(|e| e.get("details"))
+                .and_then(|d| d.get("required_scope"))
+                .and_then(Value::as_str)
+                .filter(|s| super::scope::is_scope_token(s))
+                .map(untrusted_text);
+            Error::InsufficientScope { required_scope: from_body.or_else(|| required_scope(method, path).map(|s| s.as_str().to_owned())) }
+        }
+        429 => Error::RateLimited { retry_after_ms: retry_after.and_then(parse_retry_after) },
+        _ => Error::Api { status, api_code: field("code"), message: field("message") },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::token::parse_token_response;
+
+    fn set(body: &str) -> TokenSet {
+        parse_token_response(200, body, 1_000).unwrap()
+    }
+
+    #[test]
+    fn freshness_is_checked_against_the_clock() {
+        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#), &["x".into()]);
+        assert_eq!(t.info().expires_at, Some(61_000));
+        assert!(t.is_fresh(30_000, 30_000));
+        assert!(!t.is_fresh(31_000, 30_000));
+        assert!(!t.is_fresh(61_000, 0));
+        assert!(!t.is_fresh(u64::MAX, 0));
+        let forever = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer"}"#), &[]);
+        assert!(forever.is_fresh(u64::MAX, u64::MAX));
+    }
+
+    #[test]
+    fn requested_scopes_stand_in_for_missing_scope() {
+        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer"}"#), &["transactions:read".into()]);
+        assert_eq!(t.info().scopes, ["transactions:read"]);
+        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer","scope":"team:read"}"#), &["x".into()]);
+        assert_eq!(t.info().scopes, ["team:read"]);
+    }
+
+    #[test]
+    fn rotation_replaces_refresh_token_only_when_sent() {
+        let mut t = Tokens::from_token_set(set(r#"{"access_token":"a1","token_type":"Bearer","refresh_token":"r1"}"#), &[]);
+        t.rotate(set(r#"{"access_token":"a2","token_type":"Bearer","refresh_token":"r2","expires_in":5}"#));
+        assert_eq!(t.access_token().expose(), "a2");
+        assert_eq!(t.refresh_token().map(Secret::expose), Some("r2"));
+        assert_eq!(t.info().expires_at, Some(6_000));
+        t.rotate(set(r#"{"access_token":"a3","token_type":"Bearer"}"#));
+        assert_eq!(t.access_token().expose(), "a3");
+        assert_eq!(t.refresh_token().map(Secret::expose), Some("r2"));
+        assert_eq!(t.info().expires_at, None);
+    }
+
+    #[test]
+    fn info_and_debug_never_show_tokens() {
+        let t = Tokens::from_token_set(set(r#"{"access_token":"AT-SECRET","token_type":"Bearer","refresh_token":"RT-SECRET"}"#), &[]);
+        let shown = format!("{t:?} {:?} {}", t.info(), serde_json::to_string(&t.info()).unwrap());
+        assert!(!shown.contains("AT-SECRET") && !shown.contains("RT-SECRET"), "{shown}");
+        assert_eq!(serde_json::to_string(&t.info()).unwrap(), r#"{"scopes":[],"hasRefreshToken":true,"mode":"oauth"}"#);
+    }
+
+    #[test]
+    fn bearer_mode_validates_the_token() {
+        let t = Tokens::bearer("eyJ.abc.def", Some(5)).unwrap();
+        assert_eq!(t.info().mode, SessionMode::Bearer);
+        assert!(!t.info().has_refresh_token);
+        assert_eq!(Tokens::bearer("a b", None).unwrap_err().code(), "invalid_token");
+        assert_eq!(Tokens::bearer("", None).unwrap_err().code(), "invalid_token");
+    }
+
+    #[test]
+    fn storage_round_trip_and_corruption() {
+        let t = Tokens::from_token_set(
+            set(r#"{"access_token":"a","token_type":"Bearer","refresh_token":"r","expires_in":9,"scope":"s"}"#),
+            &[],
+        );
+        let back = Tokens::from_storage(&t.to_storage()).unwrap();
+        assert_eq!(back.info(), t.info());
+        assert_eq!(back.access_token().expose(), "a");
+        for bad in [
+            "",
+            "{}",
+            "[]",
+            r#"{"v":2,"access":"a","expiresAt":null,"refresh":null,"scopes":[],"mode":"oauth"}"#,
+            r#"{"v":1,"access":"a b","expiresAt":null,"refresh":null,"scopes":[],"mode":"oauth"}"#,
+        ] {
+            assert_eq!(Tokens::from_storage(bad).unwrap_err().code(), "storage_unavailable", "{bad}");
+        }
+    }
+
+    #[test]
+    fn retry_after_delta_seconds_only() {
+        assert_eq!(parse_retry_after("1"), Some(1000));
+        assert_eq!(parse_retry_after(" 120 "), Some(120_000));
+        assert_eq!(parse_retry_after("0"), Some(0));
+        for bad in ["", "-1", "1.5", "Wed, 21 Oct 2015 07:28:00 GMT", "99999999999", "1e3"] {
+            assert_eq!(parse_retry_after(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn api_errors_are_typed() {
+        assert_eq!(api_error(401, "", None, "GET", "/v1/transactions"), Error::Unauthorized);
+        assert_eq!(
+            api_error(
+                403,
+                r#"{"error":{"code":"insufficient_scope","message":"m","details":{"required_scope":"transactions:write"}}}"#,
+                None,
+                "GET",
+                "/x"
+            ),
+            Error::InsufficientScope { required_scope: Some("transactions:write".into()) }
+        );
+        assert_eq!(
+            api_error(403, "<html>", None, "POST", "/v1/invoices"),
+            Error::InsufficientScope { required_scope: Some("invoices:write".into()) }
+        );
+        assert_eq!(
+            api_error(403, r#"{"error":{"details":{"required_scope":"a b"}}}"#, None, "GET", "/nope"),
+            Error::InsufficientScope { required_scope: None }
+        );
+        assert_eq!(api_error(429, "", Some("3"), "GET", "/"), Error::RateLimited { retry_after_ms: Some(3000) });
+        assert_eq!(
+            api_error(422, r#"{"error":{"code":"validation_failed","message":"amount\r\n<b>"}}"#, None, "POST", "/v1/transactions"),
+            Error::Api { status: 422, api_code: "validation_failed".into(), message: "amount  <b>".into() }
+        );
+        assert_eq!(
+            api_error(502, "<html>Bad gateway</html>", None, "GET", "/"),
+            Error::Api { status: 502, api_code: String::new(), message: String::new() }
+        );
+    }
+}

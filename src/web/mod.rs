@@ -1,0 +1,56 @@
+//! The browser layer: `fetch` with timeouts, `sessionStorage`, the address bar, and the session
+//! built on the pure core. Thin by design: every protocol decision is made in `crate::core`.
+
+pub mod http;
+pub mod session;
+pub mod storage;
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+use crate::core::error::Error;
+
+/// Converts a core error into a JS `Error` named `ExpensicatAuthError` with a stable `code` and,
+/// when known, `status`, `description`, `retryAfterMs` and `requiredScope`.
+pub fn to_js_error(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("ExpensicatAuthError");
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
+    };
+    set("code", JsValue::from_str(e.code()));
+    match e {
+        Error::OAuth(o) => {
+            if o.status != 0 {
+                set("status", JsValue::from(o.status));
+            }
+            if let Some(d) = &o.description {
+                set("description", JsValue::from_str(d));
+            }
+        }
+        Error::InvalidResponse { status, .. } => set("status", JsValue::from(*status)),
+        Error::RateLimited { retry_after_ms: Some(ms) } => set("retryAfterMs", JsValue::from(*ms as f64)),
+        Error::InsufficientScope { required_scope: Some(s) } => set("requiredScope", JsValue::from_str(s)),
+        Error::Api { status, api_code, .. } => {
+            set("status", JsValue::from(*status));
+            set("apiCode", JsValue::from_str(api_code));
+        }
+        _ => {}
+    }
+    err.into()
+}
+
+/// The current time in ms since the epoch.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Fills an array from the browser's CSPRNG (`crypto.getRandomValues`).
+///
+/// # Errors
+/// [`Error::InsufficientEntropy`] when the CSPRNG is unavailable.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|_| Error::InsufficientEntropy { reason: "crypto.getRandomValues failed" })?;
+    Ok(buf)
+}

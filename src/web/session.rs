@@ -1,0 +1,397 @@
+//! The browser session: login, callback, code exchange, token cache, single-flight refresh,
+//! signed `fetch`, events.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::Response;
+
+use super::http::{post_token_request, response_text, send_api, sleep};
+use super::{now_ms, random_bytes, storage, to_js_error};
+use crate::core::callback::{strip_response_params, validate_callback, CallbackParams};
+use crate::core::config::{ClientConfig, StorageMode};
+use crate::core::error::{Error, OAuthErrorCode};
+use crate::core::session::{api_error, parse_retry_after, SessionInfo, Tokens};
+use crate::core::sign::{resolve_api_url, sign_for};
+use crate::core::token::{authorization_code_request, parse_token_response, refresh_token_request};
+use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
+use crate::core::url::Url;
+
+thread_local! {
+    /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
+    /// same URL gets the same promise (React StrictMode runs effects twice).
+    static CALLBACKS: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+}
+
+/// Forgets the callbacks handled in this page, as a reload would. For tests.
+#[doc(hidden)]
+pub fn forget_handled_callbacks() {
+    CALLBACKS.with(|m| m.borrow_mut().clear());
+}
+
+fn tx_key(state: &str) -> String {
+    format!("{}tx:{state}", storage::PREFIX)
+}
+fn done_key(state: &str) -> String {
+    format!("{}done:{state}", storage::PREFIX)
+}
+
+fn reject(e: &Error) -> Promise {
+    Promise::reject(&to_js_error(e))
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
+    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The shared state of one `ExpensicatAuth`.
+pub struct Session {
+    config: ClientConfig,
+    tokens: RefCell<Option<Tokens>>,
+    refreshing: RefCell<Option<Promise>>,
+    /// Bumped by logout and session end, so a refresh finishing afterwards is discarded.
+    generation: Cell<u64>,
+    listeners: RefCell<Vec<(u32, Function)>>,
+    next_listener: Cell<u32>,
+}
+
+impl Session {
+    /// A session for `config`; in `sessionStorage` mode, a stored session is picked up.
+    pub fn new(config: ClientConfig) -> Rc<Self> {
+        let tokens = if config.storage() == StorageMode::SessionStorage {
+            storage::get(&Self::session_key_for(&config)).ok().flatten().and_then(|s| Tokens::from_storage(&s).ok())
+        } else {
+            None
+        };
+        Rc::new(Session {
+            config,
+            tokens: RefCell::new(tokens),
+            refreshing: RefCell::new(None),
+            generation: Cell::new(0),
+            listeners: RefCell::new(Vec::new()),
+            next_listener: Cell::new(1),
+        })
+    }
+
+    fn session_key_for(config: &ClientConfig) -> String {
+        format!("{}session:{}", storage::PREFIX, config.client_id())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// What the app may see of the session.
+    pub fn info(&self) -> Option<SessionInfo> {
+        self.tokens.borrow().as_ref().map(Tokens::info)
+    }
+
+    fn persist(&self) {
+        if self.config.storage() != StorageMode::SessionStorage {
+            return;
+        }
+        let key = Self::session_key_for(&self.config);
+        match self.tokens.borrow().as_ref() {
+            Some(t) => {
+                let _ = storage::set(&key, &t.to_storage());
+            }
+            None => storage::remove(&key),
+        }
+    }
+
+    fn emit(&self, kind: &str, reason: Option<&str>) {
+        let event = Object::new();
+        let _ = Reflect::set(&event, &"type".into(), &kind.into());
+        if let Some(r) = reason {
+            let _ = Reflect::set(&event, &"reason".into(), &r.into());
+        }
+        if let Some(info) = self.info() {
+            let _ = Reflect::set(&event, &"session".into(), &to_js(&info));
+        }
+        let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
+        for f in listeners {
+            // A throwing listener must not break the session.
+            let _ = f.call1(&JsValue::UNDEFINED, &event);
+        }
+    }
+
+    /// Adds a session listener; returns its id for [`Session::off`].
+    pub fn on(&self, listener: Function) -> u32 {
+        let id = self.next_listener.get();
+        self.next_listener.set(id + 1);
+        self.listeners.borrow_mut().push((id, listener));
+        id
+    }
+
+    /// Removes a listener.
+    pub fn off(&self, id: u32) {
+        self.listeners.borrow_mut().retain(|(i, _)| *i != id);
+    }
+
+    fn end(&self, reason: &str) {
+        let had = self.tokens.borrow_mut().take().is_some();
+        self.generation.set(self.generation.get() + 1);
+        self.refreshing.borrow_mut().take();
+        self.persist();
+        if had {
+            self.emit("ended", Some(reason));
+        }
+    }
+
+    /// Forgets tokens and pending login transactions.
+    pub fn logout(&self) {
+        for key in storage::keys_with_prefix(&format!("{}tx:", storage::PREFIX)) {
+            storage::remove(&key);
+        }
+        self.end("logout");
+    }
+
+    /// Uses a token the app already has (a session JWT) for signed calls; never refreshed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidToken`] for a malformed token.
+    pub fn use_bearer_token(&self, token: &str, expires_at_ms: Option<u64>) -> Result<(), Error> {
+        let t = Tokens::bearer(token, expires_at_ms)?;
+        self.generation.set(self.generation.get() + 1);
+        *self.tokens.borrow_mut() = Some(t);
+        self.persist();
+        self.emit("started", Some("bearer"));
+        Ok(())
+    }
+
+    /// Removes expired transactions and old "handled" markers.
+    fn sweep(&self, now: u64) {
+        for key in storage::keys_with_prefix(&format!("{}tx:", storage::PREFIX)) {
+            let keep =
+                storage::get(&key).ok().flatten().and_then(|v| LoginTransaction::from_storage(&v).ok()).is_some_and(|t| !t.is_expired(now));
+            if !keep {
+                storage::remove(&key);
+            }
+        }
+        for key in storage::keys_with_prefix(&format!("{}done:", storage::PREFIX)) {
+            let until = storage::get(&key).ok().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            if until <= now {
+                storage::remove(&key);
+            }
+        }
+    }
+
+    /// Creates PKCE + state, stores the transaction in `sessionStorage` under its state, and
+    /// returns the authorize URL.
+    ///
+    /// # Errors
+    /// Scope and parameter errors from the core, [`Error::Storage`], [`Error::InsufficientEntropy`].
+    pub fn start_login(&self, request: &LoginRequest) -> Result<String, Error> {
+        let now = now_ms();
+        self.sweep(now);
+        let start = start_login(&self.config, request, &random_bytes::<LOGIN_ENTROPY>()?, now)?;
+        storage::set(&tx_key(start.transaction.state()), &start.transaction.to_storage())?;
+        Ok(start.url)
+    }
+
+    /// Removes the response parameters from the address bar when the current page is the
+    /// redirect URI. Runs synchronously, before any await.
+    fn clean_address_bar(&self) {
+        let Some(window) = web_sys::window() else { return };
+        let Ok(href) = window.location().href() else { return };
+        let on_callback = Url::parse(&href, "location").is_ok_and(|u| u.same_endpoint(&self.config.redirect));
+        let cleaned = strip_response_params(&href);
+        if on_callback && cleaned != href {
+            if let Ok(history) = window.history() {
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&cleaned));
+            }
+        }
+    }
+
+    /// Handles the redirect back from the authorize endpoint (see the JS docs of
+    /// `handleCallback`).
+    pub fn handle_callback(self: &Rc<Self>, url: &str) -> Promise {
+        self.clean_address_bar();
+        let params = match CallbackParams::parse(&self.config, url) {
+            Ok(p) => p,
+            Err(e) => return reject(&e),
+        };
+        let state = match params.state() {
+            Ok(s) => s.to_owned(),
+            Err(e) => return reject(&e),
+        };
+        if let Some(p) = CALLBACKS.with(|m| m.borrow().get(&state).cloned()) {
+            return p;
+        }
+        let promise = self.clone().exchange(params, &state);
+        CALLBACKS.with(|m| m.borrow_mut().insert(state, promise.clone()));
+        promise
+    }
+
+    fn exchange(self: Rc<Self>, params: CallbackParams, state: &str) -> Promise {
+        let now = now_ms();
+        let stored = match storage::get(&tx_key(state)) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                let handled = storage::get(&done_key(state)).ok().flatten().is_some();
+                return reject(&if handled { Error::CallbackAlreadyHandled } else { Error::StateMismatch });
+            }
+            Err(e) => return reject(&e),
+        };
+        // Consumed once, even when the checks below fail.
+        storage::remove(&tx_key(state));
+        let _ = storage::set(&done_key(state), &now.saturating_add(self.config.transaction_ttl_ms()).to_string());
+        let validated = match LoginTransaction::from_storage(&stored).and_then(|tx| validate_callback(&self.config, params, tx, now)) {
+            Ok(v) => v,
+            Err(e) => return reject(&e),
+        };
+        let requested = validated.requested_scopes().to_vec();
+        let request = authorization_code_request(&self.config, validated);
+        let timeout = self.config.timeout_ms();
+        future_to_promise(async move {
+            let res = post_token_request(&request, timeout).await.map_err(|e| to_js_error(&e))?;
+            let set = parse_token_response(res.status, &res.body, now_ms()).map_err(|e| to_js_error(&e))?;
+            self.generation.set(self.generation.get() + 1);
+            *self.tokens.borrow_mut() = Some(Tokens::from_token_set(set, &requested));
+            self.refreshing.borrow_mut().take();
+            self.persist();
+            self.emit("started", Some("login"));
+            Ok(to_js(&self.info()))
+        })
+    }
+
+    /// The single in-flight refresh, started if none is running.
+    fn refresh_promise(self: &Rc<Self>) -> Promise {
+        if let Some(p) = self.refreshing.borrow().clone() {
+            return p;
+        }
+        let me = self.clone();
+        let p = future_to_promise(async move {
+            let result = me.clone().do_refresh().await;
+            me.refreshing.borrow_mut().take();
+            result.map(|()| to_js(&me.info())).map_err(|e| to_js_error(&e))
+        });
+        *self.refreshing.borrow_mut() = Some(p.clone());
+        p
+    }
+
+    async fn do_refresh(self: Rc<Self>) -> Result<(), Error> {
+        let generation = self.generation.get();
+        let request = {
+            let tokens = self.tokens.borrow();
+            let rt = tokens.as_ref().and_then(Tokens::refresh_token).ok_or(Error::LoginRequired)?;
+            refresh_token_request(&self.config, rt, None)
+        };
+        let res = post_token_request(&request, self.config.timeout_ms()).await?;
+        let parsed = parse_token_response(res.status, &res.body, now_ms());
+        if self.generation.get() != generation {
+            return Err(Error::LoginRequired);
+        }
+        match parsed {
+            Ok(set) => {
+                if let Some(t) = self.tokens.borrow_mut().as_mut() {
+                    t.rotate(set);
+                }
+                self.persist();
+                self.emit("refreshed", None);
+                Ok(())
+            }
+            Err(Error::OAuth(o)) if o.code == OAuthErrorCode::InvalidGrant => {
+                // The grant is gone (expired, revoked, or reuse detected): end cleanly, no retry.
+                self.end("invalid_grant");
+                Err(Error::OAuth(o))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Refreshes now, sharing any refresh already in flight.
+    pub fn refresh(self: &Rc<Self>) -> Promise {
+        if self.tokens.borrow().as_ref().and_then(Tokens::refresh_token).is_none() {
+            return reject(&Error::LoginRequired);
+        }
+        self.refresh_promise()
+    }
+
+    /// A valid access token: the cached one while fresh (checked against the clock on every
+    /// read), else one refresh shared by all callers. `stale` is a token the API just refused:
+    /// a refresh is forced unless the session already moved past it.
+    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<String, JsValue> {
+        let now = now_ms();
+        let must_refresh = {
+            let tokens = self.tokens.borrow();
+            let t = tokens.as_ref().ok_or_else(|| to_js_error(&Error::LoginRequired))?;
+            let current = t.access_token().expose();
+            let refused = stale == Some(current);
+            if !refused && t.is_fresh(now, self.config.clock_skew_ms()) {
+                return Ok(current.to_owned());
+            }
+            if stale.is_some() && !refused {
+                return Ok(current.to_owned());
+            }
+            t.refresh_token().is_some()
+        };
+        if !must_refresh {
+            self.end("expired");
+            return Err(to_js_error(&Error::LoginRequired));
+        }
+        JsFuture::from(self.refresh_promise()).await?;
+        let tokens = self.tokens.borrow();
+        tokens.as_ref().map(|t| t.access_token().expose().to_owned()).ok_or_else(|| to_js_error(&Error::LoginRequired))
+    }
+
+    /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401;
+    /// one wait within the bound on 429.
+    pub async fn fetch(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<Response, JsValue> {
+        let err = |e: Error| to_js_error(&e);
+        let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
+        let (base, origin) = (self.config.api_base().to_owned(), self.config.api_origin().to_owned());
+        // Refuse a foreign URL before touching the token: no refresh, no request.
+        resolve_api_url(&base, &origin, &path_or_url).map_err(err)?;
+        let mut token = self.valid_token(None).await?;
+        let (mut refreshed, mut waited) = (false, false);
+        loop {
+            let signed = sign_for(&base, &origin, &token, &method, &path_or_url).map_err(err)?;
+            let response = match send_api(&signed.url, signed.authorization.expose(), &init, self.config.timeout_ms()).await {
+                Ok(r) => r,
+                Err(Ok(e)) => return Err(err(e)),
+                Err(Err(abort)) => return Err(abort),
+            };
+            match response.status() {
+                401 if !refreshed && self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some()) => {
+                    refreshed = true;
+                    token = self.valid_token(Some(&token)).await?;
+                }
+                429 => {
+                    let delay = response.headers().get("Retry-After").ok().flatten().as_deref().and_then(parse_retry_after);
+                    match delay {
+                        Some(ms) if !waited && ms <= self.config.max_retry_after_ms() => {
+                            waited = true;
+                            sleep(ms).await;
+                        }
+                        _ => return Err(err(Error::RateLimited { retry_after_ms: delay })),
+                    }
+                }
+                _ => return Ok(response),
+            }
+        }
+    }
+
+    /// [`Session::fetch`], then the JSON body for 2xx, or a typed error (`unauthorized`,
+    /// `insufficient_scope` with the scope, `rate_limited`, `api_error`, `invalid_response`).
+    pub async fn fetch_json(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<JsValue, JsValue> {
+        let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
+        let response = self.fetch(path_or_url.clone(), init).await?;
+        let status = response.status();
+        let retry_after = response.headers().get("Retry-After").ok().flatten();
+        let body = response_text(&response).await.map_err(|e| to_js_error(&e))?;
+        if (200..300).contains(&status) {
+            if body.is_empty() {
+                return Ok(JsValue::NULL);
+            }
+            return js_sys::JSON::parse(&body).map_err(|_| to_js_error(&Error::InvalidResponse { status, reason: "the body is not JSON" }));
+        }
+        let path = path_or_url.split_once("/api").map_or(path_or_url.as_str(), |(_, p)| p);
+        Err(to_js_error(&api_error(status, &body, retry_after.as_deref(), &method, path)))
+    }
+}
