@@ -537,8 +537,8 @@ impl ExpensicatAuth {
         "ExpensicatAuth { [redacted] }".into()
     }
 
-    /// Never reveals a token.
-    #[wasm_bindgen(js_name = toJSON)]
+    /// The session info (never a token), for `JSON.stringify`.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "SessionInfo | undefined")]
     pub fn to_json(&self) -> JsValue {
         self.session()
     }

@@ -258,6 +258,43 @@ pub enum Error {
         /// The API's message (sanitised, bounded), or empty.
         message: String,
     },
+    /// An Expensify credential field is missing or malformed.
+    #[error("invalid credential: {field} {reason}")]
+    InvalidCredential {
+        /// `name`, `description`, `serverUrl`, `partnerUserId` or `partnerUserSecret`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An Expensify job is malformed (not an object, no `type`, or carries its own credentials).
+    #[error("invalid Expensify job: {reason}")]
+    InvalidJob {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The Integration Server rejected the partnerUserID/partnerUserSecret (`responseCode` 401).
+    #[error("Expensify rejected the partner credentials")]
+    InvalidCredentials,
+    /// A parameter is missing or the object does not exist (`responseCode` 410).
+    #[error("Expensify: missing parameter or not found: {message}")]
+    MissingOrNotFound {
+        /// The server's `responseMessage` (untrusted, sanitised).
+        message: String,
+    },
+    /// Any other `responseCode` from the Integration Server.
+    #[error("Expensify answered responseCode {response_code}: {message}")]
+    ExpensifyError {
+        /// The `responseCode`.
+        response_code: u32,
+        /// The server's `responseMessage` (untrusted, sanitised).
+        message: String,
+    },
+    /// No stored credential has this id.
+    #[error("no stored credential has this id")]
+    CredentialNotFound,
+    /// A stored credential record is corrupt or cannot be decrypted.
+    #[error("the stored credential is corrupt or cannot be decrypted")]
+    CorruptRecord,
     /// Browser storage is unavailable or refused the write.
     #[error("browser storage is unavailable: {reason}")]
     Storage {
@@ -303,6 +340,13 @@ impl Error {
             Self::Unauthorized => "unauthorized",
             Self::Api { .. } => "api_error",
             Self::Storage { .. } => "storage_unavailable",
+            Self::InvalidCredential { .. } => "invalid_credential",
+            Self::InvalidJob { .. } => "invalid_job",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::MissingOrNotFound { .. } => "missing_or_not_found",
+            Self::ExpensifyError { .. } => "expensify_error",
+            Self::CredentialNotFound => "credential_not_found",
+            Self::CorruptRecord => "corrupt_record",
         }
     }
 }
@@ -366,6 +410,13 @@ mod tests {
             Error::Unauthorized,
             Error::Api { status: 500, api_code: String::new(), message: String::new() },
             Error::Storage { reason: "x" },
+            Error::InvalidCredential { field: "name", reason: "x" },
+            Error::InvalidJob { reason: "x" },
+            Error::InvalidCredentials,
+            Error::MissingOrNotFound { message: String::new() },
+            Error::ExpensifyError { response_code: 500, message: String::new() },
+            Error::CredentialNotFound,
+            Error::CorruptRecord,
         ];
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(
@@ -402,6 +453,13 @@ mod tests {
                 "unauthorized",
                 "api_error",
                 "storage_unavailable",
+                "invalid_credential",
+                "invalid_job",
+                "invalid_credentials",
+                "missing_or_not_found",
+                "expensify_error",
+                "credential_not_found",
+                "corrupt_record",
             ]
         );
         for c in codes {

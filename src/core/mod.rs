@@ -7,6 +7,7 @@ pub mod callback;
 pub mod config;
 pub mod encoding;
 pub mod error;
+pub mod expensify;
 pub mod pkce;
 pub mod scope;
 pub mod secret;

@@ -54,6 +54,18 @@ impl Serialize for Secret {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
+impl Default for Secret {
+    fn default() -> Self {
+        Secret::new(String::new())
+    }
+}
+
 /// Compares two byte strings in time that depends only on their lengths, not on where they
 /// differ (for `state` and PKCE checks).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -1,0 +1,652 @@
+//! Expensify partner credentials and Integration Server requests.
+//!
+//! A credential is a name, a description, an Integration Server URL (default
+//! `https://integrations.expensify.com`; the API path is appended here), a `partnerUserID` and a
+//! `partnerUserSecret`. Every request is an HTTPS POST of one form field, `requestJobDescription`,
+//! holding the job as JSON with the credentials inside. The server answers HTTP 200 for most
+//! failures: the `responseCode` in the body decides.
+
+use std::collections::VecDeque;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::encoding::form_encode;
+use super::error::{untrusted_text, Error, Result};
+use super::secret::Secret;
+use super::url::Url;
+
+/// The default Integration Server.
+pub const DEFAULT_SERVER: &str = "https://integrations.expensify.com";
+/// The API path appended to the server URL.
+pub const API_PATH: &str = "/Integration-Server/ExpensifyIntegrations";
+/// The largest Integration Server response parsed as JSON, in bytes.
+pub const MAX_RESPONSE: usize = 1024 * 1024;
+
+/// A credential as a caller writes it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CredentialInput {
+    /// Required display name.
+    #[serde(default)]
+    pub name: String,
+    /// Optional description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Integration Server URL (default `https://integrations.expensify.com`).
+    #[serde(default)]
+    pub server_url: Option<String>,
+    /// The partnerUserID.
+    #[serde(default)]
+    pub partner_user_id: String,
+    /// The partnerUserSecret: treated like a password.
+    #[serde(default)]
+    pub partner_user_secret: Secret,
+}
+
+/// A validated credential. `Debug` redacts the secret; nothing returns it but
+/// [`Credential::build_request`], which puts it in the request body.
+#[derive(Debug)]
+pub struct Credential {
+    name: String,
+    description: String,
+    server_url: String,
+    endpoint: String,
+    partner_user_id: String,
+    secret: Secret,
+}
+
+fn invalid(field: &'static str, reason: &'static str) -> Error {
+    Error::InvalidCredential { field, reason }
+}
+
+/// Normalises an Integration Server URL to its base: HTTPS (loopback HTTP for development), no
+/// user info, query or fragment, trailing slashes and a pasted API path removed.
+///
+/// # Errors
+/// [`Error::InsecureUrl`] or [`Error::InvalidCredential`] for `serverUrl`.
+pub fn normalize_server_url(value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(DEFAULT_SERVER.to_owned());
+    }
+    let url = Url::parse(value, "serverUrl").map_err(|e| match e {
+        Error::InvalidUrl { reason, .. } => invalid("serverUrl", reason),
+        other => other,
+    })?;
+    url.require_secure("serverUrl")?;
+    if url.query().is_some() {
+        return Err(invalid("serverUrl", "must not have a query"));
+    }
+    if url.fragment().is_some() {
+        return Err(invalid("serverUrl", "must not have a fragment"));
+    }
+    let mut path = url.path().trim_end_matches('/').to_owned();
+    if path.len() >= API_PATH.len() && path[path.len() - API_PATH.len()..].eq_ignore_ascii_case(API_PATH) {
+        path.truncate(path.len() - API_PATH.len());
+    }
+    Ok(format!("{}{}", url.origin(), path.trim_end_matches('/')))
+}
+
+fn trimmed(value: &str, field: &'static str, max: usize) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(invalid(field, "is required"));
+    }
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(invalid(field, "is too long or has control characters"));
+    }
+    Ok(v.to_owned())
+}
+
+impl Credential {
+    /// Validates every field, naming the first bad one.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCredential`] (with `field`) or [`Error::InsecureUrl`].
+    pub fn new(input: CredentialInput) -> Result<Self> {
+        let name = trimmed(&input.name, "name", 200)?;
+        let description = input.description.as_deref().map(str::trim).unwrap_or("").to_owned();
+        if description.chars().count() > 2000 {
+            return Err(invalid("description", "is longer than 2000 characters"));
+        }
+        let server_url = normalize_server_url(input.server_url.as_deref().unwrap_or(""))?;
+        let partner_user_id = trimmed(&input.partner_user_id, "partnerUserId", 256)?;
+        let secret = trimmed(input.partner_user_secret.expose(), "partnerUserSecret", 1024)?;
+        Ok(Credential {
+            endpoint: format!("{server_url}{API_PATH}"),
+            name,
+            description,
+            server_url,
+            partner_user_id,
+            secret: Secret::new(secret),
+        })
+    }
+
+    /// The display name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The description (may be empty).
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// The normalised server URL, without the API path.
+    pub fn server_url(&self) -> &str {
+        &self.server_url
+    }
+    /// The full endpoint requests go to.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+    /// The partnerUserID (an identifier, not a secret).
+    pub fn partner_user_id(&self) -> &str {
+        &self.partner_user_id
+    }
+    /// The secret, for the encrypted store only.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// Builds the HTTPS POST for `job`: `requestJobDescription` is the job with
+    /// `credentials: {partnerUserID, partnerUserSecret}` inserted after `type`, plus `extra`
+    /// form fields (such as `template`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidJob`] when the job is not an object with a string `type`, or carries its
+    /// own `credentials` (refused, never merged), or an extra field is named
+    /// `requestJobDescription`.
+    pub fn build_request(&self, job: &Value, extra: &[(String, String)]) -> Result<ExpensifyRequest> {
+        let obj = job.as_object().ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })?;
+        let kind = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or(Error::InvalidJob { reason: "the job needs a string type" })?;
+        if obj.contains_key("credentials") {
+            return Err(Error::InvalidJob { reason: "the job must not carry credentials: the library inserts them" });
+        }
+        if extra.iter().any(|(k, _)| k == "requestJobDescription" || k.is_empty()) {
+            return Err(Error::InvalidJob { reason: "extra form fields cannot be empty or named requestJobDescription" });
+        }
+        let mut desc = String::from("{\"type\":");
+        desc.push_str(&Value::from(kind).to_string());
+        desc.push_str(",\"credentials\":{\"partnerUserID\":");
+        desc.push_str(&Value::from(self.partner_user_id.as_str()).to_string());
+        desc.push_str(",\"partnerUserSecret\":");
+        desc.push_str(&Value::from(self.secret.expose()).to_string());
+        desc.push('}');
+        for (k, v) in obj.iter().filter(|(k, _)| k.as_str() != "type") {
+            desc.push(',');
+            desc.push_str(&Value::from(k.as_str()).to_string());
+            desc.push(':');
+            desc.push_str(&v.to_string());
+        }
+        desc.push('}');
+        let body = form_encode(
+            core::iter::once(("requestJobDescription", desc.as_str())).chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        );
+        Ok(ExpensifyRequest { url: self.endpoint.clone(), body: Secret::new(body), expects: Expect::for_type(kind) })
+    }
+}
+
+/// What a job's successful answer looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A JSON body with `responseCode`.
+    Json,
+    /// A file name as plain text (`file` exports).
+    FileName,
+    /// File contents (`download`).
+    File,
+}
+
+impl Expect {
+    fn for_type(kind: &str) -> Self {
+        match kind {
+            "file" => Expect::FileName,
+            "download" => Expect::File,
+            _ => Expect::Json,
+        }
+    }
+}
+
+/// An Integration Server request. `Debug` hides the body (it holds the secret).
+#[derive(Debug)]
+pub struct ExpensifyRequest {
+    /// The endpoint.
+    pub url: String,
+    /// `requestJobDescription=...` form-encoded.
+    pub body: Secret,
+    /// How to read the answer.
+    pub expects: Expect,
+}
+
+/// The `Content-Type` of every Integration Server request.
+pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// A parsed successful answer.
+#[derive(Debug, PartialEq)]
+pub enum ExpensifyResponse {
+    /// The JSON body of a `responseCode` 200 answer.
+    Json(Value),
+    /// Text (a file name for `file` jobs, the contents for `download`).
+    Text(String),
+}
+
+/// Reads an Integration Server answer: HTTP 429 is [`Error::RateLimited`]; a JSON body's
+/// `responseCode` decides (200 success, 401 [`Error::InvalidCredentials`], 410
+/// [`Error::MissingOrNotFound`], others [`Error::ExpensifyError`] with the untrusted
+/// `responseMessage`); a non-JSON body is [`Error::InvalidResponse`] where JSON is expected.
+///
+/// # Errors
+/// As above.
+pub fn parse_response(status: u16, body: &str, retry_after_ms: Option<u64>, expects: Expect) -> Result<ExpensifyResponse> {
+    if status == 429 {
+        return Err(Error::RateLimited { retry_after_ms });
+    }
+    if !(200..300).contains(&status) {
+        return Err(Error::InvalidResponse { status, reason: "the Integration Server answered with an HTTP error" });
+    }
+    let parsed: Option<Value> =
+        if body.len() <= MAX_RESPONSE && body.trim_start().starts_with('{') { serde_json::from_str(body).ok() } else { None };
+    match (parsed, expects) {
+        (Some(v), _) if v.get("responseCode").is_some() => {
+            let code = v
+                .get("responseCode")
+                .and_then(Value::as_u64)
+                .ok_or(Error::InvalidResponse { status, reason: "responseCode is not a number" })?;
+            let message = v.get("responseMessage").and_then(Value::as_str).map(untrusted_text).unwrap_or_default();
+            match code {
+                200 if expects == Expect::Json => Ok(ExpensifyResponse::Json(v)),
+                200 => Ok(ExpensifyResponse::Text(body.to_owned())),
+                401 => Err(Error::InvalidCredentials),
+                410 => Err(Error::MissingOrNotFound { message }),
+                other => Err(Error::ExpensifyError { response_code: other.min(u64::from(u32::MAX)) as u32, message }),
+            }
+        }
+        (_, Expect::Json) => Err(Error::InvalidResponse { status, reason: "the body is not a JSON object with a responseCode" }),
+        (_, _) if body.len() > 64 * 1024 * 1024 => Err(Error::InvalidResponse { status, reason: "the body is too large" }),
+        (_, _) => Ok(ExpensifyResponse::Text(body.to_owned())),
+    }
+}
+
+/// Builders for the common jobs of the Integration Server reference.
+pub mod jobs {
+    use serde_json::{json, Value};
+
+    /// `get` / `policyList`: the policies the credential can see.
+    pub fn policy_list(admin_only: bool) -> Value {
+        json!({"type": "get", "inputSettings": {"type": "policyList", "adminOnly": admin_only}})
+    }
+
+    /// `get` / `policy`: details (`fields`, e.g. `["categories","tags"]`) of some policies.
+    pub fn policy_details(policy_ids: &[String], fields: &[String]) -> Value {
+        json!({"type": "get", "inputSettings": {"type": "policy", "fields": fields, "policyIDList": policy_ids}})
+    }
+
+    /// `file`: export reports with a FreeMarker `template` (sent as its own form field); the
+    /// answer is the generated file name.
+    pub fn report_export(filters: Value, file_extension: &str) -> Value {
+        json!({
+            "type": "file",
+            "onReceive": {"immediateResponse": ["returnRandomFileName"]},
+            "inputSettings": {"type": "combinedReportData", "filters": filters},
+            "outputSettings": {"fileExtension": file_extension}
+        })
+    }
+
+    /// `download`: fetch a file produced by an export.
+    pub fn download(file_name: &str) -> Value {
+        json!({"type": "download", "fileName": file_name, "fileSystem": "integrationServer"})
+    }
+
+    /// `create` / `expenses`: create expenses for an employee.
+    pub fn create_expenses(employee_email: &str, transactions: Value) -> Value {
+        json!({"type": "create", "inputSettings": {"type": "expenses", "employeeEmail": employee_email, "transactionList": transactions}})
+    }
+
+    /// `create` / `report`: create a report with expenses on a policy.
+    pub fn create_report(employee_email: &str, policy_id: &str, title: &str, expenses: Value) -> Value {
+        json!({"type": "create", "inputSettings": {"type": "report", "employeeEmail": employee_email, "policyID": policy_id, "report": {"title": title}, "expenses": expenses}})
+    }
+}
+
+/// Parses a caller's job from JSON text, refusing non-objects.
+///
+/// # Errors
+/// [`Error::InvalidJob`].
+pub fn job_from_json(text: &str) -> Result<Value> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(Error::InvalidJob { reason: "the job must be a JSON object" }),
+    }
+}
+
+/// A client-side limiter for Expensify's published limits (by default 5 requests per 10 s and
+/// 20 per 60 s). Pure: the caller passes the time.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    limits: Vec<(usize, u64)>,
+    sent: VecDeque<u64>,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter::new(vec![(5, 10_000), (20, 60_000)])
+    }
+}
+
+impl RateLimiter {
+    /// A limiter allowing `count` requests per `window_ms` for each pair.
+    pub fn new(limits: Vec<(usize, u64)>) -> Self {
+        RateLimiter { limits: limits.into_iter().filter(|(c, w)| *c > 0 && *w > 0).collect(), sent: VecDeque::new() }
+    }
+
+    /// How long to wait before the next request may go at `now_ms` (0 = now).
+    pub fn delay(&mut self, now_ms: u64) -> u64 {
+        let longest = self.limits.iter().map(|(_, w)| *w).max().unwrap_or(0);
+        while self.sent.front().is_some_and(|t| now_ms.saturating_sub(*t) >= longest) {
+            self.sent.pop_front();
+        }
+        let mut wait = 0;
+        for (count, window) in &self.limits {
+            let in_window: Vec<u64> = self.sent.iter().copied().filter(|t| now_ms.saturating_sub(*t) < *window).collect();
+            if in_window.len() >= *count {
+                // The oldest request that must leave the window before another may go.
+                let oldest = in_window[in_window.len() - count];
+                wait = wait.max((oldest + window).saturating_sub(now_ms));
+            }
+        }
+        wait
+    }
+
+    /// Records a request sent at `now_ms`.
+    pub fn record(&mut self, now_ms: u64) {
+        self.sent.push_back(now_ms);
+    }
+}
+
+/// Metadata of a stored credential: everything but the secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialInfo {
+    /// Store id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Server URL.
+    pub server_url: String,
+    /// partnerUserID.
+    pub partner_user_id: String,
+    /// When it was saved (ms since the epoch).
+    pub created_at: u64,
+}
+
+impl CredentialInfo {
+    /// The metadata of `c` under `id`.
+    pub fn of(c: &Credential, id: &str, created_at: u64) -> Self {
+        CredentialInfo {
+            id: id.to_owned(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            server_url: c.server_url.clone(),
+            partner_user_id: c.partner_user_id.clone(),
+            created_at,
+        }
+    }
+
+    /// Reads a stored record's metadata (any object with the fields); `None` when corrupt.
+    pub fn from_record(v: &Value) -> Option<Self> {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        let info = CredentialInfo {
+            id: s("id")?,
+            name: s("name")?,
+            description: s("description").unwrap_or_default(),
+            server_url: s("serverUrl")?,
+            partner_user_id: s("partnerUserId")?,
+            created_at: v.get("createdAt").and_then(Value::as_u64)?,
+        };
+        Some(info)
+    }
+
+    /// Rebuilds the credential from this metadata and a decrypted secret.
+    ///
+    /// # Errors
+    /// Validation errors, if the stored fields no longer validate (a corrupt record).
+    pub fn into_credential(self, secret: Secret) -> Result<Credential> {
+        Credential::new(CredentialInput {
+            name: self.name,
+            description: Some(self.description),
+            server_url: Some(self.server_url),
+            partner_user_id: self.partner_user_id,
+            partner_user_secret: secret,
+        })
+    }
+}
+
+/// A map of the fields of a stored record other than the ciphertext (for the store layer).
+pub fn record_fields(info: &CredentialInfo) -> Map<String, Value> {
+    match serde_json::to_value(info) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "s3cr3t-partner-password";
+
+    fn input(server: Option<&str>) -> CredentialInput {
+        CredentialInput {
+            name: "  Acme Expensify ".into(),
+            description: Some("Nightly sync".into()),
+            server_url: server.map(str::to_owned),
+            partner_user_id: " aa_api_acme ".into(),
+            partner_user_secret: Secret::new(format!(" {SECRET}\n")),
+        }
+    }
+
+    #[test]
+    fn validation_table_every_field() {
+        let ok = Credential::new(input(None)).unwrap();
+        assert_eq!(ok.name(), "Acme Expensify");
+        assert_eq!(ok.partner_user_id(), "aa_api_acme");
+        assert_eq!(ok.secret().expose(), SECRET);
+        assert_eq!(ok.endpoint(), "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations");
+        let cases: Vec<(CredentialInput, &str, &str)> = vec![
+            (CredentialInput { name: "  ".into(), ..input(None) }, "invalid_credential", "name"),
+            (CredentialInput { name: "a\u{0}b".into(), ..input(None) }, "invalid_credential", "name"),
+            (CredentialInput { name: "n".repeat(201), ..input(None) }, "invalid_credential", "name"),
+            (CredentialInput { description: Some("d".repeat(2001)), ..input(None) }, "invalid_credential", "description"),
+            (CredentialInput { partner_user_id: " \t".into(), ..input(None) }, "invalid_credential", "partnerUserId"),
+            (CredentialInput { partner_user_secret: Secret::new("   "), ..input(None) }, "invalid_credential", "partnerUserSecret"),
+            (input(Some("http://integrations.expensify.com")), "insecure_url", "serverUrl"),
+            (input(Some("https://user:pw@integrations.expensify.com")), "invalid_credential", "serverUrl"),
+            (input(Some("https://integrations.expensify.com?x=1")), "invalid_credential", "serverUrl"),
+            (input(Some("https://integrations.expensify.com#top")), "invalid_credential", "serverUrl"),
+            (input(Some("integrations.expensify.com")), "invalid_credential", "serverUrl"),
+            (input(Some("ftp://integrations.expensify.com")), "invalid_credential", "serverUrl"),
+            (input(Some("https://integrations expensify.com")), "invalid_credential", "serverUrl"),
+        ];
+        for (bad, code, field) in cases {
+            let e = Credential::new(bad).unwrap_err();
+            assert_eq!(e.code(), code, "{field}");
+            match &e {
+                Error::InvalidCredential { field: f, .. } | Error::InsecureUrl { field: f } => assert_eq!(*f, field),
+                other => panic!("{other:?}"),
+            }
+            assert!(!format!("{e} {e:?}").contains(SECRET));
+        }
+    }
+
+    #[test]
+    fn server_url_is_normalised_without_doubling_the_path() {
+        for (given, want) in [
+            ("", "https://integrations.expensify.com"),
+            ("https://integrations.expensify.com", "https://integrations.expensify.com"),
+            ("https://integrations.expensify.com/", "https://integrations.expensify.com"),
+            ("https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations", "https://integrations.expensify.com"),
+            ("https://INTEGRATIONS.expensify.com/integration-server/expensifyintegrations/", "https://integrations.expensify.com"),
+            ("https://proxy.example:8443/expensify/", "https://proxy.example:8443/expensify"),
+            ("http://127.0.0.1:4000", "http://127.0.0.1:4000"),
+        ] {
+            assert_eq!(normalize_server_url(given).unwrap(), want, "{given}");
+        }
+    }
+
+    #[test]
+    fn exact_request_bytes_for_each_helper() {
+        let c = Credential::new(input(None)).unwrap();
+        let cred = format!(r#""credentials":{{"partnerUserID":"aa_api_acme","partnerUserSecret":"{SECRET}"}}"#);
+        let expect = |job: Value, extra: &[(String, String)], json: String| {
+            let req = c.build_request(&job, extra).unwrap();
+            assert_eq!(req.url, "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations");
+            let mut want = form_encode([("requestJobDescription", json.as_str())]);
+            for (k, v) in extra {
+                want.push('&');
+                want.push_str(&form_encode([(k.as_str(), v.as_str())]));
+            }
+            assert_eq!(req.body.expose(), want);
+            assert!(!format!("{req:?}").contains(SECRET));
+            req.expects
+        };
+        assert_eq!(
+            expect(
+                jobs::policy_list(true),
+                &[],
+                format!(r#"{{"type":"get",{cred},"inputSettings":{{"adminOnly":true,"type":"policyList"}}}}"#)
+            ),
+            Expect::Json
+        );
+        expect(
+            jobs::policy_details(&["F1".into()], &["categories".into()]),
+            &[],
+            format!(r#"{{"type":"get",{cred},"inputSettings":{{"fields":["categories"],"policyIDList":["F1"],"type":"policy"}}}}"#),
+        );
+        let template = vec![("template".to_string(), "<#list reports as r>${r.reportName}</#list>".to_string())];
+        assert_eq!(
+            expect(
+                jobs::report_export(serde_json::json!({"startDate":"2026-01-01"}), "csv"),
+                &template,
+                format!(
+                    r#"{{"type":"file",{cred},"inputSettings":{{"filters":{{"startDate":"2026-01-01"}},"type":"combinedReportData"}},"onReceive":{{"immediateResponse":["returnRandomFileName"]}},"outputSettings":{{"fileExtension":"csv"}}}}"#
+                ),
+            ),
+            Expect::FileName
+        );
+        assert_eq!(
+            expect(
+                jobs::download("exp.csv"),
+                &[],
+                format!(r#"{{"type":"download",{cred},"fileName":"exp.csv","fileSystem":"integrationServer"}}"#)
+            ),
+            Expect::File
+        );
+        expect(
+            jobs::create_expenses("e@x.com", serde_json::json!([{"amount":450}])),
+            &[],
+            format!(
+                r#"{{"type":"create",{cred},"inputSettings":{{"employeeEmail":"e@x.com","transactionList":[{{"amount":450}}],"type":"expenses"}}}}"#
+            ),
+        );
+        expect(
+            jobs::create_report("e@x.com", "P1", "Trip", serde_json::json!([])),
+            &[],
+            format!(
+                r#"{{"type":"create",{cred},"inputSettings":{{"employeeEmail":"e@x.com","expenses":[],"policyID":"P1","report":{{"title":"Trip"}},"type":"report"}}}}"#
+            ),
+        );
+    }
+
+    #[test]
+    fn jobs_that_are_refused() {
+        let c = Credential::new(input(None)).unwrap();
+        for (job, extra) in [
+            (serde_json::json!([]), vec![]),
+            (serde_json::json!({"inputSettings": {}}), vec![]),
+            (serde_json::json!({"type": ""}), vec![]),
+            (serde_json::json!({"type": 5}), vec![]),
+            (serde_json::json!({"type": "get", "credentials": {"partnerUserID": "evil"}}), vec![]),
+            (serde_json::json!({"type": "get"}), vec![("requestJobDescription".to_string(), "x".to_string())]),
+        ] {
+            let e = c.build_request(&job, &extra).unwrap_err();
+            assert_eq!(e.code(), "invalid_job", "{job}");
+        }
+        assert_eq!(job_from_json("[1]").unwrap_err().code(), "invalid_job");
+        assert_eq!(job_from_json("{").unwrap_err().code(), "invalid_job");
+    }
+
+    #[test]
+    fn response_code_in_the_body_decides() {
+        let ok = parse_response(200, r#"{"responseCode":200,"policyList":[]}"#, None, Expect::Json).unwrap();
+        assert_eq!(ok, ExpensifyResponse::Json(serde_json::json!({"responseCode":200,"policyList":[]})));
+        let cases = [
+            (200, r#"{"responseCode":401,"responseMessage":"Authentication error"}"#, "invalid_credentials"),
+            (200, r#"{"responseCode":410,"responseMessage":"Missing argument: policyIDList"}"#, "missing_or_not_found"),
+            (200, r#"{"responseCode":500,"responseMessage":"<script>x</script>\r\n"}"#, "expensify_error"),
+            (200, r#"{"responseCode":"200"}"#, "invalid_response"),
+            (200, "<html>maintenance</html>", "invalid_response"),
+            (200, r#"{"responseCode":200"#, "invalid_response"),
+            (200, "", "invalid_response"),
+            (429, "Too Many Requests", "rate_limited"),
+            (502, "Bad gateway", "invalid_response"),
+        ];
+        for (status, body, code) in cases {
+            assert_eq!(parse_response(status, body, Some(10_000), Expect::Json).unwrap_err().code(), code, "{body}");
+        }
+        match parse_response(200, r#"{"responseCode":500,"responseMessage":"<script>x</script>\r\n"}"#, None, Expect::Json).unwrap_err() {
+            Error::ExpensifyError { response_code, message } => {
+                assert_eq!(response_code, 500);
+                assert_eq!(message, "<script>x</script>  ");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse_response(200, "exportedReport_1.csv", None, Expect::FileName).unwrap(),
+            ExpensifyResponse::Text("exportedReport_1.csv".into())
+        );
+        assert_eq!(parse_response(200, "a,b\n1,2\n", None, Expect::File).unwrap(), ExpensifyResponse::Text("a,b\n1,2\n".into()));
+        assert_eq!(parse_response(200, r#"{"responseCode":410}"#, None, Expect::File).unwrap_err().code(), "missing_or_not_found");
+    }
+
+    #[test]
+    fn rate_limiter_keeps_to_5_per_10s_and_20_per_60s() {
+        let mut l = RateLimiter::default();
+        let mut t = 0;
+        for _ in 0..5 {
+            assert_eq!(l.delay(t), 0);
+            l.record(t);
+            t += 100;
+        }
+        assert_eq!(l.delay(t), 10_000 - 500);
+        // 20 requests spread so the 10 s window never binds, then the 60 s window binds.
+        let mut l = RateLimiter::default();
+        for i in 0..20u64 {
+            let now = i * 2_500;
+            assert_eq!(l.delay(now), 0, "request {i}");
+            l.record(now);
+        }
+        assert_eq!(l.delay(50_000), 60_000 - 50_000);
+        assert_eq!(l.delay(60_000), 0);
+        let mut custom = RateLimiter::new(vec![(1, 1000), (0, 5)]);
+        custom.record(0);
+        assert_eq!(custom.delay(400), 600);
+    }
+
+    #[test]
+    fn store_metadata_round_trip_without_secret() {
+        let c = Credential::new(input(Some("http://127.0.0.1:4000/"))).unwrap();
+        let info = CredentialInfo::of(&c, "id1", 42);
+        let fields = Value::Object(record_fields(&info));
+        assert!(!fields.to_string().contains(SECRET));
+        assert_eq!(CredentialInfo::from_record(&fields), Some(info.clone()));
+        let back = info.into_credential(Secret::new(SECRET)).unwrap();
+        assert_eq!(back.endpoint(), "http://127.0.0.1:4000/Integration-Server/ExpensifyIntegrations");
+        assert_eq!(CredentialInfo::from_record(&serde_json::json!({"id":"x"})), None);
+    }
+}
