@@ -543,3 +543,370 @@ impl ExpensicatAuth {
         self.session()
     }
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_EXPENSIFY_TYPES: &str = r#"
+/** An Expensify API credential, as entered in the "Add Credential" form. */
+export interface ExpensifyCredentialInput {
+  /** Credential Name (required). */
+  name: string;
+  /** Credential Description (optional). */
+  description?: string;
+  /** Integration Server URL; default `https://integrations.expensify.com`. The API path is appended by the library. */
+  serverUrl?: string;
+  /** The partnerUserID from expensify.com/tools/integrations. */
+  partnerUserId: string;
+  /** The partnerUserSecret: treated like a password, never readable back. */
+  partnerUserSecret: string;
+}
+
+/** Options for sending jobs. */
+export interface ExpensifyOptions {
+  /** Timeout per request, ms. Default 30000. */
+  timeoutMs?: number;
+  /** Client-side limits as [requests, windowMs] pairs. Default [[5, 10000], [20, 60000]]. */
+  rateLimits?: [number, number][];
+  /** At the limit: `wait` (default) or `refuse` (rejects with `rate_limited` and `retryAfterMs`). */
+  onRateLimit?: "wait" | "refuse";
+}
+
+/** A job for the Integration Server, without `credentials` (the library inserts them). */
+export interface ExpensifyJob {
+  type: "get" | "file" | "download" | "create" | "update" | "reconciliation" | string;
+  inputSettings?: Record<string, unknown>;
+  onReceive?: Record<string, unknown>;
+  outputSettings?: Record<string, unknown>;
+  onFinish?: unknown[];
+  fileName?: string;
+  fileSystem?: string;
+  test?: boolean;
+  [key: string]: unknown;
+}
+
+/** What `testConnection` found. */
+export interface ConnectionTest {
+  status: "valid" | "invalid_credentials" | "unreachable" | "error";
+  /** The error code when not valid. */
+  code?: string;
+  message?: string;
+}
+
+/** A stored credential's metadata: never the secret. */
+export interface StoredCredentialInfo {
+  id: string;
+  name: string;
+  description: string;
+  serverUrl: string;
+  partnerUserId: string;
+  createdAt: number;
+}
+
+/** A stored record that could not be read; the others are still listed. */
+export interface CorruptCredentialRecord { id: string; error: "corrupt_record"; }
+"#;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ExpensifyOptionsInput {
+    timeout_ms: Option<u64>,
+    rate_limits: Option<Vec<(usize, u64)>>,
+    #[serde(default)]
+    on_rate_limit: crate::web::expensify::OnLimit,
+}
+
+fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, JsValue> {
+    let o: ExpensifyOptionsInput =
+        if value.is_undefined() || value.is_null() { ExpensifyOptionsInput::default() } else { from_js(value, "options")? };
+    Ok(crate::web::expensify::SendOptions {
+        timeout_ms: o.timeout_ms.unwrap_or(30_000).clamp(1, 600_000),
+        limits: o.rate_limits.unwrap_or_else(|| vec![(5, 10_000), (20, 60_000)]),
+        on_limit: o.on_rate_limit,
+    })
+}
+
+fn response_to_js(r: crate::core::expensify::ExpensifyResponse) -> JsValue {
+    match r {
+        crate::core::expensify::ExpensifyResponse::Json(v) => to_js(&v),
+        crate::core::expensify::ExpensifyResponse::Text(t) => JsValue::from_str(&t),
+    }
+}
+
+/// An Expensify partner credential. The secret stays in WebAssembly memory: no property,
+/// `toString` or `toJSON` returns it; it is used only to sign Integration Server requests.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ExpensifyCredential {
+    cred: std::rc::Rc<crate::core::expensify::Credential>,
+    opts: crate::web::expensify::SendOptions,
+    id: Option<String>,
+}
+
+impl ExpensifyCredential {
+    fn run(&self, job: serde_json::Value, extra: Vec<(String, String)>) -> js_sys::Promise {
+        let (cred, opts) = (self.cred.clone(), self.opts.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            crate::web::expensify::send(&cred, &job, &extra, &opts).await.map(response_to_js).map_err(|e| js_error(&e))
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl ExpensifyCredential {
+    /// Validates the fields (name required; HTTPS server URL, loopback allowed for development,
+    /// no user info, query or fragment; IDs and secret trimmed and non-empty). Errors carry the
+    /// offending `field`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ExpensifyCredentialInput")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ExpensifyOptions | undefined")] options: JsValue,
+    ) -> Result<ExpensifyCredential, JsValue> {
+        let input: crate::core::expensify::CredentialInput = from_js(input, "credential")?;
+        let cred = js(crate::core::expensify::Credential::new(input))?;
+        Ok(ExpensifyCredential { cred: std::rc::Rc::new(cred), opts: send_options(options)?, id: None })
+    }
+
+    /// The store id, when this credential came from (or was saved to) a store.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> Option<String> {
+        self.id.clone()
+    }
+    /// Credential Name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.cred.name().to_owned()
+    }
+    /// Credential Description.
+    #[wasm_bindgen(getter)]
+    pub fn description(&self) -> String {
+        self.cred.description().to_owned()
+    }
+    /// The normalised Integration Server URL (without the API path).
+    #[wasm_bindgen(getter, js_name = serverUrl)]
+    pub fn server_url(&self) -> String {
+        self.cred.server_url().to_owned()
+    }
+    /// The endpoint requests go to: `serverUrl` + `/Integration-Server/ExpensifyIntegrations`.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.cred.endpoint().to_owned()
+    }
+    /// The partnerUserID.
+    #[wasm_bindgen(getter, js_name = partnerUserId)]
+    pub fn partner_user_id(&self) -> String {
+        self.cred.partner_user_id().to_owned()
+    }
+
+    /// Sends any job (a caller-supplied `credentials` key is refused). `extraFields` are added
+    /// as form fields (e.g. `template`). Resolves to the JSON answer, or text for `file` and
+    /// `download` jobs.
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] extra_fields: JsValue,
+    ) -> js_sys::Promise {
+        let job: Result<serde_json::Value, JsValue> = if job.is_object() {
+            js_sys::JSON::stringify(&job)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| js_error(&Error::InvalidJob { reason: "the job must be a JSON object" }))
+                .and_then(|s| js(crate::core::expensify::job_from_json(&s)))
+        } else {
+            Err(js_error(&Error::InvalidJob { reason: "the job must be a JSON object" }))
+        };
+        let extra: Result<std::collections::BTreeMap<String, String>, JsValue> = if extra_fields.is_undefined() || extra_fields.is_null() {
+            Ok(Default::default())
+        } else {
+            from_js(extra_fields, "extraFields")
+        };
+        match (job, extra) {
+            (Ok(j), Ok(e)) => self.run(j, e.into_iter().collect()),
+            (Err(e), _) | (_, Err(e)) => js_sys::Promise::reject(&e),
+        }
+    }
+
+    /// `get`/`policyList`: resolves to the answer with `policyList`.
+    #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<unknown>")]
+    pub fn policy_list(&self, admin_only: Option<bool>) -> js_sys::Promise {
+        self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
+    }
+
+    /// `get`/`policy`: details (`fields`, default `["categories","tags"]`) of `policyIds`.
+    #[wasm_bindgen(js_name = policyDetails, unchecked_return_type = "Promise<unknown>")]
+    pub fn policy_details(&self, policy_ids: Vec<String>, fields: Option<Vec<String>>) -> js_sys::Promise {
+        let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
+        self.run(crate::core::expensify::jobs::policy_details(&policy_ids, &fields), Vec::new())
+    }
+
+    /// `file`: exports reports matching `filters` through a FreeMarker `template`; resolves to
+    /// the generated file name (fetch it with `download`).
+    #[wasm_bindgen(js_name = exportReports, unchecked_return_type = "Promise<string>")]
+    pub fn export_reports(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] filters: JsValue,
+        template: String,
+        file_extension: Option<String>,
+    ) -> js_sys::Promise {
+        let filters = js_sys::JSON::stringify(&filters).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        match filters {
+            Some(f) => self.run(
+                crate::core::expensify::jobs::report_export(f, file_extension.as_deref().unwrap_or("csv")),
+                vec![("template".into(), template)],
+            ),
+            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "filters must be a JSON object" })),
+        }
+    }
+
+    /// `download`: resolves to the contents of a file produced by `exportReports`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn download(&self, file_name: String) -> js_sys::Promise {
+        self.run(crate::core::expensify::jobs::download(&file_name), Vec::new())
+    }
+
+    /// `create`/`expenses` for `employeeEmail`.
+    #[wasm_bindgen(js_name = createExpenses, unchecked_return_type = "Promise<unknown>")]
+    pub fn create_expenses(
+        &self,
+        employee_email: String,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
+    ) -> js_sys::Promise {
+        let list = js_sys::JSON::stringify(&transactions).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        match list {
+            Some(l) => self.run(crate::core::expensify::jobs::create_expenses(&employee_email, l), Vec::new()),
+            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "transactions must be an array" })),
+        }
+    }
+
+    /// `create`/`report` on `policyId` for `employeeEmail`, titled `title`, with `expenses`.
+    #[wasm_bindgen(js_name = createReport, unchecked_return_type = "Promise<unknown>")]
+    pub fn create_report(
+        &self,
+        employee_email: String,
+        policy_id: String,
+        title: String,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] expenses: JsValue,
+    ) -> js_sys::Promise {
+        let list = js_sys::JSON::stringify(&expenses).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        match list {
+            Some(l) => self.run(crate::core::expensify::jobs::create_report(&employee_email, &policy_id, &title, l), Vec::new()),
+            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "expenses must be an array" })),
+        }
+    }
+
+    /// A `policyList` call that tells apart valid credentials, invalid credentials and an
+    /// unreachable server. Never rejects.
+    #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionTest>")]
+    pub fn test_connection(&self) -> js_sys::Promise {
+        let (cred, opts) = (self.cred.clone(), self.opts.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let job = crate::core::expensify::jobs::policy_list(false);
+            let result = crate::web::expensify::send(&cred, &job, &[], &opts).await;
+            let (status, err) = match &result {
+                Ok(_) => ("valid", None),
+                Err(e @ Error::InvalidCredentials) => ("invalid_credentials", Some(e)),
+                Err(e @ (Error::Network | Error::Timeout)) => ("unreachable", Some(e)),
+                Err(e) => ("error", Some(e)),
+            };
+            let o = Object::new();
+            let _ = Reflect::set(&o, &"status".into(), &status.into());
+            if let Some(e) = err {
+                let _ = Reflect::set(&o, &"code".into(), &e.code().into());
+                let _ = Reflect::set(&o, &"message".into(), &e.to_string().into());
+            }
+            Ok(o.into())
+        })
+    }
+
+    /// `ExpensifyCredential { name, partnerUserId, [secret redacted] }`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_js_string(&self) -> String {
+        format!("ExpensifyCredential {{ {:?}, {:?}, [secret redacted] }}", self.cred.name(), self.cred.partner_user_id())
+    }
+
+    /// Metadata only, for `JSON.stringify`: never the secret.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Omit<StoredCredentialInfo, \"id\" | \"createdAt\">")]
+    pub fn to_json(&self) -> JsValue {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"name".into(), &self.cred.name().into());
+        let _ = Reflect::set(&o, &"description".into(), &self.cred.description().into());
+        let _ = Reflect::set(&o, &"serverUrl".into(), &self.cred.server_url().into());
+        let _ = Reflect::set(&o, &"partnerUserId".into(), &self.cred.partner_user_id().into());
+        o.into()
+    }
+}
+
+/// Saved Expensify credentials in IndexedDB. Secrets are sealed with AES-GCM under a
+/// non-extractable WebCrypto key kept in IndexedDB; `list` never returns a secret, and `get`
+/// decrypts straight into WebAssembly memory.
+#[wasm_bindgen]
+pub struct ExpensifyCredentialStore(std::rc::Rc<crate::web::expensify::CredentialStore>);
+
+#[wasm_bindgen]
+impl ExpensifyCredentialStore {
+    /// Opens the store (database `expensicat-auth` unless `name` is given).
+    #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredentialStore>")]
+    pub fn open(name: Option<String>) -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(async move {
+            let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
+                .await
+                .map_err(|e| js_error(&e))?;
+            Ok(ExpensifyCredentialStore(std::rc::Rc::new(store)).into())
+        })
+    }
+
+    /// Saves `credential` (encrypting its secret) and resolves to its new id.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn save(&self, credential: &ExpensifyCredential) -> js_sys::Promise {
+        let (store, cred) = (self.0.clone(), credential.cred.clone());
+        wasm_bindgen_futures::future_to_promise(async move { store.save(&cred).await.map(JsValue::from).map_err(|e| js_error(&e)) })
+    }
+
+    /// Every stored credential's metadata, oldest first; unreadable records are listed as
+    /// `{ id, error: "corrupt_record" }` after the others.
+    #[wasm_bindgen(unchecked_return_type = "Promise<(StoredCredentialInfo | CorruptCredentialRecord)[]>")]
+    pub fn list(&self) -> js_sys::Promise {
+        let store = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let items = store.list().await.map_err(|e| js_error(&e))?;
+            let out = js_sys::Array::new();
+            for item in items {
+                match item {
+                    crate::web::expensify::Listed::Ok(info) => out.push(&to_js(&info)),
+                    crate::web::expensify::Listed::Corrupt(id) => {
+                        let o = Object::new();
+                        let _ = Reflect::set(&o, &"id".into(), &id.into());
+                        let _ = Reflect::set(&o, &"error".into(), &"corrupt_record".into());
+                        out.push(&o)
+                    }
+                };
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// Loads a credential that can send jobs; rejects with `credential_not_found` or
+    /// `corrupt_record`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredential>")]
+    pub fn get(
+        &self,
+        id: String,
+        #[wasm_bindgen(unchecked_param_type = "ExpensifyOptions | undefined")] options: JsValue,
+    ) -> js_sys::Promise {
+        let store = self.0.clone();
+        let opts = send_options(options);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let opts = opts?;
+            let (cred, info) = store.get(&id).await.map_err(|e| js_error(&e))?;
+            Ok(ExpensifyCredential { cred: std::rc::Rc::new(cred), opts, id: Some(info.id) }.into())
+        })
+    }
+
+    /// Deletes a credential.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn delete(&self, id: String) -> js_sys::Promise {
+        let store = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(
+            async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) },
+        )
+    }
+}

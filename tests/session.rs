@@ -4,55 +4,15 @@
 #![cfg(target_arch = "wasm32")]
 
 use expensicat_auth::bindings::ExpensicatAuth;
-use js_sys::{Array, Function, Promise, Reflect, JSON};
+use js_sys::{Array, Function, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn js_fetch(url: &str, init: &JsValue) -> Promise;
-}
-
-fn emu() -> &'static str {
-    match option_env!("EXPENSICAT_EMULATOR_URL") {
-        Some(url) => url,
-        None => panic!("run through `npm test`, which starts the emulator and sets EXPENSICAT_EMULATOR_URL"),
-    }
-}
-
-fn json(s: &str) -> JsValue {
-    JSON::parse(s).unwrap()
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn get_str(v: &JsValue, key: &str) -> String {
-    get(v, key).as_string().unwrap_or_default()
-}
-
-async fn call(url: &str, method: &str, body: &str) -> JsValue {
-    let init = json(&format!(r#"{{"method":"{method}","headers":{{"Content-Type":"application/json"}}}}"#));
-    if method != "GET" {
-        Reflect::set(&init, &"body".into(), &body.into()).unwrap();
-    }
-    let res: web_sys::Response = JsFuture::from(js_fetch(url, &init)).await.unwrap().unchecked_into();
-    JsFuture::from(res.json().unwrap()).await.unwrap_or(JsValue::NULL)
-}
-
-async fn control(path: &str, body: &str) -> JsValue {
-    call(&format!("{}/__emulator/{path}", emu()), "POST", body).await
-}
-
-async fn counter(client: &str, name: &str) -> u32 {
-    let c = call(&format!("{}/__emulator/counters?client_id={client}", emu()), "GET", "").await;
-    get(&c, name).as_f64().unwrap_or(0.0) as u32
-}
+mod common;
+use common::*;
 
 async fn fault(client: &str, spec: &str) {
     control("faults", &format!(r#"{{"clientId":"{client}",{spec}}}"#)).await;
@@ -76,10 +36,6 @@ async fn client(name: &str, extra: &str) -> (ExpensicatAuth, String) {
     (ExpensicatAuth::new(json(&cfg)).unwrap(), id)
 }
 
-async fn resolve(p: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(p).await
-}
-
 /// The callback URL the emulator redirects to (`approve` = "json" to allow, "deny-json" to deny).
 async fn authorize(auth: &ExpensicatAuth, approve: &str) -> String {
     let opts = json(&format!(r#"{{"extraParams":[["auto_approve","{approve}"]]}}"#));
@@ -92,24 +48,6 @@ async fn signed_in(name: &str, extra: &str) -> (ExpensicatAuth, String) {
     let cb = authorize(&auth, "json").await;
     resolve(auth.handle_callback(Some(cb))).await.unwrap();
     (auth, id)
-}
-
-/// The error code, after checking the error is a real `Error` whose visible text holds none of
-/// `secrets`.
-fn code_of(err: &JsValue, secrets: &[String]) -> String {
-    assert!(err.is_instance_of::<js_sys::Error>(), "not an Error: {err:?}");
-    let e: &js_sys::Error = err.unchecked_ref();
-    let text = format!(
-        "{} {} {:?} {}",
-        String::from(e.message()),
-        String::from(e.to_string()),
-        err,
-        JSON::stringify(err).map(String::from).unwrap_or_default()
-    );
-    for s in secrets {
-        assert!(!text.contains(s.as_str()), "secret leaked: {text}");
-    }
-    get_str(err, "code")
 }
 
 #[wasm_bindgen_test]

@@ -96,20 +96,29 @@ async fn read_text(response: Response, timer: &Timer) -> Result<TextResponse> {
 /// # Errors
 /// [`Error::Timeout`], [`Error::Network`], or [`Error::InvalidResponse`] for a redirect.
 pub async fn post_token_request(req: &TokenRequest, timeout_ms: u64) -> Result<TextResponse> {
+    post(&req.url, req.content_type, req.body.expose(), timeout_ms).await
+}
+
+/// POSTs `body` as `content_type` to `url` (no cookies, no cache, no redirects) and reads the
+/// answer as text, all within `timeout_ms`.
+///
+/// # Errors
+/// [`Error::Timeout`], [`Error::Network`], or [`Error::InvalidResponse`] for a redirect.
+pub async fn post(url: &str, content_type: &str, body: &str, timeout_ms: u64) -> Result<TextResponse> {
     let controller = AbortController::new().map_err(|_| Error::Network)?;
     let timer = Timer::abort_after(&controller, timeout_ms);
     let headers = Headers::new().map_err(|_| Error::Network)?;
-    headers.set("Content-Type", req.content_type).map_err(|_| Error::Network)?;
+    headers.set("Content-Type", content_type).map_err(|_| Error::Network)?;
     headers.set("Accept", "application/json").map_err(|_| Error::Network)?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(req.body.expose()));
+    init.set_body(&JsValue::from_str(body));
     init.set_redirect(RequestRedirect::Manual);
     init.set_signal(Some(&controller.signal()));
     let _ = Reflect::set(&init, &"credentials".into(), &"omit".into());
     let _ = Reflect::set(&init, &"cache".into(), &"no-store".into());
-    let request = Request::new_with_str_and_init(&req.url, &init).map_err(|_| Error::Network)?;
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| Error::Network)?;
     let response: Response = JsFuture::from(global_fetch(&request)).await.map_err(|_| fail(&timer))?.unchecked_into();
     if response.type_() == web_sys::ResponseType::Opaqueredirect {
         return Err(Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" });

@@ -1,6 +1,7 @@
 //! The browser layer: `fetch` with timeouts, `sessionStorage`, the address bar, and the session
 //! built on the pure core. Thin by design: every protocol decision is made in `crate::core`.
 
+pub mod expensify;
 pub mod http;
 pub mod session;
 pub mod storage;
@@ -31,6 +32,11 @@ pub fn to_js_error(e: &Error) -> JsValue {
         Error::InvalidResponse { status, .. } => set("status", JsValue::from(*status)),
         Error::RateLimited { retry_after_ms: Some(ms) } => set("retryAfterMs", JsValue::from(*ms as f64)),
         Error::InsufficientScope { required_scope: Some(s) } => set("requiredScope", JsValue::from_str(s)),
+        Error::InvalidCredential { field, .. }
+        | Error::InsecureUrl { field }
+        | Error::InvalidConfig { field, .. }
+        | Error::InvalidUrl { field, .. } => set("field", JsValue::from_str(field)),
+        Error::ExpensifyError { response_code, .. } => set("responseCode", JsValue::from(*response_code)),
         Error::Api { status, api_code, .. } => {
             set("status", JsValue::from(*status));
             set("apiCode", JsValue::from_str(api_code));

@@ -100,3 +100,16 @@ test("the public .d.ts has no `any` and documents every export", () => {
     assert.ok(before.endsWith("*/"), `export ${m[1]} has no doc comment`);
   }
 });
+
+test("ExpensifyCredential never gives its secret back", () => {
+  const secret = "hunter2-partner-secret";
+  const c = new lib.ExpensifyCredential({ name: " Acme ", partnerUserId: " aa_x ", partnerUserSecret: ` ${secret} `, serverUrl: "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations/" });
+  assert.equal(c.name, "Acme");
+  assert.equal(c.partnerUserId, "aa_x");
+  assert.equal(c.endpoint, "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations");
+  const shown = [String(c), JSON.stringify(c), JSON.stringify({ ...c }), Object.keys(c).join(), c.partnerUserSecret].join("|");
+  assert.ok(!shown.includes(secret), shown);
+  assert.deepEqual(JSON.parse(JSON.stringify(c)), { name: "Acme", description: "", serverUrl: "https://integrations.expensify.com", partnerUserId: "aa_x" });
+  const e = throwsCode(assert, () => new lib.ExpensifyCredential({ name: "", partnerUserId: "x", partnerUserSecret: secret }), "invalid_credential", [secret]);
+  assert.equal(e.field, "name");
+});

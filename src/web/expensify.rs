@@ -1,0 +1,230 @@
+//! Expensify in the browser: sending jobs through `fetch` within the client-side rate limits,
+//! and the encrypted credential store (IndexedDB + a non-extractable AES-GCM key).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use js_sys::{Promise, Uint8Array};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::http::{post, sleep};
+use super::{now_ms, random_bytes};
+use crate::core::encoding::base64url;
+use crate::core::error::{Error, Result};
+use crate::core::expensify::{parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE};
+use crate::core::secret::Secret;
+use crate::core::session::parse_retry_after;
+
+thread_local! {
+    /// One limiter per partnerUserID, shared by every credential object in the page.
+    static LIMITERS: RefCell<HashMap<String, RateLimiter>> = RefCell::new(HashMap::new());
+}
+
+/// What to do when the client-side limit is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OnLimit {
+    /// Wait until a request may go (the default).
+    #[default]
+    Wait,
+    /// Fail at once with `rate_limited` and the delay.
+    Refuse,
+}
+
+/// Sending options.
+#[derive(Debug, Clone)]
+pub struct SendOptions {
+    /// Timeout of the request.
+    pub timeout_ms: u64,
+    /// Requests per window.
+    pub limits: Vec<(usize, u64)>,
+    /// Wait or refuse at the limit.
+    pub on_limit: OnLimit,
+}
+
+/// Sends `job` with `cred`, keeping to the rate limits, and parses the answer.
+///
+/// # Errors
+/// [`Error::RateLimited`], [`Error::Timeout`], [`Error::Network`], the job and response errors
+/// of [`crate::core::expensify`].
+pub async fn send(cred: &Credential, job: &Value, extra: &[(String, String)], opts: &SendOptions) -> Result<ExpensifyResponse> {
+    let request = cred.build_request(job, extra)?;
+    loop {
+        let now = now_ms();
+        let delay = LIMITERS.with(|m| {
+            let mut m = m.borrow_mut();
+            let limiter = m.entry(cred.partner_user_id().to_owned()).or_insert_with(|| RateLimiter::new(opts.limits.clone()));
+            let d = limiter.delay(now);
+            if d == 0 {
+                limiter.record(now);
+            }
+            d
+        });
+        if delay == 0 {
+            break;
+        }
+        if opts.on_limit == OnLimit::Refuse {
+            return Err(Error::RateLimited { retry_after_ms: Some(delay) });
+        }
+        sleep(delay).await;
+    }
+    let res = post(&request.url, CONTENT_TYPE, request.body.expose(), opts.timeout_ms).await?;
+    parse_response(res.status, &res.body, res.retry_after.as_deref().and_then(parse_retry_after), request.expects)
+}
+
+#[wasm_bindgen(inline_js = r#"
+const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+const store = (db, name, mode) => db.transaction(name, mode).objectStore(name);
+export function idbOpen(name) {
+  const r = indexedDB.open(name, 1);
+  r.onupgradeneeded = () => { r.result.createObjectStore("credentials", { keyPath: "id" }); r.result.createObjectStore("keys"); };
+  return req(r);
+}
+export function idbGetAll(db) { return req(store(db, "credentials", "readonly").getAll()); }
+export function idbGet(db, id) { return req(store(db, "credentials", "readonly").get(id)); }
+export function idbPut(db, record) { return req(store(db, "credentials", "readwrite").put(record)); }
+export function idbDelete(db, id) { return req(store(db, "credentials", "readwrite").delete(id)); }
+export async function masterKey(db) {
+  const found = await req(store(db, "keys", "readonly").get("master"));
+  if (found) return found;
+  const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+  try { await req(store(db, "keys", "readwrite").add(key, "master")); return key; }
+  catch { return req(store(db, "keys", "readonly").get("master")); }
+}
+export async function seal(key, plain, aad) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, key, plain);
+  plain.fill(0);
+  return [iv, new Uint8Array(ct)];
+}
+export async function unseal(key, iv, ct, aad) {
+  return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad }, key, ct));
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = idbOpen)]
+    fn idb_open(name: &str) -> Promise;
+    #[wasm_bindgen(js_name = idbGetAll)]
+    fn idb_get_all(db: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = idbGet)]
+    fn idb_get(db: &JsValue, id: &str) -> Promise;
+    #[wasm_bindgen(js_name = idbPut)]
+    fn idb_put(db: &JsValue, record: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = idbDelete)]
+    fn idb_delete(db: &JsValue, id: &str) -> Promise;
+    #[wasm_bindgen(js_name = masterKey)]
+    fn master_key(db: &JsValue) -> Promise;
+    fn seal(key: &JsValue, plain: &Uint8Array, aad: &Uint8Array) -> Promise;
+    fn unseal(key: &JsValue, iv: &JsValue, ct: &JsValue, aad: &Uint8Array) -> Promise;
+}
+
+async fn wait(p: Promise) -> Result<JsValue> {
+    JsFuture::from(p).await.map_err(|_| Error::Storage { reason: "IndexedDB or WebCrypto failed" })
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
+    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn record_json(v: &JsValue) -> Option<Value> {
+    let text = js_sys::JSON::stringify(v).ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// One entry of [`CredentialStore::list`]: metadata, or the id of a record that cannot be read.
+pub enum Listed {
+    /// A readable record.
+    Ok(CredentialInfo),
+    /// A corrupt record (missing fields), reported instead of crashing the listing.
+    Corrupt(String),
+}
+
+/// Credentials in IndexedDB, the secret sealed with AES-GCM under a non-extractable key that
+/// never leaves the browser's key store; the record id is the additional data, so a ciphertext
+/// cannot be moved to another record.
+pub struct CredentialStore {
+    db: JsValue,
+}
+
+impl CredentialStore {
+    /// Opens (creating if needed) the database `name`.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when IndexedDB is unavailable.
+    pub async fn open(name: &str) -> Result<Self> {
+        Ok(CredentialStore { db: wait(idb_open(name)).await? })
+    }
+
+    /// Saves `cred`; returns its new id.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub async fn save(&self, cred: &Credential) -> Result<String> {
+        let id = base64url(&random_bytes::<16>()?);
+        let info = CredentialInfo::of(cred, &id, now_ms());
+        let key = wait(master_key(&self.db)).await?;
+        let sealed = wait(seal(&key, &Uint8Array::from(cred.secret().expose().as_bytes()), &Uint8Array::from(id.as_bytes()))).await?;
+        let record = to_js(&info);
+        let parts = js_sys::Array::from(&sealed);
+        js_sys::Reflect::set(&record, &"iv".into(), &parts.get(0)).map_err(|_| Error::Storage { reason: "cannot build the record" })?;
+        js_sys::Reflect::set(&record, &"secret".into(), &parts.get(1)).map_err(|_| Error::Storage { reason: "cannot build the record" })?;
+        js_sys::Reflect::set(&record, &"v".into(), &1.into()).map_err(|_| Error::Storage { reason: "cannot build the record" })?;
+        wait(idb_put(&self.db, &record)).await?;
+        Ok(id)
+    }
+
+    /// Every record's metadata (never a secret); corrupt records are listed as such.
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub async fn list(&self) -> Result<Vec<Listed>> {
+        let all = js_sys::Array::from(&wait(idb_get_all(&self.db)).await?);
+        let mut out = Vec::new();
+        for record in all.iter() {
+            match record_json(&record).as_ref().and_then(CredentialInfo::from_record) {
+                Some(info) => out.push(Listed::Ok(info)),
+                None => {
+                    let id = js_sys::Reflect::get(&record, &"id".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+                    out.push(Listed::Corrupt(id));
+                }
+            }
+        }
+        out.sort_by_key(|l| match l {
+            Listed::Ok(i) => (0, i.created_at, i.id.clone()),
+            Listed::Corrupt(id) => (1, 0, id.clone()),
+        });
+        Ok(out)
+    }
+
+    /// Loads and decrypts one credential into wasm memory.
+    ///
+    /// # Errors
+    /// [`Error::CredentialNotFound`], [`Error::CorruptRecord`] (missing fields, wrong key,
+    /// tampered ciphertext), [`Error::Storage`].
+    pub async fn get(&self, id: &str) -> Result<(Credential, CredentialInfo)> {
+        let record = wait(idb_get(&self.db, id)).await?;
+        if record.is_undefined() || record.is_null() {
+            return Err(Error::CredentialNotFound);
+        }
+        let info = record_json(&record).as_ref().and_then(CredentialInfo::from_record).ok_or(Error::CorruptRecord)?;
+        let key = wait(master_key(&self.db)).await?;
+        let iv = js_sys::Reflect::get(&record, &"iv".into()).map_err(|_| Error::CorruptRecord)?;
+        let ct = js_sys::Reflect::get(&record, &"secret".into()).map_err(|_| Error::CorruptRecord)?;
+        let plain = JsFuture::from(unseal(&key, &iv, &ct, &Uint8Array::from(id.as_bytes()))).await.map_err(|_| Error::CorruptRecord)?;
+        let bytes = Uint8Array::new(&plain).to_vec();
+        Uint8Array::new(&plain).fill(0, 0, u32::MAX);
+        let secret = Secret::new(String::from_utf8(bytes).map_err(|_| Error::CorruptRecord)?);
+        let cred = info.clone().into_credential(secret).map_err(|_| Error::CorruptRecord)?;
+        Ok((cred, info))
+    }
+
+    /// Deletes a credential (no error when it does not exist).
+    ///
+    /// # Errors
+    /// [`Error::Storage`].
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        wait(idb_delete(&self.db, id)).await.map(|_| ())
+    }
+}

@@ -1,0 +1,251 @@
+//! Expensify credentials in the browser against the emulator's Integration Server: every job
+//! type, each failure path with its exact code, the rate limiter, and the encrypted store.
+#![cfg(target_arch = "wasm32")]
+
+use expensicat_auth::bindings::{ExpensifyCredential, ExpensifyCredentialStore};
+use js_sys::{Array, Promise, Reflect, Uint8Array, JSON};
+use wasm_bindgen::convert::TryFromJsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+mod common;
+use common::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+export async function rawRecords(name) {
+  const db = await req(indexedDB.open(name, 1));
+  const all = await req(db.transaction("credentials").objectStore("credentials").getAll());
+  db.close();
+  return all;
+}
+export async function rawPut(name, record) {
+  const db = await req(indexedDB.open(name, 1));
+  await req(db.transaction("credentials", "readwrite").objectStore("credentials").put(record));
+  db.close();
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = rawRecords)]
+    fn raw_records(name: &str) -> Promise;
+    #[wasm_bindgen(js_name = rawPut)]
+    fn raw_put(name: &str, record: &JsValue) -> Promise;
+}
+
+fn unique(name: &str) -> String {
+    format!("{name}-{}", js_sys::Math::random().to_bits() % 1_000_000_007)
+}
+
+/// A partner registered with the emulator under a fresh ID (so limiters do not interfere).
+async fn partner(name: &str) -> (String, String) {
+    let id = unique(&format!("aa_{name}"));
+    let secret = unique("s3cr3t-partner-pass");
+    control("expensify-credentials", &format!(r#"{{"partnerUserID":"{id}","partnerUserSecret":"{secret}"}}"#)).await;
+    (id, secret)
+}
+
+fn credential(id: &str, secret: &str, options: &str) -> ExpensifyCredential {
+    let input = json(&format!(
+        r#"{{"name":"Acme","description":"Nightly sync","serverUrl":"{}","partnerUserId":"{id}","partnerUserSecret":"{secret}"}}"#,
+        emu()
+    ));
+    ExpensifyCredential::new(input, if options.is_empty() { JsValue::UNDEFINED } else { json(options) }).unwrap()
+}
+
+async fn expensify_requests() -> u32 {
+    counter("expensify", "expensifyRequests").await
+}
+
+#[wasm_bindgen_test]
+async fn every_job_type_against_the_emulator() {
+    let (id, secret) = partner("jobs").await;
+    // Eight jobs in a row: the default 5-per-10 s limit would (rightly) make this test wait.
+    let c = credential(&id, &secret, r#"{"rateLimits":[[100,1000]]}"#);
+    assert_eq!(c.endpoint(), format!("{}/Integration-Server/ExpensifyIntegrations", emu()));
+    let policies = resolve(c.policy_list(None)).await.unwrap();
+    assert_eq!(get(&policies, "responseCode").as_f64(), Some(200.0));
+    let list = Array::from(&get(&policies, "policyList"));
+    assert_eq!(list.length(), 2);
+    let pid = get_str(&list.get(0), "id");
+    let details = resolve(c.policy_details(vec![pid.clone()], None)).await.unwrap();
+    assert!(get(&get(&details, "policyInfo"), &pid).is_object());
+    let file = resolve(c.export_reports(json(r#"{"startDate":"2026-01-01"}"#), "<#list reports as r>${r.reportName}</#list>".into(), None))
+        .await
+        .unwrap();
+    assert_eq!(file.as_string().as_deref(), Some("exportedReport_emulator.csv"));
+    let csv = resolve(c.download(file.as_string().unwrap())).await.unwrap();
+    assert!(csv.as_string().unwrap().starts_with("Merchant,Amount"));
+    let created = resolve(
+        c.create_expenses("e@example.com".into(), json(r#"[{"merchant":"Cafe","amount":450,"currency":"USD","created":"2026-10-01"}]"#)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(get_str(&Array::from(&get(&created, "transactionList")).get(0), "transactionID"), "1000");
+    let report = resolve(c.create_report("e@example.com".into(), pid, "Trip".into(), json("[]"))).await.unwrap();
+    assert_eq!(get_str(&report, "reportName"), "Trip");
+    let generic = resolve(c.send(json(r#"{"type":"get","inputSettings":{"type":"policyList"}}"#), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(get(&generic, "responseCode").as_f64(), Some(200.0));
+}
+
+#[wasm_bindgen_test]
+async fn response_codes_in_the_body_decide() {
+    let (id, secret) = partner("codes").await;
+    let secrets = [secret.clone()];
+    let c = credential(&id, &secret, "");
+    let missing = resolve(c.policy_details(vec!["NOPE".into()], None)).await.unwrap_err();
+    assert_eq!(code_of(&missing, &secrets), "missing_or_not_found");
+    let unknown = resolve(c.send(json(r#"{"type":"frobnicate"}"#), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(code_of(&unknown, &secrets), "expensify_error");
+    assert_eq!(get(&unknown, "responseCode").as_f64(), Some(500.0));
+    let no_template =
+        resolve(c.send(json(r#"{"type":"file","inputSettings":{"type":"combinedReportData"}}"#), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(code_of(&no_template, &secrets), "missing_or_not_found");
+    let wrong = credential(&id, "not-the-secret", "");
+    assert_eq!(code_of(&resolve(wrong.policy_list(None)).await.unwrap_err(), &secrets), "invalid_credentials");
+    let injected =
+        resolve(c.send(json(r#"{"type":"get","credentials":{"partnerUserID":"x","partnerUserSecret":"y"}}"#), JsValue::UNDEFINED))
+            .await
+            .unwrap_err();
+    assert_eq!(code_of(&injected, &secrets), "invalid_job");
+}
+
+#[wasm_bindgen_test]
+async fn test_connection_tells_the_three_cases_apart() {
+    let (id, secret) = partner("conn").await;
+    let ok = resolve(credential(&id, &secret, "").test_connection()).await.unwrap();
+    assert_eq!(get_str(&ok, "status"), "valid");
+    let bad = resolve(credential(&id, "wrong-secret", "").test_connection()).await.unwrap();
+    assert_eq!(get_str(&bad, "status"), "invalid_credentials");
+    let input = json(&format!(r#"{{"name":"x","serverUrl":"http://127.0.0.1:9","partnerUserId":"{id}","partnerUserSecret":"{secret}"}}"#));
+    let down = ExpensifyCredential::new(input, json(r#"{"timeoutMs":2000}"#)).unwrap();
+    let res = resolve(down.test_connection()).await.unwrap();
+    assert_eq!(get_str(&res, "status"), "unreachable");
+    assert_eq!(get_str(&res, "code"), "network");
+}
+
+#[wasm_bindgen_test]
+async fn server_429_timeout_and_html() {
+    let (id, secret) = partner("faults").await;
+    let secrets = [secret.clone()];
+    let c = credential(&id, &secret, r#"{"timeoutMs":400}"#);
+    control("faults", r#"{"endpoint":"expensify","status":429,"headers":{"Retry-After":"7"},"body":"Too Many Requests"}"#).await;
+    let e = resolve(c.policy_list(None)).await.unwrap_err();
+    assert_eq!(code_of(&e, &secrets), "rate_limited");
+    assert_eq!(get(&e, "retryAfterMs").as_f64(), Some(7000.0));
+    control("faults", r#"{"endpoint":"expensify","delayMs":1500}"#).await;
+    assert_eq!(code_of(&resolve(c.policy_list(None)).await.unwrap_err(), &secrets), "timeout");
+    control("faults", r#"{"endpoint":"expensify","html":true}"#).await;
+    assert_eq!(code_of(&resolve(c.policy_list(None)).await.unwrap_err(), &secrets), "invalid_response");
+}
+
+#[wasm_bindgen_test]
+async fn client_side_limiter_refuses_or_waits() {
+    let (id, secret) = partner("limit").await;
+    let refuse = credential(&id, &secret, r#"{"rateLimits":[[2,60000]],"onRateLimit":"refuse"}"#);
+    let before = expensify_requests().await;
+    resolve(refuse.policy_list(None)).await.unwrap();
+    resolve(refuse.policy_list(None)).await.unwrap();
+    let e = resolve(refuse.policy_list(None)).await.unwrap_err();
+    assert_eq!(code_of(&e, &[]), "rate_limited");
+    assert!(get(&e, "retryAfterMs").as_f64().unwrap() > 59_000.0);
+    assert_eq!(expensify_requests().await - before, 2, "the refused call sent nothing");
+
+    let (id, secret) = partner("wait").await;
+    let waiter = credential(&id, &secret, r#"{"rateLimits":[[1,300]]}"#);
+    let t0 = js_sys::Date::now();
+    resolve(waiter.policy_list(None)).await.unwrap();
+    resolve(waiter.policy_list(None)).await.unwrap();
+    assert!(js_sys::Date::now() - t0 >= 280.0, "the second call waited for the window");
+}
+
+#[wasm_bindgen_test]
+fn validation_and_redaction() {
+    let secret = "hunter2-partner-secret";
+    let cases = [
+        (r#""name":"  ""#, "invalid_credential", "name"),
+        (r#""partnerUserId":"""#, "invalid_credential", "partnerUserId"),
+        (r#""partnerUserSecret":" ""#, "invalid_credential", "partnerUserSecret"),
+        (r#""serverUrl":"http://integrations.expensify.com""#, "insecure_url", "serverUrl"),
+        (r#""serverUrl":"https://u:p@integrations.expensify.com""#, "invalid_credential", "serverUrl"),
+        (r#""serverUrl":"https://integrations.expensify.com/?a=1""#, "invalid_credential", "serverUrl"),
+        (r#""extra":"x""#, "invalid_config", "credential"),
+    ];
+    for (patch, code, field) in cases {
+        let text = format!(r#"{{"name":"n","partnerUserId":"id","partnerUserSecret":"{secret}",{patch}}}"#);
+        let err = ExpensifyCredential::new(json(&text), JsValue::UNDEFINED).unwrap_err();
+        assert_eq!(code_of(&err, &[secret.to_string()]), code, "{patch}");
+        assert_eq!(get_str(&err, "field"), field, "{patch}");
+    }
+    let pasted = json(&format!(
+        r#"{{"name":"n","serverUrl":"https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations","partnerUserId":"id","partnerUserSecret":"{secret}"}}"#
+    ));
+    let c = ExpensifyCredential::new(pasted, JsValue::UNDEFINED).unwrap();
+    assert_eq!(c.endpoint(), "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations");
+    assert_eq!(c.server_url(), "https://integrations.expensify.com");
+    let shown = format!("{} {}", c.to_js_string(), JSON::stringify(&c.to_json()).unwrap().as_string().unwrap());
+    assert!(!shown.contains(secret), "{shown}");
+    let js: JsValue = c.into();
+    for key in ["partnerUserSecret", "secret", "partner_user_secret"] {
+        assert!(Reflect::get(&js, &key.into()).unwrap().is_undefined(), "{key}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn encrypted_store_survives_reopen_and_reports_corruption() {
+    let db = unique("store-test");
+    let (id, secret) = partner("store").await;
+    let store =
+        ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(db.clone()))).await.unwrap()).unwrap();
+    let first = resolve(store.save(&credential(&id, &secret, ""))).await.unwrap().as_string().unwrap();
+    let second = resolve(store.save(&credential(&id, &secret, ""))).await.unwrap().as_string().unwrap();
+    // A new connection, as after a reload, sees both.
+    let store =
+        ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(db.clone()))).await.unwrap()).unwrap();
+    let list = Array::from(&resolve(store.list()).await.unwrap());
+    assert_eq!(list.length(), 2);
+    let item = list.get(0);
+    assert_eq!(get_str(&item, "id"), first);
+    assert_eq!(get_str(&item, "name"), "Acme");
+    assert_eq!(get_str(&item, "partnerUserId"), id);
+    assert_eq!(get_str(&item, "serverUrl"), emu());
+    assert!(get(&item, "createdAt").as_f64().unwrap() > 0.0);
+    let listing = JSON::stringify(&list.clone().into()).unwrap().as_string().unwrap();
+    assert!(!listing.contains(&secret), "{listing}");
+    // The raw IndexedDB records hold no plaintext secret anywhere.
+    let raw = Array::from(&resolve(raw_records(&db)).await.unwrap());
+    for r in raw.iter() {
+        let ct = Uint8Array::new(&get(&r, "secret")).to_vec();
+        assert!(!ct.is_empty());
+        let as_text: String = ct.iter().map(|b| *b as char).collect();
+        assert!(!as_text.contains(&secret));
+        assert!(!JSON::stringify(&r).unwrap().as_string().unwrap().contains(&secret));
+    }
+    // A stored credential signs and sends without the secret coming back to JS.
+    let loaded = ExpensifyCredential::try_from_js_value(resolve(store.get(first.clone(), JsValue::UNDEFINED)).await.unwrap()).unwrap();
+    assert_eq!(loaded.id().as_deref(), Some(first.as_str()));
+    assert_eq!(get_str(&resolve(loaded.test_connection()).await.unwrap(), "status"), "valid");
+    // Corruption: a junk record and a tampered ciphertext are reported; the rest still work.
+    resolve(raw_put(&db, &json(r#"{"id":"junk","name":5}"#))).await.unwrap();
+    let tampered = raw.get(1);
+    let ct: Uint8Array = get(&tampered, "secret").unchecked_into();
+    ct.set_index(0, ct.get_index(0) ^ 1);
+    resolve(raw_put(&db, &tampered)).await.unwrap();
+    let list = Array::from(&resolve(store.list()).await.unwrap());
+    assert_eq!(list.length(), 3);
+    assert_eq!(get_str(&list.get(2), "id"), "junk");
+    assert_eq!(get_str(&list.get(2), "error"), "corrupt_record");
+    assert_eq!(code_of(&resolve(store.get("junk".into(), JsValue::UNDEFINED)).await.unwrap_err(), &[]), "corrupt_record");
+    let tampered_id = get_str(&tampered, "id");
+    assert_eq!(code_of(&resolve(store.get(tampered_id, JsValue::UNDEFINED)).await.unwrap_err(), &[]), "corrupt_record");
+    assert!(resolve(store.get(first.clone(), JsValue::UNDEFINED)).await.is_ok());
+    // Delete.
+    resolve(store.delete(second)).await.unwrap();
+    resolve(store.delete("junk".into())).await.unwrap();
+    assert_eq!(Array::from(&resolve(store.list()).await.unwrap()).length(), 1);
+    resolve(store.delete(first.clone())).await.unwrap();
+    assert_eq!(code_of(&resolve(store.get(first, JsValue::UNDEFINED)).await.unwrap_err(), &[]), "credential_not_found");
+    let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
+}
