@@ -21,22 +21,40 @@ const types = {
 export function resolvePath(pathname) {
   let rel = decodeURIComponent(pathname);
   if (rel === "/" || rel === "/callback") rel = "/index.html";
+  if (rel.startsWith("/node_modules/") || rel.includes("\0")) return null;
   const base = rel.startsWith("/pkg/") ? root : join(root, "www");
   const file = normalize(join(base, rel));
   const allowed = [join(root, "www") + sep, join(root, "pkg") + sep];
   return allowed.some((dir) => file.startsWith(dir)) ? file : null;
 }
 
-export function startStaticServer({ port = 8080, host = "127.0.0.1" } = {}) {
+/**
+ * Serves www/ and pkg/ on 127.0.0.1. `config` (a function) answers /config.json, which tells the
+ * demo where the emulator is. `isolated` adds COOP/COEP (for precise timers in benchmarks).
+ */
+/** Maps a URL path to a file under `dir`, or null when it escapes it. */
+export function resolveIn(dir, pathname) {
+  let rel = decodeURIComponent(pathname);
+  if (rel.endsWith("/")) rel += "index.html";
+  const file = normalize(join(dir, rel));
+  return file.startsWith(normalize(dir) + sep) ? file : null;
+}
+
+export function startStaticServer({ port = 8080, host = "127.0.0.1", config, isolated = false, root: rootDir } = {}) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
-    const file = resolvePath(url.pathname);
     const headers = {
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "no-referrer",
       "Cross-Origin-Opener-Policy": "same-origin",
+      ...(isolated ? { "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" } : {}),
     };
+    if (url.pathname === "/config.json") {
+      res.writeHead(200, { ...headers, "Content-Type": "application/json" }).end(JSON.stringify(config ? config() : {}));
+      return;
+    }
+    const file = rootDir ? resolveIn(rootDir, url.pathname) : resolvePath(url.pathname);
     if (!file) {
       res.writeHead(404, headers).end("not found");
       return;

@@ -40,6 +40,6 @@ if [ ${#failed[@]} -gt 0 ]; then
   printf '\nFailed steps before the JavaScript suite: %s\n' "${failed[*]}"
 fi
 printf '\n=== node --test (JavaScript suite)\n'
-node --test --test-reporter=spec --test-concurrency=1 tests/js/
+node --test --test-reporter=spec --test-concurrency=1 tests/js/ tests/e2e/
 node_status=$?
 if [ ${#failed[@]} -gt 0 ] || [ $node_status -ne 0 ]; then exit 1; fi
