@@ -2,7 +2,7 @@
 // 127.0.0.1 only. Usage: node scripts/serve.mjs [--port N]   (default PORT or 8080)
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -36,8 +36,9 @@ export function resolvePath(pathname) {
 export function resolveIn(dir, pathname) {
   let rel = decodeURIComponent(pathname);
   if (rel.endsWith("/")) rel += "index.html";
-  const file = normalize(join(dir, rel));
-  return file.startsWith(normalize(dir) + sep) ? file : null;
+  const base = resolve(dir);
+  const file = normalize(join(base, rel));
+  return file.startsWith(base + sep) ? file : null;
 }
 
 export function startStaticServer({ port = 8080, host = "127.0.0.1", config, isolated = false, root: rootDir } = {}) {

@@ -1,0 +1,88 @@
+// `npm run bench`: builds the release package and measures it beside the JavaScript peers in one
+// run. Prints a table and writes bench/results.json (untracked).
+import { execSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import os from "node:os";
+import * as esbuild from "esbuild";
+import { startStaticServer } from "../scripts/serve.mjs";
+import { packageFiles } from "../scripts/package-files.mjs";
+import { launch } from "../tests/e2e/browser.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = new URL("dist/", import.meta.url);
+const rounds = Math.max(5, Number(process.env.BENCH_ROUNDS || 7));
+mkdirSync(dist, { recursive: true });
+
+if (!process.argv.includes("--no-build")) execSync("npm run --silent build", { cwd: root, stdio: "inherit" });
+
+const sizes = (buf) => ({ raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length, brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length });
+
+// ---- sizes ---------------------------------------------------------------------------------
+const ours = Buffer.concat(packageFiles().map((f) => readFileSync(f)));
+const size = { "expensicat-auth (wasm + glue)": { ...sizes(ours), wasm: sizes(readFileSync(packageFiles()[0])) } };
+for (const peer of ["oauth4webapi", "badgateway", "oidc-client-ts", "auth0-spa-js"]) {
+  const r = await esbuild.build({ entryPoints: [fileURLToPath(new URL(`entries/${peer}.js`, import.meta.url))], bundle: true, minify: true, format: "esm", platform: "browser", write: false, logLevel: "silent" });
+  size[peer] = sizes(Buffer.from(r.outputFiles[0].contents));
+}
+
+// ---- speed, memory, cold start --------------------------------------------------------------
+for (const [entry, out] of [["speed/peers.js", "peers.js"], ["speed/cold-oauth4webapi-entry.js", "cold-oauth4webapi-entry.js"]]) {
+  await esbuild.build({ entryPoints: [fileURLToPath(new URL(entry, import.meta.url))], bundle: true, minify: true, format: "esm", platform: "browser", outfile: fileURLToPath(new URL(out, dist)), logLevel: "silent" });
+}
+const server = await startStaticServer({ port: 0, root, isolated: true });
+const base = `http://127.0.0.1:${server.address().port}`;
+const browser = await launch();
+let speed;
+const cold = {};
+try {
+  const page = await browser.newPage();
+  await page.goto(`${base}/bench/page.html`);
+  await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
+  if (!(await page.evaluate(() => crossOriginIsolated))) throw new Error("the bench page is not cross-origin isolated: timers would be coarse");
+  speed = await page.evaluate((r) => window.runBench(r), rounds);
+  for (const lib of ["ours", "oauth4webapi"]) {
+    const times = [];
+    for (let i = 0; i < rounds + 1; i++) {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      await p.goto(`${base}/bench/cold-${lib}.html`);
+      await p.waitForFunction(() => typeof window.coldResult === "number", null, { timeout: 30_000 });
+      times.push(await p.evaluate(() => window.coldResult));
+      await ctx.close();
+    }
+    times.shift(); // the first round also warms the HTTP server and disk cache
+    times.sort((a, b) => a - b);
+    cold[lib === "ours" ? "expensicat-auth" : lib] = { median: times[Math.floor(times.length / 2)] * 1000, min: times[0] * 1000, max: times.at(-1) * 1000 };
+  }
+  speed["cold start: head script to first authorize URL"] = cold;
+} finally {
+  await browser.close();
+  server.closeAllConnections?.();
+  server.close();
+}
+const memory = speed.memory;
+delete speed.memory;
+
+// ---- report --------------------------------------------------------------------------------
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const us = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(2)} us`);
+console.log(`\nexpensicat-auth benchmark: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Chromium ${browser.version()}, ${rounds} rounds\n`);
+console.log("Size (whole login scenario; ours: everything the package ships)");
+const fastestPeerGzip = Math.min(...Object.entries(size).filter(([k]) => !k.startsWith("expensicat")).map(([, v]) => v.gzip));
+for (const [name, s] of Object.entries(size)) console.log(`  ${name.padEnd(32)} raw ${kb(s.raw).padStart(9)}  gzip ${kb(s.gzip).padStart(8)}  brotli ${kb(s.brotli).padStart(8)}  x${(s.gzip / fastestPeerGzip).toFixed(2)} of the smallest peer`);
+console.log("\nSpeed in headless Chromium: median (min-max) per call; ratio = time / fastest peer's time");
+for (const [scenario, libs] of Object.entries(speed)) {
+  console.log(`  ${scenario}`);
+  const peerMedians = Object.entries(libs).filter(([k, v]) => k !== "expensicat-auth" && v.median).map(([, v]) => v.median);
+  const best = Math.min(...peerMedians);
+  for (const [lib, r] of Object.entries(libs)) {
+    if (r.error) console.log(`    ${lib.padEnd(28)} failed: ${r.error}`);
+    else console.log(`    ${lib.padEnd(28)} ${us(r.median).padStart(10)}  (${us(r.min)} - ${us(r.max)})  x${(r.median / best).toFixed(2)}`);
+  }
+}
+console.log(`\nMemory (wasm linear memory): after warm-up ${kb(memory.afterWarmup)}, after 100,000 PKCE pairs ${kb(memory.afterPkce)}, after 100,000 signed requests ${kb(memory.afterSign)}${memory.afterSign === memory.afterWarmup ? " (no growth)" : " (GREW)"}`);
+const results = { date: new Date().toISOString(), machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, chromium: browser.version() }, rounds, size, speed, memory };
+writeFileSync(new URL("results.json", import.meta.url), JSON.stringify(results, null, 2));
+console.log("\nwrote bench/results.json");
