@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod core;
+pub mod fuzzing;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

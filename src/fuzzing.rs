@@ -1,0 +1,245 @@
+//! Property checks shared by the cargo-fuzz targets (`fuzz/`) and the corpus replay in
+//! `cargo test`, plus the placeholder expander of the hostile-input corpus. Each check panics
+//! when a property breaks; any other panic is a bug too.
+#![doc(hidden)]
+
+use crate::core::authorize::{build_authorize_url, AuthorizeParams};
+use crate::core::callback::{parse_callback, CallbackParams};
+use crate::core::config::{ClientConfig, ClientConfigInput};
+use crate::core::encoding::decode_form;
+use crate::core::error::{Error, MAX_UNTRUSTED_TEXT};
+use crate::core::expensify::{parse_response, Expect};
+use crate::core::token::{is_b64token, parse_error_body, parse_token_response};
+use crate::core::transaction::{start_login, LoginRequest, LoginTransaction};
+use crate::core::url::Url;
+
+/// The redirect URI of the corpus and fuzz configuration.
+pub const REDIRECT_URI: &str = "https://app.example/callback";
+
+/// The configuration the corpus and the fuzz targets use.
+pub fn config() -> ClientConfig {
+    match ClientConfig::new(ClientConfigInput {
+        client_id: "demo-client".into(),
+        redirect_uri: REDIRECT_URI.into(),
+        scopes: vec!["transactions:read".into()],
+        ..Default::default()
+    }) {
+        Ok(c) => c,
+        Err(e) => panic!("the fixed fuzz configuration is invalid: {e}"),
+    }
+}
+
+/// A deterministic live transaction for `config()`, created at time 0.
+pub fn transaction() -> LoginTransaction {
+    let mut random = [0u8; 64];
+    for (i, b) in random.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(151).wrapping_add(7);
+    }
+    match start_login(&config(), &LoginRequest::default(), &random, 0) {
+        Ok(s) => s.transaction,
+        Err(e) => panic!("the fixed fuzz login failed: {e}"),
+    }
+}
+
+/// Expands the corpus placeholders: `{CB}`, `{STATE}`, `{ISS}` (percent-encoded issuer) and
+/// `{x*N}` (the character `x` repeated `N` times).
+pub fn expand(template: &str, state: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let mut chars = tail.char_indices().skip(1);
+        let repeated = match (chars.next(), chars.next()) {
+            (Some((_, c)), Some((j, '*'))) => {
+                let digits: String = tail[j + 1..].chars().take_while(char::is_ascii_digit).collect();
+                let end = j + 1 + digits.len();
+                match (digits.parse::<usize>(), tail[end..].starts_with('}')) {
+                    (Ok(n), true) => Some((c.to_string().repeat(n), end + 1)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let (text, used) = if let Some(r) = repeated {
+            r
+        } else if tail.starts_with("{CB}") {
+            (REDIRECT_URI.to_owned(), 4)
+        } else if tail.starts_with("{STATE}") {
+            (state.to_owned(), 7)
+        } else if tail.starts_with("{ISS}") {
+            ("https%3A%2F%2Fapi.expensicat.com".to_owned(), 5)
+        } else {
+            ("{".to_owned(), 1)
+        };
+        out.push_str(&text);
+        rest = &tail[used..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+fn check_error_text(e: &Error) {
+    let shown = e.to_string();
+    assert!(shown.chars().count() < 2 * MAX_UNTRUSTED_TEXT + 200, "error text is unbounded");
+    assert!(!shown.contains('\r') && !shown.contains('\n'), "error text carries a line break");
+}
+
+/// Callback parsing: an accepted callback's `state` is always the transaction's, and its code is
+/// printable ASCII.
+pub fn callback(data: &[u8]) {
+    let tx = transaction();
+    let state = tx.state().to_owned();
+    let input = text(data);
+    // Half the inputs start from a well-formed prefix so the fuzzer reaches the deep checks.
+    let url = if data.first().is_some_and(|b| b & 1 == 1) { format!("{REDIRECT_URI}?state={state}&{input}") } else { input };
+    match parse_callback(&config(), &url, tx, 1) {
+        Ok(v) => {
+            let parsed = CallbackParams::parse(&config(), &url).unwrap_or_else(|e| panic!("accepted but unparseable: {e}"));
+            assert_eq!(parsed.state().ok(), Some(state.as_str()), "accepted a callback with another state");
+            assert!(v.code.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)) && !v.code.expose().is_empty());
+        }
+        Err(e) => check_error_text(&e),
+    }
+}
+
+/// Token responses: an accepted one is 2xx, Bearer, with a `b64token` access token.
+pub fn token_response(data: &[u8]) {
+    let status = match data.first() {
+        Some(b) if b % 4 == 0 => 400,
+        Some(b) if b % 4 == 1 => 401,
+        Some(b) if b % 4 == 2 => 500,
+        _ => 200,
+    };
+    let body = text(data.get(1..).unwrap_or_default());
+    match parse_token_response(status, &body, 0) {
+        Ok(t) => {
+            assert_eq!(status, 200);
+            assert!(is_b64token(t.access_token.expose()));
+            assert_eq!(t.token_type, "Bearer");
+        }
+        Err(e) => check_error_text(&e),
+    }
+}
+
+/// RFC 6749 section 5.2 error bodies: what is kept of server text is bounded and free of control
+/// characters.
+pub fn oauth_error(data: &[u8]) {
+    if let Some(e) = parse_error_body(400, &text(data)) {
+        for t in [&e.raw_code, &e.description, &e.uri].into_iter().flatten() {
+            assert!(t.chars().count() <= MAX_UNTRUSTED_TEXT + 1);
+            assert!(!t.chars().any(char::is_control));
+        }
+    }
+}
+
+/// Expensify responses: success only with `responseCode` 200 (for JSON jobs).
+pub fn expensify_response(data: &[u8]) {
+    let expects = match data.first() {
+        Some(b) if b % 3 == 0 => Expect::FileName,
+        Some(b) if b % 3 == 1 => Expect::File,
+        _ => Expect::Json,
+    };
+    let status = if data.get(1).is_some_and(|b| *b == 0) { 429 } else { 200 };
+    match parse_response(status, &text(data.get(2..).unwrap_or_default()), None, expects) {
+        Ok(crate::core::expensify::ExpensifyResponse::Json(v)) => {
+            assert_eq!(expects, Expect::Json);
+            assert_eq!(v.get("responseCode").and_then(serde_json::Value::as_u64), Some(200));
+        }
+        Ok(_) => assert_ne!(expects, Expect::Json),
+        Err(e) => check_error_text(&e),
+    }
+}
+
+/// Authorize URL building from arbitrary parameters: the output always parses back to exactly the
+/// parameters given, and no value leaks an unescaped `&`, `#` or space.
+pub fn authorize_url(data: &[u8]) {
+    let input = text(data);
+    let mut parts = input.split('\u{0}');
+    let client_id = parts.next().unwrap_or_default().to_owned();
+    let extra: Vec<(String, String)> =
+        parts.collect::<Vec<_>>().chunks(2).map(|c| (c[0].to_owned(), c.get(1).copied().unwrap_or("").to_owned())).collect();
+    let scopes = vec!["transactions:read".to_string()];
+    let params = AuthorizeParams {
+        endpoint: "https://api.expensicat.com/api/auth/oauth2/authorize",
+        client_id: &client_id,
+        redirect_uri: REDIRECT_URI,
+        scopes: &scopes,
+        allow_custom_scopes: false,
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        state: "af0ifjsldkjAAAAAAAAAAAAAAAAAA",
+        extra: &extra,
+    };
+    let Ok(url) = build_authorize_url(&params) else { return };
+    let parsed = Url::parse(&url, "url").unwrap_or_else(|e| panic!("built an unparseable URL: {e}"));
+    assert!(parsed.fragment().is_none(), "a value leaked a #");
+    let query = parsed.query().unwrap_or_default();
+    assert!(!query.contains(' '), "a value leaked a space");
+    assert_eq!(query.split('&').count(), 7 + extra.len(), "a value leaked an &");
+    let pairs = decode_form(query).unwrap_or_else(|_| panic!("built a query that does not decode"));
+    assert_eq!(pairs[0], ("client_id".to_owned(), client_id));
+    assert_eq!(&pairs[7..], &extra[..]);
+}
+
+/// Stored transactions: whatever is accepted round-trips exactly.
+pub fn stored_transaction(data: &[u8]) {
+    if let Ok(tx) = LoginTransaction::from_storage(&text(data)) {
+        let stored = tx.to_storage();
+        let again = LoginTransaction::from_storage(&stored).unwrap_or_else(|e| panic!("round trip failed: {e}"));
+        assert_eq!(again.to_storage(), stored);
+    }
+}
+
+/// The `SECRET...` markers in a corpus input: values that must never appear in an error.
+pub fn secret_markers(input: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = input;
+    while let Some(i) = rest.find("SECRET") {
+        let tail = &rest[i..];
+        let len = tail.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
+        out.push(tail[..len].to_owned());
+        rest = &tail[len..];
+    }
+    out
+}
+
+/// Every target, by name, for the corpus replay.
+pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+    ("callback", callback),
+    ("token_response", token_response),
+    ("oauth_error", oauth_error),
+    ("expensify_response", expensify_response),
+    ("authorize_url", authorize_url),
+    ("stored_transaction", stored_transaction),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expand_placeholders() {
+        assert_eq!(
+            expand("{CB}?state={STATE}&iss={ISS}", "s"),
+            "https://app.example/callback?state=s&iss=https%3A%2F%2Fapi.expensicat.com"
+        );
+        assert_eq!(expand("x{a*3}y{[*2}{]*2}", ""), "xaaay[[]]");
+        assert_eq!(expand("{\"a\":{}}", ""), "{\"a\":{}}");
+        assert_eq!(expand("{é*2}{", ""), "éé{");
+    }
+
+    #[test]
+    fn targets_accept_their_happy_inputs() {
+        let tx = transaction();
+        callback(format!("{REDIRECT_URI}?code=abc&state={}", tx.state()).as_bytes());
+        token_response(b"\x03{\"access_token\":\"a\",\"token_type\":\"Bearer\"}");
+        authorize_url(b"client\x00prompt\x00login");
+        stored_transaction(tx.to_storage().as_bytes());
+        oauth_error(b"{\"error\":\"x\",\"error_description\":\"a\\u0000b\"}");
+        expensify_response(b"\x02\x01{\"responseCode\":200}");
+    }
+}

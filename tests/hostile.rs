@@ -1,0 +1,67 @@
+//! The hostile-input corpus (tests/corpus/hostile.json) against the native core: every case gets
+//! its exact error code, no case panics, and no error shows a secret.
+#![cfg(not(target_arch = "wasm32"))]
+
+use expensicat_auth::core::expensify::{parse_response, Credential, CredentialInput, Expect};
+use expensicat_auth::core::token::parse_token_response;
+use expensicat_auth::fuzzing::{config, expand, secret_markers, transaction};
+use expensicat_auth::{parse_callback, Error};
+use serde_json::Value;
+
+fn outcome<T>(r: Result<T, Error>) -> (String, Option<Error>) {
+    match r {
+        Ok(_) => ("ok".into(), None),
+        Err(e) => (e.code().to_owned(), Some(e)),
+    }
+}
+
+#[test]
+fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
+    let file: Value = serde_json::from_str(include_str!("corpus/hostile.json")).unwrap();
+    let cases = file["cases"].as_array().unwrap();
+    assert!(cases.len() >= 60, "the corpus shrank to {}", cases.len());
+    for case in cases {
+        let tx = transaction();
+        let state = tx.state().to_owned();
+        let verifier = tx.to_storage().split("\"verifier\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let s = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
+        let (input, (code, err)) = match s("kind").as_str() {
+            "callback" => {
+                let url = expand(&s("url"), &state);
+                (url.clone(), outcome(parse_callback(&config(), &url, tx, 1)))
+            }
+            "token" => {
+                let body = expand(&s("body"), &state);
+                (body.clone(), outcome(parse_token_response(case["status"].as_u64().unwrap() as u16, &body, 0)))
+            }
+            "expensify" => {
+                let body = expand(&s("body"), &state);
+                let expects = match s("expects").as_str() {
+                    "file_name" => Expect::FileName,
+                    "file" => Expect::File,
+                    _ => Expect::Json,
+                };
+                (body.clone(), outcome(parse_response(case["status"].as_u64().unwrap() as u16, &body, None, expects)))
+            }
+            "credential" => {
+                let input: CredentialInput = serde_json::from_value(case["input"].clone()).unwrap();
+                (case["input"].to_string(), outcome(Credential::new(input)))
+            }
+            other => panic!("unknown kind {other}"),
+        };
+        assert_eq!(code, s("code"), "{}: {}", s("kind"), s("note"));
+        if let Some(e) = err {
+            let shown = format!("{e} {e:?}");
+            for secret in secret_markers(&input).into_iter().chain([verifier]) {
+                assert!(!shown.contains(&secret), "{}: error shows {secret}: {shown}", s("note"));
+            }
+            if s("kind") == "credential" {
+                let field = match &e {
+                    Error::InvalidCredential { field, .. } | Error::InsecureUrl { field } => *field,
+                    _ => "",
+                };
+                assert_eq!(field, s("field"), "{}", s("note"));
+            }
+        }
+    }
+}
