@@ -207,8 +207,11 @@ pub fn secret_markers(input: &str) -> Vec<String> {
     out
 }
 
+/// A fuzz target's property check.
+pub type Check = fn(&[u8]);
+
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, Check); 6] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
