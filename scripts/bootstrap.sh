@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-}
-if [ "$mode" = "--test" ]; then total=6; else total=4; fi
+if [ "$mode" = "--test" ]; then total=7; else total=4; fi
 n=0
 step() { n=$((n + 1)); printf '\n[bootstrap %d/%d] %s\n' "$n" "$total" "$*"; }
 ok() { printf '  already there: %s\n' "$*"; }
@@ -59,6 +59,12 @@ if [ "$mode" = "--test" ]; then
   step "geckodriver (Firefox WebDriver)"
   if command -v geckodriver >/dev/null; then ok "$(geckodriver --version | head -1)"; else
     echo "  installing geckodriver from crates.io (about 3 minutes)..."; cargo install geckodriver
+  fi
+
+  step "cargo-audit (dependency advisories)"
+  if command -v cargo-audit >/dev/null; then ok "$(cargo audit --version)"; else
+    echo "  installing cargo-audit from crates.io (about 4-5 minutes)..."
+    cargo install cargo-audit --locked || cargo install cargo-audit
   fi
 fi
 printf '\n[bootstrap] done\n'

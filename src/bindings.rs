@@ -60,6 +60,8 @@ export interface ClientConfig {
   maxRetryAfterMs?: number;
   /** Where tokens live: `memory` (default) or `sessionStorage` (opt-in). */
   storage?: "memory" | "sessionStorage";
+  /** Largest token response parsed, bytes (default 65536); larger ones are refused unread. */
+  maxTokenResponseBytes?: number;
 }
 
 /** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
@@ -909,4 +911,23 @@ impl ExpensifyCredentialStore {
             async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) },
         )
     }
+}
+
+/// Reads an Integration Server answer: the `responseCode` in the body decides (200 success, 401
+/// `invalid_credentials`, 410 `missing_or_not_found`, others `expensify_error`); HTTP 429 is
+/// `rate_limited`; `expects` is `json` (default), `fileName` (`file` jobs) or `file` (`download`).
+#[wasm_bindgen(js_name = parseExpensifyResponse, unchecked_return_type = "unknown")]
+pub fn parse_expensify_response(
+    status: u16,
+    body: &str,
+    #[wasm_bindgen(unchecked_param_type = "\"json\" | \"fileName\" | \"file\" | undefined")] expects: Option<String>,
+) -> Result<JsValue, JsValue> {
+    use crate::core::expensify::Expect;
+    let expects = match expects.as_deref() {
+        None | Some("json") => Expect::Json,
+        Some("fileName") => Expect::FileName,
+        Some("file") => Expect::File,
+        Some(_) => return Err(js_error(&Error::InvalidParameter { name: "expects".into(), reason: "must be json, fileName or file" })),
+    };
+    Ok(response_to_js(js(crate::core::expensify::parse_response(status, body, None, expects))?))
 }

@@ -198,3 +198,53 @@ fn scopes_and_helpers() {
     assert_eq!(api::strip_callback_params("https://a.example/cb?tab=1&code=x&state=y#r"), "https://a.example/cb?tab=1#r");
     let _ = Object::new();
 }
+
+/// The hostile-input corpus through the exported functions: exact codes, no secret in any error,
+/// and no panic (in wasm a panic aborts the module, so the final call would fail).
+#[wasm_bindgen_test]
+fn hostile_corpus_through_the_exports() {
+    use expensicat_auth::bindings::ExpensifyCredential;
+    use expensicat_auth::fuzzing::{expand, secret_markers};
+    let file: serde_json::Value = serde_json::from_str(include_str!("corpus/hostile.json")).unwrap();
+    let cases = file["cases"].as_array().unwrap();
+    for case in cases {
+        let s = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
+        let start = api::create_login(config(), JsValue::UNDEFINED).unwrap();
+        let (state, tx) = (get_str(&start, "state"), get_str(&start, "transaction"));
+        let verifier = get_str(&json(&tx), "verifier");
+        let (input, result) = match s("kind").as_str() {
+            "callback" => {
+                let url = expand(&s("url"), &state);
+                (url.clone(), api::parse_callback(config(), &url, &tx).map(JsValue::from))
+            }
+            "token" => {
+                let body = expand(&s("body"), &state);
+                (body.clone(), api::parse_token_response(case["status"].as_u64().unwrap() as u16, &body, Some(0.0)))
+            }
+            "expensify" => {
+                let body = expand(&s("body"), &state);
+                let expects = if s("expects") == "file_name" { "fileName".to_owned() } else { s("expects") };
+                (body.clone(), api::parse_expensify_response(case["status"].as_u64().unwrap() as u16, &body, Some(expects)))
+            }
+            "credential" => {
+                let input = case["input"].to_string();
+                (input.clone(), ExpensifyCredential::new(json(&input), JsValue::UNDEFINED).map(JsValue::from))
+            }
+            other => panic!("unknown kind {other}"),
+        };
+        let note = s("note");
+        match result {
+            Ok(_) => assert_eq!(s("code"), "ok", "{note}"),
+            Err(err) => {
+                let secrets: Vec<String> = secret_markers(&input).into_iter().chain([verifier]).collect();
+                let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                assert_eq!(code_of(err.clone(), &refs), s("code"), "{note}");
+                if s("kind") == "credential" {
+                    assert_eq!(get_str(&err, "field"), s("field"), "{note}");
+                }
+            }
+        }
+    }
+    // Still alive: nothing above aborted the module.
+    assert_eq!(api::code_challenge_s256(RFC_VERIFIER).unwrap(), RFC_CHALLENGE);
+}

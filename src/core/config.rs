@@ -98,6 +98,9 @@ pub struct ClientConfigInput {
     /// Where tokens live (memory by default).
     #[serde(default)]
     pub storage: StorageMode,
+    /// Largest token response parsed, in bytes (default 64 KiB); larger ones are refused unread.
+    #[serde(default)]
+    pub max_token_response_bytes: Option<u64>,
 }
 
 /// A checked configuration. Build it with [`ClientConfig::new`].
@@ -120,6 +123,7 @@ pub struct ClientConfig {
     pub(crate) timeout_ms: u64,
     pub(crate) max_retry_after_ms: u64,
     pub(crate) storage: StorageMode,
+    pub(crate) max_token_response_bytes: usize,
 }
 
 /// Parses an endpoint: HTTPS (or loopback HTTP), no fragment, and no OAuth parameters in its
@@ -224,6 +228,11 @@ impl ClientConfig {
             timeout_ms,
             max_retry_after_ms: input.max_retry_after_ms.unwrap_or(10_000).min(10 * 60 * 1000),
             storage: input.storage,
+            max_token_response_bytes: match input.max_token_response_bytes {
+                None => crate::core::token::MAX_TOKEN_RESPONSE,
+                Some(n) if (256..=16 * 1024 * 1024).contains(&n) => n as usize,
+                Some(_) => return Err(Error::InvalidConfig { field: "maxTokenResponseBytes", reason: "must be between 256 B and 16 MiB" }),
+            },
         })
     }
 
@@ -286,6 +295,10 @@ impl ClientConfig {
     /// Where the session keeps its tokens.
     pub fn storage(&self) -> StorageMode {
         self.storage
+    }
+    /// Largest token response parsed, in bytes.
+    pub fn max_token_response_bytes(&self) -> usize {
+        self.max_token_response_bytes
     }
 }
 
@@ -366,6 +379,7 @@ pub(crate) mod tests {
             (ClientConfigInput { transaction_ttl_ms: Some(0), ..input() }, "invalid_config"),
             (ClientConfigInput { timeout_ms: Some(0), ..input() }, "invalid_config"),
             (ClientConfigInput { clock_skew_ms: Some(u64::MAX), ..input() }, "invalid_config"),
+            (ClientConfigInput { max_token_response_bytes: Some(10), ..input() }, "invalid_config"),
         ];
         for (bad, code) in cases {
             let dbg = format!("{bad:?}");

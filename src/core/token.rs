@@ -164,8 +164,17 @@ pub fn parse_error_body(status: u16, body: &str) -> Option<OAuthError> {
 /// HTTP status) for anything else: HTML, truncated JSON, a body over [`MAX_TOKEN_RESPONSE`],
 /// duplicate keys, wrong types.
 pub fn parse_token_response(status: u16, body: &str, now_ms: u64) -> Result<TokenSet> {
+    parse_token_response_limited(status, body, now_ms, MAX_TOKEN_RESPONSE)
+}
+
+/// [`parse_token_response`] with a caller-chosen size limit: a body longer than `max_bytes` is
+/// refused before any parsing.
+///
+/// # Errors
+/// As [`parse_token_response`].
+pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_bytes: usize) -> Result<TokenSet> {
     let bad = |reason| Error::InvalidResponse { status, reason };
-    if body.len() > MAX_TOKEN_RESPONSE {
+    if body.len() > max_bytes {
         return Err(bad("the body is too large"));
     }
     if let Some(e) = parse_error_body(status, body) {
@@ -351,6 +360,14 @@ mod tests {
                 assert_eq!(s, status);
             }
         }
+    }
+
+    #[test]
+    fn size_limit_is_configurable_and_checked_first() {
+        let body = r#"{"access_token":"a","token_type":"Bearer"}"#;
+        assert!(parse_token_response_limited(200, body, 0, body.len()).is_ok());
+        let e = parse_token_response_limited(200, body, 0, body.len() - 1).unwrap_err();
+        assert_eq!(e, Error::InvalidResponse { status: 200, reason: "the body is too large" });
     }
 
     #[test]

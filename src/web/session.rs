@@ -17,7 +17,7 @@ use crate::core::config::{ClientConfig, StorageMode};
 use crate::core::error::{Error, OAuthErrorCode};
 use crate::core::session::{api_error, parse_retry_after, SessionInfo, Tokens};
 use crate::core::sign::{resolve_api_url, sign_for};
-use crate::core::token::{authorization_code_request, parse_token_response, refresh_token_request};
+use crate::core::token::{authorization_code_request, parse_token_response_limited, refresh_token_request};
 use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
 use crate::core::url::Url;
 
@@ -247,10 +247,10 @@ impl Session {
         };
         let requested = validated.requested_scopes().to_vec();
         let request = authorization_code_request(&self.config, validated);
-        let timeout = self.config.timeout_ms();
+        let (timeout, limit) = (self.config.timeout_ms(), self.config.max_token_response_bytes());
         future_to_promise(async move {
             let res = post_token_request(&request, timeout).await.map_err(|e| to_js_error(&e))?;
-            let set = parse_token_response(res.status, &res.body, now_ms()).map_err(|e| to_js_error(&e))?;
+            let set = parse_token_response_limited(res.status, &res.body, now_ms(), limit).map_err(|e| to_js_error(&e))?;
             self.generation.set(self.generation.get() + 1);
             *self.tokens.borrow_mut() = Some(Tokens::from_token_set(set, &requested));
             self.refreshing.borrow_mut().take();
@@ -283,7 +283,7 @@ impl Session {
             refresh_token_request(&self.config, rt, None)
         };
         let res = post_token_request(&request, self.config.timeout_ms()).await?;
-        let parsed = parse_token_response(res.status, &res.body, now_ms());
+        let parsed = parse_token_response_limited(res.status, &res.body, now_ms(), self.config.max_token_response_bytes());
         if self.generation.get() != generation {
             return Err(Error::LoginRequired);
         }

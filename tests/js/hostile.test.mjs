@@ -1,0 +1,67 @@
+// The hostile-input corpus through the npm package: exact codes, and no secret in an error's
+// message, code, toString, JSON.stringify, stack, or anything written to the console.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { loadLib } from "./helpers.mjs";
+
+const lib = await loadLib();
+const { cases } = JSON.parse(readFileSync(new URL("../corpus/hostile.json", import.meta.url), "utf8"));
+const config = { clientId: "demo-client", redirectUri: "https://app.example/callback", scopes: ["transactions:read"] };
+
+const expand = (t, state) =>
+  t
+    .replaceAll("{CB}", "https://app.example/callback")
+    .replaceAll("{STATE}", state)
+    .replaceAll("{ISS}", "https%3A%2F%2Fapi.expensicat.com")
+    .replace(/\{(.)\*(\d+)\}/gu, (_, c, n) => c.repeat(Number(n)));
+const secretMarkers = (s) => s.match(/SECRET[A-Za-z0-9_-]*/g) ?? [];
+
+test(`${cases.length} hostile inputs get their exact codes and leak nothing`, () => {
+  assert.ok(cases.length >= 60);
+  const logged = [];
+  const saved = {};
+  for (const m of ["log", "info", "warn", "error", "debug", "trace"]) {
+    saved[m] = console[m];
+    console[m] = (...args) => logged.push(args.map(String).join(" "));
+  }
+  try {
+    for (const c of cases) {
+      const start = lib.createLogin(config);
+      const { verifier } = JSON.parse(start.transaction);
+      let input;
+      let run;
+      if (c.kind === "callback") {
+        input = expand(c.url, start.state);
+        run = () => lib.parseCallback(config, input, start.transaction);
+      } else if (c.kind === "token") {
+        input = expand(c.body, start.state);
+        run = () => lib.parseTokenResponse(c.status, input, 0);
+      } else if (c.kind === "expensify") {
+        input = expand(c.body, start.state);
+        run = () => lib.parseExpensifyResponse(c.status, input, c.expects === "file_name" ? "fileName" : c.expects);
+      } else {
+        input = JSON.stringify(c.input);
+        run = () => new lib.ExpensifyCredential(c.input);
+      }
+      let err;
+      try {
+        run();
+      } catch (e) {
+        err = e;
+      }
+      if (c.code === "ok") {
+        assert.equal(err, undefined, `${c.kind}: ${c.note}: ${err?.message}`);
+        continue;
+      }
+      assert.ok(err instanceof Error, `${c.kind}: ${c.note}: expected ${c.code}`);
+      assert.equal(err.code, c.code, `${c.kind}: ${c.note}`);
+      if (c.kind === "credential") assert.equal(err.field, c.field, c.note);
+      const visible = [err.message, err.code, String(err), JSON.stringify(err), JSON.stringify({ ...err }), err.stack ?? "", err.description ?? ""].join("\n");
+      for (const secret of [...secretMarkers(input), verifier]) assert.ok(!visible.includes(secret), `${c.note}: ${secret} leaked`);
+    }
+  } finally {
+    Object.assign(console, saved);
+  }
+  assert.deepEqual(logged, [], "the library wrote to the console");
+});
