@@ -122,15 +122,11 @@ export interface ExpensicatAuthError extends Error {
 }
 "#;
 
+pub(crate) use crate::web::to_js;
 pub(crate) use crate::web::to_js_error as js_error;
 
 fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
-}
-
-/// Rust value to JS object, through the browser's own `JSON.parse`.
-pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// JS object to Rust value, through `JSON.stringify` and serde_json, so `deny_unknown_fields`

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::http::{post, sleep};
-use super::{now_ms, random_bytes};
+use super::{now_ms, random_bytes, to_js};
 use crate::core::encoding::base64url;
 use crate::core::error::{Error, Result};
 use crate::core::expensify::{parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE};
@@ -122,10 +122,6 @@ extern "C" {
 
 async fn wait(p: Promise) -> Result<JsValue> {
     JsFuture::from(p).await.map_err(|_| Error::Storage { reason: "IndexedDB or WebCrypto failed" })
-}
-
-fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn record_json(v: &JsValue) -> Option<Value> {

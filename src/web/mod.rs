@@ -46,6 +46,11 @@ pub fn to_js_error(e: &Error) -> JsValue {
     err.into()
 }
 
+/// A Rust value as a plain JS object, through the browser's own `JSON.parse`.
+pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
+    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// The current time in ms since the epoch.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64

@@ -11,7 +11,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::Response;
 
 use super::http::{post_token_request, response_text, send_api, sleep};
-use super::{now_ms, random_bytes, storage, to_js_error};
+use super::{now_ms, random_bytes, storage, to_js, to_js_error};
 use crate::core::callback::{strip_response_params, validate_callback, CallbackParams};
 use crate::core::config::{ClientConfig, StorageMode};
 use crate::core::error::{Error, OAuthErrorCode};
@@ -42,10 +42,6 @@ fn done_key(state: &str) -> String {
 
 fn reject(e: &Error) -> Promise {
     Promise::reject(&to_js_error(e))
-}
-
-fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// The shared state of one `ExpensicatAuth`.
