@@ -41,7 +41,14 @@ fi
 
 step "npm packages (npm ci)"
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then ok "node_modules up to date"; else
-  echo "  installing from package-lock.json (about 30 s)..."; npm ci --no-audit --no-fund --loglevel=error
+  echo "  installing from package-lock.json (about 30 s)..."
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/expensicat-npm-ci.log; then
+    # Some npm 11 set-ups (omit-lockfile-registry-resolved) write locks without other platforms'
+    # optional packages, which their own `npm ci` then refuses. `npm install --no-save` installs
+    # the same locked tree without touching the lock file.
+    echo "  npm ci refused the lock file ($(grep -m1 -o 'Missing: [^ ]*' /tmp/expensicat-npm-ci.log || echo 'see /tmp/expensicat-npm-ci.log')); installing the locked tree with npm install --no-save"
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
 fi
 
 if [ "$mode" = "--test" ]; then
