@@ -818,7 +818,7 @@ impl ExpensifyCredential {
     /// `ExpensifyCredential { name, partnerUserId, [secret redacted] }`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_js_string(&self) -> String {
-        format!("ExpensifyCredential {{ {:?}, {:?}, [secret redacted] }}", self.cred.name(), self.cred.partner_user_id())
+        format!("ExpensifyCredential {{ \"{}\", \"{}\", [secret redacted] }}", self.cred.name(), self.cred.partner_user_id())
     }
 
     /// Metadata only, for `JSON.stringify`: never the secret.

@@ -229,7 +229,8 @@ async fn encrypted_store_survives_reopen_and_reports_corruption() {
     assert_eq!(get_str(&resolve(loaded.test_connection()).await.unwrap(), "status"), "valid");
     // Corruption: a junk record and a tampered ciphertext are reported; the rest still work.
     resolve(raw_put(&db, &json(r#"{"id":"junk","name":5}"#))).await.unwrap();
-    let tampered = raw.get(1);
+    // Tamper with the second credential's ciphertext (raw records come back in key order).
+    let tampered = raw.iter().find(|r| get_str(r, "id") == second).unwrap();
     let ct: Uint8Array = get(&tampered, "secret").unchecked_into();
     ct.set_index(0, ct.get_index(0) ^ 1);
     resolve(raw_put(&db, &tampered)).await.unwrap();

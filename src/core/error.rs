@@ -132,7 +132,7 @@ pub enum Error {
     },
     /// A scope is not one of the 13 Expensicat scopes (and custom scopes were not allowed), or is
     /// not a valid RFC 6749 scope token.
-    #[error("unknown or malformed scope {scope:?}")]
+    #[error("unknown or malformed scope \"{scope}\"")]
     InvalidScope {
         /// The offending scope (sanitised, bounded).
         scope: String,
@@ -150,7 +150,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// An extra authorize parameter is malformed or tries to override a protocol parameter.
-    #[error("extra parameter {name:?} is not allowed: {reason}")]
+    #[error("extra parameter \"{name}\" is not allowed: {reason}")]
     InvalidParameter {
         /// The parameter name (sanitised, bounded).
         name: String,
@@ -167,7 +167,7 @@ pub enum Error {
     #[error("the callback URL does not match the configured redirect URI")]
     RedirectUriMismatch,
     /// A response parameter appears more than once (RFC 6749 section 3.1).
-    #[error("parameter {name:?} appears more than once")]
+    #[error("parameter \"{name}\" appears more than once")]
     DuplicateParameter {
         /// The repeated parameter name (sanitised, bounded).
         name: String,
