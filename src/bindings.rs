@@ -745,7 +745,7 @@ impl ExpensifyCredential {
         template: String,
         file_extension: Option<String>,
     ) -> js_sys::Promise {
-        let filters = js_sys::JSON::stringify(&filters).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        let filters = crate::web::to_json_value(&filters);
         match filters {
             Some(f) => self.run(
                 crate::core::expensify::jobs::report_export(f, file_extension.as_deref().unwrap_or("csv")),
@@ -768,7 +768,7 @@ impl ExpensifyCredential {
         employee_email: String,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
     ) -> js_sys::Promise {
-        let list = js_sys::JSON::stringify(&transactions).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        let list = crate::web::to_json_value(&transactions);
         match list {
             Some(l) => self.run(crate::core::expensify::jobs::create_expenses(&employee_email, l), Vec::new()),
             None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "transactions must be an array" })),
@@ -784,7 +784,7 @@ impl ExpensifyCredential {
         title: String,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] expenses: JsValue,
     ) -> js_sys::Promise {
-        let list = js_sys::JSON::stringify(&expenses).ok().and_then(|s| s.as_string()).and_then(|s| serde_json::from_str(&s).ok());
+        let list = crate::web::to_json_value(&expenses);
         match list {
             Some(l) => self.run(crate::core::expensify::jobs::create_report(&employee_email, &policy_id, &title, l), Vec::new()),
             None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "expenses must be an array" })),

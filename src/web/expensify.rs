@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::http::{post, sleep};
-use super::{now_ms, random_bytes, to_js};
+use super::{now_ms, random_bytes, to_js, to_json_value};
 use crate::core::encoding::base64url;
 use crate::core::error::{Error, Result};
 use crate::core::expensify::{parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE};
@@ -124,11 +124,6 @@ async fn wait(p: Promise) -> Result<JsValue> {
     JsFuture::from(p).await.map_err(|_| Error::Storage { reason: "IndexedDB or WebCrypto failed" })
 }
 
-fn record_json(v: &JsValue) -> Option<Value> {
-    let text = js_sys::JSON::stringify(v).ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
-}
-
 /// One entry of [`CredentialStore::list`]: metadata, or the id of a record that cannot be read.
 pub enum Listed {
     /// A readable record.
@@ -179,7 +174,7 @@ impl CredentialStore {
         let all = js_sys::Array::from(&wait(idb_get_all(&self.db)).await?);
         let mut out = Vec::new();
         for record in all.iter() {
-            match record_json(&record).as_ref().and_then(CredentialInfo::from_record) {
+            match to_json_value(&record).as_ref().and_then(CredentialInfo::from_record) {
                 Some(info) => out.push(Listed::Ok(info)),
                 None => {
                     let id = js_sys::Reflect::get(&record, &"id".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
@@ -204,7 +199,7 @@ impl CredentialStore {
         if record.is_undefined() || record.is_null() {
             return Err(Error::CredentialNotFound);
         }
-        let info = record_json(&record).as_ref().and_then(CredentialInfo::from_record).ok_or(Error::CorruptRecord)?;
+        let info = to_json_value(&record).as_ref().and_then(CredentialInfo::from_record).ok_or(Error::CorruptRecord)?;
         let key = wait(master_key(&self.db)).await?;
         let iv = js_sys::Reflect::get(&record, &"iv".into()).map_err(|_| Error::CorruptRecord)?;
         let ct = js_sys::Reflect::get(&record, &"secret".into()).map_err(|_| Error::CorruptRecord)?;

@@ -51,6 +51,13 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
     serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// A JS value as JSON, through the browser's own `JSON.stringify`; `None` for values JSON cannot
+/// represent.
+pub fn to_json_value(value: &JsValue) -> Option<serde_json::Value> {
+    let text = js_sys::JSON::stringify(value).ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// The current time in ms since the epoch.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
