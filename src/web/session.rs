@@ -17,7 +17,7 @@ use crate::core::config::{ClientConfig, StorageMode};
 use crate::core::error::{Error, OAuthErrorCode};
 use crate::core::session::{api_error, parse_retry_after, SessionInfo, Tokens};
 use crate::core::sign::{resolve_api_url, sign_for};
-use crate::core::token::{authorization_code_request, parse_token_response_limited, refresh_token_request};
+use crate::core::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
 use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
 use crate::core::url::Url;
 
@@ -243,10 +243,8 @@ impl Session {
         };
         let requested = validated.requested_scopes().to_vec();
         let request = authorization_code_request(&self.config, validated);
-        let (timeout, limit) = (self.config.timeout_ms(), self.config.max_token_response_bytes());
         future_to_promise(async move {
-            let res = post_token_request(&request, timeout).await.map_err(|e| to_js_error(&e))?;
-            let set = parse_token_response_limited(res.status, &res.body, now_ms(), limit).map_err(|e| to_js_error(&e))?;
+            let set = self.call_token_endpoint(&request).await.map_err(|e| to_js_error(&e))?;
             self.generation.set(self.generation.get() + 1);
             *self.tokens.borrow_mut() = Some(Tokens::from_token_set(set, &requested));
             self.refreshing.borrow_mut().take();
@@ -254,6 +252,12 @@ impl Session {
             self.emit("started", Some("login"));
             Ok(to_js(&self.info()))
         })
+    }
+
+    /// Sends a token request within the timeout and validates the answer within the size limit.
+    async fn call_token_endpoint(&self, request: &TokenRequest) -> Result<TokenSet, Error> {
+        let res = post_token_request(request, self.config.timeout_ms()).await?;
+        parse_token_response_limited(res.status, &res.body, now_ms(), self.config.max_token_response_bytes())
     }
 
     /// The single in-flight refresh, started if none is running.
@@ -278,8 +282,12 @@ impl Session {
             let rt = tokens.as_ref().and_then(Tokens::refresh_token).ok_or(Error::LoginRequired)?;
             refresh_token_request(&self.config, rt, None)
         };
-        let res = post_token_request(&request, self.config.timeout_ms()).await?;
-        let parsed = parse_token_response_limited(res.status, &res.body, now_ms(), self.config.max_token_response_bytes());
+        let parsed = self.call_token_endpoint(&request).await;
+        // Transport failures (status 0 is only ever a refused redirect) report as themselves,
+        // even when a logout raced the request; answers go through the generation check.
+        if matches!(parsed, Err(Error::Network | Error::Timeout | Error::InvalidResponse { status: 0, .. })) {
+            return parsed.map(|_| ());
+        }
         if self.generation.get() != generation {
             return Err(Error::LoginRequired);
         }
