@@ -141,6 +141,15 @@ pub(crate) fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, field: &'sta
     serde_json::from_str(&String::from(text)).map_err(|_| bad())
 }
 
+/// An optional JS argument: the default when `undefined` or `null`, else [`from_js`].
+fn from_js_or_default<T: for<'de> Deserialize<'de> + Default>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(T::default())
+    } else {
+        from_js(value, field)
+    }
+}
+
 pub(crate) fn config_from_js(value: JsValue) -> Result<ClientConfig, JsValue> {
     js(ClientConfig::new(from_js::<ClientConfigInput>(value, "config")?))
 }
@@ -227,8 +236,7 @@ pub fn create_login(
     #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let config = config_from_js(config)?;
-    let request: LoginRequest =
-        if options.is_undefined() || options.is_null() { LoginRequest::default() } else { from_js(options, "options")? };
+    let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(&config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     Ok(to_js(&LoginStartOut {
         url: start.url,
@@ -441,7 +449,7 @@ impl ExpensicatAuth {
     /// expired ones swept) and resolves to the authorize URL to navigate to.
     #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "Promise<string>")]
     pub fn start_login(&self, #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue) -> js_sys::Promise {
-        let request = if options.is_undefined() || options.is_null() { Ok(LoginRequest::default()) } else { from_js(options, "options") };
+        let request: Result<LoginRequest, JsValue> = from_js_or_default(options, "options");
         let result = request.and_then(|r| self.0.start_login(&r).map(JsValue::from).map_err(|e| js_error(&e)));
         match result {
             Ok(v) => js_sys::Promise::resolve(&v),
@@ -613,8 +621,7 @@ struct ExpensifyOptionsInput {
 }
 
 fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, JsValue> {
-    let o: ExpensifyOptionsInput =
-        if value.is_undefined() || value.is_null() { ExpensifyOptionsInput::default() } else { from_js(value, "options")? };
+    let o: ExpensifyOptionsInput = from_js_or_default(value, "options")?;
     Ok(crate::web::expensify::SendOptions {
         timeout_ms: o.timeout_ms.unwrap_or(30_000).clamp(1, 600_000),
         limits: o.rate_limits.unwrap_or_else(|| vec![(5, 10_000), (20, 60_000)]),
@@ -640,6 +647,21 @@ pub struct ExpensifyCredential {
 }
 
 impl ExpensifyCredential {
+    /// Runs the job `build` makes from a JSON argument, or rejects with `invalid_job` (`reason`)
+    /// when the argument is not JSON.
+    fn run_with_json(
+        &self,
+        arg: &JsValue,
+        reason: &'static str,
+        build: impl FnOnce(serde_json::Value) -> serde_json::Value,
+        extra: Vec<(String, String)>,
+    ) -> js_sys::Promise {
+        match crate::web::to_json_value(arg) {
+            Some(v) => self.run(build(v), extra),
+            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason })),
+        }
+    }
+
     fn run(&self, job: serde_json::Value, extra: Vec<(String, String)>) -> js_sys::Promise {
         let (cred, opts) = (self.cred.clone(), self.opts.clone());
         wasm_bindgen_futures::future_to_promise(async move {
@@ -712,11 +734,7 @@ impl ExpensifyCredential {
         } else {
             Err(js_error(&Error::InvalidJob { reason: "the job must be a JSON object" }))
         };
-        let extra: Result<std::collections::BTreeMap<String, String>, JsValue> = if extra_fields.is_undefined() || extra_fields.is_null() {
-            Ok(Default::default())
-        } else {
-            from_js(extra_fields, "extraFields")
-        };
+        let extra: Result<std::collections::BTreeMap<String, String>, JsValue> = from_js_or_default(extra_fields, "extraFields");
         match (job, extra) {
             (Ok(j), Ok(e)) => self.run(j, e.into_iter().collect()),
             (Err(e), _) | (_, Err(e)) => js_sys::Promise::reject(&e),
@@ -745,14 +763,13 @@ impl ExpensifyCredential {
         template: String,
         file_extension: Option<String>,
     ) -> js_sys::Promise {
-        let filters = crate::web::to_json_value(&filters);
-        match filters {
-            Some(f) => self.run(
-                crate::core::expensify::jobs::report_export(f, file_extension.as_deref().unwrap_or("csv")),
-                vec![("template".into(), template)],
-            ),
-            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "filters must be a JSON object" })),
-        }
+        let ext = file_extension.unwrap_or_else(|| "csv".into());
+        self.run_with_json(
+            &filters,
+            "filters must be a JSON object",
+            |f| crate::core::expensify::jobs::report_export(f, &ext),
+            vec![("template".into(), template)],
+        )
     }
 
     /// `download`: resolves to the contents of a file produced by `exportReports`.
@@ -768,11 +785,12 @@ impl ExpensifyCredential {
         employee_email: String,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
     ) -> js_sys::Promise {
-        let list = crate::web::to_json_value(&transactions);
-        match list {
-            Some(l) => self.run(crate::core::expensify::jobs::create_expenses(&employee_email, l), Vec::new()),
-            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "transactions must be an array" })),
-        }
+        self.run_with_json(
+            &transactions,
+            "transactions must be an array",
+            |l| crate::core::expensify::jobs::create_expenses(&employee_email, l),
+            Vec::new(),
+        )
     }
 
     /// `create`/`report` on `policyId` for `employeeEmail`, titled `title`, with `expenses`.
@@ -784,11 +802,12 @@ impl ExpensifyCredential {
         title: String,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] expenses: JsValue,
     ) -> js_sys::Promise {
-        let list = crate::web::to_json_value(&expenses);
-        match list {
-            Some(l) => self.run(crate::core::expensify::jobs::create_report(&employee_email, &policy_id, &title, l), Vec::new()),
-            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason: "expenses must be an array" })),
-        }
+        self.run_with_json(
+            &expenses,
+            "expenses must be an array",
+            |l| crate::core::expensify::jobs::create_report(&employee_email, &policy_id, &title, l),
+            Vec::new(),
+        )
     }
 
     /// A `policyList` call that tells apart valid credentials, invalid credentials and an
