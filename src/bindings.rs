@@ -2,7 +2,6 @@
 //! TypeScript types. Errors become real `Error` objects with a stable `code` property.
 
 use js_sys::{Object, Reflect};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use crate::core::authorize::{build_authorize_url as core_build_authorize_url, AuthorizeParams};
@@ -10,6 +9,7 @@ use crate::core::callback::{parse_callback as core_parse_callback, strip_respons
 use crate::core::config::{ClientConfig, ClientConfigInput};
 use crate::core::encoding::base64url;
 use crate::core::error::Error;
+use crate::core::json::{Fields, FromJson, Obj, ShapeError, Value};
 use crate::core::pkce::PkceVerifier;
 use crate::core::scope::{required_scope as core_required_scope, Scope};
 use crate::core::sign::sign_request as core_sign_request;
@@ -129,20 +129,35 @@ fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
 }
 
-/// JS object to Rust value, through `JSON.stringify` and serde_json, so `deny_unknown_fields`
-/// catches misspelt keys (serde-wasm-bindgen silently ignores unknown keys).
-pub(crate) fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
-    let bad = || js_error(&Error::InvalidConfig { field, reason: "has an unknown key or a value of the wrong type" });
+/// A JS object's JSON text (`JSON.stringify`), or `invalid_config` naming `field`.
+fn json_text(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
     if !value.is_object() {
         return Err(js_error(&Error::InvalidConfig { field, reason: "must be an object" }));
     }
-    let text = js_sys::JSON::stringify(&value).map_err(|_| bad())?;
-    // The serde message may quote a value, which could be a secret put in the wrong key: keep it out.
-    serde_json::from_str(&String::from(text)).map_err(|_| bad())
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| js_error(&Error::InvalidConfig { field, reason: "cannot be written as JSON" }))
+}
+
+/// The `invalid_config` error for a JS object that does not have the expected shape. It names
+/// the key, never a value (a secret put under the wrong key must not reach an error message).
+fn shape_error(e: ShapeError, field: &'static str) -> JsValue {
+    js_error(&match e {
+        ShapeError::WrongType(key) => Error::InvalidConfig { field: key, reason: "has a value of the wrong type" },
+        ShapeError::UnknownKey => Error::InvalidConfig { field, reason: "has an unknown key" },
+        ShapeError::NotAnObject => Error::InvalidConfig { field, reason: "must be an object" },
+    })
+}
+
+/// JS object to Rust value, through `JSON.stringify` and the crate's strict JSON reader, so a
+/// misspelt key is an error rather than a silently ignored option.
+pub(crate) fn from_js<T: FromJson>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
+    T::from_json(&json_text(&value, field)?).map_err(|e| shape_error(e, field))
 }
 
 /// An optional JS argument: the default when `undefined` or `null`, else [`from_js`].
-fn from_js_or_default<T: for<'de> Deserialize<'de> + Default>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
+fn from_js_or_default<T: FromJson + Default>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         Ok(T::default())
     } else {
@@ -160,18 +175,11 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
 
 use crate::web::now_ms;
 
-#[derive(Serialize)]
-struct PkceOut {
-    verifier: String,
-    challenge: String,
-    method: &'static str,
-}
-
 /// Creates a PKCE pair from 32 CSPRNG bytes: a 43-character verifier and its S256 challenge.
 #[wasm_bindgen(js_name = createPkce, unchecked_return_type = "Pkce")]
 pub fn create_pkce() -> Result<JsValue, JsValue> {
     let verifier = js(PkceVerifier::from_random(&random_bytes::<32>()?))?;
-    Ok(to_js(&PkceOut { challenge: verifier.challenge_s256(), verifier: verifier.expose().to_owned(), method: "S256" }))
+    Ok(to_js(&Obj::new().str("verifier", verifier.expose()).str("challenge", &verifier.challenge_s256()).str("method", "S256").finish()))
 }
 
 /// The S256 challenge of `verifier` (RFC 7636 section 4.2). Throws `invalid_verifier` for a
@@ -187,19 +195,30 @@ pub fn generate_state() -> Result<String, JsValue> {
     Ok(base64url(&random_bytes::<32>()?))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct AuthorizeUrlInput {
     authorization_endpoint: Option<String>,
     client_id: String,
     redirect_uri: String,
     scopes: Vec<String>,
-    #[serde(default)]
     allow_custom_scopes: bool,
     code_challenge: String,
     state: String,
-    #[serde(default)]
     extra_params: Vec<(String, String)>,
+}
+
+impl FromJson for AuthorizeUrlInput {
+    fn take_from(f: &mut Fields) -> Result<Self, ShapeError> {
+        Ok(AuthorizeUrlInput {
+            authorization_endpoint: f.string("authorizationEndpoint")?,
+            client_id: f.string("clientId")?.unwrap_or_default(),
+            redirect_uri: f.string("redirectUri")?.unwrap_or_default(),
+            scopes: f.strings("scopes")?.unwrap_or_default(),
+            allow_custom_scopes: f.bool("allowCustomScopes")?.unwrap_or_default(),
+            code_challenge: f.string("codeChallenge")?.unwrap_or_default(),
+            state: f.string("state")?.unwrap_or_default(),
+            extra_params: f.pairs("extraParams")?.unwrap_or_default(),
+        })
+    }
 }
 
 /// Builds the authorize URL with the seven Expensicat parameters (plus `extraParams`).
@@ -219,15 +238,6 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
     }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LoginStartOut {
-    url: String,
-    state: String,
-    expires_at: f64,
-    transaction: String,
-}
-
 /// Starts a login without storing anything: creates PKCE and state from the CSPRNG and returns
 /// the authorize URL and the serialised transaction for the caller to keep.
 #[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
@@ -238,12 +248,14 @@ pub fn create_login(
     let config = config_from_js(config)?;
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(&config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
-    Ok(to_js(&LoginStartOut {
-        url: start.url,
-        state: start.transaction.state().to_owned(),
-        expires_at: start.transaction.expires_at_ms() as f64,
-        transaction: start.transaction.to_storage(),
-    }))
+    Ok(to_js(
+        &Obj::new()
+            .str("url", &start.url)
+            .str("state", start.transaction.state())
+            .u64("expiresAt", start.transaction.expires_at_ms())
+            .str("transaction", &start.transaction.to_storage())
+            .finish(),
+    ))
 }
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
@@ -286,19 +298,9 @@ pub fn parse_callback(
     Ok(ValidatedCallback(js(core_parse_callback(&config, callback_url, tx, now_ms()))?))
 }
 
-#[derive(Serialize)]
-struct HttpRequestOut {
-    url: String,
-    method: &'static str,
-    headers: std::collections::BTreeMap<&'static str, String>,
-    body: String,
-}
-
 fn http_request_out(req: TokenRequest) -> JsValue {
-    let mut headers = std::collections::BTreeMap::new();
-    headers.insert("Content-Type", req.content_type.to_owned());
-    headers.insert("Accept", "application/json".to_owned());
-    to_js(&HttpRequestOut { url: req.url, method: "POST", headers, body: req.body.into_inner() })
+    let headers = Obj::new().str("Accept", "application/json").str("Content-Type", req.content_type).finish();
+    to_js(&Obj::new().str("url", &req.url).str("method", "POST").raw("headers", &headers).str("body", req.body.expose()).finish())
 }
 
 /// The token request for a validated callback (consumes it).
@@ -325,29 +327,15 @@ pub fn refresh_token_request(
     Ok(http_request_out(core_refresh_request(&config, &Secret::new(refresh_token), scopes.as_deref())))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct TokenOut {
-    pub(crate) access_token: String,
-    pub(crate) token_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) expires_at: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) refresh_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) scope: Option<Vec<String>>,
-}
-
-impl From<TokenSet> for TokenOut {
-    fn from(t: TokenSet) -> Self {
-        TokenOut {
-            access_token: t.access_token.into_inner(),
-            token_type: t.token_type,
-            expires_at: t.expires_at_ms.map(|v| v as f64),
-            refresh_token: t.refresh_token.map(Secret::into_inner),
-            scope: t.scope,
-        }
+/// The JS `TokenResponse` of a validated token set.
+fn token_out(t: &TokenSet) -> String {
+    let mut o = Obj::new().str("accessToken", t.access_token.expose()).str("tokenType", t.token_type).opt_u64("expiresAt", t.expires_at_ms);
+    o = o.opt_str("refreshToken", t.refresh_token.as_ref().map(Secret::expose));
+    match &t.scope {
+        Some(scope) => o.strs("scope", scope),
+        None => o,
     }
+    .finish()
 }
 
 /// Validates a token endpoint response from its HTTP status and body text. `nowMs` defaults to
@@ -355,14 +343,7 @@ impl From<TokenSet> for TokenOut {
 #[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
 pub fn parse_token_response(status: u16, body: &str, now_ms_opt: Option<f64>) -> Result<JsValue, JsValue> {
     let now = now_ms_opt.map(|v| v.max(0.0) as u64).unwrap_or_else(now_ms);
-    Ok(to_js(&TokenOut::from(js(core_parse_token_response(status, body, now))?)))
-}
-
-#[derive(Serialize)]
-struct SignedOut {
-    url: String,
-    method: String,
-    headers: std::collections::BTreeMap<&'static str, String>,
+    Ok(to_js(&token_out(&js(core_parse_token_response(status, body, now))?)))
 }
 
 /// The `Authorization: Bearer` header for `method url` (a path below the API base, or an absolute
@@ -376,9 +357,8 @@ pub fn sign_request(
 ) -> Result<JsValue, JsValue> {
     let config = config_from_js(config)?;
     let signed = js(core_sign_request(&config, token, method, url))?;
-    let mut headers = std::collections::BTreeMap::new();
-    headers.insert("Authorization", signed.authorization.into_inner());
-    Ok(to_js(&SignedOut { url: signed.url, method: signed.method, headers }))
+    let headers = Obj::new().str("Authorization", signed.authorization.expose()).finish();
+    Ok(to_js(&Obj::new().str("url", &signed.url).str("method", &signed.method).raw("headers", &headers).finish()))
 }
 
 /// The scope an API call needs (`GET /v1/transactions` needs `transactions:read`), or
@@ -523,7 +503,7 @@ impl ExpensicatAuth {
     /// The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token.
     #[wasm_bindgen(getter, unchecked_return_type = "SessionInfo | undefined")]
     pub fn session(&self) -> JsValue {
-        self.0.info().map(|i| to_js(&i)).unwrap_or(JsValue::UNDEFINED)
+        self.0.info().map(|i| to_js(&i.to_json())).unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Calls `listener` on every session change; returns a function that unsubscribes.
@@ -611,13 +591,34 @@ export interface StoredCredentialInfo {
 export interface CorruptCredentialRecord { id: string; error: "corrupt_record"; }
 "#;
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default)]
 struct ExpensifyOptionsInput {
     timeout_ms: Option<u64>,
     rate_limits: Option<Vec<(usize, u64)>>,
-    #[serde(default)]
     on_rate_limit: crate::web::expensify::OnLimit,
+}
+
+impl FromJson for ExpensifyOptionsInput {
+    fn take_from(f: &mut Fields) -> Result<Self, ShapeError> {
+        use crate::web::expensify::OnLimit;
+        let pair = |v: &Value| match v {
+            Value::Array(p) if p.len() == 2 => Some((usize::try_from(p[0].as_u64()?).ok()?, p[1].as_u64()?)),
+            _ => None,
+        };
+        let rate_limits = match f.take("rateLimits") {
+            None => None,
+            Some(Value::Array(items)) => {
+                Some(items.iter().map(pair).collect::<Option<Vec<_>>>().ok_or(ShapeError::WrongType("rateLimits"))?)
+            }
+            Some(_) => return Err(ShapeError::WrongType("rateLimits")),
+        };
+        let on_rate_limit = match f.string("onRateLimit")?.as_deref() {
+            None | Some("wait") => OnLimit::Wait,
+            Some("refuse") => OnLimit::Refuse,
+            Some(_) => return Err(ShapeError::WrongType("onRateLimit")),
+        };
+        Ok(ExpensifyOptionsInput { timeout_ms: f.u64("timeoutMs")?, rate_limits, on_rate_limit })
+    }
 }
 
 fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, JsValue> {
@@ -629,9 +630,24 @@ fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, Js
     })
 }
 
+/// An optional `Record<string, string>` argument as name-value pairs.
+fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    let members = Fields::parse(&json_text(value, field)?).map_err(|e| shape_error(e, field))?.into_members();
+    members
+        .into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k, s)),
+            _ => Err(shape_error(ShapeError::WrongType(field), field)),
+        })
+        .collect()
+}
+
 fn response_to_js(r: crate::core::expensify::ExpensifyResponse) -> JsValue {
     match r {
-        crate::core::expensify::ExpensifyResponse::Json(v) => to_js(&v),
+        crate::core::expensify::ExpensifyResponse::Json(v) => to_js(&v.to_json()),
         crate::core::expensify::ExpensifyResponse::Text(t) => JsValue::from_str(&t),
     }
 }
@@ -653,7 +669,7 @@ impl ExpensifyCredential {
         &self,
         arg: &JsValue,
         reason: &'static str,
-        build: impl FnOnce(serde_json::Value) -> serde_json::Value,
+        build: impl FnOnce(Value) -> Value,
         extra: Vec<(String, String)>,
     ) -> js_sys::Promise {
         match crate::web::to_json_value(arg) {
@@ -662,7 +678,7 @@ impl ExpensifyCredential {
         }
     }
 
-    fn run(&self, job: serde_json::Value, extra: Vec<(String, String)>) -> js_sys::Promise {
+    fn run(&self, job: Value, extra: Vec<(String, String)>) -> js_sys::Promise {
         let (cred, opts) = (self.cred.clone(), self.opts.clone());
         wasm_bindgen_futures::future_to_promise(async move {
             crate::web::expensify::send(&cred, &job, &extra, &opts).await.map(response_to_js).map_err(|e| js_error(&e))
@@ -725,7 +741,7 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] extra_fields: JsValue,
     ) -> js_sys::Promise {
-        let job: Result<serde_json::Value, JsValue> = if job.is_object() {
+        let job: Result<Value, JsValue> = if job.is_object() {
             js_sys::JSON::stringify(&job)
                 .ok()
                 .and_then(|s| s.as_string())
@@ -734,9 +750,9 @@ impl ExpensifyCredential {
         } else {
             Err(js_error(&Error::InvalidJob { reason: "the job must be a JSON object" }))
         };
-        let extra: Result<std::collections::BTreeMap<String, String>, JsValue> = from_js_or_default(extra_fields, "extraFields");
+        let extra = string_map(&extra_fields, "extraFields");
         match (job, extra) {
-            (Ok(j), Ok(e)) => self.run(j, e.into_iter().collect()),
+            (Ok(j), Ok(e)) => self.run(j, e),
             (Err(e), _) | (_, Err(e)) => js_sys::Promise::reject(&e),
         }
     }
@@ -888,7 +904,7 @@ impl ExpensifyCredentialStore {
             let out = js_sys::Array::new();
             for item in items {
                 match item {
-                    crate::web::expensify::Listed::Ok(info) => out.push(&to_js(&info)),
+                    crate::web::expensify::Listed::Ok(info) => out.push(&to_js(&info.to_json())),
                     crate::web::expensify::Listed::Corrupt(id) => {
                         let o = Object::new();
                         let _ = Reflect::set(&o, &"id".into(), &id.into());

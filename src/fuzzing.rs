@@ -148,7 +148,7 @@ pub fn expensify_response(data: &[u8]) {
     match parse_response(status, &text(data.get(2..).unwrap_or_default()), None, expects) {
         Ok(crate::core::expensify::ExpensifyResponse::Json(v)) => {
             assert_eq!(expects, Expect::Json);
-            assert_eq!(v.get("responseCode").and_then(serde_json::Value::as_u64), Some(200));
+            assert_eq!(v.get("responseCode").and_then(crate::core::json::Value::as_u64), Some(200));
         }
         Ok(_) => assert_ne!(expects, Expect::Json),
         Err(e) => check_error_text(&e),
@@ -194,6 +194,17 @@ pub fn stored_transaction(data: &[u8]) {
     }
 }
 
+/// The JSON reader: never panics, and whatever it accepts it writes back as text that reads
+/// back to the same value (and is stable from then on).
+pub fn json(data: &[u8]) {
+    if let Some(v) = crate::core::json::parse(&text(data)) {
+        let written = v.to_json();
+        let again = crate::core::json::parse(&written).unwrap_or_else(|| panic!("wrote JSON it cannot read: {written:.80}"));
+        assert_eq!(again, v);
+        assert_eq!(again.to_json(), written);
+    }
+}
+
 /// The `SECRET...` markers in a corpus input: values that must never appear in an error.
 pub fn secret_markers(input: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -211,13 +222,14 @@ pub fn secret_markers(input: &str) -> Vec<String> {
 pub type Check = fn(&[u8]);
 
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, Check); 6] = [
+pub const TARGETS: [(&str, Check); 7] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
     ("expensify_response", expensify_response),
     ("authorize_url", authorize_url),
     ("stored_transaction", stored_transaction),
+    ("json", json),
 ];
 
 #[cfg(test)]
@@ -244,5 +256,6 @@ mod tests {
         stored_transaction(tx.to_storage().as_bytes());
         oauth_error(b"{\"error\":\"x\",\"error_description\":\"a\\u0000b\"}");
         expensify_response(b"\x02\x01{\"responseCode\":200}");
+        json(br#"{"a":[1,-2.5e3,"\u00e9\ud83d\ude00",true,null,{}]}"#);
     }
 }

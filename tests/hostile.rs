@@ -3,6 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use expensicat_auth::core::expensify::{parse_response, Credential, CredentialInput, Expect};
+use expensicat_auth::core::json::FromJson;
 use expensicat_auth::core::token::parse_token_response;
 use expensicat_auth::fuzzing::{config, expand, secret_markers, transaction};
 use expensicat_auth::{parse_callback, Error};
@@ -44,7 +45,7 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
                 (body.clone(), outcome(parse_response(case["status"].as_u64().unwrap() as u16, &body, None, expects)))
             }
             "credential" => {
-                let input: CredentialInput = serde_json::from_value(case["input"].clone()).unwrap();
+                let input = CredentialInput::from_json(&case["input"].to_string()).unwrap();
                 (case["input"].to_string(), outcome(Credential::new(input)))
             }
             other => panic!("unknown kind {other}"),

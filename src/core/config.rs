@@ -2,10 +2,9 @@
 //! the knobs of the login flow. Validation happens once, here, so every later step can rely on
 //! HTTPS endpoints, a well-formed redirect URI and known scopes.
 
-use serde::Deserialize;
-
 use super::encoding::decode_form;
 use super::error::{Error, Result};
+use super::json::{Fields, FromJson, ShapeError};
 use super::scope::normalize_scopes;
 use super::url::Url;
 
@@ -29,8 +28,7 @@ pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] =
     ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state", "response_mode"];
 
 /// How token requests are encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TokenEncoding {
     /// A JSON body, as the Expensicat guide documents (the default).
     #[default]
@@ -40,8 +38,7 @@ pub enum TokenEncoding {
 }
 
 /// Where the session keeps its tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StorageMode {
     /// In memory only (the default): a reload signs the user out.
     #[default]
@@ -52,55 +49,73 @@ pub enum StorageMode {
 
 /// The configuration as a caller writes it (JavaScript object or Rust struct); see
 /// [`ClientConfig::new`] for the defaults and checks.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct ClientConfigInput {
     /// The registered client ID. Required.
     pub client_id: String,
     /// The registered redirect URI. Required; HTTPS (loopback HTTP allowed), no fragment.
     pub redirect_uri: String,
     /// The scopes to request by default.
-    #[serde(default)]
     pub scopes: Vec<String>,
     /// The issuer identifier (RFC 9207) and base of the default endpoints.
-    #[serde(default)]
     pub issuer: Option<String>,
     /// Override of the authorize endpoint.
-    #[serde(default)]
     pub authorization_endpoint: Option<String>,
     /// Override of the token endpoint.
-    #[serde(default)]
     pub token_endpoint: Option<String>,
     /// Override of the API base URL (bearer tokens go only to its origin).
-    #[serde(default)]
     pub api_base_url: Option<String>,
     /// JSON (default) or form-encoded token requests.
-    #[serde(default)]
     pub token_request_encoding: TokenEncoding,
     /// Accept scopes other than the 13 Expensicat ones.
-    #[serde(default)]
     pub allow_custom_scopes: bool,
     /// Require RFC 9207 `iss` on every callback (it is always checked when present).
-    #[serde(default)]
     pub require_issuer: bool,
     /// Login transaction lifetime in milliseconds (default 10 minutes).
-    #[serde(default)]
     pub transaction_ttl_ms: Option<u64>,
     /// Refresh tokens that expire within this many milliseconds (default 30 s).
-    #[serde(default)]
     pub clock_skew_ms: Option<u64>,
     /// Timeout of each network call in milliseconds (default 15 s).
-    #[serde(default)]
     pub timeout_ms: Option<u64>,
     /// Longest `Retry-After` (ms) the session waits on a 429 before giving up (default 10 s).
-    #[serde(default)]
     pub max_retry_after_ms: Option<u64>,
     /// Where tokens live (memory by default).
-    #[serde(default)]
     pub storage: StorageMode,
     /// Largest token response parsed, in bytes (default 64 KiB); larger ones are refused unread.
-    #[serde(default)]
     pub max_token_response_bytes: Option<u64>,
+}
+
+fn one_of<T: Copy>(f: &mut Fields, k: &'static str, options: &[(&str, T)]) -> core::result::Result<Option<T>, ShapeError> {
+    match f.string(k)? {
+        None => Ok(None),
+        Some(s) => options.iter().find(|(name, _)| *name == s).map(|(_, v)| Some(*v)).ok_or(ShapeError::WrongType(k)),
+    }
+}
+
+impl FromJson for ClientConfigInput {
+    /// Reads the camelCase keys of the JavaScript `ClientConfig` (see the TypeScript types).
+    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
+        Ok(ClientConfigInput {
+            client_id: f.string("clientId")?.unwrap_or_default(),
+            redirect_uri: f.string("redirectUri")?.unwrap_or_default(),
+            scopes: f.strings("scopes")?.unwrap_or_default(),
+            issuer: f.string("issuer")?,
+            authorization_endpoint: f.string("authorizationEndpoint")?,
+            token_endpoint: f.string("tokenEndpoint")?,
+            api_base_url: f.string("apiBaseUrl")?,
+            token_request_encoding: one_of(f, "tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)])?
+                .unwrap_or_default(),
+            allow_custom_scopes: f.bool("allowCustomScopes")?.unwrap_or_default(),
+            require_issuer: f.bool("requireIssuer")?.unwrap_or_default(),
+            transaction_ttl_ms: f.u64("transactionTtlMs")?,
+            clock_skew_ms: f.u64("clockSkewMs")?,
+            timeout_ms: f.u64("timeoutMs")?,
+            max_retry_after_ms: f.u64("maxRetryAfterMs")?,
+            storage: one_of(f, "storage", &[("memory", StorageMode::Memory), ("sessionStorage", StorageMode::SessionStorage)])?
+                .unwrap_or_default(),
+            max_token_response_bytes: f.u64("maxTokenResponseBytes")?,
+        })
+    }
 }
 
 /// A checked configuration. Build it with [`ClientConfig::new`].
@@ -350,14 +365,19 @@ pub(crate) mod tests {
 
     #[test]
     fn config_from_json_is_strict() {
-        let ok: ClientConfigInput = serde_json::from_str(
-            r#"{"clientId":"c","redirectUri":"https://a.example/cb","tokenRequestEncoding":"form","storage":"sessionStorage"}"#,
+        let ok = ClientConfigInput::from_json(
+            r#"{"clientId":"c","redirectUri":"https://a.example/cb","tokenRequestEncoding":"form","storage":"sessionStorage","issuer":null}"#,
         )
         .unwrap();
         let c = ClientConfig::new(ok).unwrap();
         assert_eq!(c.token_encoding(), TokenEncoding::Form);
         assert_eq!(c.storage(), StorageMode::SessionStorage);
-        assert!(serde_json::from_str::<ClientConfigInput>(r#"{"clientId":"c","redirectUri":"x","clientSecret":"s"}"#).is_err());
+        let parse = ClientConfigInput::from_json;
+        assert_eq!(parse(r#"{"clientId":"c","redirectUri":"x","clientSecret":"s"}"#).unwrap_err(), ShapeError::UnknownKey);
+        assert_eq!(parse(r#"{"clientId":"c","redirectUri":"x","storage":"localStorage"}"#).unwrap_err(), ShapeError::WrongType("storage"));
+        assert_eq!(parse(r#"{"clientId":"c","redirectUri":"x","timeoutMs":1.5}"#).unwrap_err(), ShapeError::WrongType("timeoutMs"));
+        assert_eq!(parse(r#"{"clientId":"c","redirectUri":"x","scopes":"team:read"}"#).unwrap_err(), ShapeError::WrongType("scopes"));
+        assert_eq!(parse(r#"{"clientId":"c","clientId":"d"}"#).unwrap_err(), ShapeError::NotAnObject);
     }
 
     #[test]

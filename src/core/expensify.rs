@@ -8,11 +8,9 @@
 
 use std::collections::VecDeque;
 
-use serde::Deserialize;
-use serde_json::{Map, Value};
-
 use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
+use super::json::{self, write_str, Fields, FromJson, Obj, ShapeError, Value};
 use super::secret::Secret;
 use super::url::Url;
 
@@ -24,24 +22,32 @@ pub const API_PATH: &str = "/Integration-Server/ExpensifyIntegrations";
 pub const MAX_RESPONSE: usize = 1024 * 1024;
 
 /// A credential as a caller writes it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Default)]
 pub struct CredentialInput {
     /// Required display name.
-    #[serde(default)]
     pub name: String,
     /// Optional description.
-    #[serde(default)]
     pub description: Option<String>,
     /// Integration Server URL (default `https://integrations.expensify.com`).
-    #[serde(default)]
     pub server_url: Option<String>,
     /// The partnerUserID.
-    #[serde(default)]
     pub partner_user_id: String,
     /// The partnerUserSecret: treated like a password.
-    #[serde(default)]
     pub partner_user_secret: Secret,
+}
+
+impl FromJson for CredentialInput {
+    /// Reads the JavaScript `ExpensifyCredentialInput`: `name`, `description`, `serverUrl`,
+    /// `partnerUserId`, `partnerUserSecret`.
+    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
+        Ok(CredentialInput {
+            name: f.string("name")?.unwrap_or_default(),
+            description: f.string("description")?,
+            server_url: f.string("serverUrl")?,
+            partner_user_id: f.string("partnerUserId")?.unwrap_or_default(),
+            partner_user_secret: Secret::new(f.string("partnerUserSecret")?.unwrap_or_default()),
+        })
+    }
 }
 
 /// A validated credential. `Debug` redacts the secret; nothing returns it but
@@ -158,29 +164,29 @@ impl Credential {
     /// `requestJobDescription`.
     pub fn build_request(&self, job: &Value, extra: &[(String, String)]) -> Result<ExpensifyRequest> {
         let obj = job.as_object().ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })?;
-        let kind = obj
+        let kind = job
             .get("type")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
             .ok_or(Error::InvalidJob { reason: "the job needs a string type" })?;
-        if obj.contains_key("credentials") {
+        if obj.iter().any(|(k, _)| k == "credentials") {
             return Err(Error::InvalidJob { reason: "the job must not carry credentials: the library inserts them" });
         }
         if extra.iter().any(|(k, _)| k == "requestJobDescription" || k.is_empty()) {
             return Err(Error::InvalidJob { reason: "extra form fields cannot be empty or named requestJobDescription" });
         }
         let mut desc = String::from("{\"type\":");
-        desc.push_str(&Value::from(kind).to_string());
+        write_str(&mut desc, kind);
         desc.push_str(",\"credentials\":{\"partnerUserID\":");
-        desc.push_str(&Value::from(self.partner_user_id.as_str()).to_string());
+        write_str(&mut desc, &self.partner_user_id);
         desc.push_str(",\"partnerUserSecret\":");
-        desc.push_str(&Value::from(self.secret.expose()).to_string());
+        write_str(&mut desc, self.secret.expose());
         desc.push('}');
-        for (k, v) in obj.iter().filter(|(k, _)| k.as_str() != "type") {
+        for (k, v) in obj.iter().filter(|(k, _)| k != "type") {
             desc.push(',');
-            desc.push_str(&Value::from(k.as_str()).to_string());
+            write_str(&mut desc, k);
             desc.push(':');
-            desc.push_str(&v.to_string());
+            v.write(&mut desc);
         }
         desc.push('}');
         let body = form_encode(
@@ -248,8 +254,7 @@ pub fn parse_response(status: u16, body: &str, retry_after_ms: Option<u64>, expe
     if !(200..300).contains(&status) {
         return Err(Error::InvalidResponse { status, reason: "the Integration Server answered with an HTTP error" });
     }
-    let parsed: Option<Value> =
-        if body.len() <= MAX_RESPONSE && body.trim_start().starts_with('{') { serde_json::from_str(body).ok() } else { None };
+    let parsed = if body.len() <= MAX_RESPONSE && body.trim_start().starts_with('{') { json::parse(body) } else { None };
     match (parsed, expects) {
         (Some(v), _) if v.get("responseCode").is_some() => {
             let code = v
@@ -273,42 +278,63 @@ pub fn parse_response(status: u16, body: &str, retry_after_ms: Option<u64>, expe
 
 /// Builders for the common jobs of the Integration Server reference.
 pub mod jobs {
-    use serde_json::{json, Value};
+    use crate::core::json::{object, Value};
 
     /// `get` / `policyList`: the policies the credential can see.
     pub fn policy_list(admin_only: bool) -> Value {
-        json!({"type": "get", "inputSettings": {"type": "policyList", "adminOnly": admin_only}})
+        object([("type", "get".into()), ("inputSettings", object([("type", "policyList".into()), ("adminOnly", admin_only.into())]))])
     }
 
     /// `get` / `policy`: details (`fields`, e.g. `["categories","tags"]`) of some policies.
     pub fn policy_details(policy_ids: &[String], fields: &[String]) -> Value {
-        json!({"type": "get", "inputSettings": {"type": "policy", "fields": fields, "policyIDList": policy_ids}})
+        object([
+            ("type", "get".into()),
+            ("inputSettings", object([("type", "policy".into()), ("fields", fields.into()), ("policyIDList", policy_ids.into())])),
+        ])
     }
 
     /// `file`: export reports with a FreeMarker `template` (sent as its own form field); the
     /// answer is the generated file name.
     pub fn report_export(filters: Value, file_extension: &str) -> Value {
-        json!({
-            "type": "file",
-            "onReceive": {"immediateResponse": ["returnRandomFileName"]},
-            "inputSettings": {"type": "combinedReportData", "filters": filters},
-            "outputSettings": {"fileExtension": file_extension}
-        })
+        object([
+            ("type", "file".into()),
+            ("onReceive", object([("immediateResponse", Value::Array(vec!["returnRandomFileName".into()]))])),
+            ("inputSettings", object([("type", "combinedReportData".into()), ("filters", filters)])),
+            ("outputSettings", object([("fileExtension", file_extension.into())])),
+        ])
     }
 
     /// `download`: fetch a file produced by an export.
     pub fn download(file_name: &str) -> Value {
-        json!({"type": "download", "fileName": file_name, "fileSystem": "integrationServer"})
+        object([("type", "download".into()), ("fileName", file_name.into()), ("fileSystem", "integrationServer".into())])
     }
 
     /// `create` / `expenses`: create expenses for an employee.
     pub fn create_expenses(employee_email: &str, transactions: Value) -> Value {
-        json!({"type": "create", "inputSettings": {"type": "expenses", "employeeEmail": employee_email, "transactionList": transactions}})
+        object([
+            ("type", "create".into()),
+            (
+                "inputSettings",
+                object([("type", "expenses".into()), ("employeeEmail", employee_email.into()), ("transactionList", transactions)]),
+            ),
+        ])
     }
 
     /// `create` / `report`: create a report with expenses on a policy.
     pub fn create_report(employee_email: &str, policy_id: &str, title: &str, expenses: Value) -> Value {
-        json!({"type": "create", "inputSettings": {"type": "report", "employeeEmail": employee_email, "policyID": policy_id, "report": {"title": title}, "expenses": expenses}})
+        object([
+            ("type", "create".into()),
+            (
+                "inputSettings",
+                object([
+                    ("type", "report".into()),
+                    ("employeeEmail", employee_email.into()),
+                    ("policyID", policy_id.into()),
+                    ("report", object([("title", title.into())])),
+                    ("expenses", expenses),
+                ]),
+            ),
+        ])
     }
 }
 
@@ -317,8 +343,8 @@ pub mod jobs {
 /// # Errors
 /// [`Error::InvalidJob`].
 pub fn job_from_json(text: &str) -> Result<Value> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(v @ Value::Object(_)) => Ok(v),
+    match json::parse(text) {
+        Some(v @ Value::Object(_)) => Ok(v),
         _ => Err(Error::InvalidJob { reason: "the job must be a JSON object" }),
     }
 }
@@ -368,8 +394,7 @@ impl RateLimiter {
 }
 
 /// Metadata of a stored credential: everything but the secret.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialInfo {
     /// Store id.
     pub id: String,
@@ -396,6 +421,18 @@ impl CredentialInfo {
             partner_user_id: c.partner_user_id.clone(),
             created_at,
         }
+    }
+
+    /// The record fields as JSON (camelCase, as the app sees them); never the secret.
+    pub fn to_json(&self) -> String {
+        Obj::new()
+            .str("id", &self.id)
+            .str("name", &self.name)
+            .str("description", &self.description)
+            .str("serverUrl", &self.server_url)
+            .str("partnerUserId", &self.partner_user_id)
+            .u64("createdAt", self.created_at)
+            .finish()
     }
 
     /// Reads a stored record's metadata (any object with the fields); `None` when corrupt.
@@ -427,19 +464,15 @@ impl CredentialInfo {
     }
 }
 
-/// A map of the fields of a stored record other than the ciphertext (for the store layer).
-pub fn record_fields(info: &CredentialInfo) -> Map<String, Value> {
-    match serde_json::to_value(info) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const SECRET: &str = "s3cr3t-partner-password";
+
+    fn j(text: &str) -> Value {
+        json::parse(text).unwrap()
+    }
 
     fn input(server: Option<&str>) -> CredentialInput {
         CredentialInput {
@@ -519,22 +552,22 @@ mod tests {
             expect(
                 jobs::policy_list(true),
                 &[],
-                format!(r#"{{"type":"get",{cred},"inputSettings":{{"adminOnly":true,"type":"policyList"}}}}"#)
+                format!(r#"{{"type":"get",{cred},"inputSettings":{{"type":"policyList","adminOnly":true}}}}"#)
             ),
             Expect::Json
         );
         expect(
             jobs::policy_details(&["F1".into()], &["categories".into()]),
             &[],
-            format!(r#"{{"type":"get",{cred},"inputSettings":{{"fields":["categories"],"policyIDList":["F1"],"type":"policy"}}}}"#),
+            format!(r#"{{"type":"get",{cred},"inputSettings":{{"type":"policy","fields":["categories"],"policyIDList":["F1"]}}}}"#),
         );
         let template = vec![("template".to_string(), "<#list reports as r>${r.reportName}</#list>".to_string())];
         assert_eq!(
             expect(
-                jobs::report_export(serde_json::json!({"startDate":"2026-01-01"}), "csv"),
+                jobs::report_export(j(r#"{"startDate":"2026-01-01"}"#), "csv"),
                 &template,
                 format!(
-                    r#"{{"type":"file",{cred},"inputSettings":{{"filters":{{"startDate":"2026-01-01"}},"type":"combinedReportData"}},"onReceive":{{"immediateResponse":["returnRandomFileName"]}},"outputSettings":{{"fileExtension":"csv"}}}}"#
+                    r#"{{"type":"file",{cred},"onReceive":{{"immediateResponse":["returnRandomFileName"]}},"inputSettings":{{"type":"combinedReportData","filters":{{"startDate":"2026-01-01"}}}},"outputSettings":{{"fileExtension":"csv"}}}}"#
                 ),
             ),
             Expect::FileName
@@ -548,17 +581,17 @@ mod tests {
             Expect::File
         );
         expect(
-            jobs::create_expenses("e@x.com", serde_json::json!([{"amount":450}])),
+            jobs::create_expenses("e@x.com", j(r#"[{"amount":450}]"#)),
             &[],
             format!(
-                r#"{{"type":"create",{cred},"inputSettings":{{"employeeEmail":"e@x.com","transactionList":[{{"amount":450}}],"type":"expenses"}}}}"#
+                r#"{{"type":"create",{cred},"inputSettings":{{"type":"expenses","employeeEmail":"e@x.com","transactionList":[{{"amount":450}}]}}}}"#
             ),
         );
         expect(
-            jobs::create_report("e@x.com", "P1", "Trip", serde_json::json!([])),
+            jobs::create_report("e@x.com", "P1", "Trip", j(r#"[]"#)),
             &[],
             format!(
-                r#"{{"type":"create",{cred},"inputSettings":{{"employeeEmail":"e@x.com","expenses":[],"policyID":"P1","report":{{"title":"Trip"}},"type":"report"}}}}"#
+                r#"{{"type":"create",{cred},"inputSettings":{{"type":"report","employeeEmail":"e@x.com","policyID":"P1","report":{{"title":"Trip"}},"expenses":[]}}}}"#
             ),
         );
     }
@@ -567,15 +600,15 @@ mod tests {
     fn jobs_that_are_refused() {
         let c = Credential::new(input(None)).unwrap();
         for (job, extra) in [
-            (serde_json::json!([]), vec![]),
-            (serde_json::json!({"inputSettings": {}}), vec![]),
-            (serde_json::json!({"type": ""}), vec![]),
-            (serde_json::json!({"type": 5}), vec![]),
-            (serde_json::json!({"type": "get", "credentials": {"partnerUserID": "evil"}}), vec![]),
-            (serde_json::json!({"type": "get"}), vec![("requestJobDescription".to_string(), "x".to_string())]),
+            (j(r#"[]"#), vec![]),
+            (j(r#"{"inputSettings":{}}"#), vec![]),
+            (j(r#"{"type":""}"#), vec![]),
+            (j(r#"{"type":5}"#), vec![]),
+            (j(r#"{"type":"get","credentials":{"partnerUserID":"evil"}}"#), vec![]),
+            (j(r#"{"type":"get"}"#), vec![("requestJobDescription".to_string(), "x".to_string())]),
         ] {
             let e = c.build_request(&job, &extra).unwrap_err();
-            assert_eq!(e.code(), "invalid_job", "{job}");
+            assert_eq!(e.code(), "invalid_job", "{}", job.to_json());
         }
         assert_eq!(job_from_json("[1]").unwrap_err().code(), "invalid_job");
         assert_eq!(job_from_json("{").unwrap_err().code(), "invalid_job");
@@ -584,7 +617,7 @@ mod tests {
     #[test]
     fn response_code_in_the_body_decides() {
         let ok = parse_response(200, r#"{"responseCode":200,"policyList":[]}"#, None, Expect::Json).unwrap();
-        assert_eq!(ok, ExpensifyResponse::Json(serde_json::json!({"responseCode":200,"policyList":[]})));
+        assert_eq!(ok, ExpensifyResponse::Json(j(r#"{"responseCode":200,"policyList":[]}"#)));
         let cases = [
             (200, r#"{"responseCode":401,"responseMessage":"Authentication error"}"#, "invalid_credentials"),
             (200, r#"{"responseCode":410,"responseMessage":"Missing argument: policyIDList"}"#, "missing_or_not_found"),
@@ -642,11 +675,11 @@ mod tests {
     fn store_metadata_round_trip_without_secret() {
         let c = Credential::new(input(Some("http://127.0.0.1:4000/"))).unwrap();
         let info = CredentialInfo::of(&c, "id1", 42);
-        let fields = Value::Object(record_fields(&info));
-        assert!(!fields.to_string().contains(SECRET));
+        let fields = json::parse(&info.to_json()).unwrap();
+        assert!(!info.to_json().contains(SECRET));
         assert_eq!(CredentialInfo::from_record(&fields), Some(info.clone()));
         let back = info.into_credential(Secret::new(SECRET)).unwrap();
         assert_eq!(back.endpoint(), "http://127.0.0.1:4000/Integration-Server/ExpensifyIntegrations");
-        assert_eq!(CredentialInfo::from_record(&serde_json::json!({"id":"x"})), None);
+        assert_eq!(CredentialInfo::from_record(&json::parse(r#"{"id":"x"}"#).unwrap()), None);
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod encoding;
 pub mod error;
 pub mod expensify;
+pub mod json;
 pub mod pkce;
 pub mod scope;
 pub mod secret;

@@ -1,12 +1,10 @@
 //! A wrapper for values that must never reach a log: tokens, authorization codes, PKCE
 //! verifiers and partner secrets.
 
-use serde::{Serialize, Serializer};
-
 /// The text every redacted value shows instead of itself.
 pub const REDACTED: &str = "[redacted]";
 
-/// A secret string. `Debug`, `Display` and `Serialize` print [`REDACTED`]; the value is reachable
+/// A secret string. `Debug` and `Display` print [`REDACTED`]; the value is reachable
 /// only through [`Secret::expose`], which makes each use visible in review.
 ///
 /// It is deliberately not `Clone`: copying a secret should be a conscious
@@ -48,18 +46,6 @@ impl core::fmt::Display for Secret {
     }
 }
 
-impl Serialize for Secret {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(REDACTED)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret::new)
-    }
-}
-
 impl Default for Secret {
     fn default() -> Self {
         Secret::new(String::new())
@@ -88,7 +74,6 @@ mod tests {
         let s = Secret::new("hunter2-token");
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(format!("{s}"), REDACTED);
-        assert_eq!(serde_json::to_string(&s).unwrap(), "\"[redacted]\"");
         assert_eq!(s.expose(), "hunter2-token");
         assert_eq!(s.duplicate().into_inner(), "hunter2-token");
     }

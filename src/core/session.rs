@@ -2,17 +2,14 @@
 //! how a rotated refresh token replaces the old one, how `Retry-After` and API error bodies are
 //! read, and the opt-in storage format. The browser layer adds only fetch, timers and storage.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
 use super::error::{untrusted_text, Error, Result};
+use super::json::{self, Fields, Obj, Value};
 use super::scope::required_scope;
 use super::secret::Secret;
 use super::token::{is_b64token, TokenSet};
 
 /// How the session got its token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionMode {
     /// Through the OAuth code flow (may refresh).
     OAuth,
@@ -31,18 +28,38 @@ pub struct Tokens {
 }
 
 /// What the app may see of a session: never a token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
     /// Granted scopes (the requested ones when the server did not list them).
     pub scopes: Vec<String>,
     /// Access token expiry in ms since the epoch, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
     /// Whether the session can refresh itself.
     pub has_refresh_token: bool,
     /// `oauth` or `bearer`.
     pub mode: SessionMode,
+}
+
+impl SessionMode {
+    /// `oauth` or `bearer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionMode::OAuth => "oauth",
+            SessionMode::Bearer => "bearer",
+        }
+    }
+}
+
+impl SessionInfo {
+    /// The JSON the app sees: `{"scopes":[...],"expiresAt":n,"hasRefreshToken":b,"mode":"oauth"}`.
+    pub fn to_json(&self) -> String {
+        Obj::new()
+            .strs("scopes", &self.scopes)
+            .opt_u64("expiresAt", self.expires_at)
+            .bool("hasRefreshToken", self.has_refresh_token)
+            .str("mode", self.mode.as_str())
+            .finish()
+    }
 }
 
 impl Tokens {
@@ -113,15 +130,14 @@ impl Tokens {
 
     /// Serialises for the opt-in `sessionStorage` mode (holds the tokens).
     pub fn to_storage(&self) -> String {
-        let stored = StoredTokens {
-            v: 1,
-            access: self.access.expose().to_owned(),
-            expires_at: self.expires_at_ms,
-            refresh: self.refresh.as_ref().map(|r| r.expose().to_owned()),
-            scopes: self.scopes.clone(),
-            mode: self.mode,
-        };
-        serde_json::to_string(&stored).unwrap_or_default()
+        Obj::new()
+            .u64("v", 1)
+            .str("access", self.access.expose())
+            .opt_u64("expiresAt", self.expires_at_ms)
+            .opt_str("refresh", self.refresh.as_ref().map(Secret::expose))
+            .strs("scopes", &self.scopes)
+            .str("mode", self.mode.as_str())
+            .finish()
     }
 
     /// Reads stored tokens back.
@@ -133,29 +149,26 @@ impl Tokens {
         if value.len() > 64 * 1024 {
             return Err(bad);
         }
-        let s: StoredTokens = serde_json::from_str(value).map_err(|_| bad.clone())?;
-        if s.v != 1 || !is_b64token(&s.access) || s.refresh.as_deref().is_some_and(str::is_empty) {
-            return Err(bad);
-        }
-        Ok(Tokens {
-            access: Secret::new(s.access),
-            expires_at_ms: s.expires_at,
-            refresh: s.refresh.map(Secret::new),
-            scopes: s.scopes,
-            mode: s.mode,
-        })
+        let read = || -> core::result::Result<Self, json::ShapeError> {
+            let mut f = Fields::parse(value)?;
+            let v = f.u64("v")?;
+            let access = f.string("access")?.unwrap_or_default();
+            let expires_at_ms = f.u64("expiresAt")?;
+            let refresh = f.string("refresh")?;
+            let scopes = f.strings("scopes")?.unwrap_or_default();
+            let mode = match f.string("mode")?.as_deref() {
+                Some("oauth") => SessionMode::OAuth,
+                Some("bearer") => SessionMode::Bearer,
+                _ => return Err(json::ShapeError::WrongType("mode")),
+            };
+            f.finish()?;
+            if v != Some(1) || !is_b64token(&access) || refresh.as_deref().is_some_and(str::is_empty) {
+                return Err(json::ShapeError::WrongType("v"));
+            }
+            Ok(Tokens { access: Secret::new(access), expires_at_ms, refresh: refresh.map(Secret::new), scopes, mode })
+        };
+        read().map_err(|_| bad)
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct StoredTokens {
-    v: u32,
-    access: String,
-    expires_at: Option<u64>,
-    refresh: Option<String>,
-    scopes: Vec<String>,
-    mode: SessionMode,
 }
 
 /// Reads a `Retry-After` value in its delta-seconds form (RFC 9110 section 10.2.3) as ms.
@@ -174,7 +187,7 @@ pub fn parse_retry_after(value: &str) -> Option<u64> {
 /// `details.required_scope`, else from [`required_scope`]), 429 [`Error::RateLimited`], anything
 /// else [`Error::Api`] with the body's `error.code` and `error.message` as untrusted text.
 pub fn api_error(status: u16, body: &str, retry_after: Option<&str>, method: &str, path: &str) -> Error {
-    let parsed: Option<Value> = if body.len() <= 64 * 1024 { serde_json::from_str(body).ok() } else { None };
+    let parsed = if body.len() <= 64 * 1024 { json::parse(body) } else { None };
     let err = parsed.as_ref().and_then(|v| v.get("error"));
     let field = |k: &str| err.and_then(|e| e.get(k)).and_then(Value::as_str).map(untrusted_text).unwrap_or_default();
     match status {
@@ -238,9 +251,9 @@ mod tests {
     #[test]
     fn info_and_debug_never_show_tokens() {
         let t = Tokens::from_token_set(set(r#"{"access_token":"AT-SECRET","token_type":"Bearer","refresh_token":"RT-SECRET"}"#), &[]);
-        let shown = format!("{t:?} {:?} {}", t.info(), serde_json::to_string(&t.info()).unwrap());
+        let shown = format!("{t:?} {:?} {}", t.info(), t.info().to_json());
         assert!(!shown.contains("AT-SECRET") && !shown.contains("RT-SECRET"), "{shown}");
-        assert_eq!(serde_json::to_string(&t.info()).unwrap(), r#"{"scopes":[],"hasRefreshToken":true,"mode":"oauth"}"#);
+        assert_eq!(t.info().to_json(), r#"{"scopes":[],"hasRefreshToken":true,"mode":"oauth"}"#);
     }
 
     #[test]

@@ -1,13 +1,11 @@
 //! Token endpoint requests (RFC 6749 sections 4.1.3 and 6) and responses (sections 5.1 and 5.2).
 //! This module builds request values and parses `(status, body)`; it never performs I/O.
 
-use serde::Deserialize;
-use serde_json::Value;
-
 use super::callback::ValidatedCallback;
 use super::config::{ClientConfig, TokenEncoding};
 use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
+use super::json::{self, Value};
 use super::scope::split_granted;
 use super::secret::Secret;
 
@@ -36,17 +34,7 @@ fn encode(config: &ClientConfig, pairs: &[(&str, &str)]) -> TokenRequest {
 
 /// Serialises string pairs as a JSON object, keeping their order (the documented field order).
 fn json_object(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::from("{");
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&Value::from(*k).to_string());
-        out.push(':');
-        out.push_str(&Value::from(*v).to_string());
-    }
-    out.push('}');
-    out
+    pairs.iter().fold(json::Obj::new(), |o, (k, v)| o.str(k, v)).finish()
 }
 
 /// The authorization code exchange (RFC 6749 section 4.1.3 with RFC 7636 section 4.5): fields
@@ -92,20 +80,6 @@ pub struct TokenSet {
     pub scope: Option<Vec<String>>,
 }
 
-/// The fields this library reads. Deriving `Deserialize` makes a repeated key among them an
-/// error (a response with two `access_token`s is ambiguous); other keys are ignored.
-#[derive(Deserialize)]
-struct RawTokenResponse {
-    access_token: Option<Value>,
-    token_type: Option<Value>,
-    expires_in: Option<Value>,
-    refresh_token: Option<Value>,
-    scope: Option<Value>,
-    error: Option<Value>,
-    error_description: Option<Value>,
-    error_uri: Option<Value>,
-}
-
 /// Whether `value` is an RFC 6750 section 2.1 `b64token` (what may follow `Bearer `).
 pub fn is_b64token(value: &str) -> bool {
     let body = value.trim_end_matches('=');
@@ -118,7 +92,7 @@ const MAX_EXPIRES_IN: u64 = 10 * 365 * 24 * 3600;
 fn expires_in_seconds(value: &Value, status: u16) -> Result<u64> {
     let bad = |reason| Error::InvalidResponse { status, reason };
     let secs = match value {
-        Value::Number(n) => n.as_u64().ok_or_else(|| bad("expires_in is not a non-negative integer"))?,
+        Value::Number(_) => value.as_u64().ok_or_else(|| bad("expires_in is not a non-negative integer"))?,
         // Some servers send the number as a string: accept plain digits only.
         Value::String(s) if !s.is_empty() && s.len() <= 12 && s.bytes().all(|b| b.is_ascii_digit()) => {
             s.parse().map_err(|_| bad("expires_in is not a non-negative integer"))?
@@ -128,11 +102,21 @@ fn expires_in_seconds(value: &Value, status: u16) -> Result<u64> {
     Ok(secs.min(MAX_EXPIRES_IN))
 }
 
-fn opt_str(value: Option<Value>) -> Option<String> {
-    match value {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    }
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// The RFC 6749 section 5.2 error in a parsed body, if it holds one.
+fn error_of(status: u16, v: &Value) -> Option<OAuthError> {
+    let error = str_of(v, "error").filter(|e| !e.is_empty())?;
+    let code = OAuthErrorCode::from_wire(error);
+    Some(OAuthError {
+        code,
+        raw_code: (code == OAuthErrorCode::Other).then(|| untrusted_text(error)),
+        description: str_of(v, "error_description").map(untrusted_text),
+        uri: str_of(v, "error_uri").map(untrusted_text),
+        status,
+    })
 }
 
 /// Parses an RFC 6749 section 5.2 error body, if `body` is one.
@@ -140,16 +124,7 @@ pub fn parse_error_body(status: u16, body: &str) -> Option<OAuthError> {
     if body.len() > MAX_TOKEN_RESPONSE {
         return None;
     }
-    let raw: RawTokenResponse = serde_json::from_str(body).ok()?;
-    let error = opt_str(raw.error).filter(|e| !e.is_empty())?;
-    let code = OAuthErrorCode::from_wire(&error);
-    Some(OAuthError {
-        code,
-        raw_code: (code == OAuthErrorCode::Other).then(|| untrusted_text(&error)),
-        description: opt_str(raw.error_description).as_deref().map(untrusted_text),
-        uri: opt_str(raw.error_uri).as_deref().map(untrusted_text),
-        status,
-    })
+    error_of(status, &json::parse(body)?)
 }
 
 /// Validates a token endpoint answer given its HTTP status and body text, at time `now_ms`.
@@ -177,39 +152,44 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
     if body.len() > max_bytes {
         return Err(bad("the body is too large"));
     }
-    if let Some(e) = parse_error_body(status, body) {
+    let parsed = json::parse(body);
+    if let Some(e) = parsed.as_ref().and_then(|v| error_of(status, v)) {
         return Err(Error::OAuth(e));
     }
     if !(200..300).contains(&status) {
         return Err(bad("an HTTP error status without an OAuth error body"));
     }
-    let raw: RawTokenResponse = match serde_json::from_str::<Value>(body) {
-        Ok(Value::Object(_)) => serde_json::from_str(body).map_err(|_| bad("the JSON repeats a key or has a wrong type"))?,
-        Ok(_) => return Err(bad("the body is JSON but not an object")),
-        Err(_) => return Err(bad("the body is not JSON")),
+    let raw = match parsed {
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(bad("the body is JSON but not an object")),
+        None => return Err(bad("the body is not strict JSON (or it repeats a key)")),
     };
-    let access_token = match raw.access_token {
-        Some(Value::String(s)) if is_b64token(&s) => Secret::new(s),
+    let field = |k: &str| match raw.get(k) {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v),
+    };
+    let access_token = match field("access_token") {
+        Some(Value::String(s)) if is_b64token(s) => Secret::new(s.as_str()),
         Some(Value::String(s)) if !s.is_empty() => return Err(bad("access_token has characters a bearer token cannot have")),
         _ => return Err(bad("access_token is missing or empty")),
     };
-    match raw.token_type {
+    match field("token_type") {
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         Some(Value::String(_)) => return Err(Error::UnsupportedTokenType),
         _ => return Err(bad("token_type is missing")),
     }
-    let expires_at_ms = match raw.expires_in {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(now_ms.saturating_add(expires_in_seconds(&v, status)?.saturating_mul(1000))),
+    let expires_at_ms = match field("expires_in") {
+        None => None,
+        Some(v) => Some(now_ms.saturating_add(expires_in_seconds(v, status)?.saturating_mul(1000))),
     };
-    let refresh_token = match raw.refresh_token {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Some(Secret::new(s)),
+    let refresh_token = match field("refresh_token") {
+        None => None,
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Some(Secret::new(s.as_str())),
         Some(_) => return Err(bad("refresh_token is not a non-empty printable string")),
     };
-    let scope = match raw.scope {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(split_granted(&s)),
+    let scope = match field("scope") {
+        None => None,
+        Some(Value::String(s)) => Some(split_granted(s)),
         Some(_) => return Err(bad("scope is not a string")),
     };
     Ok(TokenSet { access_token, token_type: "Bearer", expires_at_ms, refresh_token, scope })

@@ -2,12 +2,11 @@
 //! authorize endpoint and receiving the callback (state, PKCE verifier, redirect URI, scopes,
 //! creation time and expiry). It is serialised for `sessionStorage` and consumed exactly once.
 
-use serde::{Deserialize, Serialize};
-
 use super::authorize::{build_authorize_url, check_state, AuthorizeParams};
 use super::config::ClientConfig;
 use super::encoding::base64url;
 use super::error::{Error, Result};
+use super::json::{Fields, FromJson, Obj, ShapeError};
 use super::pkce::PkceVerifier;
 use super::scope::normalize_scopes;
 
@@ -15,7 +14,7 @@ use super::scope::normalize_scopes;
 pub const LOGIN_ENTROPY: usize = 64;
 
 /// The storage format version.
-const STORAGE_VERSION: u32 = 1;
+const STORAGE_VERSION: u64 = 1;
 
 /// The longest stored transaction accepted, in bytes.
 pub const MAX_STORED_TRANSACTION: usize = 8 * 1024;
@@ -35,15 +34,19 @@ pub struct LoginTransaction {
 }
 
 /// What a login asks for beyond the configuration.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct LoginRequest {
     /// Scopes for this login (default: the configured scopes).
-    #[serde(default)]
     pub scopes: Option<Vec<String>>,
     /// Extra authorize parameters, such as `prompt` or `login_hint`.
-    #[serde(default)]
     pub extra_params: Vec<(String, String)>,
+}
+
+impl FromJson for LoginRequest {
+    /// Reads the JavaScript `LoginOptions`: `scopes` and `extraParams` (`[name, value]` pairs).
+    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
+        Ok(LoginRequest { scopes: f.strings("scopes")?, extra_params: f.pairs("extraParams")?.unwrap_or_default() })
+    }
 }
 
 /// A started login: where to send the user, and what to keep until the callback.
@@ -93,20 +96,6 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
     Ok(LoginStart { url, transaction })
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Stored {
-    v: u32,
-    state: String,
-    verifier: String,
-    client_id: String,
-    issuer: String,
-    redirect_uri: String,
-    scopes: Vec<String>,
-    created_at: u64,
-    expires_at: u64,
-}
-
 impl LoginTransaction {
     /// The `state` value, which is also the storage key.
     pub fn state(&self) -> &str {
@@ -136,19 +125,17 @@ impl LoginTransaction {
     /// Serialises for storage. The result holds the PKCE verifier: store it only in
     /// `sessionStorage` (same tab, same origin) and delete it when used.
     pub fn to_storage(&self) -> String {
-        let stored = Stored {
-            v: STORAGE_VERSION,
-            state: self.state.clone(),
-            verifier: self.verifier.expose().to_owned(),
-            client_id: self.client_id.clone(),
-            issuer: self.issuer.clone(),
-            redirect_uri: self.redirect_uri.clone(),
-            scopes: self.scopes.clone(),
-            created_at: self.created_at_ms,
-            expires_at: self.expires_at_ms,
-        };
-        // A struct of strings, integers and a list of strings always serialises.
-        serde_json::to_string(&stored).unwrap_or_default()
+        Obj::new()
+            .u64("v", STORAGE_VERSION)
+            .str("state", &self.state)
+            .str("verifier", self.verifier.expose())
+            .str("clientId", &self.client_id)
+            .str("issuer", &self.issuer)
+            .str("redirectUri", &self.redirect_uri)
+            .strs("scopes", &self.scopes)
+            .u64("createdAt", self.created_at_ms)
+            .u64("expiresAt", self.expires_at_ms)
+            .finish()
     }
 
     /// Reads a stored transaction back, checking every field.
@@ -161,28 +148,29 @@ impl LoginTransaction {
         if value.len() > MAX_STORED_TRANSACTION {
             return Err(bad("too large"));
         }
-        let s: Stored = serde_json::from_str(value).map_err(|_| bad("not the expected JSON"))?;
-        if s.v != STORAGE_VERSION {
+        let shape = |_| bad("not the expected JSON");
+        let mut f = Fields::parse(value).map_err(shape)?;
+        if f.u64("v").map_err(shape)? != Some(STORAGE_VERSION) {
             return Err(bad("unknown version"));
         }
-        check_state(&s.state).map_err(|_| bad("malformed state"))?;
-        let verifier = PkceVerifier::parse(&s.verifier).map_err(|_| bad("malformed verifier"))?;
-        if s.expires_at < s.created_at {
+        let mut text = |k| f.string(k).map_err(shape).map(Option::unwrap_or_default);
+        let (state, verifier, client_id, issuer, redirect_uri) =
+            (text("state")?, text("verifier")?, text("clientId")?, text("issuer")?, text("redirectUri")?);
+        let scopes = f.strings("scopes").map_err(shape)?.unwrap_or_default();
+        let (created_at_ms, expires_at_ms) = match (f.u64("createdAt").map_err(shape)?, f.u64("expiresAt").map_err(shape)?) {
+            (Some(c), Some(e)) => (c, e),
+            _ => return Err(bad("missing fields")),
+        };
+        f.finish().map_err(shape)?;
+        check_state(&state).map_err(|_| bad("malformed state"))?;
+        let verifier = PkceVerifier::parse(&verifier).map_err(|_| bad("malformed verifier"))?;
+        if expires_at_ms < created_at_ms {
             return Err(bad("expires before it was created"));
         }
-        if s.client_id.is_empty() || s.issuer.is_empty() || s.redirect_uri.is_empty() || s.scopes.is_empty() {
+        if client_id.is_empty() || issuer.is_empty() || redirect_uri.is_empty() || scopes.is_empty() {
             return Err(bad("missing fields"));
         }
-        Ok(Self {
-            state: s.state,
-            verifier,
-            client_id: s.client_id,
-            issuer: s.issuer,
-            redirect_uri: s.redirect_uri,
-            scopes: s.scopes,
-            created_at_ms: s.created_at,
-            expires_at_ms: s.expires_at,
-        })
+        Ok(Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
     }
 }
 

@@ -5,7 +5,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use js_sys::{Promise, Uint8Array};
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -14,6 +13,7 @@ use super::{now_ms, random_bytes, to_js, to_json_value};
 use crate::core::encoding::base64url;
 use crate::core::error::{Error, Result};
 use crate::core::expensify::{parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE};
+use crate::core::json::Value;
 use crate::core::secret::Secret;
 use crate::core::session::parse_retry_after;
 
@@ -23,8 +23,7 @@ thread_local! {
 }
 
 /// What to do when the client-side limit is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnLimit {
     /// Wait until a request may go (the default).
     #[default]
@@ -157,7 +156,7 @@ impl CredentialStore {
         let info = CredentialInfo::of(cred, &id, now_ms());
         let key = wait(master_key(&self.db)).await?;
         let sealed = wait(seal(&key, &Uint8Array::from(cred.secret().expose().as_bytes()), &Uint8Array::from(id.as_bytes()))).await?;
-        let record = to_js(&info);
+        let record = to_js(&info.to_json());
         let parts = js_sys::Array::from(&sealed);
         js_sys::Reflect::set(&record, &"iv".into(), &parts.get(0)).map_err(|_| Error::Storage { reason: "cannot build the record" })?;
         js_sys::Reflect::set(&record, &"secret".into(), &parts.get(1)).map_err(|_| Error::Storage { reason: "cannot build the record" })?;

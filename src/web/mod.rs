@@ -46,16 +46,16 @@ pub fn to_js_error(e: &Error) -> JsValue {
     err.into()
 }
 
-/// A Rust value as a plain JS object, through the browser's own `JSON.parse`.
-pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value).ok().and_then(|s| js_sys::JSON::parse(&s).ok()).unwrap_or(JsValue::UNDEFINED)
+/// JSON text (as the core writes it) as a plain JS value, through the browser's own
+/// `JSON.parse`.
+pub fn to_js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// A JS value as JSON, through the browser's own `JSON.stringify`; `None` for values JSON cannot
 /// represent.
-pub fn to_json_value(value: &JsValue) -> Option<serde_json::Value> {
-    let text = js_sys::JSON::stringify(value).ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+pub fn to_json_value(value: &JsValue) -> Option<crate::core::json::Value> {
+    crate::core::json::parse(&js_sys::JSON::stringify(value).ok()?.as_string()?)
 }
 
 /// The current time in ms since the epoch.

@@ -107,7 +107,7 @@ impl Session {
             let _ = Reflect::set(&event, &"reason".into(), &r.into());
         }
         if let Some(info) = self.info() {
-            let _ = Reflect::set(&event, &"session".into(), &to_js(&info));
+            let _ = Reflect::set(&event, &"session".into(), &to_js(&info.to_json()));
         }
         let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
         for f in listeners {
@@ -250,7 +250,7 @@ impl Session {
             self.refreshing.borrow_mut().take();
             self.persist();
             self.emit("started", Some("login"));
-            Ok(to_js(&self.info()))
+            Ok(self.info().map_or(JsValue::NULL, |i| to_js(&i.to_json())))
         })
     }
 
@@ -269,7 +269,7 @@ impl Session {
         let p = future_to_promise(async move {
             let result = me.clone().do_refresh().await;
             me.refreshing.borrow_mut().take();
-            result.map(|()| to_js(&me.info())).map_err(|e| to_js_error(&e))
+            result.map(|()| me.info().map_or(JsValue::NULL, |i| to_js(&i.to_json()))).map_err(|e| to_js_error(&e))
         });
         *self.refreshing.borrow_mut() = Some(p.clone());
         p

@@ -1,0 +1,762 @@
+//! A small, strict JSON (RFC 8259) reader and writer, written for this crate instead of
+//! serde_json: the library reads a handful of flat objects and writes a few more, and a generic
+//! serialisation framework cost over half of the WebAssembly package.
+//!
+//! The reader is stricter than most: it refuses duplicate member names at every level (a token
+//! response with two `access_token`s is ambiguous, RFC 8259 section 4 and RFC 7493 section 2.3),
+//! lone surrogates, control characters in strings, nesting deeper than [`MAX_DEPTH`], and
+//! anything after the value. Numbers keep their exact text, so nothing is rounded on the way
+//! through.
+
+/// The deepest nesting of arrays and objects accepted.
+pub const MAX_DEPTH: usize = 128;
+
+/// A parsed JSON value. Object members keep their order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as its exact (validated) text.
+    Number(String),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object: its members in document order, names unique.
+    Object(Vec<(String, Value)>),
+}
+
+impl Value {
+    /// The member `key` of an object (`None` for other values).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// The members of an object.
+    pub fn as_object(&self) -> Option<&[(String, Value)]> {
+        match self {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The text of a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A number written as a plain non-negative integer (no fraction, no exponent) that fits in
+    /// a `u64`.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::Number(n) => parse_u64(n),
+            _ => None,
+        }
+    }
+
+    /// Appends the JSON text of this value to `out`.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => out.push_str(n),
+            Value::String(s) => write_str(out, s),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write(out);
+                }
+                out.push(']');
+            }
+            Value::Object(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_str(out, k);
+                    out.push(':');
+                    v.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// The JSON text of this value.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_owned())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<&[String]> for Value {
+    fn from(items: &[String]) -> Self {
+        Value::Array(items.iter().map(|s| Value::String(s.clone())).collect())
+    }
+}
+
+/// Builds an object value from `(name, value)` pairs, in order.
+pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    Value::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+/// Parses `text` as one JSON value; `None` for anything that is not strict JSON (see the module
+/// documentation).
+pub fn parse(text: &str) -> Option<Value> {
+    let mut p = Parser { s: text, b: text.as_bytes(), i: 0 };
+    let v = p.value(0)?;
+    p.ws();
+    (p.i == p.b.len()).then_some(v)
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while matches!(self.b.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        let hit = self.b.get(self.i) == Some(&c);
+        if hit {
+            self.i += 1;
+        }
+        hit
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Option<Value> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word.as_bytes()).then(|| {
+            self.i = end;
+            v
+        })
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        self.ws();
+        match *self.b.get(self.i)? {
+            b'{' if depth < MAX_DEPTH => {
+                self.i += 1;
+                let mut members: Vec<(String, Value)> = Vec::new();
+                if !self.eat(b'}') {
+                    loop {
+                        self.ws();
+                        let k = self.string()?;
+                        if !self.eat(b':') {
+                            return None;
+                        }
+                        let v = self.value(depth + 1)?;
+                        members.push((k, v));
+                        if self.eat(b'}') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                if members.len() > 1 {
+                    let mut names: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+                    names.sort_unstable();
+                    if names.windows(2).any(|w| w[0] == w[1]) {
+                        return None;
+                    }
+                }
+                Some(Value::Object(members))
+            }
+            b'[' if depth < MAX_DEPTH => {
+                self.i += 1;
+                let mut items = Vec::new();
+                if !self.eat(b']') {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return None;
+                        }
+                    }
+                }
+                Some(Value::Array(items))
+            }
+            b'"' => self.string().map(Value::String),
+            b't' => self.literal("true", Value::Bool(true)),
+            b'f' => self.literal("false", Value::Bool(false)),
+            b'n' => self.literal("null", Value::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while self.b.get(self.i).is_some_and(u8::is_ascii_digit) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Option<Value> {
+        let start = self.i;
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        let int_start = self.i;
+        let n = self.digits();
+        if n == 0 || (n > 1 && self.b.get(int_start) == Some(&b'0')) {
+            return None;
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(Value::Number(self.s.get(start..self.i)?.to_owned()))
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let mut v = 0;
+        for _ in 0..4 {
+            v = v * 16 + char::from(*self.b.get(self.i)?).to_digit(16)?;
+            self.i += 1;
+        }
+        Some(v)
+    }
+
+    /// A string, the cursor on its opening quote.
+    fn string(&mut self) -> Option<String> {
+        if self.b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        self.i += 1;
+        let mut out = String::new();
+        let mut run = self.i;
+        loop {
+            let c = *self.b.get(self.i)?;
+            match c {
+                b'"' | b'\\' => {
+                    // Both are ASCII, so `run..i` lies on character boundaries.
+                    out.push_str(self.s.get(run..self.i)?);
+                    self.i += 1;
+                    if c == b'"' {
+                        return Some(out);
+                    }
+                    let e = *self.b.get(self.i)?;
+                    self.i += 1;
+                    match e {
+                        b'"' | b'\\' | b'/' => out.push(char::from(e)),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let code = match hi {
+                                0xd800..=0xdbff => {
+                                    if self.b.get(self.i..self.i + 2)? != b"\\u" {
+                                        return None;
+                                    }
+                                    self.i += 2;
+                                    let lo = self.hex4()?;
+                                    if !(0xdc00..=0xdfff).contains(&lo) {
+                                        return None;
+                                    }
+                                    0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00)
+                                }
+                                0xdc00..=0xdfff => return None,
+                                _ => hi,
+                            };
+                            out.push(char::from_u32(code)?);
+                        }
+                        _ => return None,
+                    }
+                    run = self.i;
+                }
+                0..=0x1f => return None,
+                _ => self.i += 1,
+            }
+        }
+    }
+}
+
+fn parse_u64(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+}
+
+/// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{0}'..='\u{1f}' => {
+                out.push_str("\\u00");
+                let b = c as u8;
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends the decimal digits of `n` (without `core::fmt`, which would otherwise be linked into
+/// the WebAssembly build for this alone).
+pub fn write_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
+/// Writes a JSON object member by member: `Obj::new().str("a", "x").u64("n", 1).finish()`.
+#[derive(Debug)]
+pub struct Obj(String);
+
+impl Default for Obj {
+    fn default() -> Self {
+        Obj::new()
+    }
+}
+
+impl Obj {
+    /// An empty object.
+    pub fn new() -> Self {
+        Obj(String::from("{"))
+    }
+
+    fn key(&mut self, k: &str) -> &mut String {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        write_str(&mut self.0, k);
+        self.0.push(':');
+        &mut self.0
+    }
+
+    /// A string member.
+    pub fn str(mut self, k: &str, v: &str) -> Self {
+        write_str(self.key(k), v);
+        self
+    }
+
+    /// A string member when `v` is `Some`.
+    pub fn opt_str(self, k: &str, v: Option<&str>) -> Self {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self,
+        }
+    }
+
+    /// An integer member.
+    pub fn u64(mut self, k: &str, v: u64) -> Self {
+        write_u64(self.key(k), v);
+        self
+    }
+
+    /// An integer member when `v` is `Some`.
+    pub fn opt_u64(self, k: &str, v: Option<u64>) -> Self {
+        match v {
+            Some(v) => self.u64(k, v),
+            None => self,
+        }
+    }
+
+    /// A boolean member.
+    pub fn bool(mut self, k: &str, v: bool) -> Self {
+        self.key(k).push_str(if v { "true" } else { "false" });
+        self
+    }
+
+    /// An array-of-strings member.
+    pub fn strs(mut self, k: &str, v: &[String]) -> Self {
+        let out = self.key(k);
+        out.push('[');
+        for (i, s) in v.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_str(out, s);
+        }
+        out.push(']');
+        self
+    }
+
+    /// A member whose value is already JSON text.
+    pub fn raw(mut self, k: &str, json: &str) -> Self {
+        self.key(k).push_str(json);
+        self
+    }
+
+    /// The finished object text.
+    pub fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// Why a JSON object did not read as the expected structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShapeError {
+    /// Not strict JSON, or not an object.
+    NotAnObject,
+    /// A member this structure does not have (a misspelt option is an error, not a no-op).
+    UnknownKey,
+    /// The named member has the wrong type.
+    WrongType(&'static str),
+}
+
+/// The members of an object, taken one by one; [`Fields::finish`] fails if any are left over.
+/// `null` counts as absent, as `undefined` members vanish in `JSON.stringify`.
+#[derive(Debug)]
+pub struct Fields(Vec<(String, Value)>);
+
+impl Fields {
+    /// Parses `text`, which must be a JSON object.
+    ///
+    /// # Errors
+    /// [`ShapeError::NotAnObject`].
+    pub fn parse(text: &str) -> Result<Self, ShapeError> {
+        match parse(text) {
+            Some(Value::Object(m)) => Ok(Fields(m)),
+            _ => Err(ShapeError::NotAnObject),
+        }
+    }
+
+    /// Removes and returns member `k` (`None` when absent or `null`).
+    pub fn take(&mut self, k: &str) -> Option<Value> {
+        let i = self.0.iter().position(|(n, _)| n == k)?;
+        match self.0.swap_remove(i).1 {
+            Value::Null => None,
+            v => Some(v),
+        }
+    }
+
+    fn typed<T>(&mut self, k: &'static str, f: impl FnOnce(Value) -> Option<T>) -> Result<Option<T>, ShapeError> {
+        match self.take(k) {
+            None => Ok(None),
+            Some(v) => f(v).map(Some).ok_or(ShapeError::WrongType(k)),
+        }
+    }
+
+    /// A string member.
+    ///
+    /// # Errors
+    /// [`ShapeError::WrongType`].
+    pub fn string(&mut self, k: &'static str) -> Result<Option<String>, ShapeError> {
+        self.typed(k, |v| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// A non-negative integer member.
+    ///
+    /// # Errors
+    /// [`ShapeError::WrongType`].
+    pub fn u64(&mut self, k: &'static str) -> Result<Option<u64>, ShapeError> {
+        self.typed(k, |v| v.as_u64())
+    }
+
+    /// A boolean member.
+    ///
+    /// # Errors
+    /// [`ShapeError::WrongType`].
+    pub fn bool(&mut self, k: &'static str) -> Result<Option<bool>, ShapeError> {
+        self.typed(k, |v| match v {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        })
+    }
+
+    /// An array-of-strings member.
+    ///
+    /// # Errors
+    /// [`ShapeError::WrongType`].
+    pub fn strings(&mut self, k: &'static str) -> Result<Option<Vec<String>>, ShapeError> {
+        self.typed(k, |v| match v {
+            Value::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        })
+    }
+
+    /// An array of `[string, string]` pairs.
+    ///
+    /// # Errors
+    /// [`ShapeError::WrongType`].
+    pub fn pairs(&mut self, k: &'static str) -> Result<Option<Vec<(String, String)>>, ShapeError> {
+        self.typed(k, |v| match v {
+            Value::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Array(p) => match <[Value; 2]>::try_from(p) {
+                        Ok([Value::String(a), Value::String(b)]) => Some((a, b)),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        })
+    }
+
+    /// Succeeds when every member was taken.
+    ///
+    /// # Errors
+    /// [`ShapeError::UnknownKey`].
+    pub fn finish(self) -> Result<(), ShapeError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ShapeError::UnknownKey)
+        }
+    }
+
+    /// The members not taken yet, by name and value.
+    pub fn into_members(self) -> Vec<(String, Value)> {
+        self.0
+    }
+}
+
+/// A structure read from a JSON object with [`Fields`].
+pub trait FromJson: Sized {
+    /// Takes this structure's members from `f`.
+    ///
+    /// # Errors
+    /// [`ShapeError::WrongType`] for a member of the wrong type.
+    fn take_from(f: &mut Fields) -> Result<Self, ShapeError>;
+
+    /// Parses `text` as this structure, refusing unknown members.
+    ///
+    /// # Errors
+    /// Any [`ShapeError`].
+    fn from_json(text: &str) -> Result<Self, ShapeError> {
+        let mut f = Fields::parse(text)?;
+        let v = Self::take_from(&mut f)?;
+        f.finish()?;
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc8259_examples_parse_and_round_trip() {
+        // RFC 8259 section 13, first example (trimmed).
+        let text = r#"{"Image":{"Width":800,"Height":600,"Title":"View from 15th Floor","Thumbnail":{"Url":"http://www.example.com/image/481989943","Height":125,"Width":100},"Animated":false,"IDs":[116,943,234,38793]}}"#;
+        let v = parse(text).unwrap();
+        assert_eq!(v.to_json(), text);
+        assert_eq!(v.get("Image").and_then(|i| i.get("Width")).and_then(Value::as_u64), Some(800));
+        // Section 13, second example: numbers keep their exact text.
+        let text = r#"[{"precision":"zip","Latitude":37.7668,"Longitude":-122.3959,"Address":"","City":"SAN FRANCISCO","State":"CA","Zip":"94107","Country":"US"}]"#;
+        assert_eq!(parse(text).unwrap().to_json(), text);
+        for scalar in ["\"Hello world!\"", "42", "true", "null", "-0", "1E+2", "0.5e-3"] {
+            assert_eq!(parse(scalar).unwrap().to_json(), scalar);
+        }
+        assert_eq!(parse(" \t\r\n{ \"a\" : [ 1 , 2 ] } \n").unwrap().to_json(), r#"{"a":[1,2]}"#);
+    }
+
+    #[test]
+    fn string_escapes() {
+        let v = parse(r#""\"\\\/\b\f\n\r\t\u0041\u00e9\ud83d\ude00é""#).unwrap();
+        assert_eq!(v.as_str(), Some("\"\\/\u{8}\u{c}\n\r\tAé😀é"));
+        assert_eq!(v.to_json(), "\"\\\"\\\\/\\u0008\\u000c\\n\\r\\tAé😀é\"");
+        let mut out = String::new();
+        write_str(&mut out, "\u{0}\u{1f}\u{7f}<\u{2028}");
+        assert_eq!(out, "\"\\u0000\\u001f\u{7f}<\u{2028}\"");
+    }
+
+    #[test]
+    fn hostile_inputs_are_refused() {
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        let ok_deep = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&ok_deep).is_some());
+        let very_deep = "{\"a\":".repeat(200_000);
+        for bad in [
+            "",
+            " ",
+            "{",
+            "}",
+            "[",
+            "[1,]",
+            "[,1]",
+            "{\"a\":1,}",
+            "{,}",
+            "{\"a\"}",
+            "{\"a\" 1}",
+            "{a:1}",
+            "{'a':1}",
+            "{\"a\":1}x",
+            "{\"a\":1}{}",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "+1",
+            "0x10",
+            "NaN",
+            "Infinity",
+            "tru",
+            "nul",
+            "\"abc",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\u12G4\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"a\u{1}b\"",
+            "\"tab\there\"",
+            "{\"a\":1,\"a\":2}",
+            "{\"x\":{\"b\":1,\"c\":2,\"b\":3}}",
+            "\u{feff}{}",
+            "[1]]",
+            &deep,
+            &very_deep,
+        ] {
+            assert_eq!(parse(bad), None, "{bad:.40}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_validity_and_strings() {
+        // Generated inputs: every short string over a JSON-ish alphabet. Duplicate keys and
+        // depth are the intended differences, and this alphabet cannot make either.
+        let alphabet = ["{", "}", "[", "]", ",", ":", "\"a\"", "1", "-", ".", "e", "0", " ", "\"\\u00e9\"", "true", "\"\\"];
+        let mut checked = 0;
+        let mut stack = vec![String::new()];
+        while let Some(prefix) = stack.pop() {
+            let ours = parse(&prefix);
+            let theirs = serde_json::from_str::<serde_json::Value>(&prefix);
+            // serde_json also refuses numbers beyond f64 range; RFC 8259's grammar allows them.
+            let out_of_range = theirs.as_ref().is_err_and(|e| e.to_string().contains("out of range"));
+            assert!(ours.is_some() == theirs.is_ok() || out_of_range, "{prefix:?}");
+            if let (Some(Value::String(a)), Ok(serde_json::Value::String(b))) = (&ours, &theirs) {
+                assert_eq!(a, b);
+            }
+            checked += 1;
+            if prefix.len() < 5 {
+                stack.extend(alphabet.iter().map(|t| format!("{prefix}{t}")));
+            }
+        }
+        assert!(checked > 20_000, "{checked}");
+    }
+
+    #[test]
+    fn integers() {
+        for (text, want) in [
+            ("0", Some(0)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("-1", None),
+            ("1.0", None),
+            ("1e3", None),
+        ] {
+            assert_eq!(parse(text).unwrap().as_u64(), want, "{text}");
+        }
+        for n in [0, 9, 10, 1234567890, u64::MAX] {
+            let mut s = String::new();
+            write_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+
+    #[test]
+    fn writer_and_fields() {
+        let text = Obj::new()
+            .str("a", "x\"y")
+            .opt_str("none", None)
+            .u64("n", 7)
+            .opt_u64("m", Some(8))
+            .bool("b", true)
+            .strs("l", &["p".into(), "q".into()])
+            .raw("r", "{}")
+            .finish();
+        assert_eq!(text, r#"{"a":"x\"y","n":7,"m":8,"b":true,"l":["p","q"],"r":{}}"#);
+        let mut f = Fields::parse(&text).unwrap();
+        assert_eq!(f.string("a"), Ok(Some("x\"y".into())));
+        assert_eq!(f.u64("n"), Ok(Some(7)));
+        assert_eq!(f.bool("b"), Ok(Some(true)));
+        assert_eq!(f.strings("l"), Ok(Some(vec!["p".into(), "q".into()])));
+        assert_eq!(f.string("missing"), Ok(None));
+        assert_eq!(f.string("m"), Err(ShapeError::WrongType("m")));
+        assert_eq!(f.finish(), Err(ShapeError::UnknownKey));
+        let mut f = Fields::parse(r#"{"p":[["a","b"]],"q":[["a"]],"z":null}"#).unwrap();
+        assert_eq!(f.pairs("p"), Ok(Some(vec![("a".into(), "b".into())])));
+        assert_eq!(f.pairs("q"), Err(ShapeError::WrongType("q")));
+        assert_eq!(f.string("z"), Ok(None));
+        assert_eq!(f.finish(), Ok(()));
+        assert_eq!(Fields::parse("[]").unwrap_err(), ShapeError::NotAnObject);
+        assert_eq!(object([("k", Value::from("v")), ("t", true.into())]).to_json(), r#"{"k":"v","t":true}"#);
+    }
+}
