@@ -165,8 +165,23 @@ fn from_js_or_default<T: FromJson + Default>(value: JsValue, field: &'static str
     }
 }
 
-pub(crate) fn config_from_js(value: JsValue) -> Result<ClientConfig, JsValue> {
-    js(ClientConfig::new(from_js::<ClientConfigInput>(value, "config")?))
+thread_local! {
+    /// The last configuration validated, keyed by its JSON text. Apps pass the same config object
+    /// to every low-level call; keying by the text (not the object) stays right if it is mutated.
+    static LAST_CONFIG: std::cell::RefCell<Option<(String, std::rc::Rc<ClientConfig>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Validates a JS `ClientConfig`, reusing the previous result when the config is unchanged.
+pub(crate) fn config_from_js(value: JsValue) -> Result<std::rc::Rc<ClientConfig>, JsValue> {
+    let text = json_text(&value, "config")?;
+    let cached = LAST_CONFIG.with(|c| c.borrow().as_ref().filter(|(t, _)| *t == text).map(|(_, config)| config.clone()));
+    if let Some(config) = cached {
+        return Ok(config);
+    }
+    let input = ClientConfigInput::from_json(&text).map_err(|e| shape_error(e, "config"))?;
+    let config = std::rc::Rc::new(js(ClientConfig::new(input))?);
+    LAST_CONFIG.with(|c| *c.borrow_mut() = Some((text, config.clone())));
+    Ok(config)
 }
 
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
@@ -422,7 +437,7 @@ impl ExpensicatAuth {
     /// stored session when `storage: "sessionStorage"`.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Result<ExpensicatAuth, JsValue> {
-        Ok(ExpensicatAuth(crate::web::session::Session::new(config_from_js(config)?)))
+        Ok(ExpensicatAuth(crate::web::session::Session::new(ClientConfig::clone(&*config_from_js(config)?))))
     }
 
     /// Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,

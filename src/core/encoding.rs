@@ -1,23 +1,54 @@
 //! Encodings: unpadded base64url (RFC 4648 section 5), `application/x-www-form-urlencoded`
-//! serialisation (via `form_urlencoded`), and a strict form/query decoder.
+//! serialisation, and a strict form/query decoder. Written here rather than taken from crates:
+//! each is a few lines, and the WebAssembly package pays for every generic engine it links.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Unpadded base64url, as RFC 7636 uses for verifiers and challenges.
 pub fn base64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(char::from(BASE64URL[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends `value` form-encoded: alphanumerics and `*-._` as they are, space as `+`, every
+/// other UTF-8 byte as `%XX`.
+fn form_encode_into(out: &mut String, value: &str) {
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+                out.push(char::from(HEX_UPPER[usize::from(b & 15)]));
+            }
+        }
+    }
 }
 
 /// Serialises name/value pairs as `application/x-www-form-urlencoded` (the WHATWG URL
 /// standard's encoding: space becomes `+`, everything outside `*-._` and alphanumerics is
 /// percent-encoded as UTF-8).
 pub fn form_encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut ser = form_urlencoded::Serializer::new(String::new());
+    let mut out = String::new();
     for (k, v) in pairs {
-        ser.append_pair(k, v);
+        if !out.is_empty() {
+            out.push('&');
+        }
+        form_encode_into(&mut out, k);
+        out.push('=');
+        form_encode_into(&mut out, v);
     }
-    ser.finish()
+    out
 }
 
 /// Why a query string or form body was refused by [`decode_form`].

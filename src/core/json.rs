@@ -184,12 +184,8 @@ impl Parser<'_> {
                         }
                     }
                 }
-                if members.len() > 1 {
-                    let mut names: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
-                    names.sort_unstable();
-                    if names.windows(2).any(|w| w[0] == w[1]) {
-                        return None;
-                    }
+                if has_duplicate_name(&members) {
+                    return None;
                 }
                 Some(Value::Object(members))
             }
@@ -318,6 +314,17 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// Whether two members share a name: pairwise for the small objects this crate reads, sorted
+/// (O(n log n) whatever the names) for large ones, so a hostile body cannot make it quadratic.
+fn has_duplicate_name(members: &[(String, Value)]) -> bool {
+    if members.len() <= 16 {
+        return members.iter().enumerate().any(|(i, (k, _))| members[..i].iter().any(|(n, _)| n == k));
+    }
+    let mut names: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    names.windows(2).any(|w| w[0] == w[1])
 }
 
 fn parse_u64(text: &str) -> Option<u64> {
@@ -640,6 +647,12 @@ mod tests {
         let ok_deep = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(parse(&ok_deep).is_some());
         let very_deep = "{\"a\":".repeat(200_000);
+        let many = |dup: bool| {
+            let names: Vec<String> = (0..40).map(|i| format!("\"k{}\":{i}", if dup && i == 39 { 3 } else { i })).collect();
+            format!("{{{}}}", names.join(","))
+        };
+        let many_with_duplicate = many(true);
+        assert!(parse(&many(false)).is_some());
         for bad in [
             "",
             " ",
@@ -683,6 +696,7 @@ mod tests {
             "[1]]",
             &deep,
             &very_deep,
+            &many_with_duplicate,
         ] {
             assert_eq!(parse(bad), None, "{bad:.40}");
         }

@@ -2,7 +2,6 @@
 //! and the encrypted credential store (IndexedDB + a non-extractable AES-GCM key).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -19,7 +18,7 @@ use crate::core::session::parse_retry_after;
 
 thread_local! {
     /// One limiter per partnerUserID, shared by every credential object in the page.
-    static LIMITERS: RefCell<HashMap<String, RateLimiter>> = RefCell::new(HashMap::new());
+    static LIMITERS: RefCell<Vec<(String, RateLimiter)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// What to do when the client-side limit is reached.
@@ -54,7 +53,15 @@ pub async fn send(cred: &Credential, job: &Value, extra: &[(String, String)], op
         let now = now_ms();
         let delay = LIMITERS.with(|m| {
             let mut m = m.borrow_mut();
-            let limiter = m.entry(cred.partner_user_id().to_owned()).or_insert_with(|| RateLimiter::new(opts.limits.clone()));
+            let id = cred.partner_user_id();
+            let i = match m.iter().position(|(k, _)| k == id) {
+                Some(i) => i,
+                None => {
+                    m.push((id.to_owned(), RateLimiter::new(opts.limits.clone())));
+                    m.len() - 1
+                }
+            };
+            let limiter = &mut m[i].1;
             let d = limiter.delay(now);
             if d == 0 {
                 limiter.record(now);

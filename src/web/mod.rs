@@ -63,12 +63,34 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
-/// Fills an array from the browser's CSPRNG (`crypto.getRandomValues`).
+/// Bytes drawn from the CSPRNG per `crypto.getRandomValues` call. A call costs several
+/// microseconds whatever its size, more than the rest of a PKCE pair, so bytes are drawn in
+/// blocks and handed out once each.
+const POOL: usize = 1024;
+
+thread_local! {
+    /// Unused CSPRNG output; `used` bytes at the front are spent (and zeroed).
+    static RANDOM: core::cell::RefCell<([u8; POOL], usize)> = const { core::cell::RefCell::new(([0; POOL], POOL)) };
+}
+
+/// `N` bytes from the browser's CSPRNG (`crypto.getRandomValues`), never handed out twice: each
+/// byte is zeroed in the pool as it is taken.
 ///
 /// # Errors
 /// [`Error::InsufficientEntropy`] when the CSPRNG is unavailable.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
-    let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|_| Error::InsufficientEntropy { reason: "crypto.getRandomValues failed" })?;
-    Ok(buf)
+    const { assert!(N <= POOL) };
+    RANDOM.with(|cell| {
+        let (pool, used) = &mut *cell.borrow_mut();
+        if POOL - *used < N {
+            getrandom::fill(pool).map_err(|_| Error::InsufficientEntropy { reason: "crypto.getRandomValues failed" })?;
+            *used = 0;
+        }
+        let mut out = [0u8; N];
+        let taken = &mut pool[*used..*used + N];
+        out.copy_from_slice(taken);
+        taken.fill(0);
+        *used += N;
+        Ok(out)
+    })
 }

@@ -2,7 +2,6 @@
 //! signed `fetch`, events.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
@@ -24,7 +23,7 @@ use crate::core::url::Url;
 thread_local! {
     /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
     /// same URL gets the same promise (React StrictMode runs effects twice).
-    static CALLBACKS: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+    static CALLBACKS: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Forgets the callbacks handled in this page, as a reload would. For tests.
@@ -216,11 +215,11 @@ impl Session {
             Ok(s) => s.to_owned(),
             Err(e) => return reject(&e),
         };
-        if let Some(p) = CALLBACKS.with(|m| m.borrow().get(&state).cloned()) {
+        if let Some(p) = CALLBACKS.with(|m| m.borrow().iter().find(|(s, _)| *s == state).map(|(_, p)| p.clone())) {
             return p;
         }
         let promise = self.clone().exchange(params, &state);
-        CALLBACKS.with(|m| m.borrow_mut().insert(state, promise.clone()));
+        CALLBACKS.with(|m| m.borrow_mut().push((state, promise.clone())));
         promise
     }
 
