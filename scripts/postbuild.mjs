@@ -1,7 +1,8 @@
 // After wasm-pack: the raw wasm exports in `InitOutput` are typed `any` by wasm-bindgen; they
 // are ABI details, so type them `unknown` to keep `any` out of the public .d.ts.
-import { readFileSync, writeFileSync, rmSync, readdirSync, existsSync } from "node:fs";
-import { transformSync } from "esbuild";
+import { readFileSync, writeFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
 
 const dts = new URL("../pkg/expensicat_auth.d.ts", import.meta.url);
 const text = readFileSync(dts, "utf8");
@@ -13,11 +14,20 @@ writeFileSync(dts, fixed);
 // wasm-pack copies the crate README and a .gitignore into pkg/; the package ships neither.
 for (const f of ["README.md", ".gitignore"]) rmSync(new URL(`../pkg/${f}`, import.meta.url), { force: true });
 
-// Minify the JS glue and snippets the browser downloads (the .d.ts documents the API).
-const minify = (url) => {
-  const { code } = transformSync(readFileSync(url, "utf8"), { loader: "js", format: "esm", minify: true, target: "es2022", legalComments: "none" });
-  writeFileSync(url, code);
-};
-minify(new URL("../pkg/expensicat_auth.js", import.meta.url));
-const snippets = new URL("../pkg/snippets/", import.meta.url);
-if (existsSync(snippets)) for (const d of readdirSync(snippets)) for (const f of readdirSync(new URL(`${d}/`, snippets))) minify(new URL(`${d}/${f}`, snippets));
+// One JS file: bundle the inline snippets (IndexedDB + WebCrypto helpers) into the glue and minify
+// it. A module graph of two files costs a second sequential request before the wasm fetch can
+// start, which showed in the cold-start benchmark. `import.meta.url` (the wasm's location) is kept.
+const glue = new URL("../pkg/expensicat_auth.js", import.meta.url);
+const { outputFiles } = buildSync({
+  entryPoints: [fileURLToPath(glue)],
+  bundle: true,
+  write: false,
+  format: "esm",
+  platform: "browser",
+  minify: true,
+  target: "es2022",
+  legalComments: "none",
+  logLevel: "silent",
+});
+writeFileSync(glue, outputFiles[0].text);
+rmSync(new URL("../pkg/snippets/", import.meta.url), { recursive: true, force: true });

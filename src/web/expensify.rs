@@ -178,20 +178,25 @@ impl CredentialStore {
     /// [`Error::Storage`].
     pub async fn list(&self) -> Result<Vec<Listed>> {
         let all = js_sys::Array::from(&wait(idb_get_all(&self.db)).await?);
-        let mut out = Vec::new();
-        for record in all.iter() {
-            match to_json_value(&record).as_ref().and_then(CredentialInfo::from_record) {
-                Some(info) => out.push(Listed::Ok(info)),
-                None => {
-                    let id = js_sys::Reflect::get(&record, &"id".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-                    out.push(Listed::Corrupt(id));
-                }
-            }
-        }
-        out.sort_by_key(|l| match l {
+        // Oldest first, corrupt records last; inserted in order (a handful of records, and no
+        // generic sort routine linked into the package for it).
+        let key = |l: &Listed| match l {
             Listed::Ok(i) => (0, i.created_at, i.id.clone()),
             Listed::Corrupt(id) => (1, 0, id.clone()),
-        });
+        };
+        let mut out: Vec<Listed> = Vec::new();
+        for record in all.iter() {
+            let item = match to_json_value(&record).as_ref().and_then(CredentialInfo::from_record) {
+                Some(info) => Listed::Ok(info),
+                None => {
+                    let id = js_sys::Reflect::get(&record, &"id".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+                    Listed::Corrupt(id)
+                }
+            };
+            let k = key(&item);
+            let at = out.iter().position(|o| key(o) > k).unwrap_or(out.len());
+            out.insert(at, item);
+        }
         Ok(out)
     }
 

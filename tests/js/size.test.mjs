@@ -1,4 +1,4 @@
-// The size budget: the shipped package (wasm + glue + snippets), gzip -9, must stay within the
+// The size budget: the shipped package (wasm + JS glue), gzip -9, must stay within the
 // threshold in bench/size-budget.json. Lower the threshold when the package shrinks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
