@@ -335,24 +335,35 @@ fn parse_u64(text: &str) -> Option<u64> {
 }
 
 /// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+/// Unescaped runs are copied as slices (they end at ASCII bytes, so on character boundaries).
 pub fn write_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{0}'..='\u{1f}' => {
-                out.push_str("\\u00");
-                let b = c as u8;
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
-            }
-            _ => out.push(c),
+    let bytes = s.as_bytes();
+    let (mut run, mut i) = (0, 0);
+    // Index loops rather than iterator adapters: the size-optimised build does not inline those.
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            i += 1;
+            continue;
         }
+        out.push_str(s.get(run..i).unwrap_or_default());
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                let hex = [b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+                out.push_str(core::str::from_utf8(&hex).unwrap_or_default());
+            }
+        }
+        i += 1;
+        run = i;
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
