@@ -13,9 +13,23 @@ import { launch } from "../tests/e2e/browser.mjs";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = new URL("dist/", import.meta.url);
 const rounds = Math.max(5, Number(process.env.BENCH_ROUNDS || 7));
+/** The reference row: neither ours nor a peer, so never the baseline of a ratio. */
+const REFERENCE = "reference: minimal wasm crate";
 mkdirSync(dist, { recursive: true });
 
 if (!process.argv.includes("--no-build")) execSync("npm run --silent build", { cwd: root, stdio: "inherit" });
+
+// The reference crate (bench/floor): the smallest useful wasm-bindgen package, built with the same
+// profile and tools, so the fixed cost of any Rust/wasm package is measured beside ours.
+const floorOut = new URL("floor/", dist);
+const toolEnv = { ...process.env, PATH: `${root}node_modules/.bin:${os.homedir()}/.cargo/bin:${process.env.PATH}` };
+const run = (cmd) => execSync(cmd, { cwd: root, stdio: "inherit", env: toolEnv });
+const wasmOptFlags = JSON.parse(readFileSync(new URL("../Cargo.toml", import.meta.url), "utf8").match(/^wasm-opt = (\[.*\])$/m)?.[1] ?? "[]");
+const floorWasm = fileURLToPath(new URL("floor_bg.wasm", floorOut));
+run("cargo build --release --target wasm32-unknown-unknown --manifest-path bench/floor/Cargo.toml --quiet");
+run(`wasm-bindgen --target web --out-dir ${fileURLToPath(floorOut)} bench/floor/target/wasm32-unknown-unknown/release/floor.wasm`);
+run(`wasm-opt ${wasmOptFlags.join(" ")} ${floorWasm} -o ${floorWasm}`);
+await esbuild.build({ entryPoints: [fileURLToPath(new URL("floor.js", floorOut))], outfile: fileURLToPath(new URL("floor.js", floorOut)), allowOverwrite: true, minify: true, format: "esm", logLevel: "silent" });
 
 const sizes = (buf) => ({ raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length, brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length });
 
@@ -26,6 +40,7 @@ for (const peer of ["oauth4webapi", "badgateway", "oidc-client-ts", "auth0-spa-j
   const r = await esbuild.build({ entryPoints: [fileURLToPath(new URL(`entries/${peer}.js`, import.meta.url))], bundle: true, minify: true, format: "esm", platform: "browser", write: false, logLevel: "silent" });
   size[peer] = sizes(Buffer.from(r.outputFiles[0].contents));
 }
+size[REFERENCE] = sizes(Buffer.concat(["floor_bg.wasm", "floor.js"].map((f) => readFileSync(new URL(f, floorOut)))));
 
 // ---- speed, memory, cold start --------------------------------------------------------------
 for (const [entry, out] of [["speed/peers.js", "peers.js"], ["speed/cold-oauth4webapi-entry.js", "cold-oauth4webapi-entry.js"]]) {
@@ -42,7 +57,7 @@ try {
   await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
   if (!(await page.evaluate(() => crossOriginIsolated))) throw new Error("the bench page is not cross-origin isolated: timers would be coarse");
   speed = await page.evaluate((r) => window.runBench(r), rounds);
-  for (const lib of ["ours", "oauth4webapi"]) {
+  for (const lib of ["ours", "oauth4webapi", "floor"]) {
     const times = [];
     for (let i = 0; i < rounds + 1; i++) {
       const ctx = await browser.newContext();
@@ -54,7 +69,7 @@ try {
     }
     times.shift(); // the first round also warms the HTTP server and disk cache
     times.sort((a, b) => a - b);
-    cold[lib === "ours" ? "expensicat-auth" : lib] = { median: times[Math.floor(times.length / 2)] * 1000, min: times[0] * 1000, max: times.at(-1) * 1000 };
+    cold[{ ours: "expensicat-auth", floor: REFERENCE }[lib] ?? lib] = { median: times[Math.floor(times.length / 2)] * 1000, min: times[0] * 1000, max: times.at(-1) * 1000 };
   }
   speed["cold start: head script to first authorize URL"] = cold;
 } finally {
@@ -69,13 +84,13 @@ delete speed.memory;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const us = (n) => (n >= 1000 ? `${(n / 1000).toFixed(2)} ms` : `${n.toFixed(2)} us`);
 console.log(`\nexpensicat-auth benchmark: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}, Chromium ${browser.version()}, ${rounds} rounds\n`);
-console.log("Size (whole login scenario; ours: everything the package ships)");
-const fastestPeerGzip = Math.min(...Object.entries(size).filter(([k]) => !k.startsWith("expensicat")).map(([, v]) => v.gzip));
+console.log(`Size (whole login scenario; ours: everything the package ships; "${REFERENCE}": a PKCE pair only, bench/floor)`);
+const fastestPeerGzip = Math.min(...Object.entries(size).filter(([k]) => !k.startsWith("expensicat") && k !== REFERENCE).map(([, v]) => v.gzip));
 for (const [name, s] of Object.entries(size)) console.log(`  ${name.padEnd(32)} raw ${kb(s.raw).padStart(9)}  gzip ${kb(s.gzip).padStart(8)}  brotli ${kb(s.brotli).padStart(8)}  x${(s.gzip / fastestPeerGzip).toFixed(2)} of the smallest peer`);
 console.log("\nSpeed in headless Chromium: median (min-max) per call; ratio = time / fastest peer's time");
 for (const [scenario, libs] of Object.entries(speed)) {
   console.log(`  ${scenario}`);
-  const peerMedians = Object.entries(libs).filter(([k, v]) => k !== "expensicat-auth" && v.median).map(([, v]) => v.median);
+  const peerMedians = Object.entries(libs).filter(([k, v]) => k !== "expensicat-auth" && k !== REFERENCE && v.median).map(([, v]) => v.median);
   const best = Math.min(...peerMedians);
   for (const [lib, r] of Object.entries(libs)) {
     if (r.error) console.log(`    ${lib.padEnd(28)} failed: ${r.error}`);

@@ -1,0 +1,6 @@
+// Cold start of the reference crate (bench/floor): head script to its first PKCE pair.
+const t0 = performance.now();
+const { default: init, createPkce } = await import("/bench/dist/floor/floor.js");
+await init();
+createPkce();
+window.coldResult = performance.now() - t0;
