@@ -61,6 +61,36 @@ test("config is strict: misspelt keys and insecure URLs are refused", () => {
   throwsCode(assert, () => lib.createLogin({ ...config, scopes: ["admin"] }), "invalid_scope");
 });
 
+test("config errors name the key, never the value", () => {
+  for (const [bad, field] of [
+    [{ timeoutMs: "soon-SECRETvalue" }, "timeoutMs"],
+    [{ storage: "localStorage" }, "storage"],
+    [{ scopes: "transactions:read" }, "scopes"],
+    [{ allowCustomScopes: "yes" }, "allowCustomScopes"],
+    [{ clientSecret: "SECRETvalue" }, "config"],
+  ]) {
+    const e = throwsCode(assert, () => lib.createLogin({ ...config, ...bad }), "invalid_config", ["SECRETvalue"]);
+    assert.equal(e.field, field, JSON.stringify(bad));
+  }
+  const e = throwsCode(assert, () => lib.createLogin(config, { extraParams: [["prompt"]] }), "invalid_config");
+  assert.equal(e.field, "extraParams");
+});
+
+test("a validated config is reused only while it is unchanged", () => {
+  const cfg = { ...config };
+  assert.equal(lib.signRequest(cfg, "t0k", "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
+  cfg.apiBaseUrl = "https://api2.example/api";
+  assert.equal(lib.signRequest(cfg, "t0k", "GET", "/v1/x").url, "https://api2.example/api/v1/x");
+  throwsCode(assert, () => lib.signRequest(cfg, "t0k", "GET", "https://api.expensicat.com/api/v1/x"), "origin_not_allowed");
+  cfg.apiBaseUrl = "http://api2.example/api";
+  throwsCode(assert, () => lib.signRequest(cfg, "t0k", "GET", "/v1/x"), "insecure_url");
+  // Alternating configs: each call sees its own.
+  for (let i = 0; i < 3; i++) {
+    assert.equal(lib.signRequest(config, "t0k", "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
+    assert.equal(lib.signRequest({ ...config, apiBaseUrl: "https://api3.example" }, "t0k", "GET", "/v1/x").url, "https://api3.example/v1/x");
+  }
+});
+
 test("form-encoded token requests and refresh", () => {
   const form = { ...config, tokenRequestEncoding: "form" };
   const req = lib.refreshTokenRequest(form, "rt-123", ["transactions:read"]);

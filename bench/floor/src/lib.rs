@@ -6,8 +6,15 @@ fn b64(bytes: &[u8]) -> String {
     let mut out = vec![0u8; (bytes.len() * 4).div_ceil(3)];
     let (mut i, mut o) = (0, 0);
     while i < bytes.len() {
-        let n = u32::from(bytes[i]) << 16 | u32::from(bytes.get(i + 1).copied().unwrap_or(0)) << 8 | u32::from(bytes.get(i + 2).copied().unwrap_or(0));
-        for s in [18, 12, 6, 0] { if o < out.len() { out[o] = A[(n >> s & 63) as usize]; o += 1; } }
+        let n = u32::from(bytes[i]) << 16
+            | u32::from(bytes.get(i + 1).copied().unwrap_or(0)) << 8
+            | u32::from(bytes.get(i + 2).copied().unwrap_or(0));
+        for s in [18, 12, 6, 0] {
+            if o < out.len() {
+                out[o] = A[(n >> s & 63) as usize];
+                o += 1;
+            }
+        }
         i += 3;
     }
     String::from_utf8(out).unwrap_or_default()
