@@ -398,9 +398,12 @@ impl Default for Obj {
 }
 
 impl Obj {
-    /// An empty object.
+    /// An empty object. Room for a typical small object is reserved up front: growing the buffer
+    /// member by member showed in profiles.
     pub fn new() -> Self {
-        Obj(String::from("{"))
+        let mut out = String::with_capacity(256);
+        out.push('{');
+        Obj(out)
     }
 
     fn key(&mut self, k: &str) -> &mut String {
