@@ -134,10 +134,7 @@ fn json_text(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
     if !value.is_object() {
         return Err(js_error(&Error::InvalidConfig { field, reason: "must be an object" }));
     }
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|t| t.as_string())
-        .ok_or_else(|| js_error(&Error::InvalidConfig { field, reason: "cannot be written as JSON" }))
+    crate::web::to_json_text(value).ok_or_else(|| js_error(&Error::InvalidConfig { field, reason: "cannot be written as JSON" }))
 }
 
 /// The `invalid_config` error for a JS object that does not have the expected shape. It names
@@ -627,11 +624,7 @@ impl FromJson for ExpensifyOptionsInput {
             }
             Some(_) => return Err(ShapeError::WrongType("rateLimits")),
         };
-        let on_rate_limit = match f.string("onRateLimit")?.as_deref() {
-            None | Some("wait") => OnLimit::Wait,
-            Some("refuse") => OnLimit::Refuse,
-            Some(_) => return Err(ShapeError::WrongType("onRateLimit")),
-        };
+        let on_rate_limit = f.one_of("onRateLimit", &[("wait", OnLimit::Wait), ("refuse", OnLimit::Refuse)])?.unwrap_or_default();
         Ok(ExpensifyOptionsInput { timeout_ms: f.u64("timeoutMs")?, rate_limits, on_rate_limit })
     }
 }
@@ -756,15 +749,10 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] extra_fields: JsValue,
     ) -> js_sys::Promise {
-        let job: Result<Value, JsValue> = if job.is_object() {
-            js_sys::JSON::stringify(&job)
-                .ok()
-                .and_then(|s| s.as_string())
-                .ok_or_else(|| js_error(&Error::InvalidJob { reason: "the job must be a JSON object" }))
-                .and_then(|s| js(crate::core::expensify::job_from_json(&s)))
-        } else {
-            Err(js_error(&Error::InvalidJob { reason: "the job must be a JSON object" }))
-        };
+        // Anything but an object (a string, an array, a function) fails in `job_from_json`.
+        let job = js(crate::web::to_json_text(&job)
+            .ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })
+            .and_then(|s| crate::core::expensify::job_from_json(&s)));
         let extra = string_map(&extra_fields, "extraFields");
         match (job, extra) {
             (Ok(j), Ok(e)) => self.run(j, e),

@@ -85,13 +85,6 @@ pub struct ClientConfigInput {
     pub max_token_response_bytes: Option<u64>,
 }
 
-fn one_of<T: Copy>(f: &mut Fields, k: &'static str, options: &[(&str, T)]) -> core::result::Result<Option<T>, ShapeError> {
-    match f.string(k)? {
-        None => Ok(None),
-        Some(s) => options.iter().find(|(name, _)| *name == s).map(|(_, v)| Some(*v)).ok_or(ShapeError::WrongType(k)),
-    }
-}
-
 impl FromJson for ClientConfigInput {
     /// Reads the camelCase keys of the JavaScript `ClientConfig` (see the TypeScript types).
     fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
@@ -103,7 +96,8 @@ impl FromJson for ClientConfigInput {
             authorization_endpoint: f.string("authorizationEndpoint")?,
             token_endpoint: f.string("tokenEndpoint")?,
             api_base_url: f.string("apiBaseUrl")?,
-            token_request_encoding: one_of(f, "tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)])?
+            token_request_encoding: f
+                .one_of("tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)])?
                 .unwrap_or_default(),
             allow_custom_scopes: f.bool("allowCustomScopes")?.unwrap_or_default(),
             require_issuer: f.bool("requireIssuer")?.unwrap_or_default(),
@@ -111,7 +105,8 @@ impl FromJson for ClientConfigInput {
             clock_skew_ms: f.u64("clockSkewMs")?,
             timeout_ms: f.u64("timeoutMs")?,
             max_retry_after_ms: f.u64("maxRetryAfterMs")?,
-            storage: one_of(f, "storage", &[("memory", StorageMode::Memory), ("sessionStorage", StorageMode::SessionStorage)])?
+            storage: f
+                .one_of("storage", &[("memory", StorageMode::Memory), ("sessionStorage", StorageMode::SessionStorage)])?
                 .unwrap_or_default(),
             max_token_response_bytes: f.u64("maxTokenResponseBytes")?,
         })

@@ -164,11 +164,7 @@ impl Credential {
     /// `requestJobDescription`.
     pub fn build_request(&self, job: &Value, extra: &[(String, String)]) -> Result<ExpensifyRequest> {
         let obj = job.as_object().ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })?;
-        let kind = job
-            .get("type")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .ok_or(Error::InvalidJob { reason: "the job needs a string type" })?;
+        let kind = job.get_str("type").filter(|t| !t.is_empty()).ok_or(Error::InvalidJob { reason: "the job needs a string type" })?;
         if obj.iter().any(|(k, _)| k == "credentials") {
             return Err(Error::InvalidJob { reason: "the job must not carry credentials: the library inserts them" });
         }
@@ -261,7 +257,7 @@ pub fn parse_response(status: u16, body: &str, retry_after_ms: Option<u64>, expe
                 .get("responseCode")
                 .and_then(Value::as_u64)
                 .ok_or(Error::InvalidResponse { status, reason: "responseCode is not a number" })?;
-            let message = v.get("responseMessage").and_then(Value::as_str).map(untrusted_text).unwrap_or_default();
+            let message = v.get_str("responseMessage").map(untrusted_text).unwrap_or_default();
             match code {
                 200 if expects == Expect::Json => Ok(ExpensifyResponse::Json(v)),
                 200 => Ok(ExpensifyResponse::Text(body.to_owned())),
@@ -437,7 +433,7 @@ impl CredentialInfo {
 
     /// Reads a stored record's metadata (any object with the fields); `None` when corrupt.
     pub fn from_record(v: &Value) -> Option<Self> {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        let s = |k: &str| v.get_str(k).map(str::to_owned);
         let info = CredentialInfo {
             id: s("id")?,
             name: s("name")?,

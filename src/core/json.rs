@@ -34,6 +34,11 @@ impl Value {
         self.as_object()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// The member `key` of an object, when it is a string.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.get(key)?.as_str()
+    }
+
     /// The members of an object.
     pub fn as_object(&self) -> Option<&[(String, Value)]> {
         match self {
@@ -529,6 +534,17 @@ impl Fields {
             Value::String(s) => Some(s),
             _ => None,
         })
+    }
+
+    /// A string member that must be one of `options` (by wire name), mapped to its value.
+    ///
+    /// # Errors
+    /// [`ShapeError::WrongType`] for any other value.
+    pub fn one_of<T: Copy>(&mut self, k: &'static str, options: &[(&str, T)]) -> Result<Option<T>, ShapeError> {
+        match self.string(k)? {
+            None => Ok(None),
+            Some(s) => options.iter().find(|(name, _)| *name == s).map(|(_, v)| Some(*v)).ok_or(ShapeError::WrongType(k)),
+        }
     }
 
     /// A non-negative integer member.

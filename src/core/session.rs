@@ -3,7 +3,7 @@
 //! read, and the opt-in storage format. The browser layer adds only fetch, timers and storage.
 
 use super::error::{untrusted_text, Error, Result};
-use super::json::{self, Fields, Obj, Value};
+use super::json::{self, Fields, Obj};
 use super::scope::required_scope;
 use super::secret::Secret;
 use super::token::{is_b64token, TokenSet};
@@ -156,11 +156,9 @@ impl Tokens {
             let expires_at_ms = f.u64("expiresAt")?;
             let refresh = f.string("refresh")?;
             let scopes = f.strings("scopes")?.unwrap_or_default();
-            let mode = match f.string("mode")?.as_deref() {
-                Some("oauth") => SessionMode::OAuth,
-                Some("bearer") => SessionMode::Bearer,
-                _ => return Err(json::ShapeError::WrongType("mode")),
-            };
+            let mode = f
+                .one_of("mode", &[("oauth", SessionMode::OAuth), ("bearer", SessionMode::Bearer)])?
+                .ok_or(json::ShapeError::WrongType("mode"))?;
             f.finish()?;
             if v != Some(1) || !is_b64token(&access) || refresh.as_deref().is_some_and(str::is_empty) {
                 return Err(json::ShapeError::WrongType("v"));
@@ -189,14 +187,13 @@ pub fn parse_retry_after(value: &str) -> Option<u64> {
 pub fn api_error(status: u16, body: &str, retry_after: Option<&str>, method: &str, path: &str) -> Error {
     let parsed = if body.len() <= 64 * 1024 { json::parse(body) } else { None };
     let err = parsed.as_ref().and_then(|v| v.get("error"));
-    let field = |k: &str| err.and_then(|e| e.get(k)).and_then(Value::as_str).map(untrusted_text).unwrap_or_default();
+    let field = |k: &str| err.and_then(|e| e.get_str(k)).map(untrusted_text).unwrap_or_default();
     match status {
         401 => Error::Unauthorized,
         403 => {
             let from_body = err
                 .and_then(|e| e.get("details"))
-                .and_then(|d| d.get("required_scope"))
-                .and_then(Value::as_str)
+                .and_then(|d| d.get_str("required_scope"))
                 .filter(|s| super::scope::is_scope_token(s))
                 .map(untrusted_text);
             Error::InsufficientScope { required_scope: from_body.or_else(|| required_scope(method, path).map(|s| s.as_str().to_owned())) }

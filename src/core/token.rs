@@ -102,19 +102,15 @@ fn expires_in_seconds(value: &Value, status: u16) -> Result<u64> {
     Ok(secs.min(MAX_EXPIRES_IN))
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.get(key).and_then(Value::as_str)
-}
-
 /// The RFC 6749 section 5.2 error in a parsed body, if it holds one.
 fn error_of(status: u16, v: &Value) -> Option<OAuthError> {
-    let error = str_of(v, "error").filter(|e| !e.is_empty())?;
+    let error = v.get_str("error").filter(|e| !e.is_empty())?;
     let code = OAuthErrorCode::from_wire(error);
     Some(OAuthError {
         code,
         raw_code: (code == OAuthErrorCode::Other).then(|| untrusted_text(error)),
-        description: str_of(v, "error_description").map(untrusted_text),
-        uri: str_of(v, "error_uri").map(untrusted_text),
+        description: v.get_str("error_description").map(untrusted_text),
+        uri: v.get_str("error_uri").map(untrusted_text),
         status,
     })
 }

@@ -55,7 +55,12 @@ pub fn to_js(json: &str) -> JsValue {
 /// A JS value as JSON, through the browser's own `JSON.stringify`; `None` for values JSON cannot
 /// represent.
 pub fn to_json_value(value: &JsValue) -> Option<crate::core::json::Value> {
-    crate::core::json::parse(&js_sys::JSON::stringify(value).ok()?.as_string()?)
+    crate::core::json::parse(&to_json_text(value)?)
+}
+
+/// A JS value's JSON text (`JSON.stringify`); `None` for values JSON cannot represent.
+pub fn to_json_text(value: &JsValue) -> Option<String> {
+    js_sys::JSON::stringify(value).ok()?.as_string()
 }
 
 /// The current time in ms since the epoch.
