@@ -165,6 +165,20 @@ test("Expensify: add credential overlay, field errors, tile, reload, test connec
   await context.close();
 });
 
+test("the preload hints are used: the glue and the wasm are fetched once each, without warnings", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const fetched = [];
+  const warnings = [];
+  page.on("request", (r) => /expensicat_auth(_bg\.wasm|\.js)$/.test(r.url()) && fetched.push(r.url().split("/").pop()));
+  page.on("console", (m) => /preload/i.test(m.text()) && warnings.push(m.text()));
+  await page.goto(demo.url);
+  await page.waitForSelector("body[data-ready=true]");
+  assert.deepEqual(fetched.sort(), ["expensicat_auth.js", "expensicat_auth_bg.wasm"]);
+  assert.deepEqual(warnings, []);
+  await context.close();
+});
+
 test("phone-width layout has no horizontal scroll", async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 800 } });
   const page = await context.newPage();
