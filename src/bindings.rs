@@ -56,7 +56,7 @@ export interface ClientConfig {
   clockSkewMs?: number;
   /** Timeout of each network call, ms. Default 15000. */
   timeoutMs?: number;
-  /** Longest Retry-After (ms) waited on a 429. Default 10000. */
+  /** Longest Retry-After (delta-seconds or HTTP-date, as ms) waited on a 429. Default 10000. */
   maxRetryAfterMs?: number;
   /** Where tokens live: `memory` (default) or `sessionStorage` (opt-in). */
   storage?: "memory" | "sessionStorage";

@@ -9,6 +9,7 @@ use crate::core::config::{ClientConfig, ClientConfigInput};
 use crate::core::encoding::decode_form;
 use crate::core::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::core::expensify::{parse_response, Expect};
+use crate::core::session::parse_retry_after;
 use crate::core::token::{is_b64token, parse_error_body, parse_token_response};
 use crate::core::transaction::{start_login, LoginRequest, LoginTransaction};
 use crate::core::url::Url;
@@ -218,11 +219,26 @@ pub fn secret_markers(input: &str) -> Vec<String> {
     out
 }
 
+/// `Retry-After` values: never panics; delta-seconds give exactly their value; a date gives a
+/// delay only for ASCII text, and never one past the year 9999.
+pub fn retry_after(data: &[u8]) {
+    let now = u64::from_le_bytes(data.get(..8).and_then(|b| b.try_into().ok()).unwrap_or_default()) % (400 * 365 * 86_400_000);
+    let value = text(data.get(8..).unwrap_or_default());
+    let Some(ms) = parse_retry_after(&value, now) else { return };
+    let v = value.trim_matches([' ', '\t']);
+    if v.bytes().all(|b| b.is_ascii_digit()) {
+        assert_eq!(Some(ms), v.parse::<u64>().ok().map(|s| s * 1000));
+    } else {
+        assert!(v.is_ascii() && v.ends_with(['T', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']), "{v:?}");
+        assert!(ms < 253_402_300_800_000, "{v:?}"); // 10000-01-01
+    }
+}
+
 /// A fuzz target's property check.
 pub type Check = fn(&[u8]);
 
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, Check); 7] = [
+pub const TARGETS: [(&str, Check); 8] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
@@ -230,6 +246,7 @@ pub const TARGETS: [(&str, Check); 7] = [
     ("authorize_url", authorize_url),
     ("stored_transaction", stored_transaction),
     ("json", json),
+    ("retry_after", retry_after),
 ];
 
 #[cfg(test)]
@@ -257,5 +274,7 @@ mod tests {
         oauth_error(b"{\"error\":\"x\",\"error_description\":\"a\\u0000b\"}");
         expensify_response(b"\x02\x01{\"responseCode\":200}");
         json(br#"{"a":[1,-2.5e3,"\u00e9\ud83d\ude00",true,null,{}]}"#);
+        retry_after(b"\0\0\0\0\0\0\0\0Sun, 06 Nov 1994 08:49:37 GMT");
+        retry_after(b"\0\0\0\0\0\0\0\0 42");
     }
 }

@@ -278,6 +278,14 @@ async fn api_429_waits_within_bound_else_reports_the_delay() {
     assert_eq!(code_of(&err, &[]), "rate_limited");
     assert_eq!(get(&err, "retryAfterMs").as_f64(), Some(120_000.0));
     assert_eq!(counter(&id, "apiCalls").await, 3);
+    // The HTTP-date form: a date already past means retry now; a far one is reported.
+    fault(&id, r#""endpoint":"api","status":429,"headers":{"Retry-After":"Thu, 01 Jan 1970 00:00:00 GMT"}"#).await;
+    assert!(resolve(auth.fetch_json("/v1/transactions?limit=1".into(), JsValue::UNDEFINED)).await.is_ok());
+    assert_eq!(counter(&id, "apiCalls").await, 5);
+    fault(&id, r#""endpoint":"api","status":429,"headers":{"Retry-After":"Fri, 31 Dec 9999 23:59:59 GMT"}"#).await;
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(code_of(&err, &[]), "rate_limited");
+    assert!(get(&err, "retryAfterMs").as_f64().is_some_and(|ms| ms > 2.5e14), "about 8000 years");
 }
 
 #[wasm_bindgen_test]

@@ -77,7 +77,7 @@ pub async fn send(cred: &Credential, job: &Value, extra: &[(String, String)], op
         sleep(delay).await;
     }
     let res = post(&request.url, CONTENT_TYPE, request.body.expose(), opts.timeout_ms).await?;
-    parse_response(res.status, &res.body, res.retry_after.as_deref().and_then(parse_retry_after), request.expects)
+    parse_response(res.status, &res.body, res.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms())), request.expects)
 }
 
 #[wasm_bindgen(inline_js = r#"

@@ -366,7 +366,7 @@ impl Session {
                     token = self.valid_token(Some(&token)).await?;
                 }
                 429 => {
-                    let delay = response.headers().get("Retry-After").ok().flatten().as_deref().and_then(parse_retry_after);
+                    let delay = response.headers().get("Retry-After").ok().flatten().and_then(|v| parse_retry_after(&v, now_ms()));
                     match delay {
                         Some(ms) if !waited && ms <= self.config.max_retry_after_ms() => {
                             waited = true;
@@ -395,6 +395,6 @@ impl Session {
             return js_sys::JSON::parse(&body).map_err(|_| to_js_error(&Error::InvalidResponse { status, reason: "the body is not JSON" }));
         }
         let path = path_or_url.split_once("/api").map_or(path_or_url.as_str(), |(_, p)| p);
-        Err(to_js_error(&api_error(status, &body, retry_after.as_deref(), &method, path)))
+        Err(to_js_error(&api_error(status, &body, retry_after.as_deref(), now_ms(), &method, path)))
     }
 }
