@@ -844,5 +844,4 @@ mod tests {
             assert_eq!(a, b, "{n}");
         }
     }
-
 }
