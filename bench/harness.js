@@ -23,7 +23,8 @@ const scenarios = {
     "oidc-client-ts": peers["oidc-client-ts"].login,
   },
   "callback validation": {
-    "expensicat-auth": () => parseCallback(config, callbackUrl, login.transaction),
+    // free() is timed too: a ValidatedCallback holds wasm memory until freed or collected.
+    "expensicat-auth": () => parseCallback(config, callbackUrl, login.transaction).free(),
     oauth4webapi: () => peers.oauth4webapi.callback(callbackUrl, login.state),
     "@badgateway/oauth2-client": () => peers["@badgateway/oauth2-client"].callback(callbackUrl, login.state),
   },
