@@ -73,7 +73,8 @@ try {
     }
     times.shift(); // the first round also warms the HTTP server and disk cache
     times.sort((a, b) => a - b);
-    const name = { ours: "expensicat-auth", floor: REFERENCE }[lib.replace("-hinted", "")] ?? lib.replace("-hinted", "");
+    const page = lib.replace("-hinted", "");
+    const name = { ours: "expensicat-auth", floor: REFERENCE }[page] ?? page;
     (lib.endsWith("-hinted") ? hinted : cold)[name] = { median: times[Math.floor(times.length / 2)] * 1000, min: times[0] * 1000, max: times.at(-1) * 1000 };
   }
   speed["cold start: head script to first authorize URL"] = cold;

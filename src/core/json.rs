@@ -59,7 +59,7 @@ impl Value {
     /// a `u64`.
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Value::Number(n) => parse_u64(n),
+            Value::Number(n) => super::encoding::parse_digits(n.as_bytes()),
             _ => None,
         }
     }
@@ -359,13 +359,6 @@ fn heap_sort(v: &mut [&str]) {
         v.swap(0, end);
         sift_down(v, 0, end);
     }
-}
-
-fn parse_u64(text: &str) -> Option<u64> {
-    if text.is_empty() || text.len() > 20 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.bytes().try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')))
 }
 
 /// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped.

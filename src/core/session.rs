@@ -2,6 +2,7 @@
 //! how a rotated refresh token replaces the old one, how `Retry-After` and API error bodies are
 //! read, and the opt-in storage format. The browser layer adds only fetch, timers and storage.
 
+use super::encoding::parse_digits;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, Fields, Obj};
 use super::scope::required_scope;
@@ -180,7 +181,7 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
         return None;
     }
     if v.bytes().all(|b| b.is_ascii_digit()) {
-        return if v.len() > 10 { None } else { v.parse::<u64>().ok().map(|s| s.saturating_mul(1000)) };
+        return if v.len() > 10 { None } else { parse_digits(v.as_bytes()).map(|s| s.saturating_mul(1000)) };
     }
     let at = http_date_secs(v.as_bytes(), now_ms / 1000)?;
     Some(at.saturating_mul(1000).saturating_sub(now_ms))
@@ -194,12 +195,8 @@ fn http_date_secs(b: &[u8], now_secs: u64) -> Option<u64> {
     let comma = b.iter().position(|&c| c == b',');
     // The weekday: three letters (IMF-fixdate, asctime) or the full name (RFC 850).
     let name_len = comma.unwrap_or(3);
-    let weekday =
-        WEEKDAYS.iter().position(|w| if comma.is_some() && name_len > 3 { *w == &b[..name_len] } else { b.get(..3) == w.get(..3) })?;
-    let num = |from: usize, len: usize| -> Option<u64> {
-        let d = b.get(from..from + len)?;
-        d.iter().all(u8::is_ascii_digit).then(|| d.iter().fold(0, |n, c| n * 10 + u64::from(c - b'0')))
-    };
+    let weekday = WEEKDAYS.iter().position(|w| if name_len > 3 { *w == &b[..name_len] } else { b.get(..3) == w.get(..3) })?;
+    let num = |from: usize, len: usize| b.get(from..from + len).and_then(parse_digits);
     let month = |from: usize| MONTHS.iter().position(|m| b.get(from..from + 3) == Some(&m[..])).map(|m| m as u64 + 1);
     let lit = |from: usize, s: &[u8]| b.get(from..from + s.len()) == Some(s);
     let (year, month, day, time) = match comma {

@@ -3,7 +3,7 @@
 
 use super::callback::ValidatedCallback;
 use super::config::{ClientConfig, TokenEncoding};
-use super::encoding::form_encode;
+use super::encoding::{form_encode, parse_digits};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::json::{self, Value};
 use super::scope::split_granted;
@@ -94,9 +94,7 @@ fn expires_in_seconds(value: &Value, status: u16) -> Result<u64> {
     let secs = match value {
         Value::Number(_) => value.as_u64().ok_or_else(|| bad("expires_in is not a non-negative integer"))?,
         // Some servers send the number as a string: accept plain digits only.
-        Value::String(s) if !s.is_empty() && s.len() <= 12 && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse().map_err(|_| bad("expires_in is not a non-negative integer"))?
-        }
+        Value::String(s) if s.len() <= 12 => parse_digits(s.as_bytes()).ok_or_else(|| bad("expires_in is not a non-negative integer"))?,
         _ => return Err(bad("expires_in is not a non-negative integer")),
     };
     Ok(secs.min(MAX_EXPIRES_IN))

@@ -5,6 +5,7 @@
 //! repair (white space, control characters, backslashes, user info, non-ASCII hosts) is refused,
 //! so two parties can never disagree about which host or path a URL names.
 
+use super::encoding::parse_digits;
 use super::error::{Error, Result};
 
 /// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
@@ -167,10 +168,10 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
         None => None,
         Some("") => None,
         Some(p) => {
-            if p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            if p.len() > 5 {
                 return None;
             }
-            let n: u32 = p.parse().ok()?;
+            let n = parse_digits(p.as_bytes())?;
             if n == 0 || n > 65535 {
                 return None;
             }
