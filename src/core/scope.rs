@@ -132,16 +132,23 @@ pub fn normalize_scopes<S: AsRef<str>>(requested: &[S], allow_custom: bool) -> R
     Ok(out)
 }
 
-/// Splits a granted `scope` string from a token response (space-delimited, RFC 6749 section 3.3)
-/// into its tokens, keeping unknown ones (the server decides what it grants).
-pub fn split_granted(value: &str) -> Vec<String> {
+/// Parses a granted `scope` string from a token response: RFC 6749 section 3.3 requires
+/// `scope-token *( SP scope-token )`, so each token is one or more NQCHAR-minus-space characters
+/// and tokens are separated by exactly one space. Unknown tokens are kept (the server decides
+/// what it grants); repeats are dropped keeping the first. `None` for anything else: an empty
+/// string, leading, trailing or doubled spaces, tabs, quotes, backslashes, control or non-ASCII
+/// characters.
+pub fn parse_granted(value: &str) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for s in value.split(' ').filter(|s| !s.is_empty()) {
+    for s in value.split(' ') {
+        if !is_scope_token(s) {
+            return None;
+        }
         if !out.iter().any(|o| o == s) {
             out.push(s.to_owned());
         }
     }
-    out
+    Some(out)
 }
 
 /// The scope an Expensicat API call needs, from its method and its path below the API base
@@ -225,8 +232,13 @@ mod tests {
 
     #[test]
     fn granted_scope_split() {
-        assert_eq!(split_granted(" a  b a "), ["a", "b"]);
-        assert!(split_granted("").is_empty());
+        assert_eq!(parse_granted("a b a").unwrap(), ["a", "b"]);
+        assert_eq!(parse_granted("transactions:read team:read").unwrap(), ["transactions:read", "team:read"]);
+        assert_eq!(parse_granted("!#[]~").unwrap(), ["!#[]~"]);
+        // RFC 6749 section 3.3: single spaces between NQCHAR tokens, nothing else.
+        for bad in ["", " ", " a", "a ", "a  b", "a\tb", "a\nb", "a\"b", "a\\b", "caf\u{e9}", "a\u{0}b", "a\u{7f}b", "a\u{a0}b"] {
+            assert_eq!(parse_granted(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

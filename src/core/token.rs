@@ -6,7 +6,7 @@ use super::config::{ClientConfig, TokenEncoding};
 use super::encoding::{form_encode, parse_digits};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::json::{self, Value};
-use super::scope::split_granted;
+use super::scope::parse_granted;
 use super::secret::Secret;
 
 /// The largest token response body parsed, in bytes; anything larger is refused unread.
@@ -183,7 +183,7 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
     };
     let scope = match field("scope") {
         None => None,
-        Some(Value::String(s)) => Some(split_granted(s)),
+        Some(Value::String(s)) => Some(parse_granted(s).ok_or(bad("scope is not space-separated scope tokens (RFC 6749 section 3.3)"))?),
         Some(_) => return Err(bad("scope is not a string")),
     };
     Ok(TokenSet { access_token, token_type: "Bearer", expires_at_ms, refresh_token, scope })
@@ -317,6 +317,10 @@ mod tests {
             (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":""}"#.into(), "invalid_response"),
             (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":5}"#.into(), "invalid_response"),
             (200, r#"{"access_token":"a","token_type":"Bearer","scope":["a"]}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bearer","scope":"a  b\tc"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bearer","scope":" a"}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bearer","scope":""}"#.into(), "invalid_response"),
+            (200, r#"{"access_token":"a","token_type":"Bearer","scope":"a\"b"}"#.into(), "invalid_response"),
             (200, deep, "invalid_response"),
             (200, deep_obj, "invalid_response"),
             (200, huge, "invalid_response"),

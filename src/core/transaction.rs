@@ -3,12 +3,14 @@
 //! creation time and expiry). It is serialised for `sessionStorage` and consumed exactly once.
 
 use super::authorize::{build_authorize_url, check_state, AuthorizeParams};
+use super::config::check_client_id;
 use super::config::ClientConfig;
 use super::encoding::base64url;
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson, Obj, ShapeError};
 use super::pkce::PkceVerifier;
-use super::scope::normalize_scopes;
+use super::scope::{is_scope_token, normalize_scopes, MAX_SCOPES};
+use super::url::Url;
 
 /// Random bytes a login needs: 32 for the PKCE verifier and 32 for `state` (256 bits each).
 pub const LOGIN_ENTROPY: usize = 64;
@@ -93,6 +95,10 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
         created_at_ms: now_ms,
         expires_at_ms: now_ms.saturating_add(config.transaction_ttl_ms),
     };
+    // Never start a login whose transaction `from_storage` would refuse (long custom scopes).
+    if transaction.to_storage().len() > MAX_STORED_TRANSACTION {
+        return Err(Error::InvalidParameter { name: "scopes".into(), reason: "make a login transaction too large to store" });
+    }
     Ok(LoginStart { url, transaction })
 }
 
@@ -169,6 +175,17 @@ impl LoginTransaction {
         }
         if client_id.is_empty() || issuer.is_empty() || redirect_uri.is_empty() || scopes.is_empty() {
             return Err(bad("missing fields"));
+        }
+        // As strict as what `start_login` writes: a configured client ID, two URLs the URL
+        // parser accepts, and scope tokens (RFC 6749 section 3.3) without repeats. Every field
+        // is then printable ASCII, so the text written back is never longer than what was read.
+        check_client_id(&client_id).map_err(|_| bad("malformed clientId"))?;
+        if Url::parse(&issuer, "issuer").is_err() || Url::parse(&redirect_uri, "redirectUri").is_err() {
+            return Err(bad("malformed URL"));
+        }
+        let repeated = scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s));
+        if scopes.len() > MAX_SCOPES || repeated || !scopes.iter().all(|s| is_scope_token(s)) {
+            return Err(bad("malformed scopes"));
         }
         Ok(Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
     }
@@ -250,6 +267,22 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_login_too_large_to_store_is_refused_before_it_starts() {
+        let cfg = crate::core::config::ClientConfig::new(crate::core::config::ClientConfigInput {
+            allow_custom_scopes: true,
+            ..crate::core::config::tests::input()
+        })
+        .unwrap();
+        let long: Vec<String> = (0..40).map(|i| format!("{i}{}", "s".repeat(250))).collect();
+        let request = LoginRequest { scopes: Some(long), extra_params: Vec::new() };
+        let e = start_login(&cfg, &request, &random(), 0).unwrap_err();
+        assert_eq!(e.code(), "invalid_parameter");
+        let fits = LoginRequest { scopes: Some(vec!["s".repeat(4000)]), extra_params: Vec::new() };
+        let start = start_login(&cfg, &fits, &random(), 0).unwrap();
+        assert!(LoginTransaction::from_storage(&start.transaction.to_storage()).is_ok());
+    }
+
+    #[test]
     fn storage_rejects_tampering() {
         let stored = start().transaction.to_storage();
         let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
@@ -273,6 +306,16 @@ pub(crate) mod tests {
             with("scopes", serde_json::json!([])),
             with("clientId", "".into()),
             with("extra", "field".into()),
+            with("scopes", serde_json::json!(["transactions:read", "a\u{8}b"])),
+            with("scopes", serde_json::json!(["transactions:read", "a b"])),
+            with("scopes", serde_json::json!(["transactions:read", "transactions:read"])),
+            with("scopes", serde_json::json!(["caf\u{e9}"])),
+            with("clientId", "demo\nclient".into()),
+            with("issuer", "not a url".into()),
+            with("redirectUri", "https://app.example/caf\u{e9}".into()),
+            // The fuzz find: `\b` is 2 bytes read and 6 written (`\u0008`), so what was read
+            // under the limit would have been written over it.
+            include_str!("../../fuzz/corpus/stored_transaction/crash-control-escapes-grow").to_owned(),
             format!("{}{}", " ".repeat(MAX_STORED_TRANSACTION), stored),
             "[".repeat(10_000),
         ];
