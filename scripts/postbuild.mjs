@@ -1,25 +1,80 @@
-// After wasm-pack: the raw wasm exports in `InitOutput` are typed `any` by wasm-bindgen; they
-// are ABI details, so type them `unknown` to keep `any` out of the public .d.ts.
-import { readFileSync, writeFileSync, rmSync } from "node:fs";
+// After wasm-pack: make the package what the README promises.
+// - The raw wasm exports in `InitOutput` are typed `any` by wasm-bindgen; they are ABI details,
+//   so type them `unknown` to keep `any` out of the public .d.ts.
+// - `[Symbol.dispose]` members need TypeScript's `esnext.disposable` lib; with the common
+//   `lib: ["es2022", "dom"]` the .d.ts would not type-check. The runtime keeps the method.
+// - `ExpensicatAuthErrorCode` becomes the union of the codes in the README's error table, so the
+//   documented table and the type cannot drift apart.
+// - `init()` is wrapped so that a page whose Content-Security-Policy forbids WebAssembly gets an
+//   ExpensicatAuthError (`csp_blocked`) that says what to add, not a bare CompileError.
+// - One minified JS file (the inline snippets bundled in): a module graph of two files costs a
+//   second sequential request before the wasm fetch can start.
+import { readFileSync, writeFileSync, rmSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 
-const dts = new URL("../pkg/expensicat_auth.d.ts", import.meta.url);
-const text = readFileSync(dts, "utf8");
+const pkg = new URL("../pkg/", import.meta.url);
+const dts = new URL("expensicat_auth.d.ts", pkg);
+let text = readFileSync(dts, "utf8");
 const start = text.indexOf("export interface InitOutput {");
 const end = text.indexOf("}", start);
 if (start < 0 || end < 0) throw new Error("postbuild: InitOutput not found in the .d.ts");
-const fixed = text.slice(0, start) + text.slice(start, end).replace(/\bany\b/g, "unknown") + text.slice(end);
-writeFileSync(dts, fixed);
-// wasm-pack copies the crate README and a .gitignore into pkg/; the package ships neither.
-for (const f of ["README.md", ".gitignore"]) rmSync(new URL(`../pkg/${f}`, import.meta.url), { force: true });
+text = text.slice(0, start) + text.slice(start, end).replace(/\bany\b/g, "unknown") + text.slice(end);
+text = text.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "");
 
-// One JS file: bundle the inline snippets (IndexedDB + WebCrypto helpers) into the glue and minify
-// it. A module graph of two files costs a second sequential request before the wasm fetch can
-// start, which showed in the cold-start benchmark. `import.meta.url` (the wasm's location) is kept.
-const glue = new URL("../pkg/expensicat_auth.js", import.meta.url);
+export function readmeErrorCodes() {
+  const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const section = readme.split("\n## Error codes\n")[1]?.split("\n## ")[0];
+  if (!section) throw new Error("postbuild: no '## Error codes' section in the README");
+  const codes = [];
+  for (const line of section.split("\n")) {
+    if (!line.startsWith("| `")) continue;
+    const first = line.split("|")[1];
+    for (const m of first.matchAll(/`([a-z_]+)`/g)) codes.push(m[1]);
+  }
+  if (codes.length < 30) throw new Error(`postbuild: only ${codes.length} codes found in the README's error table`);
+  return codes;
+}
+
+const placeholder = "export type ExpensicatAuthErrorCode = string;";
+if (!text.includes(placeholder)) throw new Error("postbuild: ExpensicatAuthErrorCode placeholder not found");
+text = text.replace(placeholder, `export type ExpensicatAuthErrorCode =\n  | ${readmeErrorCodes().map((c) => JSON.stringify(c)).join("\n  | ")};`);
+text = text.replace(
+  "export default function __wbg_init",
+  "/**\n * Loads the WebAssembly module. Rejects with an ExpensicatAuthError `csp_blocked` when the page's\n * Content-Security-Policy forbids WebAssembly (add `'wasm-unsafe-eval'` to `script-src`).\n */\nexport default function __wbg_init",
+);
+writeFileSync(dts, text);
+
+// wasm-pack copies the crate README and a .gitignore into pkg/; the package ships neither.
+for (const f of ["README.md", ".gitignore"]) rmSync(new URL(f, pkg), { force: true });
+
+const glue = new URL("expensicat_auth.js", pkg);
+const inner = new URL("glue.mjs", pkg);
+const entry = new URL("entry.mjs", pkg);
+renameSync(glue, inner);
+writeFileSync(
+  entry,
+  `import wbgInit from "./glue.mjs";
+export * from "./glue.mjs";
+function blocked(e) {
+  const text = String(e && e.message);
+  if (!/Content.Security.Policy|unsafe-eval|CSP/i.test(text)) return e;
+  const err = new Error("WebAssembly is blocked by this page's Content-Security-Policy: add 'wasm-unsafe-eval' to script-src (see the README's Install section)", { cause: e });
+  err.name = "ExpensicatAuthError";
+  err.code = "csp_blocked";
+  return err;
+}
+export default async function init(options) {
+  try {
+    return await wbgInit(options);
+  } catch (e) {
+    throw blocked(e);
+  }
+}
+`,
+);
 const { outputFiles } = buildSync({
-  entryPoints: [fileURLToPath(glue)],
+  entryPoints: [fileURLToPath(entry)],
   bundle: true,
   write: false,
   format: "esm",
@@ -29,5 +84,9 @@ const { outputFiles } = buildSync({
   legalComments: "none",
   logLevel: "silent",
 });
+// The glue finds the wasm with `new URL("expensicat_auth_bg.wasm", import.meta.url)`, which
+// stays right because the bundle is written where the glue was.
 writeFileSync(glue, outputFiles[0].text);
-rmSync(new URL("../pkg/snippets/", import.meta.url), { recursive: true, force: true });
+rmSync(inner);
+rmSync(entry);
+rmSync(new URL("snippets/", pkg), { recursive: true, force: true });

@@ -60,8 +60,10 @@ export interface ClientConfig {
   maxRetryAfterMs?: number;
   /** Where tokens live: `memory` (default) or `sessionStorage` (opt-in). */
   storage?: "memory" | "sessionStorage";
-  /** Largest token response parsed, bytes (default 65536); larger ones are refused unread. */
+  /** Largest token response read, bytes (default 65536); the read stops there (`invalid_response`). */
   maxTokenResponseBytes?: number;
+  /** Largest API body `fetchJson` reads, bytes (default 1048576); the read stops there (`invalid_response`). */
+  maxResponseBytes?: number;
 }
 
 /** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
@@ -111,14 +113,28 @@ export interface TokenResponse {
 /** A scope and its documented meaning. */
 export interface ScopeInfo { name: ExpensicatScope; description: string; }
 
-/** Every error thrown by this library. */
+/** The stable `code` of every error (the README's table; replaced by the union at build time). */
+export type ExpensicatAuthErrorCode = string;
+
+/** Every error thrown by this library. Only the fields that apply to its `code` are set. */
 export interface ExpensicatAuthError extends Error {
+  name: "ExpensicatAuthError";
   /** Stable snake_case code, e.g. `state_mismatch`, `invalid_grant`, `timeout`. */
-  code: string;
+  code: ExpensicatAuthErrorCode;
+  /** The setting, argument or key that is wrong (`invalid_config`, `invalid_parameter`, `invalid_url`, `insecure_url`, `invalid_credential`); never its value. */
+  field?: string;
   /** HTTP status, when a response caused the error. */
   status?: number;
   /** `error_description` from the server: untrusted text. */
   description?: string;
+  /** `rate_limited`: how long to wait, ms, when the server or the client-side limit said. */
+  retryAfterMs?: number;
+  /** `insufficient_scope`: the scope the call needs. */
+  requiredScope?: string;
+  /** `api_error`: the API's own error code. */
+  apiCode?: string;
+  /** `expensify_error`: the Integration Server's `responseCode`. */
+  responseCode?: number;
 }
 "#;
 
@@ -129,12 +145,79 @@ fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
 }
 
-/// A JS object's JSON text (`JSON.stringify`), or `invalid_config` naming `field`.
-fn json_text(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
-    if !value.is_object() {
-        return Err(js_error(&Error::InvalidConfig { field, reason: "must be an object" }));
+/// `invalid_parameter` naming the argument `name` (never its value).
+fn bad_arg(name: &'static str, reason: &'static str) -> JsValue {
+    js_error(&Error::InvalidParameter { name: name.into(), reason })
+}
+
+/// Whether an optional argument was left out (`undefined` or `null`).
+fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// A string argument; anything else (numbers included: no coercion) is `invalid_parameter`.
+fn string_arg(value: &JsValue, name: &'static str) -> Result<String, JsValue> {
+    value.as_string().ok_or_else(|| bad_arg(name, "must be a string"))
+}
+
+/// An optional string argument.
+fn opt_string_arg(value: &JsValue, name: &'static str) -> Result<Option<String>, JsValue> {
+    if absent(value) {
+        Ok(None)
+    } else {
+        string_arg(value, name).map(Some)
     }
-    crate::web::to_json_text(value).ok_or_else(|| js_error(&Error::InvalidConfig { field, reason: "cannot be written as JSON" }))
+}
+
+/// An optional boolean argument.
+fn opt_bool_arg(value: &JsValue, name: &'static str) -> Result<Option<bool>, JsValue> {
+    if absent(value) {
+        return Ok(None);
+    }
+    value.as_bool().map(Some).ok_or_else(|| bad_arg(name, "must be a boolean"))
+}
+
+/// An integer argument within `0..=max` (a `number`, not a string, `NaN` or a `BigInt`).
+fn int_arg(value: &JsValue, name: &'static str, max: f64) -> Result<u64, JsValue> {
+    match value.as_f64() {
+        Some(n) if n >= 0.0 && n <= max && n.fract() == 0.0 => Ok(n as u64),
+        _ => Err(bad_arg(name, "must be a non-negative integer in range")),
+    }
+}
+
+/// An optional time argument, ms since the epoch.
+fn opt_time_arg(value: &JsValue, name: &'static str) -> Result<Option<u64>, JsValue> {
+    if absent(value) {
+        Ok(None)
+    } else {
+        int_arg(value, name, 9_007_199_254_740_991.0).map(Some)
+    }
+}
+
+/// An array-of-strings argument.
+fn strings_arg(value: &JsValue, name: &'static str) -> Result<Vec<String>, JsValue> {
+    if !js_sys::Array::is_array(value) {
+        return Err(bad_arg(name, "must be an array of strings"));
+    }
+    js_sys::Array::from(value).iter().map(|v| v.as_string().ok_or_else(|| bad_arg(name, "must be an array of strings"))).collect()
+}
+
+/// An optional array-of-strings argument.
+fn opt_strings_arg(value: &JsValue, name: &'static str) -> Result<Option<Vec<String>>, JsValue> {
+    if absent(value) {
+        Ok(None)
+    } else {
+        strings_arg(value, name).map(Some)
+    }
+}
+
+/// A JS object's JSON text (`JSON.stringify`); `invalid_parameter` naming the argument when it
+/// is not a plain object, or cannot be written as JSON (a `BigInt` member, a throwing getter).
+fn json_text(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(bad_arg(field, "must be an object"));
+    }
+    crate::web::to_json_text(value).ok_or_else(|| bad_arg(field, "cannot be written as JSON"))
 }
 
 /// The `invalid_config` error for a JS object that does not have the expected shape. It names
@@ -143,7 +226,7 @@ fn shape_error(e: ShapeError, field: &'static str) -> JsValue {
     js_error(&match e {
         ShapeError::WrongType(key) => Error::InvalidConfig { field: key, reason: "has a value of the wrong type" },
         ShapeError::UnknownKey => Error::InvalidConfig { field, reason: "has an unknown key" },
-        ShapeError::NotAnObject => Error::InvalidConfig { field, reason: "must be an object" },
+        ShapeError::NotAnObject => Error::InvalidParameter { name: field.into(), reason: "must be an object" },
     })
 }
 
@@ -181,6 +264,17 @@ pub(crate) fn config_from_js(value: JsValue) -> Result<std::rc::Rc<ClientConfig>
     Ok(config)
 }
 
+/// The `input` and `init` of `fetch`/`fetchJson`: a path or URL string, and an optional
+/// `RequestInit` object.
+fn fetch_args(input: JsValue, init: Option<JsValue>) -> Result<(String, JsValue), JsValue> {
+    let input = string_arg(&input, "input")?;
+    let init = init.unwrap_or(JsValue::UNDEFINED);
+    if !absent(&init) && !init.is_object() {
+        return Err(bad_arg("init", "must be a RequestInit object"));
+    }
+    Ok((input, init))
+}
+
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
     crate::web::random_bytes::<N>().map_err(|e| js_error(&e))
 }
@@ -197,8 +291,8 @@ pub fn create_pkce() -> Result<JsValue, JsValue> {
 /// The S256 challenge of `verifier` (RFC 7636 section 4.2). Throws `invalid_verifier` for a
 /// verifier of the wrong length or alphabet.
 #[wasm_bindgen(js_name = codeChallengeS256)]
-pub fn code_challenge_s256(verifier: &str) -> Result<String, JsValue> {
-    Ok(js(PkceVerifier::parse(verifier))?.challenge_s256())
+pub fn code_challenge_s256(#[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue) -> Result<String, JsValue> {
+    Ok(js(PkceVerifier::parse(&string_arg(&verifier, "verifier")?))?.challenge_s256())
 }
 
 /// A fresh `state` value: 32 CSPRNG bytes, base64url (43 characters, 256 bits).
@@ -255,8 +349,9 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
 #[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
 pub fn create_login(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
+    let options = options.unwrap_or(JsValue::UNDEFINED);
     let config = config_from_js(config)?;
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(&config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
@@ -302,26 +397,38 @@ impl ValidatedCallback {
 #[wasm_bindgen(js_name = parseCallback)]
 pub fn parse_callback(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    callback_url: &str,
-    transaction: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] callback_url: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] transaction: JsValue,
 ) -> Result<ValidatedCallback, JsValue> {
     let config = config_from_js(config)?;
-    let tx = js(LoginTransaction::from_storage(transaction))?;
-    Ok(ValidatedCallback(js(core_parse_callback(&config, callback_url, tx, now_ms()))?))
+    let (callback_url, transaction) = (string_arg(&callback_url, "callbackUrl")?, string_arg(&transaction, "transaction")?);
+    let tx = js(LoginTransaction::from_storage(&transaction))?;
+    Ok(ValidatedCallback(js(core_parse_callback(&config, &callback_url, tx, now_ms()))?))
 }
 
 fn http_request_out(req: TokenRequest) -> JsValue {
     let headers = Obj::new().str("Accept", "application/json").str("Content-Type", req.content_type).finish();
-    to_js(&Obj::new().str("url", &req.url).str("method", "POST").raw("headers", &headers).str("body", req.body.expose()).finish())
+    let out = Secret::new(
+        Obj::with_capacity(req.url.len() + req.body.expose().len() + 256)
+            .str("url", &req.url)
+            .str("method", "POST")
+            .raw("headers", &headers)
+            .str("body", req.body.expose())
+            .finish(),
+    );
+    to_js(out.expose())
 }
 
 /// The token request for a validated callback (consumes it).
 #[wasm_bindgen(js_name = tokenRequest, unchecked_return_type = "HttpRequest")]
 pub fn token_request(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    callback: ValidatedCallback,
+    #[wasm_bindgen(unchecked_param_type = "ValidatedCallback")] callback: JsValue,
 ) -> Result<JsValue, JsValue> {
     let config = config_from_js(config)?;
+    // Takes the callback out of its JS object, which is unusable afterwards (one exchange).
+    let callback = <ValidatedCallback as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(callback)
+        .map_err(|_| bad_arg("callback", "must be a ValidatedCallback from parseCallback, not yet used"))?;
     Ok(http_request_out(authorization_code_request(&config, callback.0)))
 }
 
@@ -329,33 +436,43 @@ pub fn token_request(
 #[wasm_bindgen(js_name = refreshTokenRequest, unchecked_return_type = "HttpRequest")]
 pub fn refresh_token_request(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    refresh_token: &str,
-    scopes: Option<Vec<String>>,
+    #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "(ExpensicatScope | string)[]")] scopes: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let config = config_from_js(config)?;
-    if refresh_token.is_empty() {
+    let refresh_token = Secret::new(string_arg(&refresh_token, "refreshToken")?);
+    let scopes = opt_strings_arg(&scopes.unwrap_or(JsValue::UNDEFINED), "scopes")?;
+    if refresh_token.expose().is_empty() {
         return Err(js_error(&Error::InvalidToken));
     }
-    Ok(http_request_out(core_refresh_request(&config, &Secret::new(refresh_token), scopes.as_deref())))
+    Ok(http_request_out(core_refresh_request(&config, &refresh_token, scopes.as_deref())))
 }
 
-/// The JS `TokenResponse` of a validated token set.
-fn token_out(t: &TokenSet) -> String {
+/// The JS `TokenResponse` of a validated token set (its JSON text is zeroed once parsed).
+fn token_out(t: &TokenSet) -> Secret {
     let mut o = Obj::new().str("accessToken", t.access_token.expose()).str("tokenType", t.token_type).opt_u64("expiresAt", t.expires_at_ms);
     o = o.opt_str("refreshToken", t.refresh_token.as_ref().map(Secret::expose));
-    match &t.scope {
-        Some(scope) => o.strs("scope", scope),
-        None => o,
-    }
-    .finish()
+    Secret::new(
+        match &t.scope {
+            Some(scope) => o.strs("scope", scope),
+            None => o,
+        }
+        .finish(),
+    )
 }
 
 /// Validates a token endpoint response from its HTTP status and body text. `nowMs` defaults to
 /// `Date.now()`.
 #[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
-pub fn parse_token_response(status: u16, body: &str, now_ms_opt: Option<f64>) -> Result<JsValue, JsValue> {
-    let now = now_ms_opt.map(|v| v.max(0.0) as u64).unwrap_or_else(now_ms);
-    Ok(to_js(&token_out(&js(core_parse_token_response(status, body, now))?)))
+pub fn parse_token_response(
+    #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms_opt: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let status = int_arg(&status, "status", 599.0)? as u16;
+    let body = Secret::new(string_arg(&body, "body")?);
+    let now = opt_time_arg(&now_ms_opt.unwrap_or(JsValue::UNDEFINED), "nowMs")?.unwrap_or_else(now_ms);
+    Ok(to_js(token_out(&js(core_parse_token_response(status, body.expose(), now))?).expose()))
 }
 
 /// The `Authorization: Bearer` header for `method url` (a path below the API base, or an absolute
@@ -363,21 +480,36 @@ pub fn parse_token_response(status: u16, body: &str, now_ms_opt: Option<f64>) ->
 #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "HttpRequest")]
 pub fn sign_request(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    token: &str,
-    method: &str,
-    url: &str,
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
 ) -> Result<JsValue, JsValue> {
     let config = config_from_js(config)?;
-    let signed = js(core_sign_request(&config, token, method, url))?;
-    let headers = Obj::new().str("Authorization", signed.authorization.expose()).finish();
-    Ok(to_js(&Obj::new().str("url", &signed.url).str("method", &signed.method).raw("headers", &headers).finish()))
+    let token = Secret::new(string_arg(&token, "token")?);
+    let (method, url) = (string_arg(&method, "method")?, string_arg(&url, "url")?);
+    let signed = js(core_sign_request(&config, token.expose(), &method, &url))?;
+    let headers = Secret::new(
+        Obj::with_capacity(signed.authorization.expose().len() + 64).str("Authorization", signed.authorization.expose()).finish(),
+    );
+    let out = Secret::new(
+        Obj::with_capacity(signed.url.len() + headers.expose().len() + 64)
+            .str("url", &signed.url)
+            .str("method", &signed.method)
+            .raw("headers", headers.expose())
+            .finish(),
+    );
+    Ok(to_js(out.expose()))
 }
 
 /// The scope an API call needs (`GET /v1/transactions` needs `transactions:read`), or
 /// `undefined` when the documentation assigns none.
 #[wasm_bindgen(js_name = requiredScope, unchecked_return_type = "ExpensicatScope | undefined")]
-pub fn required_scope(method: &str, path: &str) -> JsValue {
-    core_required_scope(method, path).map(|s| JsValue::from_str(s.as_str())).unwrap_or(JsValue::UNDEFINED)
+pub fn required_scope(
+    #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (method, path) = (string_arg(&method, "method")?, string_arg(&path, "path")?);
+    Ok(core_required_scope(&method, &path).map(|s| JsValue::from_str(s.as_str())).unwrap_or(JsValue::UNDEFINED))
 }
 
 /// The 13 Expensicat scopes with their documented descriptions.
@@ -396,8 +528,8 @@ pub fn list_scopes() -> JsValue {
 /// `url` without the authorization response parameters (`code`, `state`, `iss`, `error`...),
 /// keeping the app's own parameters and fragment: what to put in the address bar.
 #[wasm_bindgen(js_name = stripCallbackParams)]
-pub fn strip_callback_params(url: &str) -> String {
-    strip_response_params(url)
+pub fn strip_callback_params(#[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) -> Result<String, JsValue> {
+    Ok(strip_response_params(&string_arg(&url, "url")?))
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -440,8 +572,8 @@ impl ExpensicatAuth {
     /// Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
     /// expired ones swept) and resolves to the authorize URL to navigate to.
     #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "Promise<string>")]
-    pub fn start_login(&self, #[wasm_bindgen(unchecked_param_type = "LoginOptions | undefined")] options: JsValue) -> js_sys::Promise {
-        let request: Result<LoginRequest, JsValue> = from_js_or_default(options, "options");
+    pub fn start_login(&self, #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>) -> js_sys::Promise {
+        let request: Result<LoginRequest, JsValue> = from_js_or_default(options.unwrap_or(JsValue::UNDEFINED), "options");
         let result = request.and_then(|r| self.0.start_login(&r).map(JsValue::from).map_err(|e| js_error(&e)));
         match result {
             Ok(v) => js_sys::Promise::resolve(&v),
@@ -455,9 +587,11 @@ impl ExpensicatAuth {
     /// twice with the same URL it makes one token request and both calls share the outcome; a
     /// callback already handled in an earlier page load rejects with `callback_already_handled`.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionInfo>")]
-    pub fn handle_callback(&self, url: Option<String>) -> js_sys::Promise {
-        let url = url.or_else(|| web_sys::window().and_then(|w| w.location().href().ok())).unwrap_or_default();
-        self.0.handle_callback(&url)
+    pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>) -> js_sys::Promise {
+        match opt_string_arg(&url.unwrap_or(JsValue::UNDEFINED), "url") {
+            Ok(url) => self.0.handle_callback(url.as_deref()),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
     }
 
     /// A valid access token, refreshed when it expires within the clock skew (checked against
@@ -466,7 +600,7 @@ impl ExpensicatAuth {
     #[wasm_bindgen(js_name = accessToken, unchecked_return_type = "Promise<string>")]
     pub fn access_token(&self) -> js_sys::Promise {
         let s = self.0.clone();
-        wasm_bindgen_futures::future_to_promise(async move { s.valid_token(None).await.map(JsValue::from) })
+        wasm_bindgen_futures::future_to_promise(async move { s.valid_token(None).await.map(|t| JsValue::from_str(t.expose())) })
     }
 
     /// Refreshes now (sharing a refresh already in flight) and resolves to the session.
@@ -482,7 +616,15 @@ impl ExpensicatAuth {
     /// refreshes and retries once on 401, waits once on 429 when `Retry-After` is within
     /// `maxRetryAfterMs`. The app's headers and body pass through unchanged.
     #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
-    pub fn fetch(&self, input: String, #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue) -> js_sys::Promise {
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let (input, init) = match fetch_args(input, init) {
+            Ok(args) => args,
+            Err(e) => return js_sys::Promise::reject(&e),
+        };
         let s = self.0.clone();
         wasm_bindgen_futures::future_to_promise(async move { s.fetch(input, init).await.map(JsValue::from) })
     }
@@ -493,9 +635,13 @@ impl ExpensicatAuth {
     #[wasm_bindgen(js_name = fetchJson, unchecked_return_type = "Promise<unknown>")]
     pub fn fetch_json(
         &self,
-        input: String,
-        #[wasm_bindgen(unchecked_param_type = "RequestInit | undefined")] init: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> js_sys::Promise {
+        let (input, init) = match fetch_args(input, init) {
+            Ok(args) => args,
+            Err(e) => return js_sys::Promise::reject(&e),
+        };
         let s = self.0.clone();
         wasm_bindgen_futures::future_to_promise(async move { s.fetch_json(input, init).await })
     }
@@ -503,8 +649,14 @@ impl ExpensicatAuth {
     /// Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed
     /// calls. It is never refreshed; `expiresAt` (ms since the epoch) is checked on each use.
     #[wasm_bindgen(js_name = useBearerToken)]
-    pub fn use_bearer_token(&self, token: &str, expires_at: Option<f64>) -> Result<(), JsValue> {
-        js(self.0.use_bearer_token(token, expires_at.map(|v| v.max(0.0) as u64)))
+    pub fn use_bearer_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] expires_at: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        let token = Secret::new(string_arg(&token, "token")?);
+        let expires_at = opt_time_arg(&expires_at.unwrap_or(JsValue::UNDEFINED), "expiresAt")?;
+        js(self.0.use_bearer_token(token.expose(), expires_at))
     }
 
     /// Forgets the tokens and any pending login transactions (event `ended`, reason `logout`).
@@ -522,11 +674,12 @@ impl ExpensicatAuth {
     #[wasm_bindgen(js_name = onSessionChange, unchecked_return_type = "() => void")]
     pub fn on_session_change(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "(event: SessionEvent) => void")] listener: js_sys::Function,
-    ) -> JsValue {
+        #[wasm_bindgen(unchecked_param_type = "(event: SessionEvent) => void")] listener: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let listener: js_sys::Function = listener.dyn_into().map_err(|_| bad_arg("listener", "must be a function"))?;
         let id = self.0.on(listener);
         let s = self.0.clone();
-        Closure::once_into_js(move || s.off(id))
+        Ok(Closure::once_into_js(move || s.off(id)))
     }
 
     /// Never reveals a token.
@@ -640,7 +793,7 @@ fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, Js
 
 /// An optional `Record<string, string>` argument as name-value pairs.
 fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, JsValue> {
-    if value.is_undefined() || value.is_null() {
+    if absent(value) {
         return Ok(Vec::new());
     }
     let members = Fields::parse(&json_text(value, field)?).map_err(|e| shape_error(e, field))?.into_members();
@@ -668,9 +821,39 @@ pub struct ExpensifyCredential {
     cred: std::rc::Rc<crate::core::expensify::Credential>,
     opts: crate::web::expensify::SendOptions,
     id: Option<String>,
+    handle: u32,
+}
+
+thread_local! {
+    /// The credentials alive in this page, by handle, so that `store.save(credential)` can find
+    /// one from its JS object without taking it away from the app (wasm-bindgen's own class
+    /// conversion would consume the object). Weak: a freed credential drops out.
+    static CREDENTIALS: std::cell::RefCell<(u32, Vec<(u32, std::rc::Weak<crate::core::expensify::Credential>)>)> =
+        const { std::cell::RefCell::new((0, Vec::new())) };
 }
 
 impl ExpensifyCredential {
+    fn wrap(cred: crate::core::expensify::Credential, opts: crate::web::expensify::SendOptions, id: Option<String>) -> Self {
+        let cred = std::rc::Rc::new(cred);
+        let handle = CREDENTIALS.with(|c| {
+            let (next, live) = &mut *c.borrow_mut();
+            live.retain(|(_, w)| w.strong_count() > 0);
+            *next = next.wrapping_add(1);
+            live.push((*next, std::rc::Rc::downgrade(&cred)));
+            *next
+        });
+        ExpensifyCredential { cred, opts, id, handle }
+    }
+
+    /// The credential behind a JS `ExpensifyCredential` object, if it is one and is not freed.
+    fn find(value: &JsValue) -> Option<std::rc::Rc<crate::core::expensify::Credential>> {
+        if !value.is_object() {
+            return None;
+        }
+        let handle = Reflect::get(value, &"__expensicatHandle".into()).ok()?.as_f64()?;
+        CREDENTIALS.with(|c| c.borrow().1.iter().find(|(h, _)| f64::from(*h) == handle).and_then(|(_, w)| w.upgrade()))
+    }
+
     /// Runs the job `build` makes from a JSON argument, or rejects with `invalid_job` (`reason`)
     /// when the argument is not JSON.
     fn run_with_json(
@@ -702,11 +885,18 @@ impl ExpensifyCredential {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ExpensifyCredentialInput")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ExpensifyOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
     ) -> Result<ExpensifyCredential, JsValue> {
         let input: crate::core::expensify::CredentialInput = from_js(input, "credential")?;
+        let opts = send_options(options.unwrap_or(JsValue::UNDEFINED))?;
         let cred = js(crate::core::expensify::Credential::new(input))?;
-        Ok(ExpensifyCredential { cred: std::rc::Rc::new(cred), opts: send_options(options)?, id: None })
+        Ok(ExpensifyCredential::wrap(cred, opts, None))
+    }
+
+    /// Internal: lets `ExpensifyCredentialStore.save` find this credential.
+    #[wasm_bindgen(getter, skip_typescript, js_name = __expensicatHandle)]
+    pub fn handle(&self) -> u32 {
+        self.handle
     }
 
     /// The store id, when this credential came from (or was saved to) a store.
@@ -747,8 +937,9 @@ impl ExpensifyCredential {
     pub fn send(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] extra_fields: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, string>")] extra_fields: Option<JsValue>,
     ) -> js_sys::Promise {
+        let extra_fields = extra_fields.unwrap_or(JsValue::UNDEFINED);
         // Anything but an object (a string, an array, a function) fails in `job_from_json`.
         let job = js(crate::web::to_json_text(&job)
             .ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })
@@ -762,15 +953,29 @@ impl ExpensifyCredential {
 
     /// `get`/`policyList`: resolves to the answer with `policyList`.
     #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<unknown>")]
-    pub fn policy_list(&self, admin_only: Option<bool>) -> js_sys::Promise {
-        self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
+    pub fn policy_list(&self, #[wasm_bindgen(unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>) -> js_sys::Promise {
+        match opt_bool_arg(&admin_only.unwrap_or(JsValue::UNDEFINED), "adminOnly") {
+            Ok(admin_only) => self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new()),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
     }
 
     /// `get`/`policy`: details (`fields`, default `["categories","tags"]`) of `policyIds`.
     #[wasm_bindgen(js_name = policyDetails, unchecked_return_type = "Promise<unknown>")]
-    pub fn policy_details(&self, policy_ids: Vec<String>, fields: Option<Vec<String>>) -> js_sys::Promise {
-        let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
-        self.run(crate::core::expensify::jobs::policy_details(&policy_ids, &fields), Vec::new())
+    pub fn policy_details(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] policy_ids: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string[]")] fields: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let args = strings_arg(&policy_ids, "policyIds")
+            .and_then(|ids| Ok((ids, opt_strings_arg(&fields.unwrap_or(JsValue::UNDEFINED), "fields")?)));
+        match args {
+            Ok((ids, fields)) => {
+                let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
+                self.run(crate::core::expensify::jobs::policy_details(&ids, &fields), Vec::new())
+            }
+            Err(e) => js_sys::Promise::reject(&e),
+        }
     }
 
     /// `file`: exports reports matching `filters` through a FreeMarker `template`; resolves to
@@ -779,10 +984,15 @@ impl ExpensifyCredential {
     pub fn export_reports(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] filters: JsValue,
-        template: String,
-        file_extension: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string")] template: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] file_extension: Option<JsValue>,
     ) -> js_sys::Promise {
-        let ext = file_extension.unwrap_or_else(|| "csv".into());
+        let args = string_arg(&template, "template")
+            .and_then(|t| Ok((t, opt_string_arg(&file_extension.unwrap_or(JsValue::UNDEFINED), "fileExtension")?)));
+        let (template, ext) = match args {
+            Ok((t, e)) => (t, e.unwrap_or_else(|| "csv".into())),
+            Err(e) => return js_sys::Promise::reject(&e),
+        };
         self.run_with_json(
             &filters,
             "filters must be a JSON object",
@@ -793,17 +1003,24 @@ impl ExpensifyCredential {
 
     /// `download`: resolves to the contents of a file produced by `exportReports`.
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn download(&self, file_name: String) -> js_sys::Promise {
-        self.run(crate::core::expensify::jobs::download(&file_name), Vec::new())
+    pub fn download(&self, #[wasm_bindgen(unchecked_param_type = "string")] file_name: JsValue) -> js_sys::Promise {
+        match string_arg(&file_name, "fileName") {
+            Ok(name) => self.run(crate::core::expensify::jobs::download(&name), Vec::new()),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
     }
 
     /// `create`/`expenses` for `employeeEmail`.
     #[wasm_bindgen(js_name = createExpenses, unchecked_return_type = "Promise<unknown>")]
     pub fn create_expenses(
         &self,
-        employee_email: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] employee_email: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
     ) -> js_sys::Promise {
+        let employee_email = match string_arg(&employee_email, "employeeEmail") {
+            Ok(e) => e,
+            Err(e) => return js_sys::Promise::reject(&e),
+        };
         self.run_with_json(
             &transactions,
             "transactions must be an array",
@@ -816,11 +1033,16 @@ impl ExpensifyCredential {
     #[wasm_bindgen(js_name = createReport, unchecked_return_type = "Promise<unknown>")]
     pub fn create_report(
         &self,
-        employee_email: String,
-        policy_id: String,
-        title: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] employee_email: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] policy_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] expenses: JsValue,
     ) -> js_sys::Promise {
+        let args = (string_arg(&employee_email, "employeeEmail"), string_arg(&policy_id, "policyId"), string_arg(&title, "title"));
+        let (employee_email, policy_id, title) = match args {
+            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return js_sys::Promise::reject(&e),
+        };
         self.run_with_json(
             &expenses,
             "expenses must be an array",
@@ -840,7 +1062,7 @@ impl ExpensifyCredential {
             let (status, err) = match &result {
                 Ok(_) => ("valid", None),
                 Err(e @ Error::InvalidCredentials) => ("invalid_credentials", Some(e)),
-                Err(e @ (Error::Network | Error::Timeout)) => ("unreachable", Some(e)),
+                Err(e @ (Error::Network | Error::ExpensifyNetwork | Error::Timeout)) => ("unreachable", Some(e)),
                 Err(e) => ("error", Some(e)),
             };
             let o = Object::new();
@@ -881,7 +1103,11 @@ pub struct ExpensifyCredentialStore(std::rc::Rc<crate::web::expensify::Credentia
 impl ExpensifyCredentialStore {
     /// Opens the store (database `expensicat-auth` unless `name` is given).
     #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredentialStore>")]
-    pub fn open(name: Option<String>) -> js_sys::Promise {
+    pub fn open(#[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>) -> js_sys::Promise {
+        let name = match opt_string_arg(&name.unwrap_or(JsValue::UNDEFINED), "name") {
+            Ok(n) => n,
+            Err(e) => return js_sys::Promise::reject(&e),
+        };
         wasm_bindgen_futures::future_to_promise(async move {
             let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
                 .await
@@ -892,8 +1118,11 @@ impl ExpensifyCredentialStore {
 
     /// Saves `credential` (encrypting its secret) and resolves to its new id.
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn save(&self, credential: &ExpensifyCredential) -> js_sys::Promise {
-        let (store, cred) = (self.0.clone(), credential.cred.clone());
+    pub fn save(&self, #[wasm_bindgen(unchecked_param_type = "ExpensifyCredential")] credential: JsValue) -> js_sys::Promise {
+        let Some(cred) = ExpensifyCredential::find(&credential) else {
+            return js_sys::Promise::reject(&bad_arg("credential", "must be an ExpensifyCredential"));
+        };
+        let store = self.0.clone();
         wasm_bindgen_futures::future_to_promise(async move { store.save(&cred).await.map(JsValue::from).map_err(|e| js_error(&e)) })
     }
 
@@ -925,21 +1154,25 @@ impl ExpensifyCredentialStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredential>")]
     pub fn get(
         &self,
-        id: String,
-        #[wasm_bindgen(unchecked_param_type = "ExpensifyOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let store = self.0.clone();
-        let opts = send_options(options);
+        let args = string_arg(&id, "id").and_then(|id| Ok((id, send_options(options.unwrap_or(JsValue::UNDEFINED))?)));
         wasm_bindgen_futures::future_to_promise(async move {
-            let opts = opts?;
+            let (id, opts) = args?;
             let (cred, info) = store.get(&id).await.map_err(|e| js_error(&e))?;
-            Ok(ExpensifyCredential { cred: std::rc::Rc::new(cred), opts, id: Some(info.id) }.into())
+            Ok(ExpensifyCredential::wrap(cred, opts, Some(info.id)).into())
         })
     }
 
     /// Deletes a credential.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn delete(&self, id: String) -> js_sys::Promise {
+    pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> js_sys::Promise {
+        let id = match string_arg(&id, "id") {
+            Ok(id) => id,
+            Err(e) => return js_sys::Promise::reject(&e),
+        };
         let store = self.0.clone();
         wasm_bindgen_futures::future_to_promise(
             async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) },
@@ -952,11 +1185,15 @@ impl ExpensifyCredentialStore {
 /// `rate_limited`; `expects` is `json` (default), `fileName` (`file` jobs) or `file` (`download`).
 #[wasm_bindgen(js_name = parseExpensifyResponse, unchecked_return_type = "unknown")]
 pub fn parse_expensify_response(
-    status: u16,
-    body: &str,
-    #[wasm_bindgen(unchecked_param_type = "\"json\" | \"fileName\" | \"file\" | undefined")] expects: Option<String>,
+    #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "\"json\" | \"fileName\" | \"file\"")] expects: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     use crate::core::expensify::Expect;
+    let status = int_arg(&status, "status", 599.0)? as u16;
+    let body = string_arg(&body, "body")?;
+    let body = body.as_str();
+    let expects = opt_string_arg(&expects.unwrap_or(JsValue::UNDEFINED), "expects")?;
     let expects = match expects.as_deref() {
         None | Some("json") => Expect::Json,
         Some("fileName") => Expect::FileName,

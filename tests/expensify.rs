@@ -52,7 +52,7 @@ fn credential(id: &str, secret: &str, options: &str) -> ExpensifyCredential {
         r#"{{"name":"Acme","description":"Nightly sync","serverUrl":"{}","partnerUserId":"{id}","partnerUserSecret":"{secret}"}}"#,
         emu()
     ));
-    ExpensifyCredential::new(input, if options.is_empty() { JsValue::UNDEFINED } else { json(options) }).unwrap()
+    ExpensifyCredential::new(input, if options.is_empty() { None } else { Some(json(options)) }).unwrap()
 }
 
 async fn expensify_requests() -> u32 {
@@ -70,23 +70,23 @@ async fn every_job_type_against_the_emulator() {
     let list = Array::from(&get(&policies, "policyList"));
     assert_eq!(list.length(), 2);
     let pid = get_str(&list.get(0), "id");
-    let details = resolve(c.policy_details(vec![pid.clone()], None)).await.unwrap();
+    let details = resolve(c.policy_details(JsValue::from(Array::of1(&s(&pid))), None)).await.unwrap();
     assert!(get(&get(&details, "policyInfo"), &pid).is_object());
-    let file = resolve(c.export_reports(json(r#"{"startDate":"2026-01-01"}"#), "<#list reports as r>${r.reportName}</#list>".into(), None))
+    let file = resolve(c.export_reports(json(r#"{"startDate":"2026-01-01"}"#), s("<#list reports as r>${r.reportName}</#list>"), None))
         .await
         .unwrap();
     assert_eq!(file.as_string().as_deref(), Some("exportedReport_emulator.csv"));
-    let csv = resolve(c.download(file.as_string().unwrap())).await.unwrap();
+    let csv = resolve(c.download(file)).await.unwrap();
     assert!(csv.as_string().unwrap().starts_with("Merchant,Amount"));
     let created = resolve(
-        c.create_expenses("e@example.com".into(), json(r#"[{"merchant":"Cafe","amount":450,"currency":"USD","created":"2026-10-01"}]"#)),
+        c.create_expenses(s("e@example.com"), json(r#"[{"merchant":"Cafe","amount":450,"currency":"USD","created":"2026-10-01"}]"#)),
     )
     .await
     .unwrap();
     assert_eq!(get_str(&Array::from(&get(&created, "transactionList")).get(0), "transactionID"), "1000");
-    let report = resolve(c.create_report("e@example.com".into(), pid, "Trip".into(), json("[]"))).await.unwrap();
+    let report = resolve(c.create_report(s("e@example.com"), s(&pid), s("Trip"), json("[]"))).await.unwrap();
     assert_eq!(get_str(&report, "reportName"), "Trip");
-    let generic = resolve(c.send(json(r#"{"type":"get","inputSettings":{"type":"policyList"}}"#), JsValue::UNDEFINED)).await.unwrap();
+    let generic = resolve(c.send(json(r#"{"type":"get","inputSettings":{"type":"policyList"}}"#), None)).await.unwrap();
     assert_eq!(get(&generic, "responseCode").as_f64(), Some(200.0));
 }
 
@@ -95,20 +95,17 @@ async fn response_codes_in_the_body_decide() {
     let (id, secret) = partner("codes").await;
     let secrets = [secret.clone()];
     let c = credential(&id, &secret, "");
-    let missing = resolve(c.policy_details(vec!["NOPE".into()], None)).await.unwrap_err();
+    let missing = resolve(c.policy_details(JsValue::from(Array::of1(&s("NOPE"))), None)).await.unwrap_err();
     assert_eq!(code_of(&missing, &secrets), "missing_or_not_found");
-    let unknown = resolve(c.send(json(r#"{"type":"frobnicate"}"#), JsValue::UNDEFINED)).await.unwrap_err();
+    let unknown = resolve(c.send(json(r#"{"type":"frobnicate"}"#), None)).await.unwrap_err();
     assert_eq!(code_of(&unknown, &secrets), "expensify_error");
     assert_eq!(get(&unknown, "responseCode").as_f64(), Some(500.0));
-    let no_template =
-        resolve(c.send(json(r#"{"type":"file","inputSettings":{"type":"combinedReportData"}}"#), JsValue::UNDEFINED)).await.unwrap_err();
+    let no_template = resolve(c.send(json(r#"{"type":"file","inputSettings":{"type":"combinedReportData"}}"#), None)).await.unwrap_err();
     assert_eq!(code_of(&no_template, &secrets), "missing_or_not_found");
     let wrong = credential(&id, "not-the-secret", "");
     assert_eq!(code_of(&resolve(wrong.policy_list(None)).await.unwrap_err(), &secrets), "invalid_credentials");
     let injected =
-        resolve(c.send(json(r#"{"type":"get","credentials":{"partnerUserID":"x","partnerUserSecret":"y"}}"#), JsValue::UNDEFINED))
-            .await
-            .unwrap_err();
+        resolve(c.send(json(r#"{"type":"get","credentials":{"partnerUserID":"x","partnerUserSecret":"y"}}"#), None)).await.unwrap_err();
     assert_eq!(code_of(&injected, &secrets), "invalid_job");
 }
 
@@ -120,7 +117,7 @@ async fn test_connection_tells_the_three_cases_apart() {
     let bad = resolve(credential(&id, "wrong-secret", "").test_connection()).await.unwrap();
     assert_eq!(get_str(&bad, "status"), "invalid_credentials");
     let input = json(&format!(r#"{{"name":"x","serverUrl":"http://127.0.0.1:9","partnerUserId":"{id}","partnerUserSecret":"{secret}"}}"#));
-    let down = ExpensifyCredential::new(input, json(r#"{"timeoutMs":2000}"#)).unwrap();
+    let down = ExpensifyCredential::new(input, Some(json(r#"{"timeoutMs":2000}"#))).unwrap();
     let res = resolve(down.test_connection()).await.unwrap();
     assert_eq!(get_str(&res, "status"), "unreachable");
     assert_eq!(get_str(&res, "code"), "network");
@@ -175,14 +172,14 @@ fn validation_and_redaction() {
     ];
     for (patch, code, field) in cases {
         let text = format!(r#"{{"name":"n","partnerUserId":"id","partnerUserSecret":"{secret}",{patch}}}"#);
-        let err = ExpensifyCredential::new(json(&text), JsValue::UNDEFINED).unwrap_err();
+        let err = ExpensifyCredential::new(json(&text), None).unwrap_err();
         assert_eq!(code_of(&err, &[secret.to_string()]), code, "{patch}");
         assert_eq!(get_str(&err, "field"), field, "{patch}");
     }
     let pasted = json(&format!(
         r#"{{"name":"n","serverUrl":"https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations","partnerUserId":"id","partnerUserSecret":"{secret}"}}"#
     ));
-    let c = ExpensifyCredential::new(pasted, JsValue::UNDEFINED).unwrap();
+    let c = ExpensifyCredential::new(pasted, None).unwrap();
     assert_eq!(c.endpoint(), "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations");
     assert_eq!(c.server_url(), "https://integrations.expensify.com");
     let shown = format!("{} {}", c.to_js_string(), JSON::stringify(&c.to_json()).unwrap().as_string().unwrap());
@@ -197,13 +194,11 @@ fn validation_and_redaction() {
 async fn encrypted_store_survives_reopen_and_reports_corruption() {
     let db = unique("store-test");
     let (id, secret) = partner("store").await;
-    let store =
-        ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(db.clone()))).await.unwrap()).unwrap();
-    let first = resolve(store.save(&credential(&id, &secret, ""))).await.unwrap().as_string().unwrap();
-    let second = resolve(store.save(&credential(&id, &secret, ""))).await.unwrap().as_string().unwrap();
+    let store = ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(s(&db)))).await.unwrap()).unwrap();
+    let first = resolve(store.save(credential(&id, &secret, "").into())).await.unwrap().as_string().unwrap();
+    let second = resolve(store.save(credential(&id, &secret, "").into())).await.unwrap().as_string().unwrap();
     // A new connection, as after a reload, sees both.
-    let store =
-        ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(db.clone()))).await.unwrap()).unwrap();
+    let store = ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(s(&db)))).await.unwrap()).unwrap();
     let list = Array::from(&resolve(store.list()).await.unwrap());
     assert_eq!(list.length(), 2);
     let item = list.get(0);
@@ -224,7 +219,7 @@ async fn encrypted_store_survives_reopen_and_reports_corruption() {
         assert!(!JSON::stringify(&r).unwrap().as_string().unwrap().contains(&secret));
     }
     // A stored credential signs and sends without the secret coming back to JS.
-    let loaded = ExpensifyCredential::try_from_js_value(resolve(store.get(first.clone(), JsValue::UNDEFINED)).await.unwrap()).unwrap();
+    let loaded = ExpensifyCredential::try_from_js_value(resolve(store.get(s(&first), None)).await.unwrap()).unwrap();
     assert_eq!(loaded.id().as_deref(), Some(first.as_str()));
     assert_eq!(get_str(&resolve(loaded.test_connection()).await.unwrap(), "status"), "valid");
     // Corruption: a junk record and a tampered ciphertext are reported; the rest still work.
@@ -238,15 +233,15 @@ async fn encrypted_store_survives_reopen_and_reports_corruption() {
     assert_eq!(list.length(), 3);
     assert_eq!(get_str(&list.get(2), "id"), "junk");
     assert_eq!(get_str(&list.get(2), "error"), "corrupt_record");
-    assert_eq!(code_of(&resolve(store.get("junk".into(), JsValue::UNDEFINED)).await.unwrap_err(), &[]), "corrupt_record");
+    assert_eq!(code_of(&resolve(store.get(s("junk"), None)).await.unwrap_err(), &[]), "corrupt_record");
     let tampered_id = get_str(&tampered, "id");
-    assert_eq!(code_of(&resolve(store.get(tampered_id, JsValue::UNDEFINED)).await.unwrap_err(), &[]), "corrupt_record");
-    assert!(resolve(store.get(first.clone(), JsValue::UNDEFINED)).await.is_ok());
+    assert_eq!(code_of(&resolve(store.get(s(&tampered_id), None)).await.unwrap_err(), &[]), "corrupt_record");
+    assert!(resolve(store.get(s(&first), None)).await.is_ok());
     // Delete.
-    resolve(store.delete(second)).await.unwrap();
-    resolve(store.delete("junk".into())).await.unwrap();
+    resolve(store.delete(s(&second))).await.unwrap();
+    resolve(store.delete(s("junk"))).await.unwrap();
     assert_eq!(Array::from(&resolve(store.list()).await.unwrap()).length(), 1);
-    resolve(store.delete(first.clone())).await.unwrap();
-    assert_eq!(code_of(&resolve(store.get(first, JsValue::UNDEFINED)).await.unwrap_err(), &[]), "credential_not_found");
+    resolve(store.delete(s(&first))).await.unwrap();
+    assert_eq!(code_of(&resolve(store.get(s(&first), None)).await.unwrap_err(), &[]), "credential_not_found");
     let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
 }

@@ -39,14 +39,14 @@ async fn client(name: &str, extra: &str) -> (ExpensicatAuth, String) {
 /// The callback URL the emulator redirects to (`approve` = "json" to allow, "deny-json" to deny).
 async fn authorize(auth: &ExpensicatAuth, approve: &str) -> String {
     let opts = json(&format!(r#"{{"extraParams":[["auto_approve","{approve}"]]}}"#));
-    let url = resolve(auth.start_login(opts)).await.unwrap().as_string().unwrap();
+    let url = resolve(auth.start_login(Some(opts))).await.unwrap().as_string().unwrap();
     get_str(&call(&url, "GET", "").await, "location")
 }
 
 async fn signed_in(name: &str, extra: &str) -> (ExpensicatAuth, String) {
     let (auth, id) = client(name, extra).await;
     let cb = authorize(&auth, "json").await;
-    resolve(auth.handle_callback(Some(cb))).await.unwrap();
+    resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap();
     (auth, id)
 }
 
@@ -66,7 +66,7 @@ async fn happy_path_login_fetch_and_clean_address_bar() {
     assert_eq!(Array::from(&get(&info, "scopes")).get(0).as_string().unwrap(), "transactions:read");
     assert_eq!(get(&info, "hasRefreshToken"), JsValue::TRUE);
     assert_eq!(counter(&id, "tokenRequests").await, 1);
-    let page = resolve(auth.fetch_json("/v1/transactions?limit=5".into(), JsValue::UNDEFINED)).await.unwrap();
+    let page = resolve(auth.fetch_json("/v1/transactions?limit=5".into(), None)).await.unwrap();
     assert_eq!(Array::from(&get(&page, "data")).length(), 5);
     assert_eq!(counter(&id, "apiCalls").await, 1);
     history.replace_state_with_url(&JsValue::NULL, "", Some(&redirect_uri())).unwrap();
@@ -79,14 +79,14 @@ async fn happy_path_login_fetch_and_clean_address_bar() {
 async fn callback_twice_at_once_makes_one_token_request() {
     let (auth, id) = client("twice", "").await;
     let cb = authorize(&auth, "json").await;
-    let (p1, p2) = (auth.handle_callback(Some(cb.clone())), auth.handle_callback(Some(cb.clone())));
+    let (p1, p2) = (auth.handle_callback(Some(s(&cb.clone()))), auth.handle_callback(Some(s(&cb.clone()))));
     let (a, b) = (resolve(p1).await.unwrap(), resolve(p2).await.unwrap());
     assert_eq!(JSON::stringify(&a).unwrap(), JSON::stringify(&b).unwrap());
     assert_eq!(counter(&id, "tokenRequests").await, 1);
     // A later call (same page) shares the outcome; after a reload it is "already handled".
-    assert!(resolve(auth.handle_callback(Some(cb.clone()))).await.is_ok());
+    assert!(resolve(auth.handle_callback(Some(s(&cb.clone())))).await.is_ok());
     expensicat_auth::web::session::forget_handled_callbacks();
-    let err = resolve(auth.handle_callback(Some(cb))).await.unwrap_err();
+    let err = resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "callback_already_handled");
     assert_eq!(counter(&id, "tokenRequests").await, 1);
 }
@@ -94,20 +94,20 @@ async fn callback_twice_at_once_makes_one_token_request() {
 #[wasm_bindgen_test]
 async fn denied_consent_is_access_denied_without_token_request() {
     let (auth, id) = client("deny", "").await;
-    let url = resolve(auth.start_login(JsValue::UNDEFINED)).await.unwrap().as_string().unwrap();
+    let url = resolve(auth.start_login(None)).await.unwrap().as_string().unwrap();
     let state = url.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
     let cb = format!(
         "{}?error=access_denied&error_description=The+user+denied&state={state}&iss={}",
         redirect_uri(),
         js_sys::encode_uri_component(emu())
     );
-    let err = resolve(auth.handle_callback(Some(cb))).await.unwrap_err();
+    let err = resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "access_denied");
     assert_eq!(get_str(&err, "description"), "The user denied");
     assert_eq!(counter(&id, "tokenRequests").await, 0);
     // The same through the emulator's own denial redirect.
     let cb = authorize(&auth, "deny-json").await;
-    let err = resolve(auth.handle_callback(Some(cb))).await.unwrap_err();
+    let err = resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "access_denied");
     assert_eq!(counter(&id, "tokenRequests").await, 0);
 }
@@ -121,19 +121,19 @@ async fn bad_states_make_no_token_request() {
     let missing = cb.replace(&format!("state={state}"), "x=1");
     let mismatched = cb.replace(&state, &other_state);
     for (url, code) in [(missing, "missing_state"), (mismatched, "state_mismatch")] {
-        let err = resolve(auth.handle_callback(Some(url))).await.unwrap_err();
+        let err = resolve(auth.handle_callback(Some(s(&url)))).await.unwrap_err();
         assert_eq!(code_of(&err, &[]), code);
     }
     // Replayed after success: same page shares the result, a reload says already handled.
-    resolve(auth.handle_callback(Some(cb.clone()))).await.unwrap();
+    resolve(auth.handle_callback(Some(s(&cb.clone())))).await.unwrap();
     expensicat_auth::web::session::forget_handled_callbacks();
-    assert_eq!(code_of(&resolve(auth.handle_callback(Some(cb))).await.unwrap_err(), &[]), "callback_already_handled");
+    assert_eq!(code_of(&resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err(), &[]), "callback_already_handled");
     assert_eq!(counter(&id, "tokenRequests").await, 1);
 
     let (auth, id) = client("expired", r#","transactionTtlMs":1"#).await;
     let cb = authorize(&auth, "json").await;
     super_sleep(20).await;
-    assert_eq!(code_of(&resolve(auth.handle_callback(Some(cb))).await.unwrap_err(), &[]), "transaction_expired");
+    assert_eq!(code_of(&resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err(), &[]), "transaction_expired");
     assert_eq!(counter(&id, "tokenRequests").await, 0);
 }
 
@@ -148,16 +148,16 @@ async fn super_sleep(ms: i32) {
 async fn replayed_code_is_invalid_grant_and_revokes_the_first_session() {
     let (auth, id) = client("reuse", "").await;
     let cb = authorize(&auth, "json").await;
-    resolve(auth.handle_callback(Some(cb.clone()))).await.unwrap();
+    resolve(auth.handle_callback(Some(s(&cb.clone())))).await.unwrap();
     let code = cb.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
     let cb2 = authorize(&auth, "json").await;
     let state2 = cb2.split("state=").nth(1).unwrap().split('&').next().unwrap().to_owned();
     let forged = format!("{}?code={code}&state={state2}", redirect_uri());
-    let err = resolve(auth.handle_callback(Some(forged))).await.unwrap_err();
+    let err = resolve(auth.handle_callback(Some(s(&forged)))).await.unwrap_err();
     assert_eq!(code_of(&err, std::slice::from_ref(&code)), "invalid_grant");
     assert_eq!(counter(&id, "tokenRequests").await, 2);
     // The tokens issued from the replayed code are revoked: the API refuses them.
-    let err = resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "invalid_grant");
 }
 
@@ -176,7 +176,7 @@ async fn token_endpoint_failures_have_exact_codes() {
         let (auth, id) = client("tokfail", r#","timeoutMs":400"#).await;
         let cb = authorize(&auth, "json").await;
         fault(&id, spec).await;
-        let err = resolve(auth.handle_callback(Some(cb.clone()))).await.unwrap_err();
+        let err = resolve(auth.handle_callback(Some(s(&cb.clone())))).await.unwrap_err();
         let c = cb.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
         assert_eq!(code_of(&err, &[c]), code, "{spec}");
         assert_eq!(counter(&id, "tokenRequests").await, 1, "{spec}");
@@ -190,7 +190,7 @@ const ALWAYS_STALE: &str = r#","clockSkewMs":3600000"#;
 #[wasm_bindgen_test]
 async fn concurrent_fetches_share_one_refresh_and_rotation_works() {
     let (auth, id) = signed_in("flight", ALWAYS_STALE).await;
-    let calls: Vec<Promise> = (0..20).map(|_| auth.fetch_json("/v1/transactions?limit=1".into(), JsValue::UNDEFINED)).collect();
+    let calls: Vec<Promise> = (0..20).map(|_| auth.fetch_json("/v1/transactions?limit=1".into(), None)).collect();
     for p in calls {
         resolve(p).await.unwrap();
     }
@@ -224,7 +224,7 @@ async fn refresh_token_reuse_ends_the_session_with_an_event() {
     let listener = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
         ev.push(&e);
     });
-    let unsubscribe: Function = auth.on_session_change(listener.as_ref().unchecked_ref::<Function>().clone()).unchecked_into();
+    let unsubscribe: Function = auth.on_session_change(listener.as_ref().clone()).unwrap().unchecked_into();
     let err = resolve(auth.refresh()).await.unwrap_err();
     assert_eq!(code_of(&err, std::slice::from_ref(&stolen)), "invalid_grant");
     assert!(auth.session().is_undefined());
@@ -244,13 +244,13 @@ async fn refresh_token_reuse_ends_the_session_with_an_event() {
 async fn api_401_once_then_success_after_one_refresh() {
     let (auth, id) = signed_in("once401", "").await;
     fault(&id, r#""endpoint":"api","status":401,"body":{"error":{"code":"invalid_token","message":"expired"}}"#).await;
-    let page = resolve(auth.fetch_json("/v1/transactions?limit=2".into(), JsValue::UNDEFINED)).await.unwrap();
+    let page = resolve(auth.fetch_json("/v1/transactions?limit=2".into(), None)).await.unwrap();
     assert_eq!(Array::from(&get(&page, "data")).length(), 2);
     assert_eq!(counter(&id, "refreshes").await, 1);
     assert_eq!(counter(&id, "apiCalls").await, 2);
     // A 401 that persists: one refresh, one retry, then the error.
     fault(&id, r#""endpoint":"api","status":401,"times":5"#).await;
-    let err = resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "unauthorized");
     assert_eq!(counter(&id, "refreshes").await, 2);
     assert_eq!(counter(&id, "apiCalls").await, 4);
@@ -260,7 +260,7 @@ async fn api_401_once_then_success_after_one_refresh() {
 async fn api_403_names_the_missing_scope() {
     let (auth, id) = signed_in("scope403", "").await;
     let init = json(r#"{"method":"POST","headers":{"Content-Type":"application/json"},"body":"{\"merchant\":\"x\",\"amount\":1}"}"#);
-    let err = resolve(auth.fetch_json("/v1/transactions".into(), init)).await.unwrap_err();
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), Some(init))).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "insufficient_scope");
     assert_eq!(get_str(&err, "requiredScope"), "transactions:write");
     assert_eq!(counter(&id, "refreshes").await, 0);
@@ -271,19 +271,19 @@ async fn api_429_waits_within_bound_else_reports_the_delay() {
     let (auth, id) = signed_in("rate", "").await;
     fault(&id, r#""endpoint":"api","status":429,"headers":{"Retry-After":"0"},"body":{"error":{"code":"rate_limited","message":"slow"}}"#)
         .await;
-    assert!(resolve(auth.fetch_json("/v1/transactions?limit=1".into(), JsValue::UNDEFINED)).await.is_ok());
+    assert!(resolve(auth.fetch_json("/v1/transactions?limit=1".into(), None)).await.is_ok());
     assert_eq!(counter(&id, "apiCalls").await, 2);
     fault(&id, r#""endpoint":"api","status":429,"headers":{"Retry-After":"120"}"#).await;
-    let err = resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "rate_limited");
     assert_eq!(get(&err, "retryAfterMs").as_f64(), Some(120_000.0));
     assert_eq!(counter(&id, "apiCalls").await, 3);
     // The HTTP-date form: a date already past means retry now; a far one is reported.
     fault(&id, r#""endpoint":"api","status":429,"headers":{"Retry-After":"Thu, 01 Jan 1970 00:00:00 GMT"}"#).await;
-    assert!(resolve(auth.fetch_json("/v1/transactions?limit=1".into(), JsValue::UNDEFINED)).await.is_ok());
+    assert!(resolve(auth.fetch_json("/v1/transactions?limit=1".into(), None)).await.is_ok());
     assert_eq!(counter(&id, "apiCalls").await, 5);
     fault(&id, r#""endpoint":"api","status":429,"headers":{"Retry-After":"Fri, 31 Dec 9999 23:59:59 GMT"}"#).await;
-    let err = resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "rate_limited");
     assert!(get(&err, "retryAfterMs").as_f64().is_some_and(|ms| ms > 2.5e14), "about 8000 years");
 }
@@ -292,22 +292,19 @@ async fn api_429_waits_within_bound_else_reports_the_delay() {
 async fn api_failures_html_timeout_drop() {
     let (auth, id) = signed_in("apifail", r#","timeoutMs":400"#).await;
     fault(&id, r#""endpoint":"api","html":true"#).await;
-    assert_eq!(
-        code_of(&resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err(), &[]),
-        "invalid_response"
-    );
+    assert_eq!(code_of(&resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err(), &[]), "invalid_response");
     fault(&id, r#""endpoint":"api","delayMs":1500"#).await;
-    assert_eq!(code_of(&resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err(), &[]), "timeout");
+    assert_eq!(code_of(&resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err(), &[]), "timeout");
     fault(&id, r#""endpoint":"api","drop":true"#).await;
-    assert_eq!(code_of(&resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err(), &[]), "network");
+    assert_eq!(code_of(&resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err(), &[]), "network");
     fault(&id, r#""endpoint":"api","status":500,"body":{"error":{"code":"boom","message":"<b>down</b>"}}"#).await;
-    let err = resolve(auth.fetch_json("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "api_error");
     assert_eq!(get(&err, "status").as_f64(), Some(500.0));
     assert_eq!(get_str(&err, "apiCode"), "boom");
     // fetch (not fetchJson) hands the app the Response for any status.
     fault(&id, r#""endpoint":"api","status":404"#).await;
-    let res: web_sys::Response = resolve(auth.fetch("/v1/transactions".into(), JsValue::UNDEFINED)).await.unwrap().unchecked_into();
+    let res: web_sys::Response = resolve(auth.fetch("/v1/transactions".into(), None)).await.unwrap().unchecked_into();
     assert_eq!(res.status(), 404);
 }
 
@@ -315,7 +312,7 @@ async fn api_failures_html_timeout_drop() {
 async fn other_origins_are_refused_without_any_request() {
     let (auth, id) = signed_in("origin", ALWAYS_STALE).await;
     for url in ["https://evil.example/api/v1/transactions", "//evil.example/x", "http://localhost:1/api/v1/x"] {
-        let err = resolve(auth.fetch(url.into(), JsValue::UNDEFINED)).await.unwrap_err();
+        let err = resolve(auth.fetch(url.into(), None)).await.unwrap_err();
         assert_eq!(code_of(&err, &[]), "origin_not_allowed", "{url}");
     }
     assert_eq!(counter(&id, "apiCalls").await, 0);
@@ -328,7 +325,7 @@ async fn app_headers_and_body_pass_through() {
     let init = json(
         r#"{"method":"POST","headers":{"Content-Type":"application/json","X-Request-Id":"r1"},"body":"{\"merchant\":\"Cafe\",\"amount\":3.5}"}"#,
     );
-    let created = resolve(auth.fetch_json("/v1/transactions".into(), init)).await.unwrap();
+    let created = resolve(auth.fetch_json("/v1/transactions".into(), Some(init))).await.unwrap();
     assert_eq!(get_str(&get(&created, "data"), "merchant"), "Cafe");
 }
 
@@ -340,13 +337,13 @@ async fn bearer_mode_logout_and_no_secret_in_errors() {
     let (access, refresh) = (get_str(&stored, "access"), get_str(&stored, "refresh"));
     // Direct bearer mode with a token the app already has.
     let (direct, _) = client("direct", "").await;
-    direct.use_bearer_token(&access, None).unwrap();
+    direct.use_bearer_token(s(&access), None).unwrap();
     assert_eq!(get_str(&direct.session(), "mode"), "bearer");
-    assert!(resolve(direct.fetch_json("/v1/transactions?limit=1".into(), JsValue::UNDEFINED)).await.is_ok());
-    assert_eq!(code_of(&direct.use_bearer_token("not a token", None).unwrap_err(), &[]), "invalid_token");
+    assert!(resolve(direct.fetch_json("/v1/transactions?limit=1".into(), None)).await.is_ok());
+    assert_eq!(code_of(&direct.use_bearer_token(s("not a token"), None).unwrap_err(), &[]), "invalid_token");
     // No error, toString or JSON form reveals a token.
     let secrets = [access.clone(), refresh.clone()];
-    let err = resolve(auth.fetch("https://evil.example/".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    let err = resolve(auth.fetch("https://evil.example/".into(), None)).await.unwrap_err();
     code_of(&err, &secrets);
     let shown = format!("{} {}", auth.to_js_string(), JSON::stringify(&auth.to_json()).unwrap().as_string().unwrap());
     assert!(!shown.contains(&access) && !shown.contains(&refresh), "{shown}");

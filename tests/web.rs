@@ -7,6 +7,10 @@ use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
+fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -43,9 +47,9 @@ fn code_of(err: JsValue, secrets: &[&str]) -> String {
 
 #[wasm_bindgen_test]
 fn rfc7636_vector_through_the_export() {
-    assert_eq!(api::code_challenge_s256(RFC_VERIFIER).unwrap(), RFC_CHALLENGE);
+    assert_eq!(api::code_challenge_s256(s(RFC_VERIFIER)).unwrap(), RFC_CHALLENGE);
     for bad in ["", "short", &"a".repeat(129), &format!("{}+", "a".repeat(42))] {
-        assert_eq!(code_of(api::code_challenge_s256(bad).unwrap_err(), &[]), "invalid_verifier");
+        assert_eq!(code_of(api::code_challenge_s256(s(bad)).unwrap_err(), &[]), "invalid_verifier");
     }
 }
 
@@ -56,7 +60,7 @@ fn create_pkce_uses_the_csprng() {
     let (va, vb) = (get_str(&a, "verifier"), get_str(&b, "verifier"));
     assert_eq!(va.len(), 43);
     assert_ne!(va, vb);
-    assert_eq!(get_str(&a, "challenge"), api::code_challenge_s256(&va).unwrap());
+    assert_eq!(get_str(&a, "challenge"), api::code_challenge_s256(s(&va)).unwrap());
     assert_eq!(get_str(&a, "method"), "S256");
     let s = api::generate_state().unwrap();
     assert_eq!(s.len(), 43);
@@ -97,7 +101,7 @@ fn authorize_url_exact_and_hostile() {
 
 #[wasm_bindgen_test]
 fn login_callback_token_request_round_trip() {
-    let start = api::create_login(config(), JsValue::UNDEFINED).unwrap();
+    let start = api::create_login(config(), None).unwrap();
     let url = get_str(&start, "url");
     let state = get_str(&start, "state");
     let tx = get_str(&start, "transaction");
@@ -107,10 +111,10 @@ fn login_callback_token_request_round_trip() {
     assert!(get(&start, "expiresAt").as_f64().unwrap() > js_sys::Date::now());
 
     let cb = format!("https://app.example/callback?code=SplxlOBeZQQYbYS6WxSbIA&state={state}");
-    let validated = api::parse_callback(config(), &cb, &tx).unwrap();
+    let validated = api::parse_callback(config(), s(&cb), s(&tx)).unwrap();
     assert_eq!(validated.requested_scopes(), vec!["transactions:read".to_string()]);
     assert!(!validated.to_js_string().contains("Splx"));
-    let req = api::token_request(config(), validated).unwrap();
+    let req = api::token_request(config(), validated.into()).unwrap();
     assert_eq!(get_str(&req, "url"), "https://api.expensicat.com/api/auth/oauth2/token");
     assert_eq!(get_str(&req, "method"), "POST");
     assert_eq!(get_str(&get(&req, "headers"), "Content-Type"), "application/json");
@@ -124,11 +128,11 @@ fn login_callback_token_request_round_trip() {
 
 #[wasm_bindgen_test]
 fn hostile_callbacks_through_the_export() {
-    let start = api::create_login(config(), JsValue::UNDEFINED).unwrap();
+    let start = api::create_login(config(), None).unwrap();
     let state = get_str(&start, "state");
     let tx = get_str(&start, "transaction");
     let verifier = get_str(&json(&tx), "verifier");
-    let other = get_str(&api::create_login(config(), JsValue::UNDEFINED).unwrap(), "state");
+    let other = get_str(&api::create_login(config(), None).unwrap(), "state");
     let cb = "https://app.example/callback";
     let cases = [
         (format!("{cb}?code=c&state={state}&state={state}"), "duplicate_parameter"),
@@ -141,19 +145,19 @@ fn hostile_callbacks_through_the_export() {
         (format!("{cb}?code=a%0Ab&state={state}"), "invalid_callback"),
     ];
     for (url, code) in cases {
-        let err = api::parse_callback(config(), &url, &tx).unwrap_err();
+        let err = api::parse_callback(config(), s(&url), s(&tx)).unwrap_err();
         assert_eq!(code_of(err, &[&verifier]), code, "{url}");
     }
-    let err = api::parse_callback(config(), &format!("{cb}?code=c&state={state}"), "{}").unwrap_err();
+    let err = api::parse_callback(config(), s(&format!("{cb}?code=c&state={state}")), s("{}")).unwrap_err();
     assert_eq!(code_of(err, &[]), "invalid_transaction");
 }
 
 #[wasm_bindgen_test]
 fn token_responses_and_errors() {
     let ok = api::parse_token_response(
-        200,
-        r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"transactions:read"}"#,
-        Some(1000.0),
+        JsValue::from(200),
+        s(r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"transactions:read"}"#),
+        Some(JsValue::from(1000.0)),
     )
     .unwrap();
     assert_eq!(get_str(&ok, "accessToken"), "2YotnFZFEjr1zCsicMWpAA");
@@ -168,7 +172,7 @@ fn token_responses_and_errors() {
         (500, "", "invalid_response"),
     ];
     for (status, body, code) in cases {
-        let err = api::parse_token_response(status, body, None).unwrap_err();
+        let err = api::parse_token_response(JsValue::from(status), s(body), None).unwrap_err();
         if code != "unsupported_token_type" {
             assert_eq!(get(&err, "status").as_f64(), Some(f64::from(status)), "{body}");
         }
@@ -179,13 +183,13 @@ fn token_responses_and_errors() {
 #[wasm_bindgen_test]
 fn signing_only_for_the_api_origin() {
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
-    let s = api::sign_request(config(), jwt, "get", "/v1/transactions?limit=20").unwrap();
-    assert_eq!(get_str(&s, "url"), "https://api.expensicat.com/api/v1/transactions?limit=20");
-    assert_eq!(get_str(&get(&s, "headers"), "Authorization"), format!("Bearer {jwt}"));
+    let signed = api::sign_request(config(), s(jwt), s("get"), s("/v1/transactions?limit=20")).unwrap();
+    assert_eq!(get_str(&signed, "url"), "https://api.expensicat.com/api/v1/transactions?limit=20");
+    assert_eq!(get_str(&get(&signed, "headers"), "Authorization"), format!("Bearer {jwt}"));
     for url in ["https://evil.example/api/v1", "//evil.example/x", "http://api.expensicat.com/api/v1"] {
-        assert_eq!(code_of(api::sign_request(config(), jwt, "GET", url).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
+        assert_eq!(code_of(api::sign_request(config(), s(jwt), s("GET"), s(url)).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
     }
-    assert_eq!(code_of(api::sign_request(config(), "a\r\nb", "GET", "/v1/x").unwrap_err(), &[]), "invalid_token");
+    assert_eq!(code_of(api::sign_request(config(), s("a\r\nb"), s("GET"), s("/v1/x")).unwrap_err(), &[]), "invalid_token");
 }
 
 #[wasm_bindgen_test]
@@ -193,9 +197,9 @@ fn scopes_and_helpers() {
     let list: js_sys::Array = api::list_scopes().dyn_into().unwrap();
     assert_eq!(list.length(), 13);
     assert_eq!(get_str(&list.get(12), "name"), "analytics:read");
-    assert_eq!(api::required_scope("POST", "/v1/transactions").as_string().as_deref(), Some("transactions:write"));
-    assert!(api::required_scope("GET", "/v1/nothing").is_undefined());
-    assert_eq!(api::strip_callback_params("https://a.example/cb?tab=1&code=x&state=y#r"), "https://a.example/cb?tab=1#r");
+    assert_eq!(api::required_scope(s("POST"), s("/v1/transactions")).unwrap().as_string().as_deref(), Some("transactions:write"));
+    assert!(api::required_scope(s("GET"), s("/v1/nothing")).unwrap().is_undefined());
+    assert_eq!(api::strip_callback_params(s("https://a.example/cb?tab=1&code=x&state=y#r")).unwrap(), "https://a.example/cb?tab=1#r");
     let _ = Object::new();
 }
 
@@ -208,43 +212,49 @@ fn hostile_corpus_through_the_exports() {
     let file: serde_json::Value = serde_json::from_str(include_str!("corpus/hostile.json")).unwrap();
     let cases = file["cases"].as_array().unwrap();
     for case in cases {
-        let s = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
-        let start = api::create_login(config(), JsValue::UNDEFINED).unwrap();
+        let field = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
+        let start = api::create_login(config(), None).unwrap();
         let (state, tx) = (get_str(&start, "state"), get_str(&start, "transaction"));
         let verifier = get_str(&json(&tx), "verifier");
-        let (input, result) = match s("kind").as_str() {
+        let (input, result) = match field("kind").as_str() {
             "callback" => {
-                let url = expand(&s("url"), &state);
-                (url.clone(), api::parse_callback(config(), &url, &tx).map(JsValue::from))
+                let url = expand(&field("url"), &state);
+                (url.clone(), api::parse_callback(config(), s(&url), s(&tx)).map(JsValue::from))
             }
             "token" => {
-                let body = expand(&s("body"), &state);
-                (body.clone(), api::parse_token_response(case["status"].as_u64().unwrap() as u16, &body, Some(0.0)))
+                let body = expand(&field("body"), &state);
+                (
+                    body.clone(),
+                    api::parse_token_response(JsValue::from(case["status"].as_u64().unwrap() as f64), s(&body), Some(JsValue::from(0.0))),
+                )
             }
             "expensify" => {
-                let body = expand(&s("body"), &state);
-                let expects = if s("expects") == "file_name" { "fileName".to_owned() } else { s("expects") };
-                (body.clone(), api::parse_expensify_response(case["status"].as_u64().unwrap() as u16, &body, Some(expects)))
+                let body = expand(&field("body"), &state);
+                let expects = if field("expects") == "file_name" { "fileName".to_owned() } else { field("expects") };
+                (
+                    body.clone(),
+                    api::parse_expensify_response(JsValue::from(case["status"].as_u64().unwrap() as f64), s(&body), Some(s(&expects))),
+                )
             }
             "credential" => {
                 let input = case["input"].to_string();
-                (input.clone(), ExpensifyCredential::new(json(&input), JsValue::UNDEFINED).map(JsValue::from))
+                (input.clone(), ExpensifyCredential::new(json(&input), None).map(JsValue::from))
             }
             other => panic!("unknown kind {other}"),
         };
-        let note = s("note");
+        let note = field("note");
         match result {
-            Ok(_) => assert_eq!(s("code"), "ok", "{note}"),
+            Ok(_) => assert_eq!(field("code"), "ok", "{note}"),
             Err(err) => {
                 let secrets: Vec<String> = secret_markers(&input).into_iter().chain([verifier]).collect();
                 let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-                assert_eq!(code_of(err.clone(), &refs), s("code"), "{note}");
-                if s("kind") == "credential" {
-                    assert_eq!(get_str(&err, "field"), s("field"), "{note}");
+                assert_eq!(code_of(err.clone(), &refs), field("code"), "{note}");
+                if field("kind") == "credential" {
+                    assert_eq!(get_str(&err, "field"), field("field"), "{note}");
                 }
             }
         }
     }
     // Still alive: nothing above aborted the module.
-    assert_eq!(api::code_challenge_s256(RFC_VERIFIER).unwrap(), RFC_CHALLENGE);
+    assert_eq!(api::code_challenge_s256(s(RFC_VERIFIER)).unwrap(), RFC_CHALLENGE);
 }

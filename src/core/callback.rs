@@ -7,7 +7,7 @@
 //! the token exchange accepts ("validate, then brand").
 
 use super::config::ClientConfig;
-use super::encoding::decode_form;
+use super::encoding::{decode_component, decode_form};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::pkce::PkceVerifier;
 use super::secret::{constant_time_eq, Secret};
@@ -160,35 +160,62 @@ pub fn parse_callback(config: &ClientConfig, callback_url: &str, transaction: Lo
     validate_callback(config, CallbackParams::parse(config, callback_url)?, transaction, now_ms)
 }
 
+/// Whether `name`, decoded as [`CallbackParams::parse`] decodes it (`%63ode` is `code`), is a
+/// parameter of an authorization response. A name whose escapes do not decode is compared as
+/// it stands.
+fn is_response_param(name: &str) -> bool {
+    let decoded = decode_component(name);
+    let name = decoded.as_deref().unwrap_or(name);
+    RESPONSE_PARAMS.contains(&name) || name == "session_state"
+}
+
+/// `part` (a query or a fragment) without its response parameters; `None` when nothing is left.
+fn strip_part(part: &str) -> Option<String> {
+    let mut kept = String::new();
+    for seg in part.split('&') {
+        if seg.is_empty() || is_response_param(seg.split_once('=').map_or(seg, |(n, _)| n)) {
+            continue;
+        }
+        if !kept.is_empty() {
+            kept.push('&');
+        }
+        kept.push_str(seg);
+    }
+    (!kept.is_empty()).then_some(kept)
+}
+
 /// Removes the authorization response parameters (`code`, `state`, `iss`, `error`,
-/// `error_description`, `error_uri`, `session_state`) from a URL's query, keeping the path, the
-/// app's own parameters (verbatim) and the fragment. Used to clean the address bar.
+/// `error_description`, `error_uri`, `access_token`, `id_token`, `session_state`) from a URL's
+/// query and fragment, keeping the path and the app's own parameters and route verbatim. Names
+/// are compared after percent-decoding, as the parser reads them, and nothing else about the
+/// URL needs to be valid: what is removed does not depend on whether the callback would pass.
 pub fn strip_response_params(url: &str) -> String {
     let (before_fragment, fragment) = match url.split_once('#') {
         Some((a, f)) => (a, Some(f)),
         None => (url, None),
     };
-    let (base, query) = match before_fragment.split_once('?') {
-        Some((b, q)) => (b, q),
-        None => return url.to_owned(),
-    };
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|seg| {
-            let name = seg.split_once('=').map_or(*seg, |(n, _)| n);
-            !seg.is_empty() && !RESPONSE_PARAMS.contains(&name) && name != "session_state"
-        })
-        .collect();
+    let (base, query) = before_fragment.split_once('?').map_or((before_fragment, None), |(b, q)| (b, Some(q)));
     let mut out = base.to_owned();
-    if !kept.is_empty() {
+    if let Some(q) = query.and_then(strip_part) {
         out.push('?');
-        out.push_str(&kept.join("&"));
+        out.push_str(&q);
     }
-    if let Some(f) = fragment {
+    if let Some(f) = fragment.and_then(strip_part) {
         out.push('#');
-        out.push_str(f);
+        out.push_str(&f);
     }
     out
+}
+
+/// What the address bar should show instead of `href`, when `href` is on the configured
+/// redirect URI (scheme, host, port and path; the query and fragment may be anything, even
+/// malformed) and carries response parameters; `None` otherwise. The browser layer applies it
+/// before any await, whatever the outcome of the callback's validation.
+pub fn cleaned_address_bar(config: &ClientConfig, href: &str) -> Option<String> {
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    let on_redirect = Url::parse(&href[..end], "location").is_ok_and(|u| u.same_endpoint(&config.redirect));
+    let cleaned = strip_response_params(href);
+    (on_redirect && cleaned != href).then_some(cleaned)
 }
 
 #[cfg(test)]
@@ -319,5 +346,30 @@ mod tests {
         );
         assert_eq!(strip_response_params("https://a.example/cb"), "https://a.example/cb");
         assert_eq!(strip_response_params("https://a.example/cb?&&code"), "https://a.example/cb");
+        // Names as the parser decodes them: percent-escapes and `+` do not hide a parameter.
+        assert_eq!(strip_response_params("https://a.example/cb?%63ode=x&st%61te=y&keep=1"), "https://a.example/cb?keep=1");
+        assert_eq!(strip_response_params("https://a.example/cb?%43ode=x"), "https://a.example/cb?%43ode=x");
+        // Whatever the validation outcome: a raw backslash, a bad escape, a repeat.
+        assert_eq!(strip_response_params("https://a.example/cb?code=x&state=y&error_description=a\\b"), "https://a.example/cb");
+        assert_eq!(strip_response_params("https://a.example/cb?code=%zz&code=x&a=%zz"), "https://a.example/cb?a=%zz");
+        // Response parameters in the fragment are removed too; an app route stays.
+        assert_eq!(strip_response_params("https://a.example/cb#code=x&state=y"), "https://a.example/cb");
+        assert_eq!(strip_response_params("https://a.example/cb?x=1#access_token=t&route=a"), "https://a.example/cb?x=1#route=a");
+        assert_eq!(strip_response_params("https://a.example/cb#/route"), "https://a.example/cb#/route");
+    }
+
+    #[test]
+    fn the_address_bar_is_cleaned_on_the_redirect_uri_whatever_the_query_holds() {
+        let cfg = config();
+        let clean = |href: &str| cleaned_address_bar(&cfg, href);
+        assert_eq!(clean(&format!("{CB}?code=x&state=y&error_description=a\\b")).as_deref(), Some(CB));
+        assert_eq!(clean(&format!("{CB}?%63ode=x&st%61te=y")).as_deref(), Some(CB));
+        assert_eq!(clean(&format!("{CB}#code=x&state=y")).as_deref(), Some(CB));
+        assert_eq!(clean(&format!("{CB}?code=x&code=y")).as_deref(), Some(CB));
+        assert_eq!(clean(CB), None);
+        assert_eq!(clean(&format!("{CB}?tab=1")), None);
+        // Not the redirect URI: the app's page is left alone.
+        assert_eq!(clean("https://app.example/other?code=x&state=y"), None);
+        assert_eq!(clean("https://evil.example/callback?code=x"), None);
     }
 }

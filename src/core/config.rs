@@ -23,6 +23,9 @@ pub const DEFAULT_CLOCK_SKEW_MS: u64 = 30 * 1000;
 /// Default timeout of every network call: 15 seconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 15 * 1000;
 
+/// The default largest API body `fetchJson` reads: 1 MiB.
+pub const DEFAULT_MAX_RESPONSE: usize = 1024 * 1024;
+
 /// The parameters this library sets on the authorize request and which nothing else may set.
 pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] =
     ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state", "response_mode"];
@@ -83,6 +86,8 @@ pub struct ClientConfigInput {
     pub storage: StorageMode,
     /// Largest token response parsed, in bytes (default 64 KiB); larger ones are refused unread.
     pub max_token_response_bytes: Option<u64>,
+    /// Largest API body `fetchJson` reads, in bytes (default 1 MiB); the read stops there.
+    pub max_response_bytes: Option<u64>,
 }
 
 impl FromJson for ClientConfigInput {
@@ -109,6 +114,7 @@ impl FromJson for ClientConfigInput {
                 .one_of("storage", &[("memory", StorageMode::Memory), ("sessionStorage", StorageMode::SessionStorage)])?
                 .unwrap_or_default(),
             max_token_response_bytes: f.u64("maxTokenResponseBytes")?,
+            max_response_bytes: f.u64("maxResponseBytes")?,
         })
     }
 }
@@ -134,6 +140,7 @@ pub struct ClientConfig {
     pub(crate) max_retry_after_ms: u64,
     pub(crate) storage: StorageMode,
     pub(crate) max_token_response_bytes: usize,
+    pub(crate) max_response_bytes: usize,
 }
 
 /// Parses an endpoint: HTTPS (or loopback HTTP), no fragment, and no OAuth parameters in its
@@ -243,6 +250,11 @@ impl ClientConfig {
                 Some(n) if (256..=16 * 1024 * 1024).contains(&n) => n as usize,
                 Some(_) => return Err(Error::InvalidConfig { field: "maxTokenResponseBytes", reason: "must be between 256 B and 16 MiB" }),
             },
+            max_response_bytes: match input.max_response_bytes {
+                None => DEFAULT_MAX_RESPONSE,
+                Some(n) if (256..=64 * 1024 * 1024).contains(&n) => n as usize,
+                Some(_) => return Err(Error::InvalidConfig { field: "maxResponseBytes", reason: "must be between 256 B and 64 MiB" }),
+            },
         })
     }
 
@@ -309,6 +321,10 @@ impl ClientConfig {
     /// Largest token response parsed, in bytes.
     pub fn max_token_response_bytes(&self) -> usize {
         self.max_token_response_bytes
+    }
+    /// Largest API body `fetchJson` reads, in bytes.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
     }
 }
 
@@ -395,6 +411,8 @@ pub(crate) mod tests {
             (ClientConfigInput { timeout_ms: Some(0), ..input() }, "invalid_config"),
             (ClientConfigInput { clock_skew_ms: Some(u64::MAX), ..input() }, "invalid_config"),
             (ClientConfigInput { max_token_response_bytes: Some(10), ..input() }, "invalid_config"),
+            (ClientConfigInput { max_response_bytes: Some(10), ..input() }, "invalid_config"),
+            (ClientConfigInput { max_response_bytes: Some(65 * 1024 * 1024), ..input() }, "invalid_config"),
         ];
         for (bad, code) in cases {
             let dbg = format!("{bad:?}");

@@ -111,7 +111,7 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-fn decode_component(input: &str) -> Result<String, DecodeError> {
+pub(crate) fn decode_component(input: &str) -> Result<String, DecodeError> {
     let bytes = input.as_bytes();
     if !bytes.iter().any(|b| *b == b'%' || *b == b'+') {
         return Ok(input.to_owned());

@@ -149,8 +149,9 @@ pub enum Error {
         /// What was short.
         reason: &'static str,
     },
-    /// An extra authorize parameter is malformed or tries to override a protocol parameter.
-    #[error("extra parameter \"{name}\" is not allowed: {reason}")]
+    /// An argument or an extra authorize parameter is malformed, of the wrong type, or tries to
+    /// override a protocol parameter. `name` names it (never its value).
+    #[error("invalid parameter \"{name}\": {reason}")]
     InvalidParameter {
         /// The parameter name (sanitised, bounded).
         name: String,
@@ -224,6 +225,11 @@ pub enum Error {
     /// opaque redirect.
     #[error("the network request failed")]
     Network,
+    /// A request to the Expensify Integration Server got no readable answer. Code `network`,
+    /// like [`Error::Network`]; the message names the likely cause in a browser: the server
+    /// sends no CORS headers, so the page must call it through its own backend.
+    #[error("the request to the Expensify Integration Server failed: the network, or (in a browser) no CORS headers on its answer; point serverUrl at your own backend proxy (see the README)")]
+    ExpensifyNetwork,
     /// The request took longer than the configured timeout and was aborted.
     #[error("the request timed out")]
     Timeout,
@@ -331,7 +337,7 @@ impl Error {
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::InvalidToken => "invalid_token",
-            Self::Network => "network",
+            Self::Network | Self::ExpensifyNetwork => "network",
             Self::Timeout => "timeout",
             Self::CallbackAlreadyHandled => "callback_already_handled",
             Self::LoginRequired => "login_required",

@@ -21,6 +21,9 @@ pub const API_PATH: &str = "/Integration-Server/ExpensifyIntegrations";
 /// The largest Integration Server response parsed as JSON, in bytes.
 pub const MAX_RESPONSE: usize = 1024 * 1024;
 
+/// The largest file (`file` and `download` jobs) read, in bytes.
+pub const MAX_FILE_RESPONSE: usize = 64 * 1024 * 1024;
+
 /// A credential as a caller writes it.
 #[derive(Debug, Default)]
 pub struct CredentialInput {
@@ -204,6 +207,14 @@ pub enum Expect {
 }
 
 impl Expect {
+    /// The largest body read for this kind of answer, in bytes.
+    pub fn max_bytes(self) -> usize {
+        match self {
+            Expect::Json => MAX_RESPONSE,
+            Expect::FileName | Expect::File => MAX_FILE_RESPONSE,
+        }
+    }
+
     fn for_type(kind: &str) -> Self {
         match kind {
             "file" => Expect::FileName,
@@ -267,7 +278,7 @@ pub fn parse_response(status: u16, body: &str, retry_after_ms: Option<u64>, expe
             }
         }
         (_, Expect::Json) => Err(Error::InvalidResponse { status, reason: "the body is not a JSON object with a responseCode" }),
-        (_, _) if body.len() > 64 * 1024 * 1024 => Err(Error::InvalidResponse { status, reason: "the body is too large" }),
+        (_, _) if body.len() > MAX_FILE_RESPONSE => Err(Error::InvalidResponse { status, reason: "the body is too large" }),
         (_, _) => Ok(ExpensifyResponse::Text(body.to_owned())),
     }
 }
@@ -389,6 +400,9 @@ impl RateLimiter {
     }
 }
 
+/// The stored record format: 2 authenticates every field (1 sealed only the secret).
+pub const RECORD_VERSION: u64 = 2;
+
 /// Metadata of a stored credential: everything but the secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialInfo {
@@ -431,8 +445,22 @@ impl CredentialInfo {
             .finish()
     }
 
-    /// Reads a stored record's metadata (any object with the fields); `None` when corrupt.
+    /// The additional data the record's AES-GCM seal authenticates: the format version and
+    /// every stored field, in one fixed encoding. Changing any of them (the server URL above
+    /// all: the secret would be sent there) makes the record fail to open.
+    pub fn sealed_data(&self) -> String {
+        let mut out = String::from("expensicat-auth credential v2\n");
+        out.push_str(&self.to_json());
+        out
+    }
+
+    /// Reads a stored record's metadata (an object with the fields and `v` equal to
+    /// [`RECORD_VERSION`]); `None` when corrupt. Only [`CredentialInfo::sealed_data`], checked
+    /// when the secret is opened, proves the fields unchanged.
     pub fn from_record(v: &Value) -> Option<Self> {
+        if v.get("v").and_then(Value::as_u64) != Some(RECORD_VERSION) {
+            return None;
+        }
         let s = |k: &str| v.get_str(k).map(str::to_owned);
         let info = CredentialInfo {
             id: s("id")?,
@@ -671,11 +699,39 @@ mod tests {
     fn store_metadata_round_trip_without_secret() {
         let c = Credential::new(input(Some("http://127.0.0.1:4000/"))).unwrap();
         let info = CredentialInfo::of(&c, "id1", 42);
-        let fields = json::parse(&info.to_json()).unwrap();
+        let record = |v: u64| json::parse(&info.to_json().replacen('{', &format!("{{\"v\":{v},"), 1)).unwrap();
         assert!(!info.to_json().contains(SECRET));
-        assert_eq!(CredentialInfo::from_record(&fields), Some(info.clone()));
+        assert_eq!(CredentialInfo::from_record(&record(RECORD_VERSION)), Some(info.clone()));
+        // A record of the first format (only the secret sealed) is not trusted.
+        assert_eq!(CredentialInfo::from_record(&record(1)), None);
+        assert_eq!(CredentialInfo::from_record(&json::parse(&info.to_json()).unwrap()), None);
         let back = info.into_credential(Secret::new(SECRET)).unwrap();
         assert_eq!(back.endpoint(), "http://127.0.0.1:4000/Integration-Server/ExpensifyIntegrations");
         assert_eq!(CredentialInfo::from_record(&json::parse(r#"{"id":"x"}"#).unwrap()), None);
+    }
+
+    #[test]
+    fn the_seal_covers_every_stored_field() {
+        let c = Credential::new(input(Some("https://integrations.expensify.com"))).unwrap();
+        let info = CredentialInfo::of(&c, "id1", 42);
+        let sealed = info.sealed_data();
+        let changes: [fn(&mut CredentialInfo); 6] = [
+            |i| i.id.push('x'),
+            |i| i.name.push('x'),
+            |i| i.description.push('x'),
+            |i| i.server_url = "http://127.0.0.1:9".into(),
+            |i| i.partner_user_id.push('x'),
+            |i| i.created_at += 1,
+        ];
+        for change in changes {
+            let mut other = info.clone();
+            change(&mut other);
+            assert_ne!(other.sealed_data(), sealed);
+        }
+        // Field boundaries are unambiguous: moving text from one field to the next changes it.
+        let mut shifted = info.clone();
+        shifted.name.push('"');
+        shifted.description.insert(0, '"');
+        assert_ne!(shifted.sealed_data(), sealed);
     }
 }

@@ -34,6 +34,18 @@ impl Value {
         self.as_object()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// Moves the string member `key` out of an object (leaving an empty string), so that a
+    /// secret can go into its wrapper without a copy left behind in the tree.
+    pub fn take_str(&mut self, key: &str) -> Option<String> {
+        match self {
+            Value::Object(members) => match members.iter_mut().find(|(k, _)| k == key) {
+                Some((_, Value::String(s))) => Some(core::mem::take(s)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The member `key` of an object, when it is a string.
     pub fn get_str(&self, key: &str) -> Option<&str> {
         self.get(key)?.as_str()
@@ -428,7 +440,13 @@ impl Obj {
     /// An empty object. Room for a typical small object is reserved up front: growing the buffer
     /// member by member showed in profiles.
     pub fn new() -> Self {
-        let mut out = String::with_capacity(256);
+        Self::with_capacity(256)
+    }
+
+    /// An empty object whose text buffer holds `bytes` before it grows. Objects that carry a
+    /// secret are sized up front: a buffer that grows leaves its old copy behind, unzeroed.
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut out = String::with_capacity(bytes);
         out.push('{');
         Obj(out)
     }

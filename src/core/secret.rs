@@ -8,9 +8,16 @@ pub const REDACTED: &str = "[redacted]";
 /// only through [`Secret::expose`], which makes each use visible in review.
 ///
 /// It is deliberately not `Clone`: copying a secret should be a conscious
-/// [`Secret::duplicate`] call.
+/// [`Secret::duplicate`] call. Its bytes (and the spare capacity of its buffer) are overwritten
+/// with zeros when it is dropped, so a freed secret does not linger in WebAssembly memory.
 #[derive(PartialEq, Eq)]
 pub struct Secret(String);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl Secret {
     /// Wraps a value.
@@ -29,8 +36,8 @@ impl Secret {
     }
 
     /// Unwraps the value.
-    pub fn into_inner(self) -> String {
-        self.0
+    pub fn into_inner(mut self) -> String {
+        core::mem::take(&mut self.0)
     }
 }
 

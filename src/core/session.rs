@@ -130,15 +130,19 @@ impl Tokens {
     }
 
     /// Serialises for the opt-in `sessionStorage` mode (holds the tokens).
-    pub fn to_storage(&self) -> String {
-        Obj::new()
-            .u64("v", 1)
-            .str("access", self.access.expose())
-            .opt_u64("expiresAt", self.expires_at_ms)
-            .opt_str("refresh", self.refresh.as_ref().map(Secret::expose))
-            .strs("scopes", &self.scopes)
-            .str("mode", self.mode.as_str())
-            .finish()
+    pub fn to_storage(&self) -> Secret {
+        let tokens = self.access.expose().len() + self.refresh.as_ref().map_or(0, |r| r.expose().len());
+        let scopes: usize = self.scopes.iter().map(|s| s.len() + 3).sum();
+        Secret::new(
+            Obj::with_capacity(128 + 2 * tokens + scopes)
+                .u64("v", 1)
+                .str("access", self.access.expose())
+                .opt_u64("expiresAt", self.expires_at_ms)
+                .opt_str("refresh", self.refresh.as_ref().map(Secret::expose))
+                .strs("scopes", &self.scopes)
+                .str("mode", self.mode.as_str())
+                .finish(),
+        )
     }
 
     /// Reads stored tokens back.
@@ -371,7 +375,7 @@ mod tests {
             set(r#"{"access_token":"a","token_type":"Bearer","refresh_token":"r","expires_in":9,"scope":"s"}"#),
             &[],
         );
-        let back = Tokens::from_storage(&t.to_storage()).unwrap();
+        let back = Tokens::from_storage(t.to_storage().expose()).unwrap();
         assert_eq!(back.info(), t.info());
         assert_eq!(back.access_token().expose(), "a");
         for bad in [

@@ -153,19 +153,22 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
     if !(200..300).contains(&status) {
         return Err(bad("an HTTP error status without an OAuth error body"));
     }
-    let raw = match parsed {
+    let mut raw = match parsed {
         Some(v @ Value::Object(_)) => v,
         Some(_) => return Err(bad("the body is JSON but not an object")),
         None => return Err(bad("the body is not strict JSON (or it repeats a key)")),
     };
+    // The tokens move out of the parsed tree into their wrappers (zeroed when dropped), so no
+    // copy stays behind when the tree is freed.
+    let access_token = match raw.take_str("access_token").map(Secret::new) {
+        Some(s) if is_b64token(s.expose()) => s,
+        Some(s) if !s.expose().is_empty() => return Err(bad("access_token has characters a bearer token cannot have")),
+        _ => return Err(bad("access_token is missing or empty")),
+    };
+    let refresh_member = raw.take_str("refresh_token").map(Secret::new);
     let field = |k: &str| match raw.get(k) {
         None | Some(Value::Null) => None,
         Some(v) => Some(v),
-    };
-    let access_token = match field("access_token") {
-        Some(Value::String(s)) if is_b64token(s) => Secret::new(s.as_str()),
-        Some(Value::String(s)) if !s.is_empty() => return Err(bad("access_token has characters a bearer token cannot have")),
-        _ => return Err(bad("access_token is missing or empty")),
     };
     match field("token_type") {
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
@@ -176,10 +179,10 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
         None => None,
         Some(v) => Some(now_ms.saturating_add(expires_in_seconds(v, status)?.saturating_mul(1000))),
     };
-    let refresh_token = match field("refresh_token") {
-        None => None,
-        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Some(Secret::new(s.as_str())),
-        Some(_) => return Err(bad("refresh_token is not a non-empty printable string")),
+    let refresh_token = match (refresh_member, field("refresh_token")) {
+        (Some(s), _) if !s.expose().is_empty() && s.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)) => Some(s),
+        (None, None) => None,
+        _ => return Err(bad("refresh_token is not a non-empty printable string")),
     };
     let scope = match field("scope") {
         None => None,

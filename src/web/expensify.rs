@@ -11,7 +11,7 @@ use super::http::{post, sleep};
 use super::{now_ms, random_bytes, to_js, to_json_value};
 use crate::core::encoding::base64url;
 use crate::core::error::{Error, Result};
-use crate::core::expensify::{parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE};
+use crate::core::expensify::{parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE, RECORD_VERSION};
 use crate::core::json::Value;
 use crate::core::secret::Secret;
 use crate::core::session::parse_retry_after;
@@ -76,8 +76,15 @@ pub async fn send(cred: &Credential, job: &Value, extra: &[(String, String)], op
         }
         sleep(delay).await;
     }
-    let res = post(&request.url, CONTENT_TYPE, request.body.expose(), opts.timeout_ms).await?;
-    parse_response(res.status, &res.body, res.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms())), request.expects)
+    let res =
+        post(&request.url, CONTENT_TYPE, request.body.expose(), opts.timeout_ms, request.expects.max_bytes()).await.map_err(
+            |e| match e {
+                // In a browser the likeliest cause is an answer without CORS headers: say so.
+                Error::Network => Error::ExpensifyNetwork,
+                other => other,
+            },
+        )?;
+    parse_response(res.status, res.body.expose(), res.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms())), request.expects)
 }
 
 #[wasm_bindgen(inline_js = r#"
@@ -139,8 +146,9 @@ pub enum Listed {
 }
 
 /// Credentials in IndexedDB, the secret sealed with AES-GCM under a non-extractable key that
-/// never leaves the browser's key store; the record id is the additional data, so a ciphertext
-/// cannot be moved to another record.
+/// never leaves the browser's key store; every stored field (id, name, description, server
+/// URL, partnerUserID, creation time, format version) is the additional data, so a ciphertext
+/// cannot be moved to another record and a rewritten field makes the record `corrupt_record`.
 pub struct CredentialStore {
     db: JsValue,
 }
@@ -162,12 +170,14 @@ impl CredentialStore {
         let id = base64url(&random_bytes::<16>()?);
         let info = CredentialInfo::of(cred, &id, now_ms());
         let key = wait(master_key(&self.db)).await?;
-        let sealed = wait(seal(&key, &Uint8Array::from(cred.secret().expose().as_bytes()), &Uint8Array::from(id.as_bytes()))).await?;
+        let aad = Uint8Array::from(info.sealed_data().as_bytes());
+        let sealed = wait(seal(&key, &Uint8Array::from(cred.secret().expose().as_bytes()), &aad)).await?;
         let record = to_js(&info.to_json());
         let parts = js_sys::Array::from(&sealed);
         js_sys::Reflect::set(&record, &"iv".into(), &parts.get(0)).map_err(|_| Error::Storage { reason: "cannot build the record" })?;
         js_sys::Reflect::set(&record, &"secret".into(), &parts.get(1)).map_err(|_| Error::Storage { reason: "cannot build the record" })?;
-        js_sys::Reflect::set(&record, &"v".into(), &1.into()).map_err(|_| Error::Storage { reason: "cannot build the record" })?;
+        js_sys::Reflect::set(&record, &"v".into(), &(RECORD_VERSION as f64).into())
+            .map_err(|_| Error::Storage { reason: "cannot build the record" })?;
         wait(idb_put(&self.db, &record)).await?;
         Ok(id)
     }
@@ -180,44 +190,61 @@ impl CredentialStore {
         let all = js_sys::Array::from(&wait(idb_get_all(&self.db)).await?);
         // Oldest first, corrupt records last; inserted in order (a handful of records, and no
         // generic sort routine linked into the package for it).
-        let key = |l: &Listed| match l {
+        let order = |l: &Listed| match l {
             Listed::Ok(i) => (0, i.created_at, i.id.clone()),
             Listed::Corrupt(id) => (1, 0, id.clone()),
         };
         let mut out: Vec<Listed> = Vec::new();
+        let key = wait(master_key(&self.db)).await?;
         for record in all.iter() {
-            let item = match to_json_value(&record).as_ref().and_then(CredentialInfo::from_record) {
-                Some(info) => Listed::Ok(info),
-                None => {
+            // Listed only when the seal opens: a rewritten field is reported, not shown.
+            let item = match self.open_record(&key, &record).await {
+                Ok((info, secret)) => {
+                    drop(secret);
+                    Listed::Ok(info)
+                }
+                Err(_) => {
                     let id = js_sys::Reflect::get(&record, &"id".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
                     Listed::Corrupt(id)
                 }
             };
-            let k = key(&item);
-            let at = out.iter().position(|o| key(o) > k).unwrap_or(out.len());
+            let k = order(&item);
+            let at = out.iter().position(|o| order(o) > k).unwrap_or(out.len());
             out.insert(at, item);
         }
         Ok(out)
     }
 
+    /// Opens a raw record: its metadata, and its secret decrypted with every stored field as
+    /// the additional data, so a record whose fields were rewritten does not open.
+    async fn open_record(&self, key: &JsValue, record: &JsValue) -> Result<(CredentialInfo, Secret)> {
+        let info = to_json_value(record).as_ref().and_then(CredentialInfo::from_record).ok_or(Error::CorruptRecord)?;
+        let iv = js_sys::Reflect::get(record, &"iv".into()).map_err(|_| Error::CorruptRecord)?;
+        let ct = js_sys::Reflect::get(record, &"secret".into()).map_err(|_| Error::CorruptRecord)?;
+        let aad = Uint8Array::from(info.sealed_data().as_bytes());
+        let plain = JsFuture::from(unseal(key, &iv, &ct, &aad)).await.map_err(|_| Error::CorruptRecord)?;
+        let plain = Uint8Array::new(&plain);
+        let bytes = plain.to_vec();
+        plain.fill(0, 0, u32::MAX);
+        let secret = Secret::new(String::from_utf8(bytes).map_err(|_| Error::CorruptRecord)?);
+        Ok((info, secret))
+    }
+
     /// Loads and decrypts one credential into wasm memory.
     ///
     /// # Errors
-    /// [`Error::CredentialNotFound`], [`Error::CorruptRecord`] (missing fields, wrong key,
-    /// tampered ciphertext), [`Error::Storage`].
+    /// [`Error::CredentialNotFound`], [`Error::CorruptRecord`] (missing fields, a rewritten
+    /// field, wrong key, tampered ciphertext, a record of the first format), [`Error::Storage`].
     pub async fn get(&self, id: &str) -> Result<(Credential, CredentialInfo)> {
         let record = wait(idb_get(&self.db, id)).await?;
         if record.is_undefined() || record.is_null() {
             return Err(Error::CredentialNotFound);
         }
-        let info = to_json_value(&record).as_ref().and_then(CredentialInfo::from_record).ok_or(Error::CorruptRecord)?;
         let key = wait(master_key(&self.db)).await?;
-        let iv = js_sys::Reflect::get(&record, &"iv".into()).map_err(|_| Error::CorruptRecord)?;
-        let ct = js_sys::Reflect::get(&record, &"secret".into()).map_err(|_| Error::CorruptRecord)?;
-        let plain = JsFuture::from(unseal(&key, &iv, &ct, &Uint8Array::from(id.as_bytes()))).await.map_err(|_| Error::CorruptRecord)?;
-        let bytes = Uint8Array::new(&plain).to_vec();
-        Uint8Array::new(&plain).fill(0, 0, u32::MAX);
-        let secret = Secret::new(String::from_utf8(bytes).map_err(|_| Error::CorruptRecord)?);
+        let (info, secret) = self.open_record(&key, &record).await?;
+        if info.id != id {
+            return Err(Error::CorruptRecord);
+        }
         let cred = info.clone().into_credential(secret).map_err(|_| Error::CorruptRecord)?;
         Ok((cred, info))
     }

@@ -1,18 +1,69 @@
-//! `fetch` with a timeout (an `AbortController` fired by `setTimeout`), `redirect: "manual"`,
-//! no cookies, and typed errors: a timeout is [`Error::Timeout`], any other failure to get a
-//! response (refused, dropped, CORS) is [`Error::Network`].
-
-use std::cell::Cell;
-use std::rc::Rc;
+//! `fetch` under one deadline that covers the whole exchange, body included (an
+//! `AbortController` fired by `setTimeout`, linked to the app's own `signal` without needing
+//! `AbortSignal.any`), `redirect: "manual"`, no cookies, bodies read through a bounded stream,
+//! and typed errors: the deadline is [`Error::Timeout`], any other failure to get a response
+//! (refused, dropped, CORS) is [`Error::Network`], a body over its limit is
+//! [`Error::InvalidResponse`] and the read stops there.
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, RequestRedirect, Response};
+use web_sys::{AbortController, Headers, Request, RequestInit, RequestRedirect, Response};
 
 use crate::core::error::{Error, Result};
+use crate::core::secret::Secret;
 use crate::core::token::TokenRequest;
+
+#[wasm_bindgen(inline_js = r#"
+export function deadline(ms, user) {
+  const c = new AbortController();
+  const t = setTimeout(() => c.abort(new DOMException("deadline", "TimeoutError")), ms);
+  if (typeof t === "object" && t && t.unref) t.unref();
+  if (user) {
+    if (user.aborted) c.abort(user.reason);
+    else user.addEventListener("abort", () => c.abort(user.reason), { once: true });
+  }
+  return c;
+}
+export function timedOut(c) {
+  const r = c.signal.reason;
+  return c.signal.aborted && !!r && r.name === "TimeoutError";
+}
+export function isStream(body) {
+  return typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
+}
+export async function readLimited(response, limit, c) {
+  const declared = response.headers.get("Content-Length");
+  if (declared !== null && Number(declared) > limit) { c.abort(); throw "too_large"; }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > limit) { for (const x of chunks) x.fill(0); value.fill(0); c.abort(); throw "too_large"; }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const x of chunks) { all.set(x, at); at += x.length; x.fill(0); }
+  const text = new TextDecoder().decode(all);
+  all.fill(0);
+  return text;
+}
+"#)]
+extern "C" {
+    fn deadline(ms: f64, user: &JsValue) -> AbortController;
+    #[wasm_bindgen(js_name = timedOut)]
+    fn timed_out(controller: &AbortController) -> bool;
+    #[wasm_bindgen(js_name = isStream)]
+    fn is_stream(body: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = readLimited)]
+    fn read_limited(response: &Response, limit: f64, controller: &AbortController) -> Promise;
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -20,41 +71,6 @@ extern "C" {
     fn global_fetch(input: &Request) -> Promise;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &Function, ms: i32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
-
-/// Aborts a controller after a delay, unless dropped first. Remembers whether it fired, so an
-/// abort can be told apart from a network failure.
-pub struct Timer {
-    id: JsValue,
-    fired: Rc<Cell<bool>>,
-    _closure: Closure<dyn FnMut()>,
-}
-
-impl Timer {
-    /// Arms the timer.
-    pub fn abort_after(controller: &AbortController, ms: u64) -> Self {
-        let fired = Rc::new(Cell::new(false));
-        let (flag, ctl) = (fired.clone(), controller.clone());
-        let closure = Closure::<dyn FnMut()>::new(move || {
-            flag.set(true);
-            ctl.abort();
-        });
-        let id = set_timeout(closure.as_ref().unchecked_ref(), ms.min(i32::MAX as u64) as i32);
-        Timer { id, fired, _closure: closure }
-    }
-
-    /// Whether the timeout has fired.
-    pub fn fired(&self) -> bool {
-        self.fired.get()
-    }
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        clear_timeout(&self.id);
-    }
 }
 
 /// Resolves after `ms` milliseconds.
@@ -65,48 +81,81 @@ pub async fn sleep(ms: u64) {
     let _ = JsFuture::from(p).await;
 }
 
-fn fail(timer: &Timer) -> Error {
-    if timer.fired() {
-        Error::Timeout
-    } else {
-        Error::Network
+/// One exchange's deadline: aborts everything (request and body) `timeout_ms` after it starts,
+/// or when the app's own `signal` aborts.
+pub struct Deadline(AbortController);
+
+impl Deadline {
+    /// Starts the clock, linked to the app's `signal` when it is an `AbortSignal`.
+    pub fn start(timeout_ms: u64, user_signal: &JsValue) -> Self {
+        let user = if user_signal.is_instance_of::<web_sys::AbortSignal>() { user_signal.clone() } else { JsValue::UNDEFINED };
+        Deadline(deadline(timeout_ms.min(i32::MAX as u64) as f64, &user))
     }
+
+    /// The signal to give `fetch`.
+    pub fn signal(&self) -> web_sys::AbortSignal {
+        self.0.signal()
+    }
+
+    /// The error for a failed fetch or read: the deadline, else the network.
+    pub fn failure(&self) -> Error {
+        if timed_out(&self.0) {
+            Error::Timeout
+        } else {
+            Error::Network
+        }
+    }
+
+    /// Reads `response`'s body as text, at most `limit` bytes (a larger `Content-Length` is
+    /// refused before reading), still under this deadline. The bytes read are zeroed once
+    /// decoded, and the text is kept as a [`Secret`] (token responses carry tokens).
+    ///
+    /// # Errors
+    /// [`Error::InvalidResponse`] over the limit, else [`Deadline::failure`].
+    pub async fn read(&self, response: &Response, limit: usize) -> Result<Secret> {
+        let status = response.status();
+        match JsFuture::from(read_limited(response, limit as f64, &self.0)).await {
+            Ok(text) => Ok(Secret::new(text.as_string().unwrap_or_default())),
+            Err(e) if e.as_string().as_deref() == Some("too_large") => {
+                Err(Error::InvalidResponse { status, reason: "the body is larger than the limit; the read was stopped" })
+            }
+            Err(_) => Err(self.failure()),
+        }
+    }
+}
+
+/// Whether `body` is a `ReadableStream`, which `fetch` consumes: such a request cannot be sent
+/// twice, so the session does not retry it.
+pub fn is_stream_body(body: &JsValue) -> bool {
+    is_stream(body)
 }
 
 /// A response with its body read as text.
 pub struct TextResponse {
     /// The HTTP status (0 for an opaque redirect).
     pub status: u16,
-    /// The body.
-    pub body: String,
+    /// The body (zeroed when dropped).
+    pub body: Secret,
     /// The `Retry-After` header, if exposed.
     pub retry_after: Option<String>,
 }
 
-async fn read_text(response: Response, timer: &Timer) -> Result<TextResponse> {
-    let retry_after = response.headers().get("Retry-After").ok().flatten();
-    let status = response.status();
-    let text = response.text().map_err(|_| Error::Network)?;
-    let body = JsFuture::from(text).await.map_err(|_| fail(timer))?.as_string().unwrap_or_default();
-    Ok(TextResponse { status, body, retry_after })
-}
-
-/// POSTs a token request and reads the answer as text, all within `timeout_ms`.
+/// POSTs a token request and reads the answer (at most `limit` bytes), all within `timeout_ms`.
 ///
 /// # Errors
-/// [`Error::Timeout`], [`Error::Network`], or [`Error::InvalidResponse`] for a redirect.
-pub async fn post_token_request(req: &TokenRequest, timeout_ms: u64) -> Result<TextResponse> {
-    post(&req.url, req.content_type, req.body.expose(), timeout_ms).await
+/// As [`post`].
+pub async fn post_token_request(req: &TokenRequest, timeout_ms: u64, limit: usize) -> Result<TextResponse> {
+    post(&req.url, req.content_type, req.body.expose(), timeout_ms, limit).await
 }
 
 /// POSTs `body` as `content_type` to `url` (no cookies, no cache, no redirects) and reads the
-/// answer as text, all within `timeout_ms`.
+/// answer as text, at most `limit` bytes, all within `timeout_ms`.
 ///
 /// # Errors
-/// [`Error::Timeout`], [`Error::Network`], or [`Error::InvalidResponse`] for a redirect.
-pub async fn post(url: &str, content_type: &str, body: &str, timeout_ms: u64) -> Result<TextResponse> {
-    let controller = AbortController::new().map_err(|_| Error::Network)?;
-    let timer = Timer::abort_after(&controller, timeout_ms);
+/// [`Error::Timeout`], [`Error::Network`], or [`Error::InvalidResponse`] for a redirect or a
+/// body over the limit.
+pub async fn post(url: &str, content_type: &str, body: &str, timeout_ms: u64, limit: usize) -> Result<TextResponse> {
+    let deadline = Deadline::start(timeout_ms, &JsValue::UNDEFINED);
     let headers = Headers::new().map_err(|_| Error::Network)?;
     headers.set("Content-Type", content_type).map_err(|_| Error::Network)?;
     headers.set("Accept", "application/json").map_err(|_| Error::Network)?;
@@ -115,20 +164,23 @@ pub async fn post(url: &str, content_type: &str, body: &str, timeout_ms: u64) ->
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(body));
     init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(&controller.signal()));
+    init.set_signal(Some(&deadline.signal()));
     let _ = Reflect::set(&init, &"credentials".into(), &"omit".into());
     let _ = Reflect::set(&init, &"cache".into(), &"no-store".into());
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| Error::Network)?;
-    let response: Response = JsFuture::from(global_fetch(&request)).await.map_err(|_| fail(&timer))?.unchecked_into();
+    let response: Response = JsFuture::from(global_fetch(&request)).await.map_err(|_| deadline.failure())?.unchecked_into();
     if response.type_() == web_sys::ResponseType::Opaqueredirect {
         return Err(Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" });
     }
-    read_text(response, &timer).await
+    let retry_after = response.headers().get("Retry-After").ok().flatten();
+    let body = deadline.read(&response, limit).await?;
+    Ok(TextResponse { status: response.status(), body, retry_after })
 }
 
 /// Sends an API request: the caller's `init` (method, body, headers...) is copied, the
-/// `Authorization` header set, `redirect` forced to `manual`, and a timeout added (combined with
-/// the caller's own `signal` when the browser has `AbortSignal.any`).
+/// `Authorization` header set, `redirect` forced to `manual`, and the deadline's signal added
+/// (linked to the caller's own `signal`). The deadline goes on covering the body: read it with
+/// [`Deadline::read`], or the app reads it within the same time.
 ///
 /// # Errors
 /// `Err(Ok(error))` for [`Error::Timeout`]/[`Error::Network`]/redirects, `Err(Err(value))` to
@@ -138,9 +190,7 @@ pub async fn send_api(
     authorization: &str,
     init: &JsValue,
     timeout_ms: u64,
-) -> Result<Response, core::result::Result<Error, JsValue>> {
-    let controller = AbortController::new().map_err(|_| Ok(Error::Network))?;
-    let timer = Timer::abort_after(&controller, timeout_ms);
+) -> core::result::Result<(Response, Deadline), core::result::Result<Error, JsValue>> {
     let obj = Object::new();
     if init.is_object() {
         Object::assign(&obj, init.unchecked_ref());
@@ -153,24 +203,11 @@ pub async fn send_api(
     }
     .map_err(|_| Ok(Error::InvalidParameter { name: "headers".into(), reason: "are not valid fetch headers" }))?;
     headers.set("Authorization", authorization).map_err(|_| Ok(Error::InvalidToken))?;
-    let user_signal: Option<AbortSignal> = Reflect::get(&obj, &"signal".into()).ok().and_then(|s| s.dyn_into().ok());
-    let signal = match &user_signal {
-        Some(user) => {
-            let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).unwrap_or(JsValue::UNDEFINED);
-            let any = Reflect::get(&ctor, &"any".into()).ok();
-            match any.and_then(|f| f.dyn_into::<Function>().ok()) {
-                Some(f) => {
-                    let list = js_sys::Array::of2(user, &controller.signal());
-                    f.call1(&JsValue::UNDEFINED, &list).ok().and_then(|s| s.dyn_into().ok()).unwrap_or_else(|| controller.signal())
-                }
-                None => controller.signal(),
-            }
-        }
-        None => controller.signal(),
-    };
+    let user_signal = Reflect::get(&obj, &"signal".into()).unwrap_or(JsValue::UNDEFINED);
+    let deadline = Deadline::start(timeout_ms, &user_signal);
     let _ = Reflect::set(&obj, &"headers".into(), &headers);
     let _ = Reflect::set(&obj, &"redirect".into(), &"manual".into());
-    let _ = Reflect::set(&obj, &"signal".into(), &signal);
+    let _ = Reflect::set(&obj, &"signal".into(), &deadline.signal());
     let request = Request::new_with_str_and_init(url, obj.unchecked_ref())
         .map_err(|_| Ok(Error::InvalidParameter { name: "init".into(), reason: "is not a valid fetch RequestInit" }))?;
     match JsFuture::from(global_fetch(&request)).await {
@@ -179,22 +216,15 @@ pub async fn send_api(
             if response.type_() == web_sys::ResponseType::Opaqueredirect {
                 return Err(Ok(Error::InvalidResponse { status: 0, reason: "the API answered with a redirect, which is not followed" }));
             }
-            // The body is read by the caller; keep the timeout out of its way.
-            drop(timer);
-            Ok(response)
+            Ok((response, deadline))
         }
-        Err(e) => match user_signal {
-            Some(s) if s.aborted() && !timer.fired() => Err(Err(e)),
-            _ => Err(Ok(fail(&timer))),
-        },
+        Err(e) => {
+            let user_aborted = user_signal.dyn_ref::<web_sys::AbortSignal>().is_some_and(web_sys::AbortSignal::aborted);
+            if user_aborted && !timed_out(&deadline.0) {
+                Err(Err(e))
+            } else {
+                Err(Ok(deadline.failure()))
+            }
+        }
     }
-}
-
-/// Reads an API response body as text (for `fetchJson`).
-///
-/// # Errors
-/// [`Error::Network`] when the body cannot be read (connection dropped mid-body).
-pub async fn response_text(response: &Response) -> Result<String> {
-    let p = response.text().map_err(|_| Error::Network)?;
-    Ok(JsFuture::from(p).await.map_err(|_| Error::Network)?.as_string().unwrap_or_default())
 }

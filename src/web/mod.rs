@@ -32,6 +32,7 @@ pub fn to_js_error(e: &Error) -> JsValue {
         Error::InvalidResponse { status, .. } => set("status", JsValue::from(*status)),
         Error::RateLimited { retry_after_ms: Some(ms) } => set("retryAfterMs", JsValue::from(*ms as f64)),
         Error::InsufficientScope { required_scope: Some(s) } => set("requiredScope", JsValue::from_str(s)),
+        Error::InvalidParameter { name, .. } => set("field", JsValue::from_str(name)),
         Error::InvalidCredential { field, .. }
         | Error::InsecureUrl { field }
         | Error::InvalidConfig { field, .. }

@@ -9,27 +9,30 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::Response;
 
-use super::http::{post_token_request, response_text, send_api, sleep};
+use super::http::{is_stream_body, post_token_request, send_api, sleep, Deadline};
 use super::{now_ms, random_bytes, storage, to_js, to_js_error};
-use crate::core::callback::{strip_response_params, validate_callback, CallbackParams};
+use crate::core::callback::{cleaned_address_bar, validate_callback, CallbackParams};
 use crate::core::config::{ClientConfig, StorageMode};
 use crate::core::error::{Error, OAuthErrorCode};
+use crate::core::secret::Secret;
 use crate::core::session::{api_error, parse_retry_after, SessionInfo, Tokens};
 use crate::core::sign::{resolve_api_url, sign_for};
 use crate::core::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
 use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
-use crate::core::url::Url;
 
 thread_local! {
     /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
     /// same URL gets the same promise (React StrictMode runs effects twice).
     static CALLBACKS: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
+    /// The address bar as this page cleaned it, and what it showed before: `(cleaned, original)`.
+    static CLEANED: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
 }
 
 /// Forgets the callbacks handled in this page, as a reload would. For tests.
 #[doc(hidden)]
 pub fn forget_handled_callbacks() {
     CALLBACKS.with(|m| m.borrow_mut().clear());
+    CLEANED.with(|c| c.borrow_mut().take());
 }
 
 fn tx_key(state: &str) -> String {
@@ -47,7 +50,10 @@ fn reject(e: &Error) -> Promise {
 pub struct Session {
     config: ClientConfig,
     tokens: RefCell<Option<Tokens>>,
-    refreshing: RefCell<Option<Promise>>,
+    /// The refresh in flight, with its number: a refresh clears the slot only while it still
+    /// holds its own promise, never a newer one that replaced it after a logout and a new login.
+    refreshing: RefCell<Option<(u64, Promise)>>,
+    refreshes: Cell<u64>,
     /// Bumped by logout and session end, so a refresh finishing afterwards is discarded.
     generation: Cell<u64>,
     listeners: RefCell<Vec<(u32, Function)>>,
@@ -58,7 +64,11 @@ impl Session {
     /// A session for `config`; in `sessionStorage` mode, a stored session is picked up.
     pub fn new(config: ClientConfig) -> Rc<Self> {
         let tokens = if config.storage() == StorageMode::SessionStorage {
-            storage::get(&Self::session_key_for(&config)).ok().flatten().and_then(|s| Tokens::from_storage(&s).ok())
+            storage::get(&Self::session_key_for(&config))
+                .ok()
+                .flatten()
+                .map(Secret::new)
+                .and_then(|s| Tokens::from_storage(s.expose()).ok())
         } else {
             None
         };
@@ -66,6 +76,7 @@ impl Session {
             config,
             tokens: RefCell::new(tokens),
             refreshing: RefCell::new(None),
+            refreshes: Cell::new(0),
             generation: Cell::new(0),
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(1),
@@ -93,7 +104,7 @@ impl Session {
         let key = Self::session_key_for(&self.config);
         match self.tokens.borrow().as_ref() {
             Some(t) => {
-                let _ = storage::set(&key, &t.to_storage());
+                let _ = storage::set(&key, t.to_storage().expose());
             }
             None => storage::remove(&key),
         }
@@ -190,24 +201,36 @@ impl Session {
     }
 
     /// Removes the response parameters from the address bar when the current page is the
-    /// redirect URI. Runs synchronously, before any await.
+    /// redirect URI, whatever the URL holds (see [`cleaned_address_bar`]). Runs synchronously,
+    /// before any await, and remembers what the bar showed so that a later no-argument call in
+    /// this page (React StrictMode runs effects twice) still sees the callback.
     fn clean_address_bar(&self) {
         let Some(window) = web_sys::window() else { return };
         let Ok(href) = window.location().href() else { return };
-        let on_callback = Url::parse(&href, "location").is_ok_and(|u| u.same_endpoint(&self.config.redirect));
-        let cleaned = strip_response_params(&href);
-        if on_callback && cleaned != href {
-            if let Ok(history) = window.history() {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&cleaned));
+        let Some(cleaned) = cleaned_address_bar(&self.config, &href) else { return };
+        if let Ok(history) = window.history() {
+            if history.replace_state_with_url(&JsValue::NULL, "", Some(&cleaned)).is_ok() {
+                CLEANED.with(|c| *c.borrow_mut() = Some((cleaned, href)));
             }
         }
     }
 
+    /// The callback URL for `handleCallback()` without an argument: `location.href`, or what it
+    /// was before this page cleaned it.
+    fn current_callback_url() -> String {
+        let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+        CLEANED.with(|c| match &*c.borrow() {
+            Some((cleaned, original)) if *cleaned == href => original.clone(),
+            _ => href,
+        })
+    }
+
     /// Handles the redirect back from the authorize endpoint (see the JS docs of
-    /// `handleCallback`).
-    pub fn handle_callback(self: &Rc<Self>, url: &str) -> Promise {
+    /// `handleCallback`); `url` defaults to the address bar.
+    pub fn handle_callback(self: &Rc<Self>, url: Option<&str>) -> Promise {
+        let url = url.map_or_else(Self::current_callback_url, str::to_owned);
         self.clean_address_bar();
-        let params = match CallbackParams::parse(&self.config, url) {
+        let params = match CallbackParams::parse(&self.config, &url) {
             Ok(p) => p,
             Err(e) => return reject(&e),
         };
@@ -255,22 +278,28 @@ impl Session {
 
     /// Sends a token request within the timeout and validates the answer within the size limit.
     async fn call_token_endpoint(&self, request: &TokenRequest) -> Result<TokenSet, Error> {
-        let res = post_token_request(request, self.config.timeout_ms()).await?;
-        parse_token_response_limited(res.status, &res.body, now_ms(), self.config.max_token_response_bytes())
+        let limit = self.config.max_token_response_bytes();
+        let res = post_token_request(request, self.config.timeout_ms(), limit).await?;
+        parse_token_response_limited(res.status, res.body.expose(), now_ms(), limit)
     }
 
     /// The single in-flight refresh, started if none is running.
     fn refresh_promise(self: &Rc<Self>) -> Promise {
-        if let Some(p) = self.refreshing.borrow().clone() {
+        if let Some((_, p)) = self.refreshing.borrow().clone() {
             return p;
         }
+        let id = self.refreshes.get() + 1;
+        self.refreshes.set(id);
         let me = self.clone();
         let p = future_to_promise(async move {
             let result = me.clone().do_refresh().await;
-            me.refreshing.borrow_mut().take();
+            let mine = me.refreshing.borrow().as_ref().is_some_and(|(slot, _)| *slot == id);
+            if mine {
+                me.refreshing.borrow_mut().take();
+            }
             result.map(|()| me.info().map_or(JsValue::NULL, |i| to_js(&i.to_json()))).map_err(|e| to_js_error(&e))
         });
-        *self.refreshing.borrow_mut() = Some(p.clone());
+        *self.refreshing.borrow_mut() = Some((id, p.clone()));
         p
     }
 
@@ -319,7 +348,7 @@ impl Session {
     /// A valid access token: the cached one while fresh (checked against the clock on every
     /// read), else one refresh shared by all callers. `stale` is a token the API just refused:
     /// a refresh is forced unless the session already moved past it.
-    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<String, JsValue> {
+    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<Secret, JsValue> {
         let now = now_ms();
         let must_refresh = {
             let tokens = self.tokens.borrow();
@@ -327,10 +356,10 @@ impl Session {
             let current = t.access_token().expose();
             let refused = stale == Some(current);
             if !refused && t.is_fresh(now, self.config.clock_skew_ms()) {
-                return Ok(current.to_owned());
+                return Ok(Secret::new(current));
             }
             if stale.is_some() && !refused {
-                return Ok(current.to_owned());
+                return Ok(Secret::new(current));
             }
             t.refresh_token().is_some()
         };
@@ -340,61 +369,72 @@ impl Session {
         }
         JsFuture::from(self.refresh_promise()).await?;
         let tokens = self.tokens.borrow();
-        tokens.as_ref().map(|t| t.access_token().expose().to_owned()).ok_or_else(|| to_js_error(&Error::LoginRequired))
+        tokens.as_ref().map(|t| Secret::new(t.access_token().expose())).ok_or_else(|| to_js_error(&Error::LoginRequired))
     }
 
     /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401;
-    /// one wait within the bound on 429.
-    pub async fn fetch(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<Response, JsValue> {
+    /// one wait within the bound on 429. A `ReadableStream` body is sent once and never retried
+    /// (`fetch` consumes it): the 401 or 429 answer is returned as it is. The deadline covers the
+    /// body too, and is returned with the response.
+    pub async fn fetch_with_deadline(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<(Response, Deadline), JsValue> {
         let err = |e: Error| to_js_error(&e);
         let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
         let (base, origin) = (self.config.api_base().to_owned(), self.config.api_origin().to_owned());
         // Refuse a foreign URL before touching the token: no refresh, no request.
         resolve_api_url(&base, &origin, &path_or_url).map_err(err)?;
+        let replayable = !is_stream_body(&Reflect::get(&init, &"body".into()).unwrap_or(JsValue::UNDEFINED));
         let mut token = self.valid_token(None).await?;
         let (mut refreshed, mut waited) = (false, false);
         loop {
-            let signed = sign_for(&base, &origin, &token, &method, &path_or_url).map_err(err)?;
-            let response = match send_api(&signed.url, signed.authorization.expose(), &init, self.config.timeout_ms()).await {
+            let signed = sign_for(&base, &origin, token.expose(), &method, &path_or_url).map_err(err)?;
+            let (response, deadline) = match send_api(&signed.url, signed.authorization.expose(), &init, self.config.timeout_ms()).await {
                 Ok(r) => r,
                 Err(Ok(e)) => return Err(err(e)),
                 Err(Err(abort)) => return Err(abort),
             };
             match response.status() {
-                401 if !refreshed && self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some()) => {
+                401 if replayable && !refreshed && self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some()) => {
                     refreshed = true;
-                    token = self.valid_token(Some(&token)).await?;
+                    token = self.valid_token(Some(token.expose())).await?;
                 }
                 429 => {
                     let delay = response.headers().get("Retry-After").ok().flatten().and_then(|v| parse_retry_after(&v, now_ms()));
                     match delay {
-                        Some(ms) if !waited && ms <= self.config.max_retry_after_ms() => {
+                        Some(ms) if replayable && !waited && ms <= self.config.max_retry_after_ms() => {
                             waited = true;
                             sleep(ms).await;
                         }
+                        _ if !replayable => return Ok((response, deadline)),
                         _ => return Err(err(Error::RateLimited { retry_after_ms: delay })),
                     }
                 }
-                _ => return Ok(response),
+                _ => return Ok((response, deadline)),
             }
         }
+    }
+
+    /// [`Session::fetch_with_deadline`] for the app, which reads the body itself (within the
+    /// same deadline).
+    pub async fn fetch(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<Response, JsValue> {
+        Ok(self.fetch_with_deadline(path_or_url, init).await?.0)
     }
 
     /// [`Session::fetch`], then the JSON body for 2xx, or a typed error (`unauthorized`,
     /// `insufficient_scope` with the scope, `rate_limited`, `api_error`, `invalid_response`).
     pub async fn fetch_json(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<JsValue, JsValue> {
         let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
-        let response = self.fetch(path_or_url.clone(), init).await?;
+        let (response, deadline) = self.clone().fetch_with_deadline(path_or_url.clone(), init).await?;
         let status = response.status();
         let retry_after = response.headers().get("Retry-After").ok().flatten();
-        let body = response_text(&response).await.map_err(|e| to_js_error(&e))?;
+        let body = deadline.read(&response, self.config.max_response_bytes()).await.map_err(|e| to_js_error(&e))?;
+        let body = body.expose();
         if (200..300).contains(&status) {
             if body.is_empty() {
                 return Ok(JsValue::NULL);
             }
-            return js_sys::JSON::parse(&body).map_err(|_| to_js_error(&Error::InvalidResponse { status, reason: "the body is not JSON" }));
+            return js_sys::JSON::parse(body).map_err(|_| to_js_error(&Error::InvalidResponse { status, reason: "the body is not JSON" }));
         }
         let path = path_or_url.split_once("/api").map_or(path_or_url.as_str(), |(_, p)| p);
-        Err(to_js_error(&api_error(status, &body, retry_after.as_deref(), now_ms(), &method, path)))
+        Err(to_js_error(&api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
     }
 }

@@ -69,3 +69,8 @@ pub fn code_of(err: &JsValue, secrets: &[String]) -> String {
     }
     get_str(err, "code")
 }
+
+/// A JS string, as the app passes one.
+pub fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
