@@ -67,6 +67,9 @@ export async function startEmulator(options = {}) {
     retryAfterSeconds: 1,
     expensifyRateLimit: options.expensifyRateLimit ?? 50,
     expensifyRateWindowMs: 60_000,
+    // false: the Integration Server answers without CORS headers (as the real one may), so a
+    // browser sees only a network error.
+    expensifyCors: true,
   };
   const clients = new Map();
   const addClient = (clientId, redirectUris) => clients.set(clientId, { clientId, redirectUris: new Set(redirectUris) });
@@ -111,6 +114,40 @@ export async function startEmulator(options = {}) {
     if (fault.reset) {
       // Closed before any byte: browsers may transparently retry this (Firefox does for GET).
       res.socket?.destroy();
+      return true;
+    }
+    if (fault.stall) {
+      // Headers and the start of a body, then nothing: only a deadline that covers the body ends it.
+      res.writeHead(200, { ...cors, "Content-Type": "application/json" });
+      res.write('{"access_token":"');
+      const t = setTimeout(() => res.socket?.destroy(), 30_000);
+      res.on("close", () => clearTimeout(t));
+      return true;
+    }
+    if (fault.hugeBytes) {
+      // A body of `hugeBytes` (declared in Content-Length unless `undeclared`), streamed while the
+      // client reads; how much was written before the client hung up lands in the counters.
+      const headers = { ...cors, "Content-Type": "application/json" };
+      if (!fault.undeclared) headers["Content-Length"] = String(fault.hugeBytes);
+      res.writeHead(fault.status ?? 200, headers);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const record = () => {
+        const c = counters.get("*") ?? {};
+        c.hugeBytesSent = sent;
+        counters.set("*", c);
+      };
+      res.on("close", record);
+      const pump = () => {
+        while (sent < fault.hugeBytes) {
+          const n = Math.min(chunk.length, fault.hugeBytes - sent);
+          sent += n;
+          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return res.once("drain", pump);
+        }
+        res.end();
+        record();
+      };
+      pump();
       return true;
     }
     if (fault.drop) {
@@ -421,7 +458,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
   const expensifyReply = (res, cors, body) => json(res, 200, body, cors);
 
   async function expensify(req, res) {
-    const cors = corsFor(req);
+    const cors = settings.expensifyCors ? corsFor(req) : {};
     let job;
     let form;
     try {
@@ -528,6 +565,11 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
       if (url.pathname === "/api/auth/oauth2/token" && req.method === "POST") return await tokenEndpoint(req, res);
       if (url.pathname.startsWith("/api/v1/")) return await api(req, res, url);
       if (url.pathname === "/Integration-Server/ExpensifyIntegrations" && req.method === "POST") return await expensify(req, res);
+      if (url.pathname === "/capture/Integration-Server/ExpensifyIntegrations") {
+        // A stand-in for an attacker's server: anything that arrives here is counted.
+        count("capture", "captured");
+        return json(res, 200, { responseCode: 200, policyList: [] }, corsFor(req));
+      }
       if (url.pathname.startsWith("/__emulator/")) return await control(req, res, url);
       if (url.pathname === "/") return json(res, 200, { emulator: "expensicat", issuer: base, clientId: defaultClient });
       return json(res, 404, { error: { code: "not_found", message: "No such endpoint" } }, corsFor(req));

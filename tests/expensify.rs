@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use expensicat_auth::bindings::{ExpensifyCredential, ExpensifyCredentialStore};
-use js_sys::{Array, Promise, Reflect, Uint8Array, JSON};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array, JSON};
 use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -231,8 +231,15 @@ async fn encrypted_store_survives_reopen_and_reports_corruption() {
     resolve(raw_put(&db, &tampered)).await.unwrap();
     let list = Array::from(&resolve(store.list()).await.unwrap());
     assert_eq!(list.length(), 3);
-    assert_eq!(get_str(&list.get(2), "id"), "junk");
-    assert_eq!(get_str(&list.get(2), "error"), "corrupt_record");
+    assert_eq!(get_str(&list.get(0), "id"), first);
+    // Both the junk record and the tampered one are listed as corrupt: the listing opens every
+    // seal, so a record is never shown with fields that do not authenticate.
+    let mut corrupt: Vec<String> = (1..3).map(|i| get_str(&list.get(i), "id")).collect();
+    corrupt.sort();
+    let mut expected = vec!["junk".to_owned(), second.clone()];
+    expected.sort();
+    assert_eq!(corrupt, expected);
+    assert!((1..3).all(|i| get_str(&list.get(i), "error") == "corrupt_record"));
     assert_eq!(code_of(&resolve(store.get(s("junk"), None)).await.unwrap_err(), &[]), "corrupt_record");
     let tampered_id = get_str(&tampered, "id");
     assert_eq!(code_of(&resolve(store.get(s(&tampered_id), None)).await.unwrap_err(), &[]), "corrupt_record");
@@ -244,4 +251,83 @@ async fn encrypted_store_survives_reopen_and_reports_corruption() {
     resolve(store.delete(s(&first))).await.unwrap();
     assert_eq!(code_of(&resolve(store.get(s(&first), None)).await.unwrap_err(), &[]), "credential_not_found");
     let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_rewritten_record_field_is_corrupt_and_nothing_is_sent() {
+    let db = unique("tamper");
+    let (id, secret) = partner("tamper").await;
+    let secrets = [secret.clone()];
+    let store = ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(s(&db)))).await.unwrap()).unwrap();
+    let saved = resolve(store.save(credential(&id, &secret, "").into())).await.unwrap().as_string().unwrap();
+    let original = Array::from(&resolve(raw_records(&db)).await.unwrap()).get(0);
+    let capture = format!("{}/capture", emu());
+    let captured_before = counter("capture", "captured").await;
+    // Script that can write the page's IndexedDB rewrites one stored field at a time.
+    let rewrites = [
+        ("serverUrl", s(&capture)),
+        ("name", s("Evil")),
+        ("description", s("changed")),
+        ("partnerUserId", s("aa_someone_else")),
+        ("createdAt", JsValue::from(1.0)),
+        ("v", JsValue::from(1.0)),
+    ];
+    for (field, value) in rewrites {
+        let record = Object::assign(&Object::new(), original.unchecked_ref());
+        Reflect::set(&record, &field.into(), &value).unwrap();
+        resolve(raw_put(&db, &record)).await.unwrap();
+        let err = resolve(store.get(s(&saved), None)).await.unwrap_err();
+        assert_eq!(code_of(&err, &secrets), "corrupt_record", "{field}");
+        let listed = Array::from(&resolve(store.list()).await.unwrap());
+        assert_eq!(get_str(&listed.get(0), "error"), "corrupt_record", "{field}");
+    }
+    // The sealed record copied under another id does not open either.
+    let moved = Object::assign(&Object::new(), original.unchecked_ref());
+    Reflect::set(&moved, &"id".into(), &s("moved-record")).unwrap();
+    resolve(raw_put(&db, &moved)).await.unwrap();
+    assert_eq!(code_of(&resolve(store.get(s("moved-record"), None)).await.unwrap_err(), &secrets), "corrupt_record");
+    // The untouched record still works, and talks to its own server.
+    resolve(raw_put(&db, &original)).await.unwrap();
+    let loaded = ExpensifyCredential::try_from_js_value(resolve(store.get(s(&saved), None)).await.unwrap()).unwrap();
+    resolve(loaded.policy_list(None)).await.unwrap();
+    assert_eq!(counter("capture", "captured").await, captured_before, "nothing reached the capture server");
+    // The capture server does count what reaches it (so the check above can fail).
+    let input =
+        json(&format!(r#"{{"name":"x","serverUrl":"{capture}","partnerUserId":"aa_capture_probe","partnerUserSecret":"probe-secret"}}"#));
+    resolve(ExpensifyCredential::new(input, None).unwrap().policy_list(None)).await.unwrap();
+    assert_eq!(counter("capture", "captured").await, captured_before + 1);
+}
+
+#[wasm_bindgen_test]
+async fn without_cors_headers_the_network_error_names_cors() {
+    let (id, secret) = partner("cors").await;
+    let c = credential(&id, &secret, "");
+    control("settings", r#"{"expensifyCors":false}"#).await;
+    let err = resolve(c.policy_list(None)).await.unwrap_err();
+    let verdict = resolve(c.test_connection()).await.unwrap();
+    control("settings", r#"{"expensifyCors":true}"#).await;
+    assert_eq!(code_of(&err, &[secret]), "network");
+    let message = String::from(err.unchecked_ref::<js_sys::Error>().message());
+    assert!(message.contains("CORS") && message.contains("serverUrl"), "{message}");
+    assert_eq!(get_str(&verdict, "status"), "unreachable");
+    assert!(resolve(c.policy_list(None)).await.is_ok(), "with CORS headers back, the same call works");
+}
+
+#[wasm_bindgen_test]
+async fn expensify_bodies_are_bounded_and_under_the_deadline() {
+    let (id, secret) = partner("bounded").await;
+    let secrets = [secret.clone()];
+    let c = credential(&id, &secret, r#"{"timeoutMs":800,"rateLimits":[[100,1000]]}"#);
+    // Headers, then a stall: the deadline covers the body.
+    control("faults", r#"{"endpoint":"expensify","stall":true}"#).await;
+    let t0 = js_sys::Date::now();
+    assert_eq!(code_of(&resolve(c.policy_list(None)).await.unwrap_err(), &secrets), "timeout");
+    assert!(js_sys::Date::now() - t0 < 5000.0);
+    // 40 MiB declared, and 40 MiB streamed without a length: the read stops at 1 MiB.
+    for spec in [r#"{"endpoint":"expensify","hugeBytes":41943040}"#, r#"{"endpoint":"expensify","hugeBytes":41943040,"undeclared":true}"#] {
+        control("faults", spec).await;
+        assert_eq!(code_of(&resolve(c.policy_list(None)).await.unwrap_err(), &secrets), "invalid_response", "{spec}");
+        let sent = counter("*", "hugeBytesSent").await;
+        assert!(sent < 16 * 1024 * 1024, "{spec}: the server wrote {sent} B before the client hung up");
+    }
 }

@@ -351,3 +351,188 @@ async fn bearer_mode_logout_and_no_secret_in_errors() {
     assert!(auth.session().is_undefined());
     assert_eq!(code_of(&resolve(auth.access_token()).await.unwrap_err(), &secrets), "login_required");
 }
+
+#[wasm_bindgen(inline_js = r#"
+export function storedTokens(key) {
+  const v = JSON.parse(sessionStorage.getItem(key));
+  return [v.access, v.refresh];
+}
+export function inMemory(memory, needle) {
+  const hay = new Uint8Array(memory.buffer);
+  const n = new TextEncoder().encode(needle);
+  outer: for (let i = 0; i + n.length <= hay.length; i++) {
+    for (let j = 0; j < n.length; j++) if (hay[i + j] !== n[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+export function withoutAbortSignalAny(run) {
+  const saved = AbortSignal.any;
+  delete AbortSignal.any;
+  return run().finally(() => { if (saved) AbortSignal.any = saved; });
+}
+export function abortSoon(ms) {
+  const c = new AbortController();
+  setTimeout(() => c.abort(new DOMException("the app gave up", "AbortError")), ms);
+  return { signal: c.signal };
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = storedTokens)]
+    fn stored_tokens(key: &str) -> Array;
+    #[wasm_bindgen(js_name = inMemory)]
+    fn in_memory(memory: &JsValue, needle: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = withoutAbortSignalAny)]
+    fn without_abort_signal_any(run: &Function) -> Promise;
+    #[wasm_bindgen(js_name = abortSoon)]
+    fn abort_soon(ms: u32) -> JsValue;
+}
+
+fn location_search_and_hash() -> String {
+    let loc = web_sys::window().unwrap().location();
+    format!("{}{}", loc.search().unwrap(), loc.hash().unwrap())
+}
+
+/// React StrictMode runs an effect twice in the same tick: `handleCallback()` without an
+/// argument, as the README writes it, then again; and the two forms mixed.
+#[wasm_bindgen_test]
+async fn callback_twice_in_one_tick_without_argument_and_mixed() {
+    let (auth, id) = client("strictmode", "").await;
+    let history = web_sys::window().unwrap().history().unwrap();
+    for mix in 0..3 {
+        let cb = authorize(&auth, "json").await;
+        history.push_state_with_url(&JsValue::NULL, "", Some(&cb)).unwrap();
+        let (p1, p2) = match mix {
+            0 => (auth.handle_callback(None), auth.handle_callback(None)),
+            1 => (auth.handle_callback(None), auth.handle_callback(Some(s(&cb)))),
+            _ => (auth.handle_callback(Some(s(&cb))), auth.handle_callback(None)),
+        };
+        assert_eq!(location_search_and_hash(), "", "cleaned before any await ({mix})");
+        let (a, b) = (resolve(p1).await, resolve(p2).await);
+        let (a, b) = (a.unwrap_or_else(|e| panic!("{mix}: {e:?}")), b.unwrap_or_else(|e| panic!("{mix}: {e:?}")));
+        assert_eq!(JSON::stringify(&a).unwrap(), JSON::stringify(&b).unwrap());
+        assert_eq!(counter(&id, "tokenRequests").await, mix + 1, "one token request per callback ({mix})");
+    }
+    history.replace_state_with_url(&JsValue::NULL, "", Some(&redirect_uri())).unwrap();
+}
+
+/// The address bar loses the response whatever the callback holds: a raw backslash the strict
+/// parser refuses, percent-encoded names the parser decodes, parameters in the fragment.
+#[wasm_bindgen_test]
+async fn address_bar_is_cleaned_whatever_the_callback_holds() {
+    let (auth, _id) = client("cleanbar", "").await;
+    let history = web_sys::window().unwrap().history().unwrap();
+    let other = "A".repeat(43);
+    let cases = [
+        (format!("{}?code=secretcode&state={other}&error_description=a\\b&keep=1", redirect_uri()), "?keep=1"),
+        (format!("{}?%63ode=secretcode&st%61te={other}&keep=1", redirect_uri()), "?keep=1"),
+        (format!("{}#code=secretcode&state={other}", redirect_uri()), ""),
+        (format!("{}?code=secretcode&code=again&state={other}", redirect_uri()), ""),
+    ];
+    for (url, left) in cases {
+        history.push_state_with_url(&JsValue::NULL, "", Some(&url)).unwrap();
+        let p = auth.handle_callback(None);
+        let shown = location_search_and_hash();
+        assert_eq!(shown, left, "{url}");
+        assert!(!web_sys::window().unwrap().location().href().unwrap().contains("secretcode"), "{url}");
+        assert!(resolve(p).await.is_err(), "{url}");
+    }
+    history.replace_state_with_url(&JsValue::NULL, "", Some(&redirect_uri())).unwrap();
+}
+
+/// A refresh that finishes late (after logout and a new login) must not clear the newer
+/// refresh's slot, or the next caller would start a second concurrent refresh with the same
+/// refresh token, which reuse detection punishes.
+#[wasm_bindgen_test]
+async fn a_late_refresh_does_not_clear_a_newer_one() {
+    let (auth, id) = signed_in("lateslot", "").await;
+    fault(&id, r#""endpoint":"token","delayMs":600"#).await;
+    let first = auth.refresh();
+    super_sleep(100).await; // RT1's request is at the (slow) server
+    auth.logout();
+    let cb = authorize(&auth, "json").await;
+    resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap();
+    fault(&id, r#""endpoint":"token","delayMs":1500"#).await;
+    let second = auth.refresh();
+    let _ = resolve(first).await;
+    let third = auth.refresh();
+    resolve(second).await.unwrap();
+    resolve(third).await.unwrap();
+    // Login 1, refresh with RT1, login 2, refresh with RT2: nothing more.
+    let all = call(&format!("{}/__emulator/counters?client_id={id}", emu()), "GET", "").await;
+    assert_eq!(counter(&id, "refreshes").await, 2, "{:?}", JSON::stringify(&all));
+    assert_eq!(counter(&id, "refreshReuseDetected").await, 0);
+    assert!(resolve(auth.fetch_json("/v1/transactions?limit=1".into(), None)).await.is_ok());
+}
+
+/// One deadline covers the whole exchange: a server that sends headers and then stalls.
+#[wasm_bindgen_test]
+async fn the_deadline_covers_the_body() {
+    let (auth, id) = signed_in("stallbody", r#","timeoutMs":600"#).await;
+    fault(&id, r#""endpoint":"api","stall":true"#).await;
+    let t0 = js_sys::Date::now();
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
+    assert_eq!(code_of(&err, &[]), "timeout");
+    assert!(js_sys::Date::now() - t0 < 5000.0);
+    // The raw Response of `fetch`: its body read is cut by the same deadline.
+    fault(&id, r#""endpoint":"api","stall":true"#).await;
+    let res: web_sys::Response = resolve(auth.fetch("/v1/transactions".into(), None)).await.unwrap().unchecked_into();
+    assert!(JsFuture::from(res.text().unwrap()).await.is_err());
+    // The token endpoint: headers, then nothing.
+    let (auth, id) = client("stalltoken", r#","timeoutMs":600"#).await;
+    let cb = authorize(&auth, "json").await;
+    fault(&id, r#""endpoint":"token","stall":true"#).await;
+    assert_eq!(code_of(&resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err(), &[]), "timeout");
+}
+
+/// Bodies over their limit are refused without being read in full.
+#[wasm_bindgen_test]
+async fn oversized_bodies_stop_at_the_limit() {
+    for spec in [r#""endpoint":"token","hugeBytes":41943040"#, r#""endpoint":"token","hugeBytes":41943040,"undeclared":true"#] {
+        let (auth, id) = client("hugetoken", "").await;
+        let cb = authorize(&auth, "json").await;
+        fault(&id, spec).await;
+        let err = resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err();
+        assert_eq!(code_of(&err, &[]), "invalid_response", "{spec}");
+        super_sleep(50).await;
+        let sent = counter("*", "hugeBytesSent").await;
+        assert!(sent < 16 * 1024 * 1024, "{spec}: {sent} B written before the client hung up");
+    }
+    let (auth, id) = signed_in("hugeapi", r#","maxResponseBytes":4096"#).await;
+    fault(&id, r#""endpoint":"api","hugeBytes":10485760,"undeclared":true"#).await;
+    let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
+    assert_eq!(code_of(&err, &[]), "invalid_response");
+    // Within the limit, the same call works.
+    assert!(resolve(auth.fetch_json("/v1/transactions?limit=1".into(), None)).await.is_ok());
+}
+
+/// Without `AbortSignal.any`, the app's own signal still cancels the request.
+#[wasm_bindgen_test]
+async fn the_apps_signal_works_without_abort_signal_any() {
+    let (auth, id) = signed_in("signal", r#","timeoutMs":5000"#).await;
+    fault(&id, r#""endpoint":"api","delayMs":1500"#).await;
+    let auth = std::rc::Rc::new(auth);
+    let a = auth.clone();
+    let run = Closure::once_into_js(move || a.fetch_json("/v1/transactions".into(), Some(abort_soon(100))));
+    let t0 = js_sys::Date::now();
+    let err = resolve(without_abort_signal_any(run.unchecked_ref())).await.unwrap_err();
+    assert!(js_sys::Date::now() - t0 < 1400.0, "cancelled by the app's signal, not by the server's answer");
+    assert_eq!(get_str(&err, "name"), "AbortError", "the app's own abort reason comes back unchanged");
+}
+
+/// After logout and free, the tokens the session held are gone from WebAssembly memory.
+#[wasm_bindgen_test]
+async fn tokens_are_zeroed_after_logout_and_free() {
+    let (auth, id) = signed_in("zeroed", r#","storage":"sessionStorage""#).await;
+    resolve(auth.refresh()).await.unwrap();
+    resolve(auth.fetch_json("/v1/transactions?limit=1".into(), None)).await.unwrap();
+    // Read in JS only: the test itself must not copy a token into wasm memory.
+    let tokens = stored_tokens(&format!("expensicat-auth:session:{id}"));
+    let memory = wasm_bindgen::memory();
+    assert!(in_memory(&memory, &tokens.get(0)), "the scan finds a live token (so it can fail)");
+    auth.logout();
+    drop(auth);
+    for t in tokens.iter() {
+        assert!(!in_memory(&memory, &t), "a token is still in wasm memory after logout and free");
+    }
+}

@@ -1,0 +1,139 @@
+// Every export and method called the way plain JavaScript can call it: each argument replaced in
+// turn by a value of the wrong type. Each call must work or throw (or reject with) an
+// ExpensicatAuthError; never a WebAssembly trap or a glue TypeError. Runs in Node and in
+// Chromium (tests/e2e/browser-api.test.mjs), so it only uses what both have.
+
+export const WRONG = () => [
+  ["undefined", undefined],
+  ["null", null],
+  ["number", 12345],
+  ["NaN", NaN],
+  ["boolean", true],
+  ["object", {}],
+  ["array", []],
+  ["function", () => 1],
+  ["symbol", Symbol("s")],
+  ["bigint", 10n],
+  ["1 MiB string", "x".repeat(1 << 20)],
+];
+
+/**
+ * The calls, each with valid arguments (a function, so consumed values are made afresh).
+ * `ctx.issuer` is where network calls go (a refused port is fine: errors are typed).
+ */
+export function calls(lib, ctx) {
+  const config = { clientId: "demo-client", redirectUri: "https://app.example/callback", scopes: ["transactions:read"], issuer: ctx.issuer, timeoutMs: 2000 };
+  const login = () => lib.createLogin(config);
+  const callbackArgs = () => {
+    const start = login();
+    return [config, `https://app.example/callback?code=abc&state=${start.state}&iss=${encodeURIComponent(ctx.issuer)}`, start.transaction];
+  };
+  const auth = new lib.ExpensicatAuth(config);
+  const credInput = { name: "Acme", serverUrl: ctx.issuer, partnerUserId: "aa_matrix", partnerUserSecret: "matrix-secret" };
+  const credOptions = { timeoutMs: 2000, onRateLimit: "refuse", rateLimits: [[1000, 1000]] };
+  const cred = new lib.ExpensifyCredential(credInput, credOptions);
+  const list = [
+    ["codeChallengeS256", () => ["dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"], (a) => lib.codeChallengeS256(...a)],
+    [
+      "buildAuthorizeUrl",
+      () => [{ clientId: "c", redirectUri: "https://app.example/cb", scopes: ["transactions:read"], codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", state: "A".repeat(43) }],
+      (a) => lib.buildAuthorizeUrl(...a),
+    ],
+    ["createLogin", () => [config, { scopes: ["transactions:read"] }], (a) => lib.createLogin(...a)],
+    ["parseCallback", callbackArgs, (a) => lib.parseCallback(...a)],
+    [
+      "tokenRequest",
+      () => {
+        const [c, url, tx] = callbackArgs();
+        return [c, lib.parseCallback(c, url, tx)];
+      },
+      (a) => lib.tokenRequest(...a),
+    ],
+    ["refreshTokenRequest", () => [config, "rt-token", ["transactions:read"]], (a) => lib.refreshTokenRequest(...a)],
+    ["parseTokenResponse", () => [200, '{"access_token":"a","token_type":"Bearer"}', 0], (a) => lib.parseTokenResponse(...a)],
+    ["signRequest", () => [config, "token", "GET", "/v1/transactions"], (a) => lib.signRequest(...a)],
+    ["requiredScope", () => ["GET", "/v1/transactions"], (a) => lib.requiredScope(...a)],
+    ["stripCallbackParams", () => ["https://a.example/cb?code=x"], (a) => lib.stripCallbackParams(...a)],
+    ["parseExpensifyResponse", () => [200, '{"responseCode":200}', "json"], (a) => lib.parseExpensifyResponse(...a)],
+    ["new ExpensicatAuth", () => [config], (a) => new lib.ExpensicatAuth(...a)],
+    ["auth.startLogin", () => [{ scopes: ["transactions:read"] }], (a) => auth.startLogin(...a)],
+    ["auth.handleCallback", () => [callbackArgs()[1]], (a) => auth.handleCallback(...a)],
+    ["auth.fetch", () => ["/v1/transactions", { method: "GET" }], (a) => auth.fetch(...a)],
+    ["auth.fetchJson", () => ["/v1/transactions", { method: "GET" }], (a) => auth.fetchJson(...a)],
+    ["auth.useBearerToken", () => ["token", Date.now() + 60_000], (a) => auth.useBearerToken(...a)],
+    ["auth.onSessionChange", () => [() => {}], (a) => auth.onSessionChange(...a)],
+    ["new ExpensifyCredential", () => [credInput, credOptions], (a) => new lib.ExpensifyCredential(...a)],
+    ["cred.send", () => [{ type: "get", inputSettings: { type: "policyList" } }, { template: "x" }], (a) => cred.send(...a)],
+    ["cred.policyList", () => [true], (a) => cred.policyList(...a)],
+    ["cred.policyDetails", () => [["P1"], ["categories"]], (a) => cred.policyDetails(...a)],
+    ["cred.exportReports", () => [{ startDate: "2026-01-01" }, "<#list reports as r>x</#list>", "csv"], (a) => cred.exportReports(...a)],
+    ["cred.download", () => ["export.csv"], (a) => cred.download(...a)],
+    ["cred.createExpenses", () => ["e@example.com", [{ merchant: "Cafe", amount: 1, currency: "USD", created: "2026-01-01" }]], (a) => cred.createExpenses(...a)],
+    ["cred.createReport", () => ["e@example.com", "P1", "Trip", []], (a) => cred.createReport(...a)],
+  ];
+  if (ctx.store) {
+    const store = ctx.store;
+    list.push(
+      ["ExpensifyCredentialStore.open", () => ["matrix-db"], (a) => lib.ExpensifyCredentialStore.open(...a)],
+      ["store.save", () => [cred], (a) => store.save(...a)],
+      ["store.get", () => ["no-such-id", credOptions], (a) => store.get(...a)],
+      ["store.delete", () => ["no-such-id"], (a) => store.delete(...a)],
+    );
+  }
+  return list;
+}
+
+/** Runs one call; resolves to null when it worked or failed typed, else a description. */
+async function outcome(fn) {
+  let value;
+  try {
+    value = fn();
+    if (value && typeof value.then === "function") value = await value;
+    return null;
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExpensicatAuthError" && typeof e.code === "string") {
+      if (e.code === "invalid_parameter" && typeof e.field !== "string") return `invalid_parameter without field: ${e.message}`;
+      return null;
+    }
+    return `${e?.constructor?.name ?? typeof e}: ${String(e?.message ?? e).slice(0, 160)}`;
+  }
+}
+
+/** The whole matrix; resolves to { total, failures: [description...] }. */
+export async function runMatrix(lib, ctx) {
+  const failures = [];
+  let total = 0;
+  for (const [name, args, call] of calls(lib, ctx)) {
+    const n = args().length;
+    for (let i = 0; i < n; i++) {
+      for (const [label, bad] of WRONG()) {
+        const a = args();
+        a[i] = bad;
+        total++;
+        const problem = await outcome(() => call(a));
+        if (problem) failures.push(`${name} argument ${i} = ${label}: ${problem}`);
+      }
+    }
+  }
+  return { total, failures };
+}
+
+/** A wrong-typed argument names itself: `field` is the argument's name. */
+export function namesTheArgument(lib) {
+  const out = [];
+  const check = (fn, field) => {
+    try {
+      fn();
+      out.push(`${field}: no error`);
+    } catch (e) {
+      if (e.code !== "invalid_parameter" || e.field !== field) out.push(`${field}: ${e.code} ${e.field}`);
+    }
+  };
+  check(() => lib.codeChallengeS256(12345), "verifier");
+  check(() => lib.signRequest({ clientId: "c", redirectUri: "https://a.example/cb" }, {}, "GET", "/v1/x"), "token");
+  check(() => lib.parseTokenResponse(200, { access_token: "a" }), "body");
+  check(() => lib.parseTokenResponse("200", "{}"), "status");
+  check(() => lib.parseCallback({ clientId: "c", redirectUri: "https://a.example/cb" }, null, "{}"), "callbackUrl");
+  check(() => lib.createLogin("nope"), "config");
+  return out;
+}
