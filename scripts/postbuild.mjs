@@ -29,8 +29,9 @@ export function readmeErrorCodes() {
   const codes = [];
   for (const line of section.split("\n")) {
     if (!line.startsWith("| `")) continue;
-    const first = line.split("|")[1];
-    for (const m of first.matchAll(/`([a-z_]+)`/g)) codes.push(m[1]);
+    // The codes, without the fields they carry, which stand in parentheses.
+    const first = line.split("|")[1].replace(/\([^)]*\)/g, "");
+    for (const m of first.matchAll(/`([^`]+)`/g)) codes.push(m[1]);
   }
   if (codes.length < 30) throw new Error(`postbuild: only ${codes.length} codes found in the README's error table`);
   return codes;

@@ -734,6 +734,12 @@ export interface ExpensifyJob {
   [key: string]: unknown;
 }
 
+/** A policy in a `policyList` answer. */
+export interface ExpensifyPolicy { id: string; name: string; role: string; type: string; outputCurrency?: string; owner?: string; [key: string]: unknown; }
+
+/** The answer of `policyList`. */
+export interface PolicyListResponse { responseCode: 200; policyList: ExpensifyPolicy[]; [key: string]: unknown; }
+
 /** What `testConnection` found. */
 export interface ConnectionTest {
   status: "valid" | "invalid_credentials" | "unreachable" | "error";
@@ -952,7 +958,7 @@ impl ExpensifyCredential {
     }
 
     /// `get`/`policyList`: resolves to the answer with `policyList`.
-    #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<PolicyListResponse>")]
     pub fn policy_list(&self, #[wasm_bindgen(unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>) -> js_sys::Promise {
         match opt_bool_arg(&admin_only.unwrap_or(JsValue::UNDEFINED), "adminOnly") {
             Ok(admin_only) => self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new()),

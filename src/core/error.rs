@@ -382,6 +382,39 @@ pub fn untrusted_text(text: &str) -> String {
 mod tests {
     use super::*;
 
+    const OAUTH_CODES: [&str; 10] = [
+        "access_denied",
+        "invalid_request",
+        "invalid_grant",
+        "invalid_client",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "unsupported_response_type",
+        "server_error",
+        "temporarily_unavailable",
+        "oauth_error",
+    ];
+
+    /// The backticked codes in the first column of the README's error table (the same table
+    /// the TypeScript union is generated from).
+    fn readme_error_codes() -> Vec<String> {
+        let readme = include_str!("../../README.md");
+        let table = readme.split("\n## Error codes\n").nth(1).and_then(|t| t.split("\n## ").next()).unwrap_or_default();
+        let mut out = Vec::new();
+        for line in table.lines().filter(|l| l.starts_with("| `")) {
+            // The codes, without the fields they carry, which stand in parentheses.
+            let mut first = line.split('|').nth(1).unwrap_or_default();
+            let mut kept = String::new();
+            while let Some((before, rest)) = first.split_once('(') {
+                kept.push_str(before);
+                first = rest.split_once(')').map_or("", |(_, after)| after);
+            }
+            kept.push_str(first);
+            out.extend(kept.split('`').skip(1).step_by(2).map(str::to_owned));
+        }
+        out
+    }
+
     #[test]
     fn codes_are_stable_snake_case() {
         let all = [
@@ -424,6 +457,16 @@ mod tests {
             Error::CredentialNotFound,
             Error::CorruptRecord,
         ];
+        let mut documented = readme_error_codes();
+        let mut produced: Vec<String> = all.iter().map(|e| e.code().to_owned()).collect();
+        produced.extend(OAUTH_CODES.map(str::to_owned));
+        produced.push(Error::ExpensifyNetwork.code().to_owned());
+        // Thrown by the JS wrapper of init(), before any Rust runs.
+        produced.push("csp_blocked".to_owned());
+        produced.sort_unstable();
+        produced.dedup();
+        documented.sort_unstable();
+        assert_eq!(documented, produced, "the README's error table and the codes the library produces differ");
         let codes: Vec<_> = all.iter().map(Error::code).collect();
         assert_eq!(
             codes,

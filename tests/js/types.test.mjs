@@ -1,0 +1,89 @@
+// TypeScript users: every JavaScript snippet of the README type-checks against the shipped .d.ts
+// with `tsc --strict`, `skipLibCheck: false` and `lib: ["es2022", "dom"]`, exactly as a user
+// types it (no-argument calls included); and the error type carries its documented fields, with
+// `code` a union of the README's error table.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+export function readmeSnippets() {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  return [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+}
+
+// What the snippets take from the app around them.
+const AMBIENT = `declare const txn: { merchant: string; amount: number };
+declare function showSignIn(reason?: string): void;
+declare const partnerUserId: string;
+declare const partnerUserSecret: string;
+`;
+
+const EXTRA = `import init, { ExpensicatAuth, type ExpensicatAuthError, createPkce, parseTokenResponse } from "expensicat-auth";
+await init();
+const auth = new ExpensicatAuth({ clientId: "c", redirectUri: "https://a.example/cb" });
+try {
+  await auth.fetchJson("/v1/transactions");
+} catch (e) {
+  const err = e as ExpensicatAuthError;
+  if (err.code === "rate_limited") console.log(err.retryAfterMs);
+  if (err.code === "insufficient_scope") console.log(err.requiredScope);
+  if (err.code === "api_error") console.log(err.status, err.apiCode);
+  if (err.code === "expensify_error") console.log(err.responseCode);
+  if (err.code === "invalid_parameter") console.log(err.field);
+  // @ts-expect-error: not one of the documented codes
+  if (err.code === "no_such_code") console.log(err);
+}
+const pkce: { verifier: string; challenge: string; method: "S256" } = createPkce();
+const tokens = parseTokenResponse(200, "{}");
+const at: string = tokens.accessToken;
+auth.fetch("/v1/x");
+auth.logout();
+export { pkce, at };
+`;
+
+test("every README snippet type-checks under tsc --strict", () => {
+  const snippets = readmeSnippets();
+  assert.ok(snippets.length >= 2, "the README has JavaScript snippets");
+  const dir = mkdtempSync(join(tmpdir(), "expensicat-ts-"));
+  const files = [];
+  snippets.forEach((code, i) => {
+    const file = join(dir, `snippet${i}.ts`);
+    writeFileSync(file, AMBIENT + code + (/^\s*(import|export)\b/m.test(code) ? "" : "\nexport {};\n"));
+    files.push(file);
+  });
+  writeFileSync(join(dir, "extra.ts"), EXTRA);
+  files.push(join(dir, "extra.ts"));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        skipLibCheck: false,
+        lib: ["es2022", "dom"],
+        target: "es2022",
+        module: "es2022",
+        moduleResolution: "bundler",
+        noEmit: true,
+        types: [],
+        paths: { "expensicat-auth": [join(root, "pkg/expensicat_auth.d.ts")] },
+      },
+      files,
+    }),
+  );
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+  assert.equal(tsc.status, 0, `tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+});
+
+test("the error code union is the README's error table", () => {
+  const dts = readFileSync(join(root, "pkg/expensicat_auth.d.ts"), "utf8");
+  const union = dts.split("export type ExpensicatAuthErrorCode =")[1].split(";")[0];
+  const codes = [...union.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
+  for (const c of ["invalid_parameter", "state_mismatch", "rate_limited", "csp_blocked", "corrupt_record"]) assert.ok(codes.includes(c), c);
+  assert.ok(!/[:<(|,]\s*any\b/.test(dts.split("export interface InitOutput")[0]), "no any in the public types");
+});
