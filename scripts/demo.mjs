@@ -1,13 +1,16 @@
 // `npm start`: the local emulator plus the demo page, wired to each other.
 //   PORT (default 8080): the demo; EMULATOR_PORT (default: a free port): the emulator.
 import { startEmulator } from "./emulator.mjs";
-import { startStaticServer } from "./serve.mjs";
+import { startStaticServer, strictCsp } from "./serve.mjs";
 
 export async function startDemo({ port = 8080, emulatorPort = 0, quiet = false } = {}) {
   // Bind the demo first so its port (possibly a free one) is known for the redirect URI.
   let emulator;
   const server = await startStaticServer({
     port,
+    // The strict policy the README documents, so the demo (and its tests) prove it is enough:
+    // the emulator, and the real servers for when Settings point there.
+    csp: () => strictCsp([emulator.url, "https://api.expensicat.com", "https://integrations.expensify.com"]),
     config: () => ({
       issuer: emulator.url,
       clientId: emulator.clientId,

@@ -41,7 +41,25 @@ export function resolveIn(dir, pathname) {
   return file.startsWith(base + sep) ? file : null;
 }
 
-export function startStaticServer({ port = 8080, host = "127.0.0.1", config, isolated = false, root: rootDir } = {}) {
+/**
+ * The Content-Security-Policy this package needs, and nothing more: scripts only from the page's
+ * own origin plus `'wasm-unsafe-eval'` (WebAssembly compilation), and `connect-src` for the
+ * page itself and the servers the library talks to (`origins`).
+ */
+export function strictCsp(origins = []) {
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    `connect-src 'self' ${origins.join(" ")}`.trim(),
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+export function startStaticServer({ port = 8080, host = "127.0.0.1", config, isolated = false, root: rootDir, csp } = {}) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
     const headers = {
@@ -51,6 +69,8 @@ export function startStaticServer({ port = 8080, host = "127.0.0.1", config, iso
       "Cross-Origin-Opener-Policy": "same-origin",
       ...(isolated ? { "Cross-Origin-Embedder-Policy": "require-corp", "Cross-Origin-Resource-Policy": "same-origin" } : {}),
     };
+    const policy = typeof csp === "function" ? csp(url.pathname) : csp;
+    if (policy) headers["Content-Security-Policy"] = policy;
     if (url.pathname === "/config.json") {
       res.writeHead(200, { ...headers, "Content-Type": "application/json" }).end(JSON.stringify(config ? config() : {}));
       return;

@@ -189,3 +189,9 @@ test("phone-width layout has no horizontal scroll", async () => {
   await shot(page, "7-phone");
   await context.close();
 });
+
+test("the demo is served with the strict Content-Security-Policy the README documents", async () => {
+  const policy = (await fetch(demo.url)).headers.get("content-security-policy") ?? "";
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+  assert.match(policy, /default-src 'self'/);
+});

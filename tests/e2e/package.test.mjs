@@ -73,7 +73,7 @@ function app(name) {
   return dir;
 }
 
-async function loginIn(root, clientId) {
+async function loginIn(root, clientId, onPage) {
   let server;
   server = await startStaticServer({
     port: 0,
@@ -83,6 +83,7 @@ async function loginIn(root, clientId) {
   const origin = `http://127.0.0.1:${server.address().port}/`;
   emulator.addClient(clientId, [origin]);
   const page = await browser.newPage();
+  onPage?.(page);
   if (process.env.DEBUG_E2E) {
     page.on("console", (m) => console.log("console:", m.text()));
     page.on("response", (r) => console.log("response:", r.status(), r.url()));
@@ -113,4 +114,65 @@ test("a Vite 7 app", async () => {
   writeFileSync(join(dir, "main.js"), appScript);
   await build({ root: dir, logLevel: "silent", build: { outDir: join(dir, "dist"), target: "es2022" } });
   assert.equal(await loginIn(join(dir, "dist"), "vite-app"), "ok:3:");
+});
+
+// React 19 under <StrictMode> (a development build, where effects run twice): the callback
+// route calls `auth.handleCallback()` with no argument in an effect, as the README writes it.
+// Both runs share one outcome, the emulator sees exactly one token request, no error reaches the
+// page, and the address bar is clean.
+const reactScript = `
+import { StrictMode, createElement, useEffect, useState } from "react";
+import { createRoot } from "react-dom/client";
+import init, { ExpensicatAuth } from "expensicat-auth";
+await init();
+const cfg = await (await fetch("/config.json")).json();
+const auth = new ExpensicatAuth({ clientId: cfg.clientId, redirectUri: cfg.redirectUri, issuer: cfg.issuer, scopes: ["transactions:read"] });
+window.__effects = 0;
+function Callback() {
+  const [state, setState] = useState("pending");
+  useEffect(() => {
+    window.__effects++;
+    let live = true;
+    auth.handleCallback().then(
+      (s) => live && setState("ok:" + s.scopes.join(",")),
+      (e) => live && setState("error:" + e.code),
+    );
+    return () => { live = false; };
+  }, []);
+  useEffect(() => {
+    if (state !== "pending") document.body.dataset.result = state + ":" + window.__effects + ":" + location.search;
+  }, [state]);
+  return createElement("p", null, state);
+}
+if (new URLSearchParams(location.search).has("code")) {
+  createRoot(document.getElementById("root")).render(createElement(StrictMode, null, createElement(Callback)));
+} else {
+  location.assign(await auth.startLogin({ extraParams: [["auto_approve", "1"]] }));
+}
+`;
+
+test("a React 19 StrictMode callback route: one token request, no error", async () => {
+  const dir = app("react-app");
+  writeFileSync(join(dir, "index.html"), `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><div id="root"></div><script type="module" src="/main.js"></script></body></html>`);
+  writeFileSync(join(dir, "main.js"), reactScript);
+  const modules = join(repo, "node_modules");
+  await build({
+    root: dir,
+    mode: "development",
+    logLevel: "silent",
+    define: { "process.env.NODE_ENV": JSON.stringify("development") },
+    resolve: { alias: { react: join(modules, "react"), "react-dom": join(modules, "react-dom") } },
+    build: { outDir: join(dir, "dist"), target: "es2022", minify: false },
+  });
+  const errors = [];
+  const onPage = (page) => {
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  };
+  const before = (await (await fetch(`${emulator.url}/__emulator/counters?client_id=react-app`)).json()).tokenRequests ?? 0;
+  const result = await loginIn(join(dir, "dist"), "react-app", onPage);
+  const after = (await (await fetch(`${emulator.url}/__emulator/counters?client_id=react-app`)).json()).tokenRequests;
+  assert.equal(result, "ok:transactions:read:2:", "both effect runs share one outcome; the address bar is clean");
+  assert.equal(after - before, 1, "exactly one token request");
+  assert.deepEqual(errors, []);
 });
