@@ -22,6 +22,9 @@ const AMBIENT = `declare const txn: { merchant: string; amount: number };
 declare function showSignIn(reason?: string): void;
 declare const partnerUserId: string;
 declare const partnerUserSecret: string;
+// The backend snippet's framework, as far as it uses it (Express-like).
+interface Reply { status(code: number): Reply; type(contentType: string): Reply; send(body: string): void }
+declare const app: { post(path: string, handler: (req: { rawBody: string }, res: Reply) => unknown): void };
 `;
 
 const EXTRA = `import init, { ExpensicatAuth, type ExpensicatAuthError, createPkce, parseTokenResponse } from "expensicat-auth";
