@@ -57,7 +57,8 @@ test("a bad state never yields something tokenRequest accepts", () => {
 test("config is strict: misspelt keys and insecure URLs are refused", () => {
   throwsCode(assert, () => lib.createLogin({ ...config, clientSecret: "hunter2" }), "invalid_config", ["hunter2"]);
   throwsCode(assert, () => lib.createLogin({ ...config, redirectUri: "http://app.example/cb" }), "insecure_url");
-  throwsCode(assert, () => lib.createLogin("nope"), "invalid_config");
+  // A config of the wrong JavaScript type is an argument error naming the argument.
+  assert.equal(throwsCode(assert, () => lib.createLogin("nope"), "invalid_parameter").field, "config");
   throwsCode(assert, () => lib.createLogin({ ...config, scopes: ["admin"] }), "invalid_scope");
 });
 
