@@ -834,9 +834,11 @@ thread_local! {
     /// The credentials alive in this page, by handle, so that `store.save(credential)` can find
     /// one from its JS object without taking it away from the app (wasm-bindgen's own class
     /// conversion would consume the object). Weak: a freed credential drops out.
-    static CREDENTIALS: std::cell::RefCell<(u32, Vec<(u32, std::rc::Weak<crate::core::expensify::Credential>)>)> =
-        const { std::cell::RefCell::new((0, Vec::new())) };
+    static CREDENTIALS: std::cell::RefCell<(u32, Vec<LiveCredential>)> = const { std::cell::RefCell::new((0, Vec::new())) };
 }
+
+/// A credential alive in this page: its handle, and a weak reference to it.
+type LiveCredential = (u32, std::rc::Weak<crate::core::expensify::Credential>);
 
 impl ExpensifyCredential {
     fn wrap(cred: crate::core::expensify::Credential, opts: crate::web::expensify::SendOptions, id: Option<String>) -> Self {
