@@ -145,6 +145,17 @@ fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
 }
 
+/// The value of an argument check, or (in a method that returns a promise) the promise rejected
+/// with its error.
+macro_rules! or_reject {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(e) => return js_sys::Promise::reject(&e),
+        }
+    };
+}
+
 /// `invalid_parameter` naming the argument `name` (never its value).
 fn bad_arg(name: &'static str, reason: &'static str) -> JsValue {
     js_error(&Error::InvalidParameter { name: name.into(), reason })
@@ -573,12 +584,9 @@ impl ExpensicatAuth {
     /// expired ones swept) and resolves to the authorize URL to navigate to.
     #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "Promise<string>")]
     pub fn start_login(&self, #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>) -> js_sys::Promise {
-        let request: Result<LoginRequest, JsValue> = from_js_or_default(options.unwrap_or(JsValue::UNDEFINED), "options");
-        let result = request.and_then(|r| self.0.start_login(&r).map(JsValue::from).map_err(|e| js_error(&e)));
-        match result {
-            Ok(v) => js_sys::Promise::resolve(&v),
-            Err(e) => js_sys::Promise::reject(&e),
-        }
+        let request: LoginRequest = or_reject!(from_js_or_default(options.unwrap_or(JsValue::UNDEFINED), "options"));
+        let url = or_reject!(self.0.start_login(&request).map_err(|e| js_error(&e)));
+        js_sys::Promise::resolve(&JsValue::from(url))
     }
 
     /// Handles the redirect back (default: `location.href`). Cleans `code`/`state`/`iss` from
@@ -588,10 +596,8 @@ impl ExpensicatAuth {
     /// callback already handled in an earlier page load rejects with `callback_already_handled`.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionInfo>")]
     pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>) -> js_sys::Promise {
-        match opt_string_arg(&url.unwrap_or(JsValue::UNDEFINED), "url") {
-            Ok(url) => self.0.handle_callback(url.as_deref()),
-            Err(e) => js_sys::Promise::reject(&e),
-        }
+        let url = or_reject!(opt_string_arg(&url.unwrap_or(JsValue::UNDEFINED), "url"));
+        self.0.handle_callback(url.as_deref())
     }
 
     /// A valid access token, refreshed when it expires within the clock skew (checked against
@@ -621,10 +627,7 @@ impl ExpensicatAuth {
         #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> js_sys::Promise {
-        let (input, init) = match fetch_args(input, init) {
-            Ok(args) => args,
-            Err(e) => return js_sys::Promise::reject(&e),
-        };
+        let (input, init) = or_reject!(fetch_args(input, init));
         let s = self.0.clone();
         wasm_bindgen_futures::future_to_promise(async move { s.fetch(input, init).await.map(JsValue::from) })
     }
@@ -638,10 +641,7 @@ impl ExpensicatAuth {
         #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
     ) -> js_sys::Promise {
-        let (input, init) = match fetch_args(input, init) {
-            Ok(args) => args,
-            Err(e) => return js_sys::Promise::reject(&e),
-        };
+        let (input, init) = or_reject!(fetch_args(input, init));
         let s = self.0.clone();
         wasm_bindgen_futures::future_to_promise(async move { s.fetch_json(input, init).await })
     }
@@ -962,10 +962,8 @@ impl ExpensifyCredential {
     /// `get`/`policyList`: resolves to the answer with `policyList`.
     #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<PolicyListResponse>")]
     pub fn policy_list(&self, #[wasm_bindgen(unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>) -> js_sys::Promise {
-        match opt_bool_arg(&admin_only.unwrap_or(JsValue::UNDEFINED), "adminOnly") {
-            Ok(admin_only) => self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new()),
-            Err(e) => js_sys::Promise::reject(&e),
-        }
+        let admin_only = or_reject!(opt_bool_arg(&admin_only.unwrap_or(JsValue::UNDEFINED), "adminOnly"));
+        self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
     }
 
     /// `get`/`policy`: details (`fields`, default `["categories","tags"]`) of `policyIds`.
@@ -975,15 +973,10 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "string[]")] policy_ids: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string[]")] fields: Option<JsValue>,
     ) -> js_sys::Promise {
-        let args = strings_arg(&policy_ids, "policyIds")
-            .and_then(|ids| Ok((ids, opt_strings_arg(&fields.unwrap_or(JsValue::UNDEFINED), "fields")?)));
-        match args {
-            Ok((ids, fields)) => {
-                let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
-                self.run(crate::core::expensify::jobs::policy_details(&ids, &fields), Vec::new())
-            }
-            Err(e) => js_sys::Promise::reject(&e),
-        }
+        let ids = or_reject!(strings_arg(&policy_ids, "policyIds"));
+        let fields = or_reject!(opt_strings_arg(&fields.unwrap_or(JsValue::UNDEFINED), "fields"));
+        let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
+        self.run(crate::core::expensify::jobs::policy_details(&ids, &fields), Vec::new())
     }
 
     /// `file`: exports reports matching `filters` through a FreeMarker `template`; resolves to
@@ -995,12 +988,9 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "string")] template: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] file_extension: Option<JsValue>,
     ) -> js_sys::Promise {
-        let args = string_arg(&template, "template")
-            .and_then(|t| Ok((t, opt_string_arg(&file_extension.unwrap_or(JsValue::UNDEFINED), "fileExtension")?)));
-        let (template, ext) = match args {
-            Ok((t, e)) => (t, e.unwrap_or_else(|| "csv".into())),
-            Err(e) => return js_sys::Promise::reject(&e),
-        };
+        let template = or_reject!(string_arg(&template, "template"));
+        let ext = or_reject!(opt_string_arg(&file_extension.unwrap_or(JsValue::UNDEFINED), "fileExtension"));
+        let ext = ext.unwrap_or_else(|| "csv".into());
         self.run_with_json(
             &filters,
             "filters must be a JSON object",
@@ -1012,10 +1002,8 @@ impl ExpensifyCredential {
     /// `download`: resolves to the contents of a file produced by `exportReports`.
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn download(&self, #[wasm_bindgen(unchecked_param_type = "string")] file_name: JsValue) -> js_sys::Promise {
-        match string_arg(&file_name, "fileName") {
-            Ok(name) => self.run(crate::core::expensify::jobs::download(&name), Vec::new()),
-            Err(e) => js_sys::Promise::reject(&e),
-        }
+        let name = or_reject!(string_arg(&file_name, "fileName"));
+        self.run(crate::core::expensify::jobs::download(&name), Vec::new())
     }
 
     /// `create`/`expenses` for `employeeEmail`.
@@ -1025,10 +1013,7 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "string")] employee_email: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
     ) -> js_sys::Promise {
-        let employee_email = match string_arg(&employee_email, "employeeEmail") {
-            Ok(e) => e,
-            Err(e) => return js_sys::Promise::reject(&e),
-        };
+        let employee_email = or_reject!(string_arg(&employee_email, "employeeEmail"));
         self.run_with_json(
             &transactions,
             "transactions must be an array",
@@ -1046,11 +1031,9 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] expenses: JsValue,
     ) -> js_sys::Promise {
-        let args = (string_arg(&employee_email, "employeeEmail"), string_arg(&policy_id, "policyId"), string_arg(&title, "title"));
-        let (employee_email, policy_id, title) = match args {
-            (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return js_sys::Promise::reject(&e),
-        };
+        let employee_email = or_reject!(string_arg(&employee_email, "employeeEmail"));
+        let policy_id = or_reject!(string_arg(&policy_id, "policyId"));
+        let title = or_reject!(string_arg(&title, "title"));
         self.run_with_json(
             &expenses,
             "expenses must be an array",
@@ -1112,10 +1095,7 @@ impl ExpensifyCredentialStore {
     /// Opens the store (database `expensicat-auth` unless `name` is given).
     #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredentialStore>")]
     pub fn open(#[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>) -> js_sys::Promise {
-        let name = match opt_string_arg(&name.unwrap_or(JsValue::UNDEFINED), "name") {
-            Ok(n) => n,
-            Err(e) => return js_sys::Promise::reject(&e),
-        };
+        let name = or_reject!(opt_string_arg(&name.unwrap_or(JsValue::UNDEFINED), "name"));
         wasm_bindgen_futures::future_to_promise(async move {
             let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
                 .await
@@ -1177,10 +1157,7 @@ impl ExpensifyCredentialStore {
     /// Deletes a credential.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> js_sys::Promise {
-        let id = match string_arg(&id, "id") {
-            Ok(id) => id,
-            Err(e) => return js_sys::Promise::reject(&e),
-        };
+        let id = or_reject!(string_arg(&id, "id"));
         let store = self.0.clone();
         wasm_bindgen_futures::future_to_promise(
             async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) },
