@@ -13,15 +13,6 @@ import { readFileSync, writeFileSync, rmSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 
-const pkg = new URL("../pkg/", import.meta.url);
-const dts = new URL("expensicat_auth.d.ts", pkg);
-let text = readFileSync(dts, "utf8");
-const start = text.indexOf("export interface InitOutput {");
-const end = text.indexOf("}", start);
-if (start < 0 || end < 0) throw new Error("postbuild: InitOutput not found in the .d.ts");
-text = text.slice(0, start) + text.slice(start, end).replace(/\bany\b/g, "unknown") + text.slice(end);
-text = text.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "");
-
 export function readmeErrorCodes() {
   const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
   const section = readme.split("\n## Error codes\n")[1]?.split("\n## ")[0];
@@ -37,6 +28,16 @@ export function readmeErrorCodes() {
   return codes;
 }
 
+function finish(pkg, name) {
+const dts = new URL(`${name}.d.ts`, pkg);
+let text = readFileSync(dts, "utf8");
+const start = text.indexOf("export interface InitOutput {");
+const end = text.indexOf("}", start);
+if (start < 0 || end < 0) throw new Error("postbuild: InitOutput not found in the .d.ts");
+text = text.slice(0, start) + text.slice(start, end).replace(/\bany\b/g, "unknown") + text.slice(end);
+text = text.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "");
+
+
 const placeholder = "export type ExpensicatAuthErrorCode = string;";
 if (!text.includes(placeholder)) throw new Error("postbuild: ExpensicatAuthErrorCode placeholder not found");
 text = text.replace(placeholder, `export type ExpensicatAuthErrorCode =\n  | ${readmeErrorCodes().map((c) => JSON.stringify(c)).join("\n  | ")};`);
@@ -49,7 +50,7 @@ writeFileSync(dts, text);
 // wasm-pack copies the crate README and a .gitignore into pkg/; the package ships neither.
 for (const f of ["README.md", ".gitignore"]) rmSync(new URL(f, pkg), { force: true });
 
-const glue = new URL("expensicat_auth.js", pkg);
+const glue = new URL(`${name}.js`, pkg);
 const inner = new URL("glue.mjs", pkg);
 const entry = new URL("entry.mjs", pkg);
 renameSync(glue, inner);
@@ -91,3 +92,7 @@ writeFileSync(glue, outputFiles[0].text);
 rmSync(inner);
 rmSync(entry);
 rmSync(new URL("snippets/", pkg), { recursive: true, force: true });
+}
+
+finish(new URL("../pkg/", import.meta.url), "expensicat_auth");
+finish(new URL("../pkg/expensify/", import.meta.url), "expensicat_auth_expensify");

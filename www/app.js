@@ -1,6 +1,7 @@
 // The expensicat-auth demo: plain ES modules, no bundler. By default it talks to the local
 // emulator that `npm start` runs; Settings (or ?issuer=&clientId=&redirectUri=) point it elsewhere.
-import init, { ExpensicatAuth, ExpensifyCredential, ExpensifyCredentialStore, listScopes } from "/pkg/expensicat_auth.js";
+import init, { ExpensicatAuth, listScopes } from "/pkg/expensicat_auth.js";
+import initExpensify, { ExpensifyCredential, ExpensifyCredentialStore } from "/pkg/expensify/expensicat_auth_expensify.js";
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, { dataset, ...props } = {}, ...children) => {
@@ -28,7 +29,7 @@ async function loadSettings() {
   return { issuer: pick("issuer") || "https://api.expensicat.com", clientId: pick("clientId"), redirectUri: pick("redirectUri") || `${location.origin}/callback`, expensifyServerUrl: pick("expensifyServerUrl") || "https://integrations.expensify.com" };
 }
 
-await init();
+await Promise.all([init(), initExpensify()]);
 const settings = await loadSettings();
 const scopes = listScopes();
 const auth = new ExpensicatAuth({ clientId: settings.clientId, redirectUri: settings.redirectUri, issuer: settings.issuer, storage: "sessionStorage" });

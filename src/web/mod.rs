@@ -1,9 +1,12 @@
 //! The browser layer: `fetch` with timeouts, `sessionStorage`, the address bar, and the session
 //! built on the pure core. Thin by design: every protocol decision is made in `crate::core`.
 
+#[cfg(feature = "expensify")]
 pub mod expensify;
 pub mod http;
+#[cfg(feature = "signin")]
 pub mod session;
+#[cfg(feature = "signin")]
 pub mod storage;
 
 use js_sys::Reflect;

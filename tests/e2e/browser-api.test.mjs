@@ -59,7 +59,11 @@ test("wrong-typed arguments in Chromium: typed errors, never a trap; the module 
   const { page } = await open(strictCsp([emulator.url]));
   const out = await page.evaluate(
     async ({ issuer, redirectUri, clientId }) => {
-      const lib = await import("/pkg/expensicat_auth.js");
+      const signin = await import("/pkg/expensicat_auth.js");
+      const expensify = await import("/pkg/expensify/expensicat_auth_expensify.js");
+      await signin.default();
+      await expensify.default();
+      const lib = { ...signin, ...expensify };
       const { runMatrix, namesTheArgument } = await import("/tests/js/matrix.mjs");
       const store = await lib.ExpensifyCredentialStore.open("matrix-db");
       const { total, failures } = await runMatrix(lib, { issuer, store });

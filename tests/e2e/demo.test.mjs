@@ -165,16 +165,16 @@ test("Expensify: add credential overlay, field errors, tile, reload, test connec
   await context.close();
 });
 
-test("the preload hints are used: the glue and the wasm are fetched once each, without warnings", async () => {
+test("the preload hints are used: each entry's glue and wasm are fetched once each, without warnings", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const fetched = [];
   const warnings = [];
-  page.on("request", (r) => /expensicat_auth(_bg\.wasm|\.js)$/.test(r.url()) && fetched.push(r.url().split("/").pop()));
+  page.on("request", (r) => /expensicat_auth(_expensify)?(_bg\.wasm|\.js)$/.test(r.url()) && fetched.push(r.url().split("/").pop()));
   page.on("console", (m) => /preload/i.test(m.text()) && warnings.push(m.text()));
   await page.goto(demo.url);
   await page.waitForSelector("body[data-ready=true]");
-  assert.deepEqual(fetched.sort(), ["expensicat_auth.js", "expensicat_auth_bg.wasm"]);
+  assert.deepEqual(fetched.sort(), ["expensicat_auth.js", "expensicat_auth_bg.wasm", "expensicat_auth_expensify.js", "expensicat_auth_expensify_bg.wasm"]);
   assert.deepEqual(warnings, []);
   await context.close();
 });

@@ -1,12 +1,15 @@
-// Loads the built package (pkg/, from `npm run build`) into Node, which has WebCrypto and fetch.
+// Loads the built package (pkg/, from `npm run build`) into Node, which has WebCrypto and fetch:
+// both entry points, each initialised, as one object (the tests call functions by name).
 import { readFileSync } from "node:fs";
 
 export const pkgUrl = new URL("../../pkg/", import.meta.url);
 
 export async function loadLib() {
-  const lib = await import(new URL("expensicat_auth.js", pkgUrl));
-  await lib.default({ module_or_path: readFileSync(new URL("expensicat_auth_bg.wasm", pkgUrl)) });
-  return lib;
+  const signin = await import(new URL("expensicat_auth.js", pkgUrl));
+  await signin.default({ module_or_path: readFileSync(new URL("expensicat_auth_bg.wasm", pkgUrl)) });
+  const expensify = await import(new URL("expensify/expensicat_auth_expensify.js", pkgUrl));
+  await expensify.default({ module_or_path: readFileSync(new URL("expensify/expensicat_auth_expensify_bg.wasm", pkgUrl)) });
+  return { ...signin, ...expensify, signin, expensify };
 }
 
 /** Asserts `fn` throws an ExpensicatAuthError with `code`, whose text carries none of `secrets`. */

@@ -74,7 +74,10 @@ test("every README snippet type-checks under tsc --strict", () => {
         moduleResolution: "bundler",
         noEmit: true,
         types: [],
-        paths: { "expensicat-auth": [join(root, "pkg/expensicat_auth.d.ts")] },
+        paths: {
+          "expensicat-auth": [join(root, "pkg/expensicat_auth.d.ts")],
+          "expensicat-auth/expensify": [join(root, "pkg/expensify/expensicat_auth_expensify.d.ts")],
+        },
       },
       files,
     }),

@@ -1,0 +1,510 @@
+//! The Expensify entry point: `ExpensifyCredential` (jobs through the Integration Server) and
+//! `ExpensifyCredentialStore` (sealed records in IndexedDB), and `parseExpensifyResponse`.
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::*;
+use crate::core::error::Error;
+use crate::core::json::{Fields, FromJson, ShapeError, Value};
+
+/// An optional boolean argument.
+fn opt_bool_arg(value: &JsValue, name: &'static str) -> Result<Option<bool>, JsValue> {
+    if absent(value) {
+        return Ok(None);
+    }
+    value.as_bool().map(Some).ok_or_else(|| bad_arg(name, "must be a boolean"))
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_EXPENSIFY_TYPES: &str = r#"
+/** An Expensify API credential, as entered in the "Add Credential" form. */
+export interface ExpensifyCredentialInput {
+  /** Credential Name (required). */
+  name: string;
+  /** Credential Description (optional). */
+  description?: string;
+  /** Integration Server URL; default `https://integrations.expensify.com`. The API path is appended by the library. */
+  serverUrl?: string;
+  /** The partnerUserID from expensify.com/tools/integrations. */
+  partnerUserId: string;
+  /** The partnerUserSecret: treated like a password, never readable back. */
+  partnerUserSecret: string;
+}
+
+/** Options for sending jobs. */
+export interface ExpensifyOptions {
+  /** Timeout per request, ms. Default 30000. */
+  timeoutMs?: number;
+  /** Client-side limits as [requests, windowMs] pairs. Default [[5, 10000], [20, 60000]]. */
+  rateLimits?: [number, number][];
+  /** At the limit: `wait` (default) or `refuse` (rejects with `rate_limited` and `retryAfterMs`). */
+  onRateLimit?: "wait" | "refuse";
+}
+
+/** A job for the Integration Server, without `credentials` (the library inserts them). */
+export interface ExpensifyJob {
+  type: "get" | "file" | "download" | "create" | "update" | "reconciliation" | string;
+  inputSettings?: Record<string, unknown>;
+  onReceive?: Record<string, unknown>;
+  outputSettings?: Record<string, unknown>;
+  onFinish?: unknown[];
+  fileName?: string;
+  fileSystem?: string;
+  test?: boolean;
+  [key: string]: unknown;
+}
+
+/** A policy in a `policyList` answer. */
+export interface ExpensifyPolicy { id: string; name: string; role: string; type: string; outputCurrency?: string; owner?: string; [key: string]: unknown; }
+
+/** The answer of `policyList`. */
+export interface PolicyListResponse { responseCode: 200; policyList: ExpensifyPolicy[]; [key: string]: unknown; }
+
+/** What `testConnection` found. */
+export interface ConnectionTest {
+  status: "valid" | "invalid_credentials" | "unreachable" | "error";
+  /** The error code when not valid. */
+  code?: string;
+  message?: string;
+}
+
+/** A stored credential's metadata: never the secret. */
+export interface StoredCredentialInfo {
+  id: string;
+  name: string;
+  description: string;
+  serverUrl: string;
+  partnerUserId: string;
+  createdAt: number;
+}
+
+/** A stored record that could not be read; the others are still listed. */
+export interface CorruptCredentialRecord { id: string; error: "corrupt_record"; }
+"#;
+
+#[derive(Default)]
+struct ExpensifyOptionsInput {
+    timeout_ms: Option<u64>,
+    rate_limits: Option<Vec<(usize, u64)>>,
+    on_rate_limit: crate::web::expensify::OnLimit,
+}
+
+impl FromJson for ExpensifyOptionsInput {
+    fn take_from(f: &mut Fields) -> Result<Self, ShapeError> {
+        use crate::web::expensify::OnLimit;
+        let pair = |v: &Value| match v {
+            Value::Array(p) if p.len() == 2 => Some((usize::try_from(p[0].as_u64()?).ok()?, p[1].as_u64()?)),
+            _ => None,
+        };
+        let rate_limits = match f.take("rateLimits") {
+            None => None,
+            Some(Value::Array(items)) => {
+                Some(items.iter().map(pair).collect::<Option<Vec<_>>>().ok_or(ShapeError::WrongType("rateLimits"))?)
+            }
+            Some(_) => return Err(ShapeError::WrongType("rateLimits")),
+        };
+        let on_rate_limit = f.one_of("onRateLimit", &[("wait", OnLimit::Wait), ("refuse", OnLimit::Refuse)])?.unwrap_or_default();
+        Ok(ExpensifyOptionsInput { timeout_ms: f.u64("timeoutMs")?, rate_limits, on_rate_limit })
+    }
+}
+
+fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, JsValue> {
+    let o: ExpensifyOptionsInput = from_js_or_default(value, "options")?;
+    Ok(crate::web::expensify::SendOptions {
+        timeout_ms: o.timeout_ms.unwrap_or(30_000).clamp(1, 600_000),
+        limits: o.rate_limits.unwrap_or_else(|| vec![(5, 10_000), (20, 60_000)]),
+        on_limit: o.on_rate_limit,
+    })
+}
+
+/// An optional `Record<string, string>` argument as name-value pairs.
+fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, JsValue> {
+    if absent(value) {
+        return Ok(Vec::new());
+    }
+    let members = Fields::parse(&json_text(value, field)?).map_err(|e| shape_error(e, field))?.into_members();
+    members
+        .into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k, s)),
+            _ => Err(shape_error(ShapeError::WrongType(field), field)),
+        })
+        .collect()
+}
+
+fn response_to_js(r: crate::core::expensify::ExpensifyResponse) -> JsValue {
+    match r {
+        crate::core::expensify::ExpensifyResponse::Json(v) => to_js(&v.to_json()),
+        crate::core::expensify::ExpensifyResponse::Text(t) => JsValue::from_str(&t),
+    }
+}
+
+/// An Expensify partner credential. The secret stays in WebAssembly memory: no property,
+/// `toString` or `toJSON` returns it; it is used only to sign Integration Server requests.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ExpensifyCredential {
+    cred: std::rc::Rc<crate::core::expensify::Credential>,
+    opts: crate::web::expensify::SendOptions,
+    id: Option<String>,
+    handle: u32,
+}
+
+thread_local! {
+    /// The credentials alive in this page, by handle, so that `store.save(credential)` can find
+    /// one from its JS object without taking it away from the app (wasm-bindgen's own class
+    /// conversion would consume the object). Weak: a freed credential drops out.
+    static CREDENTIALS: std::cell::RefCell<(u32, Vec<LiveCredential>)> = const { std::cell::RefCell::new((0, Vec::new())) };
+}
+
+/// A credential alive in this page: its handle, and a weak reference to it.
+type LiveCredential = (u32, std::rc::Weak<crate::core::expensify::Credential>);
+
+impl ExpensifyCredential {
+    fn wrap(cred: crate::core::expensify::Credential, opts: crate::web::expensify::SendOptions, id: Option<String>) -> Self {
+        let cred = std::rc::Rc::new(cred);
+        let handle = CREDENTIALS.with(|c| {
+            let (next, live) = &mut *c.borrow_mut();
+            live.retain(|(_, w)| w.strong_count() > 0);
+            *next = next.wrapping_add(1);
+            live.push((*next, std::rc::Rc::downgrade(&cred)));
+            *next
+        });
+        ExpensifyCredential { cred, opts, id, handle }
+    }
+
+    /// The credential behind a JS `ExpensifyCredential` object, if it is one and is not freed.
+    fn find(value: &JsValue) -> Option<std::rc::Rc<crate::core::expensify::Credential>> {
+        if !value.is_object() {
+            return None;
+        }
+        let handle = Reflect::get(value, &"__expensicatHandle".into()).ok()?.as_f64()?;
+        CREDENTIALS.with(|c| c.borrow().1.iter().find(|(h, _)| f64::from(*h) == handle).and_then(|(_, w)| w.upgrade()))
+    }
+
+    /// Runs the job `build` makes from a JSON argument, or rejects with `invalid_job` (`reason`)
+    /// when the argument is not JSON.
+    fn run_with_json(
+        &self,
+        arg: &JsValue,
+        reason: &'static str,
+        build: impl FnOnce(Value) -> Value,
+        extra: Vec<(String, String)>,
+    ) -> js_sys::Promise {
+        match crate::web::to_json_value(arg) {
+            Some(v) => self.run(build(v), extra),
+            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason })),
+        }
+    }
+
+    fn run(&self, job: Value, extra: Vec<(String, String)>) -> js_sys::Promise {
+        let (cred, opts) = (self.cred.clone(), self.opts.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            crate::web::expensify::send(&cred, &job, &extra, &opts).await.map(response_to_js).map_err(|e| js_error(&e))
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl ExpensifyCredential {
+    /// Validates the fields (name required; HTTPS server URL, loopback allowed for development,
+    /// no user info, query or fragment; IDs and secret trimmed and non-empty). Errors carry the
+    /// offending `field`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ExpensifyCredentialInput")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
+    ) -> Result<ExpensifyCredential, JsValue> {
+        let input: crate::core::expensify::CredentialInput = from_js(input, "credential")?;
+        let opts = send_options(options.unwrap_or(JsValue::UNDEFINED))?;
+        let cred = js(crate::core::expensify::Credential::new(input))?;
+        Ok(ExpensifyCredential::wrap(cred, opts, None))
+    }
+
+    /// Internal: lets `ExpensifyCredentialStore.save` find this credential.
+    #[wasm_bindgen(getter, skip_typescript, js_name = __expensicatHandle)]
+    pub fn handle(&self) -> u32 {
+        self.handle
+    }
+
+    /// The store id, when this credential came from (or was saved to) a store.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> Option<String> {
+        self.id.clone()
+    }
+    /// Credential Name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.cred.name().to_owned()
+    }
+    /// Credential Description.
+    #[wasm_bindgen(getter)]
+    pub fn description(&self) -> String {
+        self.cred.description().to_owned()
+    }
+    /// The normalised Integration Server URL (without the API path).
+    #[wasm_bindgen(getter, js_name = serverUrl)]
+    pub fn server_url(&self) -> String {
+        self.cred.server_url().to_owned()
+    }
+    /// The endpoint requests go to: `serverUrl` + `/Integration-Server/ExpensifyIntegrations`.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.cred.endpoint().to_owned()
+    }
+    /// The partnerUserID.
+    #[wasm_bindgen(getter, js_name = partnerUserId)]
+    pub fn partner_user_id(&self) -> String {
+        self.cred.partner_user_id().to_owned()
+    }
+
+    /// Sends any job (a caller-supplied `credentials` key is refused). `extraFields` are added
+    /// as form fields (e.g. `template`). Resolves to the JSON answer, or text for `file` and
+    /// `download` jobs.
+    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
+    pub fn send(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, string>")] extra_fields: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let extra_fields = extra_fields.unwrap_or(JsValue::UNDEFINED);
+        // Anything but an object (a string, an array, a function) fails in `job_from_json`.
+        let job = js(crate::web::to_json_text(&job)
+            .ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })
+            .and_then(|s| crate::core::expensify::job_from_json(&s)));
+        let extra = string_map(&extra_fields, "extraFields");
+        match (job, extra) {
+            (Ok(j), Ok(e)) => self.run(j, e),
+            (Err(e), _) | (_, Err(e)) => js_sys::Promise::reject(&e),
+        }
+    }
+
+    /// `get`/`policyList`: resolves to the answer with `policyList`.
+    #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<PolicyListResponse>")]
+    pub fn policy_list(&self, #[wasm_bindgen(unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>) -> js_sys::Promise {
+        let admin_only = or_reject!(opt_bool_arg(&admin_only.unwrap_or(JsValue::UNDEFINED), "adminOnly"));
+        self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
+    }
+
+    /// `get`/`policy`: details (`fields`, default `["categories","tags"]`) of `policyIds`.
+    #[wasm_bindgen(js_name = policyDetails, unchecked_return_type = "Promise<unknown>")]
+    pub fn policy_details(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] policy_ids: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string[]")] fields: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let ids = or_reject!(strings_arg(&policy_ids, "policyIds"));
+        let fields = or_reject!(opt_strings_arg(&fields.unwrap_or(JsValue::UNDEFINED), "fields"));
+        let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
+        self.run(crate::core::expensify::jobs::policy_details(&ids, &fields), Vec::new())
+    }
+
+    /// `file`: exports reports matching `filters` through a FreeMarker `template`; resolves to
+    /// the generated file name (fetch it with `download`).
+    #[wasm_bindgen(js_name = exportReports, unchecked_return_type = "Promise<string>")]
+    pub fn export_reports(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] filters: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] template: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] file_extension: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let template = or_reject!(string_arg(&template, "template"));
+        let ext = or_reject!(opt_string_arg(&file_extension.unwrap_or(JsValue::UNDEFINED), "fileExtension"));
+        let ext = ext.unwrap_or_else(|| "csv".into());
+        self.run_with_json(
+            &filters,
+            "filters must be a JSON object",
+            |f| crate::core::expensify::jobs::report_export(f, &ext),
+            vec![("template".into(), template)],
+        )
+    }
+
+    /// `download`: resolves to the contents of a file produced by `exportReports`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn download(&self, #[wasm_bindgen(unchecked_param_type = "string")] file_name: JsValue) -> js_sys::Promise {
+        let name = or_reject!(string_arg(&file_name, "fileName"));
+        self.run(crate::core::expensify::jobs::download(&name), Vec::new())
+    }
+
+    /// `create`/`expenses` for `employeeEmail`.
+    #[wasm_bindgen(js_name = createExpenses, unchecked_return_type = "Promise<unknown>")]
+    pub fn create_expenses(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] employee_email: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
+    ) -> js_sys::Promise {
+        let employee_email = or_reject!(string_arg(&employee_email, "employeeEmail"));
+        self.run_with_json(
+            &transactions,
+            "transactions must be an array",
+            |l| crate::core::expensify::jobs::create_expenses(&employee_email, l),
+            Vec::new(),
+        )
+    }
+
+    /// `create`/`report` on `policyId` for `employeeEmail`, titled `title`, with `expenses`.
+    #[wasm_bindgen(js_name = createReport, unchecked_return_type = "Promise<unknown>")]
+    pub fn create_report(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] employee_email: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] policy_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] expenses: JsValue,
+    ) -> js_sys::Promise {
+        let employee_email = or_reject!(string_arg(&employee_email, "employeeEmail"));
+        let policy_id = or_reject!(string_arg(&policy_id, "policyId"));
+        let title = or_reject!(string_arg(&title, "title"));
+        self.run_with_json(
+            &expenses,
+            "expenses must be an array",
+            |l| crate::core::expensify::jobs::create_report(&employee_email, &policy_id, &title, l),
+            Vec::new(),
+        )
+    }
+
+    /// A `policyList` call that tells apart valid credentials, invalid credentials and an
+    /// unreachable server. Never rejects.
+    #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionTest>")]
+    pub fn test_connection(&self) -> js_sys::Promise {
+        let (cred, opts) = (self.cred.clone(), self.opts.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let job = crate::core::expensify::jobs::policy_list(false);
+            let result = crate::web::expensify::send(&cred, &job, &[], &opts).await;
+            let (status, err) = match &result {
+                Ok(_) => ("valid", None),
+                Err(e @ Error::InvalidCredentials) => ("invalid_credentials", Some(e)),
+                Err(e @ (Error::Network | Error::ExpensifyNetwork | Error::Timeout)) => ("unreachable", Some(e)),
+                Err(e) => ("error", Some(e)),
+            };
+            let o = Object::new();
+            let _ = Reflect::set(&o, &"status".into(), &status.into());
+            if let Some(e) = err {
+                let _ = Reflect::set(&o, &"code".into(), &e.code().into());
+                let _ = Reflect::set(&o, &"message".into(), &e.to_string().into());
+            }
+            Ok(o.into())
+        })
+    }
+
+    /// `ExpensifyCredential { name, partnerUserId, [secret redacted] }`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_js_string(&self) -> String {
+        format!("ExpensifyCredential {{ \"{}\", \"{}\", [secret redacted] }}", self.cred.name(), self.cred.partner_user_id())
+    }
+
+    /// Metadata only, for `JSON.stringify`: never the secret.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Omit<StoredCredentialInfo, \"id\" | \"createdAt\">")]
+    pub fn to_json(&self) -> JsValue {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"name".into(), &self.cred.name().into());
+        let _ = Reflect::set(&o, &"description".into(), &self.cred.description().into());
+        let _ = Reflect::set(&o, &"serverUrl".into(), &self.cred.server_url().into());
+        let _ = Reflect::set(&o, &"partnerUserId".into(), &self.cred.partner_user_id().into());
+        o.into()
+    }
+}
+
+/// Saved Expensify credentials in IndexedDB. Secrets are sealed with AES-GCM under a
+/// non-extractable WebCrypto key kept in IndexedDB; `list` never returns a secret, and `get`
+/// decrypts straight into WebAssembly memory.
+#[wasm_bindgen]
+pub struct ExpensifyCredentialStore(std::rc::Rc<crate::web::expensify::CredentialStore>);
+
+#[wasm_bindgen]
+impl ExpensifyCredentialStore {
+    /// Opens the store (database `expensicat-auth` unless `name` is given).
+    #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredentialStore>")]
+    pub fn open(#[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>) -> js_sys::Promise {
+        let name = or_reject!(opt_string_arg(&name.unwrap_or(JsValue::UNDEFINED), "name"));
+        wasm_bindgen_futures::future_to_promise(async move {
+            let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
+                .await
+                .map_err(|e| js_error(&e))?;
+            Ok(ExpensifyCredentialStore(std::rc::Rc::new(store)).into())
+        })
+    }
+
+    /// Saves `credential` (encrypting its secret) and resolves to its new id.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn save(&self, #[wasm_bindgen(unchecked_param_type = "ExpensifyCredential")] credential: JsValue) -> js_sys::Promise {
+        let Some(cred) = ExpensifyCredential::find(&credential) else {
+            return js_sys::Promise::reject(&bad_arg("credential", "must be an ExpensifyCredential"));
+        };
+        let store = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move { store.save(&cred).await.map(JsValue::from).map_err(|e| js_error(&e)) })
+    }
+
+    /// Every stored credential's metadata, oldest first; unreadable records are listed as
+    /// `{ id, error: "corrupt_record" }` after the others.
+    #[wasm_bindgen(unchecked_return_type = "Promise<(StoredCredentialInfo | CorruptCredentialRecord)[]>")]
+    pub fn list(&self) -> js_sys::Promise {
+        let store = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let items = store.list().await.map_err(|e| js_error(&e))?;
+            let out = js_sys::Array::new();
+            for item in items {
+                match item {
+                    crate::web::expensify::Listed::Ok(info) => out.push(&to_js(&info.to_json())),
+                    crate::web::expensify::Listed::Corrupt(id) => {
+                        let o = Object::new();
+                        let _ = Reflect::set(&o, &"id".into(), &id.into());
+                        let _ = Reflect::set(&o, &"error".into(), &"corrupt_record".into());
+                        out.push(&o)
+                    }
+                };
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// Loads a credential that can send jobs; rejects with `credential_not_found` or
+    /// `corrupt_record`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredential>")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let store = self.0.clone();
+        let args = string_arg(&id, "id").and_then(|id| Ok((id, send_options(options.unwrap_or(JsValue::UNDEFINED))?)));
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (id, opts) = args?;
+            let (cred, info) = store.get(&id).await.map_err(|e| js_error(&e))?;
+            Ok(ExpensifyCredential::wrap(cred, opts, Some(info.id)).into())
+        })
+    }
+
+    /// Deletes a credential.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> js_sys::Promise {
+        let id = or_reject!(string_arg(&id, "id"));
+        let store = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(
+            async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) },
+        )
+    }
+}
+
+/// Reads an Integration Server answer: the `responseCode` in the body decides (200 success, 401
+/// `invalid_credentials`, 410 `missing_or_not_found`, others `expensify_error`); HTTP 429 is
+/// `rate_limited`; `expects` is `json` (default), `fileName` (`file` jobs) or `file` (`download`).
+#[wasm_bindgen(js_name = parseExpensifyResponse, unchecked_return_type = "unknown")]
+pub fn parse_expensify_response(
+    #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "\"json\" | \"fileName\" | \"file\"")] expects: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    use crate::core::expensify::Expect;
+    let status = int_arg(&status, "status", 599.0)? as u16;
+    let body = string_arg(&body, "body")?;
+    let body = body.as_str();
+    let expects = opt_string_arg(&expects.unwrap_or(JsValue::UNDEFINED), "expects")?;
+    let expects = match expects.as_deref() {
+        None | Some("json") => Expect::Json,
+        Some("fileName") => Expect::FileName,
+        Some("file") => Expect::File,
+        Some(_) => return Err(js_error(&Error::InvalidParameter { name: "expects".into(), reason: "must be json, fileName or file" })),
+    };
+    Ok(response_to_js(js(crate::core::expensify::parse_response(status, body, None, expects))?))
+}

@@ -1,0 +1,149 @@
+//! The JavaScript boundary, one file per entry point: [`signin`] (the Expensicat session and the
+//! low-level functions) and [`expensify`] (partner credentials), each its own WebAssembly module
+//! in the package, so a page pays only for what it imports. This file holds what both use:
+//! argument readers (a wrong JavaScript type is `invalid_parameter` naming the argument, never a
+//! trap) and the error type. Errors become real `Error` objects with a stable `code` property.
+
+use wasm_bindgen::prelude::*;
+
+use crate::core::error::Error;
+use crate::core::json::{FromJson, ShapeError};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR_TYPES: &str = r#"
+/** The stable `code` of every error (the README's table; replaced by the union at build time). */
+export type ExpensicatAuthErrorCode = string;
+
+/** Every error thrown by this library. Only the fields that apply to its `code` are set. */
+export interface ExpensicatAuthError extends Error {
+  name: "ExpensicatAuthError";
+  /** Stable snake_case code, e.g. `state_mismatch`, `invalid_grant`, `timeout`. */
+  code: ExpensicatAuthErrorCode;
+  /** The setting, argument or key that is wrong (`invalid_config`, `invalid_parameter`, `invalid_url`, `insecure_url`, `invalid_credential`); never its value. */
+  field?: string;
+  /** HTTP status, when a response caused the error. */
+  status?: number;
+  /** `error_description` from the server: untrusted text. */
+  description?: string;
+  /** `rate_limited`: how long to wait, ms, when the server or the client-side limit said. */
+  retryAfterMs?: number;
+  /** `insufficient_scope`: the scope the call needs. */
+  requiredScope?: string;
+  /** `api_error`: the API's own error code. */
+  apiCode?: string;
+  /** `expensify_error`: the Integration Server's `responseCode`. */
+  responseCode?: number;
+}
+"#;
+
+pub(crate) use crate::web::to_js;
+pub(crate) use crate::web::to_js_error as js_error;
+
+pub(crate) fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
+    r.map_err(|e| js_error(&e))
+}
+
+/// The value of an argument check, or (in a method that returns a promise) the promise rejected
+/// with its error.
+macro_rules! or_reject {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(e) => return js_sys::Promise::reject(&e),
+        }
+    };
+}
+
+/// `invalid_parameter` naming the argument `name` (never its value).
+pub(crate) fn bad_arg(name: &'static str, reason: &'static str) -> JsValue {
+    js_error(&Error::InvalidParameter { name: name.into(), reason })
+}
+
+/// Whether an optional argument was left out (`undefined` or `null`).
+pub(crate) fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// A string argument; anything else (numbers included: no coercion) is `invalid_parameter`.
+pub(crate) fn string_arg(value: &JsValue, name: &'static str) -> Result<String, JsValue> {
+    value.as_string().ok_or_else(|| bad_arg(name, "must be a string"))
+}
+
+/// An optional string argument.
+pub(crate) fn opt_string_arg(value: &JsValue, name: &'static str) -> Result<Option<String>, JsValue> {
+    if absent(value) {
+        Ok(None)
+    } else {
+        string_arg(value, name).map(Some)
+    }
+}
+
+/// An integer argument within `0..=max` (a `number`, not a string, `NaN` or a `BigInt`).
+pub(crate) fn int_arg(value: &JsValue, name: &'static str, max: f64) -> Result<u64, JsValue> {
+    match value.as_f64() {
+        Some(n) if n >= 0.0 && n <= max && n.fract() == 0.0 => Ok(n as u64),
+        _ => Err(bad_arg(name, "must be a non-negative integer in range")),
+    }
+}
+
+/// An array-of-strings argument.
+pub(crate) fn strings_arg(value: &JsValue, name: &'static str) -> Result<Vec<String>, JsValue> {
+    if !js_sys::Array::is_array(value) {
+        return Err(bad_arg(name, "must be an array of strings"));
+    }
+    js_sys::Array::from(value).iter().map(|v| v.as_string().ok_or_else(|| bad_arg(name, "must be an array of strings"))).collect()
+}
+
+/// An optional array-of-strings argument.
+pub(crate) fn opt_strings_arg(value: &JsValue, name: &'static str) -> Result<Option<Vec<String>>, JsValue> {
+    if absent(value) {
+        Ok(None)
+    } else {
+        strings_arg(value, name).map(Some)
+    }
+}
+
+/// A JS object's JSON text (`JSON.stringify`); `invalid_parameter` naming the argument when it
+/// is not a plain object, or cannot be written as JSON (a `BigInt` member, a throwing getter).
+pub(crate) fn json_text(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(bad_arg(field, "must be an object"));
+    }
+    crate::web::to_json_text(value).ok_or_else(|| bad_arg(field, "cannot be written as JSON"))
+}
+
+/// The `invalid_config` error for a JS object that does not have the expected shape. It names
+/// the key, never a value (a secret put under the wrong key must not reach an error message).
+pub(crate) fn shape_error(e: ShapeError, field: &'static str) -> JsValue {
+    js_error(&match e {
+        ShapeError::WrongType(key) => Error::InvalidConfig { field: key, reason: "has a value of the wrong type" },
+        ShapeError::UnknownKey => Error::InvalidConfig { field, reason: "has an unknown key" },
+        ShapeError::NotAnObject => Error::InvalidParameter { name: field.into(), reason: "must be an object" },
+    })
+}
+
+/// JS object to Rust value, through `JSON.stringify` and the crate's strict JSON reader, so a
+/// misspelt key is an error rather than a silently ignored option.
+pub(crate) fn from_js<T: FromJson>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
+    T::from_json(&json_text(&value, field)?).map_err(|e| shape_error(e, field))
+}
+
+/// An optional JS argument: the default when `undefined` or `null`, else [`from_js`].
+pub(crate) fn from_js_or_default<T: FromJson + Default>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        Ok(T::default())
+    } else {
+        from_js(value, field)
+    }
+}
+
+// After the helpers and `or_reject!`, which the entry files use.
+#[cfg(feature = "expensify")]
+pub mod expensify;
+#[cfg(feature = "signin")]
+pub mod signin;
+
+#[cfg(feature = "expensify")]
+pub use expensify::*;
+#[cfg(feature = "signin")]
+pub use signin::*;

@@ -1,0 +1,564 @@
+//! The sign-in entry point: `ExpensicatAuth` (login, callback, tokens, signed `fetch`) and the
+//! low-level functions (PKCE, state, authorize URL, callback, token requests and responses,
+//! signing).
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::*;
+use crate::core::authorize::{build_authorize_url as core_build_authorize_url, AuthorizeParams};
+use crate::core::callback::{parse_callback as core_parse_callback, strip_response_params, ValidatedCallback as CoreValidated};
+use crate::core::config::{ClientConfig, ClientConfigInput};
+use crate::core::encoding::base64url;
+use crate::core::error::Error;
+use crate::core::json::{Fields, FromJson, Obj, ShapeError};
+use crate::core::pkce::PkceVerifier;
+use crate::core::scope::{required_scope as core_required_scope, Scope};
+use crate::core::sign::sign_request as core_sign_request;
+use crate::core::token::{
+    authorization_code_request, parse_token_response as core_parse_token_response, refresh_token_request as core_refresh_request,
+    TokenRequest, TokenSet,
+};
+use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
+use crate::web::now_ms;
+use crate::Secret;
+
+/// An optional time argument, ms since the epoch.
+fn opt_time_arg(value: &JsValue, name: &'static str) -> Result<Option<u64>, JsValue> {
+    if absent(value) {
+        Ok(None)
+    } else {
+        int_arg(value, name, 9_007_199_254_740_991.0).map(Some)
+    }
+}
+
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
+    crate::web::random_bytes::<N>().map_err(|e| js_error(&e))
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** One of the 13 Expensicat scopes. */
+export type ExpensicatScope =
+  | "transactions:read" | "transactions:write" | "entries:read" | "entries:write"
+  | "invoices:read" | "invoices:write" | "banking:read" | "banking:write"
+  | "documents:read" | "documents:write" | "team:read" | "team:admin" | "analytics:read";
+
+/** Client configuration. Only `clientId` and `redirectUri` are required. */
+export interface ClientConfig {
+  /** The registered client ID. */
+  clientId: string;
+  /** The registered redirect URI (HTTPS; http only for 127.0.0.1, [::1], localhost). */
+  redirectUri: string;
+  /** Scopes requested by default. */
+  scopes?: (ExpensicatScope | string)[];
+  /** Issuer identifier and base of the default endpoints. Default `https://api.expensicat.com`. */
+  issuer?: string;
+  /** Default `{issuer}/api/auth/oauth2/authorize`. */
+  authorizationEndpoint?: string;
+  /** Default `{issuer}/api/auth/oauth2/token`. */
+  tokenEndpoint?: string;
+  /** Default `{issuer}/api`. Bearer tokens are sent only to this URL's origin. */
+  apiBaseUrl?: string;
+  /** `json` (default, as Expensicat documents) or `form` (RFC 6749). */
+  tokenRequestEncoding?: "json" | "form";
+  /** Allow scopes other than the 13 Expensicat scopes. */
+  allowCustomScopes?: boolean;
+  /** Require RFC 9207 `iss` on callbacks (always checked when present). */
+  requireIssuer?: boolean;
+  /** Login transaction lifetime, ms. Default 600000 (10 minutes). */
+  transactionTtlMs?: number;
+  /** Refresh tokens expiring within this many ms. Default 30000. */
+  clockSkewMs?: number;
+  /** Timeout of each network call, ms. Default 15000. */
+  timeoutMs?: number;
+  /** Longest Retry-After (delta-seconds or HTTP-date, as ms) waited on a 429. Default 10000. */
+  maxRetryAfterMs?: number;
+  /** Where tokens live: `memory` (default) or `sessionStorage` (opt-in). */
+  storage?: "memory" | "sessionStorage";
+  /** Largest token response read, bytes (default 65536); the read stops there (`invalid_response`). */
+  maxTokenResponseBytes?: number;
+  /** Largest API body `fetchJson` reads, bytes (default 1048576); the read stops there (`invalid_response`). */
+  maxResponseBytes?: number;
+}
+
+/** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
+export interface Pkce { verifier: string; challenge: string; method: "S256"; }
+
+/** Parameters of `buildAuthorizeUrl`. */
+export interface AuthorizeUrlParams {
+  /** Default `https://api.expensicat.com/api/auth/oauth2/authorize`. */
+  authorizationEndpoint?: string;
+  clientId: string;
+  redirectUri: string;
+  scopes: (ExpensicatScope | string)[];
+  allowCustomScopes?: boolean;
+  /** The S256 challenge from `createPkce()`. */
+  codeChallenge: string;
+  /** From `generateState()`: 22-512 unreserved characters. */
+  state: string;
+  /** Extra parameters (`prompt`, `login_hint`...). Protocol parameters cannot be overridden. */
+  extraParams?: [string, string][];
+}
+
+/** Options of one login. */
+export interface LoginOptions {
+  /** Scopes for this login; default the configured ones. */
+  scopes?: (ExpensicatScope | string)[];
+  /** Extra authorize parameters. */
+  extraParams?: [string, string][];
+}
+
+/** A started login: send the user to `url`, keep `transaction` (it holds the PKCE verifier) in sessionStorage under `state`. */
+export interface LoginStart { url: string; state: string; expiresAt: number; transaction: string; }
+
+/** An HTTP request to make with fetch (use `redirect: "manual"`). */
+export interface HttpRequest { url: string; method: string; headers: Record<string, string>; body?: string; }
+
+/** A validated token response. */
+export interface TokenResponse {
+  accessToken: string;
+  tokenType: "Bearer";
+  /** Expiry, ms since the epoch, when the server sent `expires_in`. */
+  expiresAt?: number;
+  refreshToken?: string;
+  /** Granted scopes, when the server listed them. */
+  scope?: string[];
+}
+
+/** A scope and its documented meaning. */
+export interface ScopeInfo { name: ExpensicatScope; description: string; }
+"#;
+
+thread_local! {
+    /// The last configuration validated, keyed by its JSON text. Apps pass the same config object
+    /// to every low-level call; keying by the text (not the object) stays right if it is mutated.
+    static LAST_CONFIG: std::cell::RefCell<Option<(String, std::rc::Rc<ClientConfig>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Validates a JS `ClientConfig`, reusing the previous result when the config is unchanged.
+pub(crate) fn config_from_js(value: JsValue) -> Result<std::rc::Rc<ClientConfig>, JsValue> {
+    let text = json_text(&value, "config")?;
+    let cached = LAST_CONFIG.with(|c| c.borrow().as_ref().filter(|(t, _)| *t == text).map(|(_, config)| config.clone()));
+    if let Some(config) = cached {
+        return Ok(config);
+    }
+    let input = ClientConfigInput::from_json(&text).map_err(|e| shape_error(e, "config"))?;
+    let config = std::rc::Rc::new(js(ClientConfig::new(input))?);
+    LAST_CONFIG.with(|c| *c.borrow_mut() = Some((text, config.clone())));
+    Ok(config)
+}
+
+/// The `input` and `init` of `fetch`/`fetchJson`: a path or URL string, and an optional
+/// `RequestInit` object.
+fn fetch_args(input: JsValue, init: Option<JsValue>) -> Result<(String, JsValue), JsValue> {
+    let input = string_arg(&input, "input")?;
+    let init = init.unwrap_or(JsValue::UNDEFINED);
+    if !absent(&init) && !init.is_object() {
+        return Err(bad_arg("init", "must be a RequestInit object"));
+    }
+    Ok((input, init))
+}
+
+/// Creates a PKCE pair from 32 CSPRNG bytes: a 43-character verifier and its S256 challenge.
+#[wasm_bindgen(js_name = createPkce, unchecked_return_type = "Pkce")]
+pub fn create_pkce() -> Result<JsValue, JsValue> {
+    let verifier = js(PkceVerifier::from_random(&random_bytes::<32>()?))?;
+    Ok(to_js(&Obj::new().str("verifier", verifier.expose()).str("challenge", &verifier.challenge_s256()).str("method", "S256").finish()))
+}
+
+/// The S256 challenge of `verifier` (RFC 7636 section 4.2). Throws `invalid_verifier` for a
+/// verifier of the wrong length or alphabet.
+#[wasm_bindgen(js_name = codeChallengeS256)]
+pub fn code_challenge_s256(#[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue) -> Result<String, JsValue> {
+    Ok(js(PkceVerifier::parse(&string_arg(&verifier, "verifier")?))?.challenge_s256())
+}
+
+/// A fresh `state` value: 32 CSPRNG bytes, base64url (43 characters, 256 bits).
+#[wasm_bindgen(js_name = generateState)]
+pub fn generate_state() -> Result<String, JsValue> {
+    Ok(base64url(&random_bytes::<32>()?))
+}
+
+struct AuthorizeUrlInput {
+    authorization_endpoint: Option<String>,
+    client_id: String,
+    redirect_uri: String,
+    scopes: Vec<String>,
+    allow_custom_scopes: bool,
+    code_challenge: String,
+    state: String,
+    extra_params: Vec<(String, String)>,
+}
+
+impl FromJson for AuthorizeUrlInput {
+    fn take_from(f: &mut Fields) -> Result<Self, ShapeError> {
+        Ok(AuthorizeUrlInput {
+            authorization_endpoint: f.string("authorizationEndpoint")?,
+            client_id: f.string("clientId")?.unwrap_or_default(),
+            redirect_uri: f.string("redirectUri")?.unwrap_or_default(),
+            scopes: f.strings("scopes")?.unwrap_or_default(),
+            allow_custom_scopes: f.bool("allowCustomScopes")?.unwrap_or_default(),
+            code_challenge: f.string("codeChallenge")?.unwrap_or_default(),
+            state: f.string("state")?.unwrap_or_default(),
+            extra_params: f.pairs("extraParams")?.unwrap_or_default(),
+        })
+    }
+}
+
+/// Builds the authorize URL with the seven Expensicat parameters (plus `extraParams`).
+#[wasm_bindgen(js_name = buildAuthorizeUrl)]
+pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<String, JsValue> {
+    let p: AuthorizeUrlInput = from_js(params, "params")?;
+    let default_endpoint = format!("{}{}", crate::core::config::DEFAULT_ISSUER, crate::core::config::AUTHORIZE_PATH);
+    js(core_build_authorize_url(&AuthorizeParams {
+        endpoint: p.authorization_endpoint.as_deref().unwrap_or(&default_endpoint),
+        client_id: &p.client_id,
+        redirect_uri: &p.redirect_uri,
+        scopes: &p.scopes,
+        allow_custom_scopes: p.allow_custom_scopes,
+        code_challenge: &p.code_challenge,
+        state: &p.state,
+        extra: &p.extra_params,
+    }))
+}
+
+/// Starts a login without storing anything: creates PKCE and state from the CSPRNG and returns
+/// the authorize URL and the serialised transaction for the caller to keep.
+#[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
+pub fn create_login(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let options = options.unwrap_or(JsValue::UNDEFINED);
+    let config = config_from_js(config)?;
+    let request: LoginRequest = from_js_or_default(options, "options")?;
+    let start = js(start_login(&config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
+    Ok(to_js(
+        &Obj::new()
+            .str("url", &start.url)
+            .str("state", start.transaction.state())
+            .u64("expiresAt", start.transaction.expires_at_ms())
+            .str("transaction", &start.transaction.to_storage())
+            .finish(),
+    ))
+}
+
+/// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
+/// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ValidatedCallback(CoreValidated);
+
+#[wasm_bindgen]
+impl ValidatedCallback {
+    /// The scopes the login asked for.
+    #[wasm_bindgen(getter, js_name = requestedScopes)]
+    pub fn requested_scopes(&self) -> Vec<String> {
+        self.0.requested_scopes().to_vec()
+    }
+
+    /// Never reveals the code or verifier.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_js_string(&self) -> String {
+        "ValidatedCallback { [redacted] }".into()
+    }
+
+    /// Never reveals the code or verifier.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> String {
+        crate::core::secret::REDACTED.into()
+    }
+}
+
+/// Validates the callback URL against the stored transaction (from `createLogin`): redirect URI,
+/// duplicates, state (constant time), expiry, `iss`, `error`, `code`.
+#[wasm_bindgen(js_name = parseCallback)]
+pub fn parse_callback(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] callback_url: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] transaction: JsValue,
+) -> Result<ValidatedCallback, JsValue> {
+    let config = config_from_js(config)?;
+    let (callback_url, transaction) = (string_arg(&callback_url, "callbackUrl")?, string_arg(&transaction, "transaction")?);
+    let tx = js(LoginTransaction::from_storage(&transaction))?;
+    Ok(ValidatedCallback(js(core_parse_callback(&config, &callback_url, tx, now_ms()))?))
+}
+
+fn http_request_out(req: TokenRequest) -> JsValue {
+    let headers = Obj::new().str("Accept", "application/json").str("Content-Type", req.content_type).finish();
+    let out = Secret::new(
+        Obj::with_capacity(req.url.len() + req.body.expose().len() + 256)
+            .str("url", &req.url)
+            .str("method", "POST")
+            .raw("headers", &headers)
+            .str("body", req.body.expose())
+            .finish(),
+    );
+    to_js(out.expose())
+}
+
+/// The token request for a validated callback (consumes it).
+#[wasm_bindgen(js_name = tokenRequest, unchecked_return_type = "HttpRequest")]
+pub fn token_request(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ValidatedCallback")] callback: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config = config_from_js(config)?;
+    // Takes the callback out of its JS object, which is unusable afterwards (one exchange).
+    let callback = <ValidatedCallback as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(callback)
+        .map_err(|_| bad_arg("callback", "must be a ValidatedCallback from parseCallback, not yet used"))?;
+    Ok(http_request_out(authorization_code_request(&config, callback.0)))
+}
+
+/// The refresh request for `refreshToken` (RFC 6749 section 6), optionally narrowing `scopes`.
+#[wasm_bindgen(js_name = refreshTokenRequest, unchecked_return_type = "HttpRequest")]
+pub fn refresh_token_request(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "(ExpensicatScope | string)[]")] scopes: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let config = config_from_js(config)?;
+    let refresh_token = Secret::new(string_arg(&refresh_token, "refreshToken")?);
+    let scopes = opt_strings_arg(&scopes.unwrap_or(JsValue::UNDEFINED), "scopes")?;
+    if refresh_token.expose().is_empty() {
+        return Err(js_error(&Error::InvalidToken));
+    }
+    Ok(http_request_out(core_refresh_request(&config, &refresh_token, scopes.as_deref())))
+}
+
+/// The JS `TokenResponse` of a validated token set (its JSON text is zeroed once parsed).
+fn token_out(t: &TokenSet) -> Secret {
+    let mut o = Obj::new().str("accessToken", t.access_token.expose()).str("tokenType", t.token_type).opt_u64("expiresAt", t.expires_at_ms);
+    o = o.opt_str("refreshToken", t.refresh_token.as_ref().map(Secret::expose));
+    Secret::new(
+        match &t.scope {
+            Some(scope) => o.strs("scope", scope),
+            None => o,
+        }
+        .finish(),
+    )
+}
+
+/// Validates a token endpoint response from its HTTP status and body text. `nowMs` defaults to
+/// `Date.now()`.
+#[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
+pub fn parse_token_response(
+    #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms_opt: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let status = int_arg(&status, "status", 599.0)? as u16;
+    let body = Secret::new(string_arg(&body, "body")?);
+    let now = opt_time_arg(&now_ms_opt.unwrap_or(JsValue::UNDEFINED), "nowMs")?.unwrap_or_else(now_ms);
+    Ok(to_js(token_out(&js(core_parse_token_response(status, body.expose(), now))?).expose()))
+}
+
+/// The `Authorization: Bearer` header for `method url` (a path below the API base, or an absolute
+/// URL on the API origin). Throws `origin_not_allowed` for any other origin: no header is made.
+#[wasm_bindgen(js_name = signRequest, unchecked_return_type = "HttpRequest")]
+pub fn sign_request(
+    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
+) -> Result<JsValue, JsValue> {
+    let config = config_from_js(config)?;
+    let token = Secret::new(string_arg(&token, "token")?);
+    let (method, url) = (string_arg(&method, "method")?, string_arg(&url, "url")?);
+    let signed = js(core_sign_request(&config, token.expose(), &method, &url))?;
+    let headers = Secret::new(
+        Obj::with_capacity(signed.authorization.expose().len() + 64).str("Authorization", signed.authorization.expose()).finish(),
+    );
+    let out = Secret::new(
+        Obj::with_capacity(signed.url.len() + headers.expose().len() + 64)
+            .str("url", &signed.url)
+            .str("method", &signed.method)
+            .raw("headers", headers.expose())
+            .finish(),
+    );
+    Ok(to_js(out.expose()))
+}
+
+/// The scope an API call needs (`GET /v1/transactions` needs `transactions:read`), or
+/// `undefined` when the documentation assigns none.
+#[wasm_bindgen(js_name = requiredScope, unchecked_return_type = "ExpensicatScope | undefined")]
+pub fn required_scope(
+    #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (method, path) = (string_arg(&method, "method")?, string_arg(&path, "path")?);
+    Ok(core_required_scope(&method, &path).map(|s| JsValue::from_str(s.as_str())).unwrap_or(JsValue::UNDEFINED))
+}
+
+/// The 13 Expensicat scopes with their documented descriptions.
+#[wasm_bindgen(js_name = listScopes, unchecked_return_type = "ScopeInfo[]")]
+pub fn list_scopes() -> JsValue {
+    let arr = js_sys::Array::new();
+    for s in Scope::ALL {
+        let o = Object::new();
+        let _ = Reflect::set(&o, &"name".into(), &s.as_str().into());
+        let _ = Reflect::set(&o, &"description".into(), &s.description().into());
+        arr.push(&o);
+    }
+    arr.into()
+}
+
+/// `url` without the authorization response parameters (`code`, `state`, `iss`, `error`...),
+/// keeping the app's own parameters and fragment: what to put in the address bar.
+#[wasm_bindgen(js_name = stripCallbackParams)]
+pub fn strip_callback_params(#[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) -> Result<String, JsValue> {
+    Ok(strip_response_params(&string_arg(&url, "url")?))
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SESSION_TYPES: &str = r#"
+/** What the app may see of a session: never a token. */
+export interface SessionInfo {
+  /** Granted scopes (the requested ones when the server did not list them). */
+  scopes: string[];
+  /** Access token expiry, ms since the epoch, when known. */
+  expiresAt?: number;
+  /** Whether the session can refresh itself. */
+  hasRefreshToken: boolean;
+  /** `oauth` (code flow) or `bearer` (a token the app supplied). */
+  mode: "oauth" | "bearer";
+}
+
+/** A session change. `reason` for `ended`: `logout`, `invalid_grant` or `expired`. */
+export interface SessionEvent {
+  type: "started" | "refreshed" | "ended";
+  reason?: string;
+  session?: SessionInfo;
+}
+"#;
+
+/// A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
+/// (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
+/// requests.
+#[wasm_bindgen]
+pub struct ExpensicatAuth(std::rc::Rc<crate::web::session::Session>);
+
+#[wasm_bindgen]
+impl ExpensicatAuth {
+    /// Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
+    /// stored session when `storage: "sessionStorage"`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Result<ExpensicatAuth, JsValue> {
+        Ok(ExpensicatAuth(crate::web::session::Session::new(ClientConfig::clone(&*config_from_js(config)?))))
+    }
+
+    /// Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
+    /// expired ones swept) and resolves to the authorize URL to navigate to.
+    #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "Promise<string>")]
+    pub fn start_login(&self, #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>) -> js_sys::Promise {
+        let request: LoginRequest = or_reject!(from_js_or_default(options.unwrap_or(JsValue::UNDEFINED), "options"));
+        let url = or_reject!(self.0.start_login(&request).map_err(|e| js_error(&e)));
+        js_sys::Promise::resolve(&JsValue::from(url))
+    }
+
+    /// Handles the redirect back (default: `location.href`). Cleans `code`/`state`/`iss` from
+    /// the address bar before any await, checks the callback against its stored transaction
+    /// (consumed once, even on failure), exchanges the code, and resolves to the session. Called
+    /// twice with the same URL it makes one token request and both calls share the outcome; a
+    /// callback already handled in an earlier page load rejects with `callback_already_handled`.
+    #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionInfo>")]
+    pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>) -> js_sys::Promise {
+        let url = or_reject!(opt_string_arg(&url.unwrap_or(JsValue::UNDEFINED), "url"));
+        self.0.handle_callback(url.as_deref())
+    }
+
+    /// A valid access token, refreshed when it expires within the clock skew (checked against
+    /// the clock on every call). Concurrent callers share one refresh. Rejects with
+    /// `login_required` when there is no session.
+    #[wasm_bindgen(js_name = accessToken, unchecked_return_type = "Promise<string>")]
+    pub fn access_token(&self) -> js_sys::Promise {
+        let s = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move { s.valid_token(None).await.map(|t| JsValue::from_str(t.expose())) })
+    }
+
+    /// Refreshes now (sharing a refresh already in flight) and resolves to the session.
+    /// `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
+    pub fn refresh(&self) -> js_sys::Promise {
+        self.0.refresh()
+    }
+
+    /// `fetch` for the Expensicat API: `input` is a path below the API base (`/v1/transactions`)
+    /// or an absolute URL on the API origin (anything else rejects with `origin_not_allowed`
+    /// before any request). Adds `Authorization: Bearer`, never follows redirects, times out,
+    /// refreshes and retries once on 401, waits once on 429 when `Retry-After` is within
+    /// `maxRetryAfterMs`. The app's headers and body pass through unchanged.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let (input, init) = or_reject!(fetch_args(input, init));
+        let s = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move { s.fetch(input, init).await.map(JsValue::from) })
+    }
+
+    /// Like `fetch`, then resolves to the parsed JSON body of a 2xx answer, or rejects with a
+    /// typed error: `unauthorized`, `insufficient_scope` (with `requiredScope`), `rate_limited`
+    /// (with `retryAfterMs`), `api_error` (with `status`, `apiCode`), `invalid_response`.
+    #[wasm_bindgen(js_name = fetchJson, unchecked_return_type = "Promise<unknown>")]
+    pub fn fetch_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
+    ) -> js_sys::Promise {
+        let (input, init) = or_reject!(fetch_args(input, init));
+        let s = self.0.clone();
+        wasm_bindgen_futures::future_to_promise(async move { s.fetch_json(input, init).await })
+    }
+
+    /// Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed
+    /// calls. It is never refreshed; `expiresAt` (ms since the epoch) is checked on each use.
+    #[wasm_bindgen(js_name = useBearerToken)]
+    pub fn use_bearer_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] expires_at: Option<JsValue>,
+    ) -> Result<(), JsValue> {
+        let token = Secret::new(string_arg(&token, "token")?);
+        let expires_at = opt_time_arg(&expires_at.unwrap_or(JsValue::UNDEFINED), "expiresAt")?;
+        js(self.0.use_bearer_token(token.expose(), expires_at))
+    }
+
+    /// Forgets the tokens and any pending login transactions (event `ended`, reason `logout`).
+    pub fn logout(&self) {
+        self.0.logout();
+    }
+
+    /// The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token.
+    #[wasm_bindgen(getter, unchecked_return_type = "SessionInfo | undefined")]
+    pub fn session(&self) -> JsValue {
+        self.0.info().map(|i| to_js(&i.to_json())).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Calls `listener` on every session change; returns a function that unsubscribes.
+    #[wasm_bindgen(js_name = onSessionChange, unchecked_return_type = "() => void")]
+    pub fn on_session_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(event: SessionEvent) => void")] listener: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let listener: js_sys::Function = listener.dyn_into().map_err(|_| bad_arg("listener", "must be a function"))?;
+        let id = self.0.on(listener);
+        let s = self.0.clone();
+        Ok(Closure::once_into_js(move || s.off(id)))
+    }
+
+    /// Never reveals a token.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_js_string(&self) -> String {
+        "ExpensicatAuth { [redacted] }".into()
+    }
+
+    /// The session info (never a token), for `JSON.stringify`.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "SessionInfo | undefined")]
+    pub fn to_json(&self) -> JsValue {
+        self.session()
+    }
+}
