@@ -9,6 +9,7 @@ import * as esbuild from "esbuild";
 import { startStaticServer } from "../scripts/serve.mjs";
 import { entries, packageFiles } from "../scripts/package-files.mjs";
 import { launch } from "../tests/e2e/browser.mjs";
+import { whereBytesGo } from "./where-bytes.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = new URL("dist/", import.meta.url);
@@ -30,6 +31,16 @@ run("cargo build --release --target wasm32-unknown-unknown --manifest-path bench
 run(`wasm-bindgen --target web --out-dir ${fileURLToPath(floorOut)} bench/floor/target/wasm32-unknown-unknown/release/floor.wasm`);
 run(`wasm-opt ${wasmOptFlags.join(" ")} ${floorWasm} -o ${floorWasm}`);
 await esbuild.build({ entryPoints: [fileURLToPath(new URL("floor.js", floorOut))], outfile: fileURLToPath(new URL("floor.js", floorOut)), allowOverwrite: true, minify: true, format: "esm", logLevel: "silent" });
+
+// ---- where the bytes go: each entry rebuilt with the same profile and wasm-opt flags, names kept --
+const named = {};
+for (const [entry, feature] of [["expensicat-auth", "signin"], ["expensicat-auth/expensify", "expensify"]]) {
+  const out = fileURLToPath(new URL(`named-${feature}/`, dist));
+  run(`cargo build --release --target wasm32-unknown-unknown --no-default-features --features ${feature} --quiet`);
+  run(`wasm-bindgen --target web --keep-debug --out-dir ${out} --out-name named target/wasm32-unknown-unknown/release/expensicat_auth.wasm`);
+  run(`wasm-opt -g ${wasmOptFlags.filter((f) => f !== "--strip-debug").join(" ")} ${out}named_bg.wasm -o ${out}named_bg.wasm`);
+  named[entry] = whereBytesGo(readFileSync(`${out}named_bg.wasm`));
+}
 
 const sizes = (buf) => ({ raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length, brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length });
 
@@ -96,6 +107,11 @@ console.log(`\nexpensicat-auth benchmark: ${os.cpus().length} cores, ${os.cpus()
 console.log(`Size (whole login scenario; ours: each entry point, then both; "${REFERENCE}": a PKCE pair only, bench/floor)`);
 const fastestPeerGzip = Math.min(...Object.entries(size).filter(([k]) => !k.startsWith("expensicat") && k !== REFERENCE).map(([, v]) => v.gzip));
 for (const [name, s] of Object.entries(size)) console.log(`  ${name.padEnd(32)} raw ${kb(s.raw).padStart(9)}  gzip ${kb(s.gzip).padStart(8)}  brotli ${kb(s.brotli).padStart(8)}  x${(s.gzip / fastestPeerGzip).toFixed(2)} of the smallest peer`);
+console.log("\nWhere the bytes go (uncompressed bytes of function bodies, grouped by crate and module, from a build that keeps names; data is the .rodata and other segments)");
+for (const [entry, r] of Object.entries(named)) {
+  console.log(`  ${entry}: code ${kb(r.code)}, data ${kb(r.data)}`);
+  for (const [group, bytes] of r.groups.slice(0, 12)) console.log(`    ${kb(bytes).padStart(9)}  ${((100 * bytes) / r.code).toFixed(1).padStart(5)}%  ${group}`);
+}
 console.log("\nSpeed in headless Chromium: median (min-max) per call; ratio = time / fastest peer's time");
 for (const [scenario, libs] of Object.entries(speed)) {
   console.log(`  ${scenario}`);
@@ -107,6 +123,6 @@ for (const [scenario, libs] of Object.entries(speed)) {
   }
 }
 console.log(`\nMemory (wasm linear memory): after warm-up ${kb(memory.afterWarmup)}, after 100,000 PKCE pairs ${kb(memory.afterPkce)}, after 100,000 signed requests ${kb(memory.afterSign)}${memory.afterSign === memory.afterWarmup ? " (no growth)" : " (GREW)"}`);
-const results = { date: new Date().toISOString(), machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, chromium: browser.version() }, rounds, size, speed, memory };
+const results = { date: new Date().toISOString(), machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, chromium: browser.version() }, rounds, size, whereBytes: Object.fromEntries(Object.entries(named).map(([e, r]) => [e, { code: r.code, data: r.data, groups: r.groups.slice(0, 30) }])), speed, memory };
 writeFileSync(new URL("results.json", import.meta.url), JSON.stringify(results, null, 2));
 console.log("\nwrote bench/results.json");
