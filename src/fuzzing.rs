@@ -3,16 +3,16 @@
 //! when a property breaks; any other panic is a bug too.
 #![doc(hidden)]
 
-use crate::core::authorize::{build_authorize_url, AuthorizeParams};
-use crate::core::callback::{parse_callback, CallbackParams};
-use crate::core::config::{ClientConfig, ClientConfigInput};
-use crate::core::encoding::decode_form;
-use crate::core::error::{Error, MAX_UNTRUSTED_TEXT};
-use crate::core::expensify::{parse_response, Expect};
-use crate::core::session::parse_retry_after;
-use crate::core::token::{is_b64token, parse_error_body, parse_token_response};
-use crate::core::transaction::{start_login, LoginRequest, LoginTransaction};
-use crate::core::url::Url;
+use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
+use crate::protocol::callback::{parse_callback, CallbackParams};
+use crate::protocol::config::{ClientConfig, ClientConfigInput};
+use crate::protocol::encoding::decode_form;
+use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
+use crate::protocol::expensify::{parse_response, Expect};
+use crate::protocol::session::parse_retry_after;
+use crate::protocol::token::{is_b64token, parse_error_body, parse_token_response};
+use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction};
+use crate::protocol::url::Url;
 
 /// The redirect URI of the corpus and fuzz configuration.
 pub const REDIRECT_URI: &str = "https://app.example/callback";
@@ -147,9 +147,9 @@ pub fn expensify_response(data: &[u8]) {
     };
     let status = if data.get(1).is_some_and(|b| *b == 0) { 429 } else { 200 };
     match parse_response(status, &text(data.get(2..).unwrap_or_default()), None, expects) {
-        Ok(crate::core::expensify::ExpensifyResponse::Json(v)) => {
+        Ok(crate::protocol::expensify::ExpensifyResponse::Json(v)) => {
             assert_eq!(expects, Expect::Json);
-            assert_eq!(v.get("responseCode").and_then(crate::core::json::Value::as_u64), Some(200));
+            assert_eq!(v.get("responseCode").and_then(crate::protocol::json::Value::as_u64), Some(200));
         }
         Ok(_) => assert_ne!(expects, Expect::Json),
         Err(e) => check_error_text(&e),
@@ -198,9 +198,9 @@ pub fn stored_transaction(data: &[u8]) {
 /// The JSON reader: never panics, and whatever it accepts it writes back as text that reads
 /// back to the same value (and is stable from then on).
 pub fn json(data: &[u8]) {
-    if let Some(v) = crate::core::json::parse(&text(data)) {
+    if let Some(v) = crate::protocol::json::parse(&text(data)) {
         let written = v.to_json();
-        let again = crate::core::json::parse(&written).unwrap_or_else(|| panic!("wrote JSON it cannot read: {written:.80}"));
+        let again = crate::protocol::json::parse(&written).unwrap_or_else(|| panic!("wrote JSON it cannot read: {written:.80}"));
         assert_eq!(again, v);
         assert_eq!(again.to_json(), written);
     }

@@ -2,10 +2,10 @@
 //! its exact error code, no case panics, and no error shows a secret.
 #![cfg(not(target_arch = "wasm32"))]
 
-use expensicat_auth::core::expensify::{parse_response, Credential, CredentialInput, Expect};
-use expensicat_auth::core::json::FromJson;
-use expensicat_auth::core::token::parse_token_response;
 use expensicat_auth::fuzzing::{config, expand, secret_markers, transaction};
+use expensicat_auth::protocol::expensify::{parse_response, Credential, CredentialInput, Expect};
+use expensicat_auth::protocol::json::FromJson;
+use expensicat_auth::protocol::token::parse_token_response;
 use expensicat_auth::{parse_callback, Error};
 use serde_json::Value;
 

@@ -5,8 +5,8 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::*;
-use crate::core::error::Error;
-use crate::core::json::{Fields, FromJson, ShapeError, Value};
+use crate::protocol::error::Error;
+use crate::protocol::json::{Fields, FromJson, ShapeError, Value};
 
 /// An optional boolean argument.
 fn opt_bool_arg(value: &JsValue, name: &'static str) -> Result<Option<bool>, JsValue> {
@@ -133,10 +133,10 @@ fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, Strin
         .collect()
 }
 
-fn response_to_js(r: crate::core::expensify::ExpensifyResponse) -> JsValue {
+fn response_to_js(r: crate::protocol::expensify::ExpensifyResponse) -> JsValue {
     match r {
-        crate::core::expensify::ExpensifyResponse::Json(v) => to_js(&v.to_json()),
-        crate::core::expensify::ExpensifyResponse::Text(t) => JsValue::from_str(&t),
+        crate::protocol::expensify::ExpensifyResponse::Json(v) => to_js(&v.to_json()),
+        crate::protocol::expensify::ExpensifyResponse::Text(t) => JsValue::from_str(&t),
     }
 }
 
@@ -145,7 +145,7 @@ fn response_to_js(r: crate::core::expensify::ExpensifyResponse) -> JsValue {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct ExpensifyCredential {
-    cred: std::rc::Rc<crate::core::expensify::Credential>,
+    cred: std::rc::Rc<crate::protocol::expensify::Credential>,
     opts: crate::web::expensify::SendOptions,
     id: Option<String>,
     handle: u32,
@@ -159,10 +159,10 @@ thread_local! {
 }
 
 /// A credential alive in this page: its handle, and a weak reference to it.
-type LiveCredential = (u32, std::rc::Weak<crate::core::expensify::Credential>);
+type LiveCredential = (u32, std::rc::Weak<crate::protocol::expensify::Credential>);
 
 impl ExpensifyCredential {
-    fn wrap(cred: crate::core::expensify::Credential, opts: crate::web::expensify::SendOptions, id: Option<String>) -> Self {
+    fn wrap(cred: crate::protocol::expensify::Credential, opts: crate::web::expensify::SendOptions, id: Option<String>) -> Self {
         let cred = std::rc::Rc::new(cred);
         let handle = CREDENTIALS.with(|c| {
             let (next, live) = &mut *c.borrow_mut();
@@ -175,7 +175,7 @@ impl ExpensifyCredential {
     }
 
     /// The credential behind a JS `ExpensifyCredential` object, if it is one and is not freed.
-    fn find(value: &JsValue) -> Option<std::rc::Rc<crate::core::expensify::Credential>> {
+    fn find(value: &JsValue) -> Option<std::rc::Rc<crate::protocol::expensify::Credential>> {
         if !value.is_object() {
             return None;
         }
@@ -216,9 +216,9 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "ExpensifyCredentialInput")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
     ) -> Result<ExpensifyCredential, JsValue> {
-        let input: crate::core::expensify::CredentialInput = from_js(input, "credential")?;
+        let input: crate::protocol::expensify::CredentialInput = from_js(input, "credential")?;
         let opts = send_options(options.unwrap_or(JsValue::UNDEFINED))?;
-        let cred = js(crate::core::expensify::Credential::new(input))?;
+        let cred = js(crate::protocol::expensify::Credential::new(input))?;
         Ok(ExpensifyCredential::wrap(cred, opts, None))
     }
 
@@ -272,7 +272,7 @@ impl ExpensifyCredential {
         // Anything but an object (a string, an array, a function) fails in `job_from_json`.
         let job = js(crate::web::to_json_text(&job)
             .ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })
-            .and_then(|s| crate::core::expensify::job_from_json(&s)));
+            .and_then(|s| crate::protocol::expensify::job_from_json(&s)));
         let extra = string_map(&extra_fields, "extraFields");
         match (job, extra) {
             (Ok(j), Ok(e)) => self.run(j, e),
@@ -284,7 +284,7 @@ impl ExpensifyCredential {
     #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<PolicyListResponse>")]
     pub fn policy_list(&self, #[wasm_bindgen(unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>) -> js_sys::Promise {
         let admin_only = or_reject!(opt_bool_arg(&admin_only.unwrap_or(JsValue::UNDEFINED), "adminOnly"));
-        self.run(crate::core::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
+        self.run(crate::protocol::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
     }
 
     /// `get`/`policy`: details (`fields`, default `["categories","tags"]`) of `policyIds`.
@@ -297,7 +297,7 @@ impl ExpensifyCredential {
         let ids = or_reject!(strings_arg(&policy_ids, "policyIds"));
         let fields = or_reject!(opt_strings_arg(&fields.unwrap_or(JsValue::UNDEFINED), "fields"));
         let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
-        self.run(crate::core::expensify::jobs::policy_details(&ids, &fields), Vec::new())
+        self.run(crate::protocol::expensify::jobs::policy_details(&ids, &fields), Vec::new())
     }
 
     /// `file`: exports reports matching `filters` through a FreeMarker `template`; resolves to
@@ -315,7 +315,7 @@ impl ExpensifyCredential {
         self.run_with_json(
             &filters,
             "filters must be a JSON object",
-            |f| crate::core::expensify::jobs::report_export(f, &ext),
+            |f| crate::protocol::expensify::jobs::report_export(f, &ext),
             vec![("template".into(), template)],
         )
     }
@@ -324,7 +324,7 @@ impl ExpensifyCredential {
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn download(&self, #[wasm_bindgen(unchecked_param_type = "string")] file_name: JsValue) -> js_sys::Promise {
         let name = or_reject!(string_arg(&file_name, "fileName"));
-        self.run(crate::core::expensify::jobs::download(&name), Vec::new())
+        self.run(crate::protocol::expensify::jobs::download(&name), Vec::new())
     }
 
     /// `create`/`expenses` for `employeeEmail`.
@@ -338,7 +338,7 @@ impl ExpensifyCredential {
         self.run_with_json(
             &transactions,
             "transactions must be an array",
-            |l| crate::core::expensify::jobs::create_expenses(&employee_email, l),
+            |l| crate::protocol::expensify::jobs::create_expenses(&employee_email, l),
             Vec::new(),
         )
     }
@@ -358,7 +358,7 @@ impl ExpensifyCredential {
         self.run_with_json(
             &expenses,
             "expenses must be an array",
-            |l| crate::core::expensify::jobs::create_report(&employee_email, &policy_id, &title, l),
+            |l| crate::protocol::expensify::jobs::create_report(&employee_email, &policy_id, &title, l),
             Vec::new(),
         )
     }
@@ -369,7 +369,7 @@ impl ExpensifyCredential {
     pub fn test_connection(&self) -> js_sys::Promise {
         let (cred, opts) = (self.cred.clone(), self.opts.clone());
         wasm_bindgen_futures::future_to_promise(async move {
-            let job = crate::core::expensify::jobs::policy_list(false);
+            let job = crate::protocol::expensify::jobs::policy_list(false);
             let result = crate::web::expensify::send(&cred, &job, &[], &opts).await;
             let (status, err) = match &result {
                 Ok(_) => ("valid", None),
@@ -495,7 +495,7 @@ pub fn parse_expensify_response(
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "\"json\" | \"fileName\" | \"file\"")] expects: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    use crate::core::expensify::Expect;
+    use crate::protocol::expensify::Expect;
     let status = int_arg(&status, "status", 599.0)? as u16;
     let body = string_arg(&body, "body")?;
     let body = body.as_str();
@@ -506,5 +506,5 @@ pub fn parse_expensify_response(
         Some("file") => Expect::File,
         Some(_) => return Err(js_error(&Error::InvalidParameter { name: "expects".into(), reason: "must be json, fileName or file" })),
     };
-    Ok(response_to_js(js(crate::core::expensify::parse_response(status, body, None, expects))?))
+    Ok(response_to_js(js(crate::protocol::expensify::parse_response(status, body, None, expects))?))
 }

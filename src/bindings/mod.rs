@@ -6,8 +6,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::core::error::Error;
-use crate::core::json::{FromJson, ShapeError};
+use crate::protocol::error::Error;
+use crate::protocol::json::{FromJson, ShapeError};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR_TYPES: &str = r#"

@@ -6,20 +6,20 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::*;
-use crate::core::authorize::{build_authorize_url as core_build_authorize_url, AuthorizeParams};
-use crate::core::callback::{parse_callback as core_parse_callback, strip_response_params, ValidatedCallback as CoreValidated};
-use crate::core::config::{ClientConfig, ClientConfigInput};
-use crate::core::encoding::base64url;
-use crate::core::error::Error;
-use crate::core::json::{Fields, FromJson, Obj, ShapeError};
-use crate::core::pkce::PkceVerifier;
-use crate::core::scope::{required_scope as core_required_scope, Scope};
-use crate::core::sign::sign_request as core_sign_request;
-use crate::core::token::{
+use crate::protocol::authorize::{build_authorize_url as core_build_authorize_url, AuthorizeParams};
+use crate::protocol::callback::{parse_callback as core_parse_callback, strip_response_params, ValidatedCallback as CoreValidated};
+use crate::protocol::config::{ClientConfig, ClientConfigInput};
+use crate::protocol::encoding::base64url;
+use crate::protocol::error::Error;
+use crate::protocol::json::{Fields, FromJson, Obj, ShapeError};
+use crate::protocol::pkce::PkceVerifier;
+use crate::protocol::scope::{required_scope as core_required_scope, Scope};
+use crate::protocol::sign::sign_request as core_sign_request;
+use crate::protocol::token::{
     authorization_code_request, parse_token_response as core_parse_token_response, refresh_token_request as core_refresh_request,
     TokenRequest, TokenSet,
 };
-use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
+use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
 use crate::web::now_ms;
 use crate::Secret;
 
@@ -210,7 +210,7 @@ impl FromJson for AuthorizeUrlInput {
 #[wasm_bindgen(js_name = buildAuthorizeUrl)]
 pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<String, JsValue> {
     let p: AuthorizeUrlInput = from_js(params, "params")?;
-    let default_endpoint = format!("{}{}", crate::core::config::DEFAULT_ISSUER, crate::core::config::AUTHORIZE_PATH);
+    let default_endpoint = format!("{}{}", crate::protocol::config::DEFAULT_ISSUER, crate::protocol::config::AUTHORIZE_PATH);
     js(core_build_authorize_url(&AuthorizeParams {
         endpoint: p.authorization_endpoint.as_deref().unwrap_or(&default_endpoint),
         client_id: &p.client_id,
@@ -267,7 +267,7 @@ impl ValidatedCallback {
     /// Never reveals the code or verifier.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> String {
-        crate::core::secret::REDACTED.into()
+        crate::protocol::secret::REDACTED.into()
     }
 }
 

@@ -9,12 +9,14 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::http::{post, sleep};
 use super::{now_ms, random_bytes, to_js, to_json_value};
-use crate::core::encoding::base64url;
-use crate::core::error::{Error, Result};
-use crate::core::expensify::{parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE, RECORD_VERSION};
-use crate::core::json::Value;
-use crate::core::secret::Secret;
-use crate::core::session::parse_retry_after;
+use crate::protocol::encoding::base64url;
+use crate::protocol::error::{Error, Result};
+use crate::protocol::expensify::{
+    parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE, RECORD_VERSION,
+};
+use crate::protocol::json::Value;
+use crate::protocol::secret::Secret;
+use crate::protocol::session::parse_retry_after;
 
 thread_local! {
     /// One limiter per partnerUserID, shared by every credential object in the page.
@@ -46,7 +48,7 @@ pub struct SendOptions {
 ///
 /// # Errors
 /// [`Error::RateLimited`], [`Error::Timeout`], [`Error::Network`], the job and response errors
-/// of [`crate::core::expensify`].
+/// of [`crate::protocol::expensify`].
 pub async fn send(cred: &Credential, job: &Value, extra: &[(String, String)], opts: &SendOptions) -> Result<ExpensifyResponse> {
     let request = cred.build_request(job, extra)?;
     loop {

@@ -11,9 +11,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, Request, RequestInit, RequestRedirect, Response};
 
-use crate::core::error::{Error, Result};
-use crate::core::secret::Secret;
-use crate::core::token::TokenRequest;
+use crate::protocol::error::{Error, Result};
+use crate::protocol::secret::Secret;
+use crate::protocol::token::TokenRequest;
 
 #[wasm_bindgen(inline_js = r#"
 export function deadline(ms, user) {

@@ -1,5 +1,5 @@
 //! The browser layer: `fetch` with timeouts, `sessionStorage`, the address bar, and the session
-//! built on the pure core. Thin by design: every protocol decision is made in `crate::core`.
+//! built on the pure core. Thin by design: every protocol decision is made in `crate::protocol`.
 
 #[cfg(feature = "expensify")]
 pub mod expensify;
@@ -12,7 +12,7 @@ pub mod storage;
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-use crate::core::error::Error;
+use crate::protocol::error::Error;
 
 /// Converts a core error into a JS `Error` named `ExpensicatAuthError` with a stable `code` and,
 /// when known, `status`, `description`, `retryAfterMs` and `requiredScope`.
@@ -58,8 +58,8 @@ pub fn to_js(json: &str) -> JsValue {
 
 /// A JS value as JSON, through the browser's own `JSON.stringify`; `None` for values JSON cannot
 /// represent.
-pub fn to_json_value(value: &JsValue) -> Option<crate::core::json::Value> {
-    crate::core::json::parse(&to_json_text(value)?)
+pub fn to_json_value(value: &JsValue) -> Option<crate::protocol::json::Value> {
+    crate::protocol::json::parse(&to_json_text(value)?)
 }
 
 /// A JS value's JSON text (`JSON.stringify`); `None` for values JSON cannot represent.

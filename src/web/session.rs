@@ -11,14 +11,14 @@ use web_sys::Response;
 
 use super::http::{is_stream_body, post_token_request, send_api, sleep, Deadline};
 use super::{now_ms, random_bytes, storage, to_js, to_js_error};
-use crate::core::callback::{cleaned_address_bar, validate_callback, CallbackParams};
-use crate::core::config::{ClientConfig, StorageMode};
-use crate::core::error::{Error, OAuthErrorCode};
-use crate::core::secret::Secret;
-use crate::core::session::{api_error, parse_retry_after, SessionInfo, Tokens};
-use crate::core::sign::{resolve_api_url, sign_for};
-use crate::core::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
-use crate::core::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
+use crate::protocol::callback::{cleaned_address_bar, validate_callback, CallbackParams};
+use crate::protocol::config::{ClientConfig, StorageMode};
+use crate::protocol::error::{Error, OAuthErrorCode};
+use crate::protocol::secret::Secret;
+use crate::protocol::session::{api_error, parse_retry_after, SessionInfo, Tokens};
+use crate::protocol::sign::{resolve_api_url, sign_for};
+use crate::protocol::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
+use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
 
 thread_local! {
     /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the

@@ -2,7 +2,7 @@
 
 use web_sys::Storage;
 
-use crate::core::error::{Error, Result};
+use crate::protocol::error::{Error, Result};
 
 /// The key prefix of everything this library stores.
 pub const PREFIX: &str = "expensicat-auth:";

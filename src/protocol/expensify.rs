@@ -285,7 +285,7 @@ pub fn parse_response(status: u16, body: &str, retry_after_ms: Option<u64>, expe
 
 /// Builders for the common jobs of the Integration Server reference.
 pub mod jobs {
-    use crate::core::json::{object, Value};
+    use crate::protocol::json::{object, Value};
 
     /// `get` / `policyList`: the policies the credential can see.
     pub fn policy_list(admin_only: bool) -> Value {

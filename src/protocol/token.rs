@@ -9,8 +9,9 @@ use super::json::{self, Value};
 use super::scope::parse_granted;
 use super::secret::Secret;
 
-/// The largest token response body parsed, in bytes; anything larger is refused unread.
-pub const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
+// The size limit is a configuration default, so it lives in `config` (token depends on config,
+// never the reverse).
+pub use super::config::MAX_TOKEN_RESPONSE;
 
 /// A request for the token endpoint. `Debug` hides the body, which holds the code, the verifier
 /// or the refresh token.
@@ -195,10 +196,10 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::callback::parse_callback;
-    use crate::core::config::tests::{config, input};
-    use crate::core::config::ClientConfigInput;
-    use crate::core::transaction::tests::start;
+    use crate::protocol::callback::parse_callback;
+    use crate::protocol::config::tests::{config, input};
+    use crate::protocol::config::ClientConfigInput;
+    use crate::protocol::transaction::tests::start;
 
     fn validated(cfg: &ClientConfig) -> (ValidatedCallback, String) {
         let s = start();

@@ -89,8 +89,8 @@ pub fn sign_for(api_base: &str, api_origin: &str, token: &str, method: &str, pat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::tests::{config, input};
-    use crate::core::config::ClientConfigInput;
+    use crate::protocol::config::tests::{config, input};
+    use crate::protocol::config::ClientConfigInput;
 
     const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
 

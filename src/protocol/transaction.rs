@@ -194,10 +194,10 @@ impl LoginTransaction {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::core::config::tests::config;
-    use crate::core::encoding::decode_form;
-    use crate::core::pkce::s256;
-    use crate::core::url::Url;
+    use crate::protocol::config::tests::config;
+    use crate::protocol::encoding::decode_form;
+    use crate::protocol::pkce::s256;
+    use crate::protocol::url::Url;
 
     pub(crate) fn random() -> [u8; LOGIN_ENTROPY] {
         let mut r = [0u8; LOGIN_ENTROPY];
@@ -268,9 +268,9 @@ pub(crate) mod tests {
 
     #[test]
     fn a_login_too_large_to_store_is_refused_before_it_starts() {
-        let cfg = crate::core::config::ClientConfig::new(crate::core::config::ClientConfigInput {
+        let cfg = crate::protocol::config::ClientConfig::new(crate::protocol::config::ClientConfigInput {
             allow_custom_scopes: true,
-            ..crate::core::config::tests::input()
+            ..crate::protocol::config::tests::input()
         })
         .unwrap();
         let long: Vec<String> = (0..40).map(|i| format!("{i}{}", "s".repeat(250))).collect();

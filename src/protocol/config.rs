@@ -23,6 +23,9 @@ pub const DEFAULT_CLOCK_SKEW_MS: u64 = 30 * 1000;
 /// Default timeout of every network call: 15 seconds.
 pub const DEFAULT_TIMEOUT_MS: u64 = 15 * 1000;
 
+/// The default largest token response read, in bytes; the read stops there.
+pub const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
+
 /// The default largest API body `fetchJson` reads: 1 MiB.
 pub const DEFAULT_MAX_RESPONSE: usize = 1024 * 1024;
 
@@ -246,7 +249,7 @@ impl ClientConfig {
             max_retry_after_ms: input.max_retry_after_ms.unwrap_or(10_000).min(10 * 60 * 1000),
             storage: input.storage,
             max_token_response_bytes: match input.max_token_response_bytes {
-                None => crate::core::token::MAX_TOKEN_RESPONSE,
+                None => MAX_TOKEN_RESPONSE,
                 Some(n) if (256..=16 * 1024 * 1024).contains(&n) => n as usize,
                 Some(_) => return Err(Error::InvalidConfig { field: "maxTokenResponseBytes", reason: "must be between 256 B and 16 MiB" }),
             },

@@ -105,8 +105,8 @@ pub fn build_authorize_url(p: &AuthorizeParams<'_>) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::encoding::decode_form;
-    use crate::core::url::Url;
+    use crate::protocol::encoding::decode_form;
+    use crate::protocol::url::Url;
 
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     const STATE: &str = "af0ifjsldkjAAAAAAAAAAAAAAAAAA";

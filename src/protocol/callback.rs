@@ -221,9 +221,9 @@ pub fn cleaned_address_bar(config: &ClientConfig, href: &str) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::tests::{config, input};
-    use crate::core::config::ClientConfigInput;
-    use crate::core::transaction::tests::start;
+    use crate::protocol::config::tests::{config, input};
+    use crate::protocol::config::ClientConfigInput;
+    use crate::protocol::transaction::tests::start;
 
     const CB: &str = "https://app.example/callback";
 

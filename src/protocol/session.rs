@@ -313,7 +313,7 @@ pub fn api_error(status: u16, body: &str, retry_after: Option<&str>, now_ms: u64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::token::parse_token_response;
+    use crate::protocol::token::parse_token_response;
 
     fn set(body: &str) -> TokenSet {
         parse_token_response(200, body, 1_000).unwrap()
