@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { demangle, groupOf, functionSizes, whereBytesGo } from "../../bench/where-bytes.mjs";
 
 test("Rust symbols are demangled and grouped by crate and module", () => {
-  assert.equal(demangle("_ZN15expensicat_auth4core4json6Parser5value17h4b1d5b891a5e5f56E"), "expensicat_auth::protocol::json::Parser::value::h4b1d5b891a5e5f56");
-  assert.equal(groupOf("_ZN15expensicat_auth4core4json6Parser5value17h4b1d5b891a5e5f56E"), "expensicat_auth::protocol::json");
+  assert.equal(demangle("_ZN15expensicat_auth8protocol4json6Parser5value17h4b1d5b891a5e5f56E"), "expensicat_auth::protocol::json::Parser::value::h4b1d5b891a5e5f56");
+  assert.equal(groupOf("_ZN15expensicat_auth8protocol4json6Parser5value17h4b1d5b891a5e5f56E"), "expensicat_auth::protocol::json");
   assert.equal(groupOf("_ZN6js_sys7futures17future_to_promise28_$u7b$$u7b$closure$u7d$$u7d$17hfc08c50d4300dc70E"), "js_sys::futures");
   assert.equal(groupOf("_RNvMs0_NtCsjqx8TIyZbP9_8dlmalloc8dlmallocINtB5_8DlmallocNtNtB7_3sys6SystemE6mallocCsebHcaeoSrxy_3std"), "dlmalloc::dlmalloc");
   assert.equal(groupOf("_RNvXsj_NtCsgXGp5Oqx2Ny_4core3fmtcNtB5_5Debug3fmt"), "core::fmt");
