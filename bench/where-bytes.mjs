@@ -127,7 +127,8 @@ export function demangle(sym) {
 
 /** The group of a function: our crate's module (three segments), another crate's (two). */
 export function groupOf(sym) {
-  let path = demangle(sym);
+  // Crate disambiguators (`core[c5930c85a12de822]`) would split one crate into several groups.
+  let path = demangle(sym).replace(/\[[0-9a-f]+\]/g, "");
   if (path.startsWith("<")) {
     const inner = path.slice(1, path.indexOf(">::") > 0 ? path.indexOf(">::") : undefined);
     path = inner.includes(" as ") ? inner.split(" as ").pop() : inner;

@@ -12,6 +12,9 @@ test("Rust symbols are demangled and grouped by crate and module", () => {
   assert.equal(groupOf("_RNvXsj_NtCsgXGp5Oqx2Ny_4core3fmtcNtB5_5Debug3fmt"), "core::fmt");
   assert.equal(groupOf("_ZN45_$LT$T$u20$as$u20$alloc..string..ToString$GT$9to_string17h3f65f509937c8685E"), "alloc::string");
   assert.equal(groupOf("expensifycredential_send_cdfe868a1740088d"), "exported wrappers and wasm-bindgen shims");
+  // Names that binaryen already demangled, with crate disambiguators.
+  assert.equal(groupOf("core[c5930c85a12de822]::fmt::Formatter::pad_integral"), "core::fmt");
+  assert.equal(groupOf("<dlmalloc[e24a27700634d609]::dlmalloc::Dlmalloc<dlmalloc[e24a27700634d609]::sys::System>>::malloc"), "dlmalloc::dlmalloc");
 });
 
 test("function body sizes and names come from the binary", () => {
