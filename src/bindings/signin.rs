@@ -230,10 +230,11 @@ pub fn create_login(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let options = options.unwrap_or(JsValue::UNDEFINED);
-    let config = config_from_js(config)?;
+    create_login_with(&*config_from_js(config)?, options.unwrap_or(JsValue::UNDEFINED))
+}
+fn create_login_with(config: &ClientConfig, options: JsValue) -> Result<JsValue, JsValue> {
     let request: LoginRequest = from_js_or_default(options, "options")?;
-    let start = js(start_login(&config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
+    let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     Ok(to_js(
         &Obj::new()
             .str("url", &start.url)
@@ -279,10 +280,12 @@ pub fn parse_callback(
     #[wasm_bindgen(unchecked_param_type = "string")] callback_url: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] transaction: JsValue,
 ) -> Result<ValidatedCallback, JsValue> {
-    let config = config_from_js(config)?;
-    let (callback_url, transaction) = (string_arg(&callback_url, "callbackUrl")?, string_arg(&transaction, "transaction")?);
+    parse_callback_with(&*config_from_js(config)?, &callback_url, &transaction)
+}
+fn parse_callback_with(config: &ClientConfig, callback_url: &JsValue, transaction: &JsValue) -> Result<ValidatedCallback, JsValue> {
+    let (callback_url, transaction) = (string_arg(callback_url, "callbackUrl")?, string_arg(transaction, "transaction")?);
     let tx = js(LoginTransaction::from_storage(&transaction))?;
-    Ok(ValidatedCallback(js(core_parse_callback(&config, &callback_url, tx, now_ms()))?))
+    Ok(ValidatedCallback(js(core_parse_callback(config, &callback_url, tx, now_ms()))?))
 }
 
 fn http_request_out(req: TokenRequest) -> JsValue {
@@ -304,11 +307,13 @@ pub fn token_request(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ValidatedCallback")] callback: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let config = config_from_js(config)?;
+    token_request_with(&*config_from_js(config)?, callback)
+}
+fn token_request_with(config: &ClientConfig, callback: JsValue) -> Result<JsValue, JsValue> {
     // Takes the callback out of its JS object, which is unusable afterwards (one exchange).
     let callback = <ValidatedCallback as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(callback)
         .map_err(|_| bad_arg("callback", "must be a ValidatedCallback from parseCallback, not yet used"))?;
-    Ok(http_request_out(authorization_code_request(&config, callback.0)))
+    Ok(http_request_out(authorization_code_request(config, callback.0)))
 }
 
 /// The refresh request for `refreshToken` (RFC 6749 section 6), optionally narrowing `scopes`.
@@ -318,13 +323,15 @@ pub fn refresh_token_request(
     #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "(ExpensicatScope | string)[]")] scopes: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let config = config_from_js(config)?;
-    let refresh_token = Secret::new(string_arg(&refresh_token, "refreshToken")?);
-    let scopes = opt_strings_arg(&scopes.unwrap_or(JsValue::UNDEFINED), "scopes")?;
+    refresh_token_request_with(&*config_from_js(config)?, &refresh_token, scopes.unwrap_or(JsValue::UNDEFINED))
+}
+fn refresh_token_request_with(config: &ClientConfig, refresh_token: &JsValue, scopes: JsValue) -> Result<JsValue, JsValue> {
+    let refresh_token = Secret::new(string_arg(refresh_token, "refreshToken")?);
+    let scopes = opt_strings_arg(&scopes, "scopes")?;
     if refresh_token.expose().is_empty() {
         return Err(js_error(&Error::InvalidToken));
     }
-    Ok(http_request_out(core_refresh_request(&config, &refresh_token, scopes.as_deref())))
+    Ok(http_request_out(core_refresh_request(config, &refresh_token, scopes.as_deref())))
 }
 
 /// The JS `TokenResponse` of a validated token set (its JSON text is zeroed once parsed).
@@ -363,10 +370,12 @@ pub fn sign_request(
     #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let config = config_from_js(config)?;
-    let token = Secret::new(string_arg(&token, "token")?);
-    let (method, url) = (string_arg(&method, "method")?, string_arg(&url, "url")?);
-    let signed = js(core_sign_request(&config, token.expose(), &method, &url))?;
+    sign_request_with(&*config_from_js(config)?, &token, &method, &url)
+}
+fn sign_request_with(config: &ClientConfig, token: &JsValue, method: &JsValue, url: &JsValue) -> Result<JsValue, JsValue> {
+    let token = Secret::new(string_arg(token, "token")?);
+    let (method, url) = (string_arg(method, "method")?, string_arg(url, "url")?);
+    let signed = js(core_sign_request(config, token.expose(), &method, &url))?;
     let headers = Secret::new(
         Obj::with_capacity(signed.authorization.expose().len() + 64).str("Authorization", signed.authorization.expose()).finish(),
     );
@@ -378,6 +387,67 @@ pub fn sign_request(
             .finish(),
     );
     Ok(to_js(out.expose()))
+}
+
+/// A client configuration validated once, with the low-level functions as methods: each call
+/// then reads only its own arguments (the free functions read and check the `config` argument
+/// on every call). For apps that call them often, such as signing every request.
+#[wasm_bindgen]
+pub struct ExpensicatClient(std::rc::Rc<ClientConfig>);
+
+#[wasm_bindgen]
+impl ExpensicatClient {
+    /// Validates `config` (as `new ExpensicatAuth` does).
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Result<ExpensicatClient, JsValue> {
+        Ok(ExpensicatClient(config_from_js(config)?))
+    }
+
+    /// `createLogin(config, options)`.
+    #[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
+    pub fn create_login(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        create_login_with(&self.0, options.unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// `parseCallback(config, callbackUrl, transaction)`.
+    #[wasm_bindgen(js_name = parseCallback)]
+    pub fn parse_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] callback_url: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] transaction: JsValue,
+    ) -> Result<ValidatedCallback, JsValue> {
+        parse_callback_with(&self.0, &callback_url, &transaction)
+    }
+
+    /// `tokenRequest(config, callback)`: consumes the callback.
+    #[wasm_bindgen(js_name = tokenRequest, unchecked_return_type = "HttpRequest")]
+    pub fn token_request(&self, #[wasm_bindgen(unchecked_param_type = "ValidatedCallback")] callback: JsValue) -> Result<JsValue, JsValue> {
+        token_request_with(&self.0, callback)
+    }
+
+    /// `refreshTokenRequest(config, refreshToken, scopes)`.
+    #[wasm_bindgen(js_name = refreshTokenRequest, unchecked_return_type = "HttpRequest")]
+    pub fn refresh_token_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "(ExpensicatScope | string)[]")] scopes: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        refresh_token_request_with(&self.0, &refresh_token, scopes.unwrap_or(JsValue::UNDEFINED))
+    }
+
+    /// `signRequest(config, token, method, url)`.
+    #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "HttpRequest")]
+    pub fn sign_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        sign_request_with(&self.0, &token, &method, &url)
+    }
 }
 
 /// The scope an API call needs (`GET /v1/transactions` needs `transactions:read`), or

@@ -144,3 +144,20 @@ test("ExpensifyCredential never gives its secret back", () => {
   const e = throwsCode(assert, () => new lib.ExpensifyCredential({ name: "", partnerUserId: "x", partnerUserSecret: secret }), "invalid_credential", [secret]);
   assert.equal(e.field, "name");
 });
+
+test("ExpensicatClient: the same answers as the free functions, the configuration checked once", () => {
+  const client = new lib.ExpensicatClient(config);
+  const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
+  assert.deepEqual(client.signRequest(jwt, "GET", "/v1/transactions?limit=20"), lib.signRequest(config, jwt, "GET", "/v1/transactions?limit=20"));
+  const start = client.createLogin();
+  const cb = client.parseCallback(`https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
+  assert.equal(JSON.parse(client.tokenRequest(cb).body).code, "abc");
+  assert.deepEqual(client.refreshTokenRequest("rt", ["transactions:read"]), lib.refreshTokenRequest(config, "rt", ["transactions:read"]));
+  throwsCode(assert, () => client.signRequest(jwt, "GET", "https://evil.example/x"), "origin_not_allowed", [jwt]);
+  throwsCode(assert, () => new lib.ExpensicatClient({ ...config, clientSecret: "SECRETvalue" }), "invalid_config", ["SECRETvalue"]);
+  // The configuration was copied when validated: changing the object later changes nothing.
+  const cfg = { ...config };
+  const fixed = new lib.ExpensicatClient(cfg);
+  cfg.apiBaseUrl = "https://evil.example/api";
+  assert.equal(fixed.signRequest(jwt, "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
+});

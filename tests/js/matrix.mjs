@@ -29,6 +29,7 @@ export function calls(lib, ctx) {
     return [config, `https://app.example/callback?code=abc&state=${start.state}&iss=${encodeURIComponent(ctx.issuer)}`, start.transaction];
   };
   const auth = new lib.ExpensicatAuth(config);
+  const client = new lib.ExpensicatClient(config);
   const credInput = { name: "Acme", serverUrl: ctx.issuer, partnerUserId: "aa_matrix", partnerUserSecret: "matrix-secret" };
   const credOptions = { timeoutMs: 2000, onRateLimit: "refuse", rateLimits: [[1000, 1000]] };
   const cred = new lib.ExpensifyCredential(credInput, credOptions);
@@ -56,6 +57,12 @@ export function calls(lib, ctx) {
     ["stripCallbackParams", () => ["https://a.example/cb?code=x"], (a) => lib.stripCallbackParams(...a)],
     ["parseExpensifyResponse", () => [200, '{"responseCode":200}', "json"], (a) => lib.parseExpensifyResponse(...a)],
     ["new ExpensicatAuth", () => [config], (a) => new lib.ExpensicatAuth(...a)],
+    ["new ExpensicatClient", () => [config], (a) => new lib.ExpensicatClient(...a)],
+    ["client.createLogin", () => [{ scopes: ["transactions:read"] }], (a) => client.createLogin(...a)],
+    ["client.parseCallback", () => callbackArgs().slice(1), (a) => client.parseCallback(...a)],
+    ["client.tokenRequest", () => [lib.parseCallback(...callbackArgs())], (a) => client.tokenRequest(...a)],
+    ["client.refreshTokenRequest", () => ["rt-token", ["transactions:read"]], (a) => client.refreshTokenRequest(...a)],
+    ["client.signRequest", () => ["token", "GET", "/v1/transactions"], (a) => client.signRequest(...a)],
     ["auth.startLogin", () => [{ scopes: ["transactions:read"] }], (a) => auth.startLogin(...a)],
     ["auth.handleCallback", () => [callbackArgs()[1]], (a) => auth.handleCallback(...a)],
     ["auth.fetch", () => ["/v1/transactions", { method: "GET" }], (a) => auth.fetch(...a)],
