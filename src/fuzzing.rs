@@ -195,6 +195,19 @@ pub fn stored_transaction(data: &[u8]) {
     }
 }
 
+/// The address-bar cleaner, which sees whatever the browser's address bar holds: never panics,
+/// and cleaning is idempotent, which means nothing it leaves is a response parameter (as the
+/// parser reads names). On the redirect URI it offers exactly that cleaned text.
+pub fn address_bar(data: &[u8]) {
+    let url = text(data);
+    let cleaned = crate::protocol::callback::strip_response_params(&url);
+    assert_eq!(crate::protocol::callback::strip_response_params(&cleaned), cleaned, "a second pass removed more: {url:.120}");
+    assert!(cleaned.len() <= url.len());
+    if let Some(offered) = crate::protocol::callback::cleaned_address_bar(&config(), &url) {
+        assert_eq!(offered, cleaned);
+    }
+}
+
 /// The JSON reader: never panics, and whatever it accepts it writes back as text that reads
 /// back to the same value (and is stable from then on).
 pub fn json(data: &[u8]) {
@@ -238,7 +251,7 @@ pub fn retry_after(data: &[u8]) {
 pub type Check = fn(&[u8]);
 
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, Check); 8] = [
+pub const TARGETS: [(&str, Check); 9] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
@@ -247,6 +260,7 @@ pub const TARGETS: [(&str, Check); 8] = [
     ("stored_transaction", stored_transaction),
     ("json", json),
     ("retry_after", retry_after),
+    ("address_bar", address_bar),
 ];
 
 #[cfg(test)]
