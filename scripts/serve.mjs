@@ -1,6 +1,7 @@
 // A tiny static server for the demo: www/ at /, the built package at /pkg/. Listens on
 // 127.0.0.1 only. Usage: node scripts/serve.mjs [--port N]   (default PORT or 8080)
 import { createServer } from "node:http";
+import { gzipSync } from "node:zlib";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,7 +60,7 @@ export function strictCsp(origins = []) {
   ].join("; ");
 }
 
-export function startStaticServer({ port = 8080, host = "127.0.0.1", config, isolated = false, root: rootDir, csp } = {}) {
+export function startStaticServer({ port = 8080, host = "127.0.0.1", config, isolated = false, root: rootDir, csp, gzip = false } = {}) {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, "http://localhost");
     const headers = {
@@ -81,7 +82,12 @@ export function startStaticServer({ port = 8080, host = "127.0.0.1", config, iso
       return;
     }
     try {
-      const body = await readFile(file);
+      let body = await readFile(file);
+      // As a CDN would serve it (gzip -9), for the throttled-network benchmark.
+      if (gzip && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
+        body = gzipSync(body, { level: 9 });
+        headers["Content-Encoding"] = "gzip";
+      }
       res.writeHead(200, { ...headers, "Content-Type": types[extname(file)] ?? "application/octet-stream" }).end(body);
     } catch {
       res.writeHead(404, headers).end("not found");
