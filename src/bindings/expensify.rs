@@ -8,12 +8,9 @@ use super::*;
 use crate::protocol::error::Error;
 use crate::protocol::json::{Fields, FromJson, ShapeError, Value};
 
-/// An optional boolean argument.
-fn opt_bool_arg(value: &JsValue, name: &'static str) -> Result<Option<bool>, JsValue> {
-    if absent(value) {
-        return Ok(None);
-    }
-    value.as_bool().map(Some).ok_or_else(|| bad_arg(name, "must be a boolean"))
+/// A boolean argument.
+fn bool_arg(value: &JsValue, name: &'static str) -> Result<bool, JsValue> {
+    value.as_bool().ok_or_else(|| bad_arg(name, "must be a boolean"))
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -109,7 +106,7 @@ impl FromJson for ExpensifyOptionsInput {
     }
 }
 
-fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, JsValue> {
+fn send_options(value: Option<JsValue>) -> Result<crate::web::expensify::SendOptions, JsValue> {
     let o: ExpensifyOptionsInput = from_js_or_default(value, "options")?;
     Ok(crate::web::expensify::SendOptions {
         timeout_ms: o.timeout_ms.unwrap_or(30_000).clamp(1, 600_000),
@@ -118,11 +115,8 @@ fn send_options(value: JsValue) -> Result<crate::web::expensify::SendOptions, Js
     })
 }
 
-/// An optional `Record<string, string>` argument as name-value pairs.
+/// A `Record<string, string>` argument as name-value pairs.
 fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, JsValue> {
-    if absent(value) {
-        return Ok(Vec::new());
-    }
     let members = Fields::parse(&json_text(value, field)?).map_err(|e| shape_error(e, field))?.into_members();
     members
         .into_iter()
@@ -216,8 +210,8 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "ExpensifyCredentialInput")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
     ) -> Result<ExpensifyCredential, JsValue> {
-        let input: crate::protocol::expensify::CredentialInput = from_js(input, "credential")?;
-        let opts = send_options(options.unwrap_or(JsValue::UNDEFINED))?;
+        let input: crate::protocol::expensify::CredentialInput = from_js(&input, "credential")?;
+        let opts = send_options(options)?;
         let cred = js(crate::protocol::expensify::Credential::new(input))?;
         Ok(ExpensifyCredential::wrap(cred, opts, None))
     }
@@ -268,12 +262,11 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Record<string, string>")] extra_fields: Option<JsValue>,
     ) -> js_sys::Promise {
-        let extra_fields = extra_fields.unwrap_or(JsValue::UNDEFINED);
         // Anything but an object (a string, an array, a function) fails in `job_from_json`.
         let job = js(crate::web::to_json_text(&job)
             .ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })
             .and_then(|s| crate::protocol::expensify::job_from_json(&s)));
-        let extra = string_map(&extra_fields, "extraFields");
+        let extra = optional(extra_fields, |v| string_map(v, "extraFields")).map(Option::unwrap_or_default);
         match (job, extra) {
             (Ok(j), Ok(e)) => self.run(j, e),
             (Err(e), _) | (_, Err(e)) => js_sys::Promise::reject(&e),
@@ -283,7 +276,7 @@ impl ExpensifyCredential {
     /// `get`/`policyList`: resolves to the answer with `policyList`.
     #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<PolicyListResponse>")]
     pub fn policy_list(&self, #[wasm_bindgen(unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>) -> js_sys::Promise {
-        let admin_only = or_reject!(opt_bool_arg(&admin_only.unwrap_or(JsValue::UNDEFINED), "adminOnly"));
+        let admin_only = or_reject!(optional(admin_only, |v| bool_arg(v, "adminOnly")));
         self.run(crate::protocol::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
     }
 
@@ -295,7 +288,7 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_optional_param_type = "string[]")] fields: Option<JsValue>,
     ) -> js_sys::Promise {
         let ids = or_reject!(strings_arg(&policy_ids, "policyIds"));
-        let fields = or_reject!(opt_strings_arg(&fields.unwrap_or(JsValue::UNDEFINED), "fields"));
+        let fields = or_reject!(optional(fields, |v| strings_arg(v, "fields")));
         let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
         self.run(crate::protocol::expensify::jobs::policy_details(&ids, &fields), Vec::new())
     }
@@ -310,7 +303,7 @@ impl ExpensifyCredential {
         #[wasm_bindgen(unchecked_optional_param_type = "string")] file_extension: Option<JsValue>,
     ) -> js_sys::Promise {
         let template = or_reject!(string_arg(&template, "template"));
-        let ext = or_reject!(opt_string_arg(&file_extension.unwrap_or(JsValue::UNDEFINED), "fileExtension"));
+        let ext = or_reject!(optional(file_extension, |v| string_arg(v, "fileExtension")));
         let ext = ext.unwrap_or_else(|| "csv".into());
         self.run_with_json(
             &filters,
@@ -416,7 +409,7 @@ impl ExpensifyCredentialStore {
     /// Opens the store (database `expensicat-auth` unless `name` is given).
     #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredentialStore>")]
     pub fn open(#[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>) -> js_sys::Promise {
-        let name = or_reject!(opt_string_arg(&name.unwrap_or(JsValue::UNDEFINED), "name"));
+        let name = or_reject!(optional(name, |v| string_arg(v, "name")));
         wasm_bindgen_futures::future_to_promise(async move {
             let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
                 .await
@@ -467,7 +460,7 @@ impl ExpensifyCredentialStore {
         #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
     ) -> js_sys::Promise {
         let store = self.0.clone();
-        let args = string_arg(&id, "id").and_then(|id| Ok((id, send_options(options.unwrap_or(JsValue::UNDEFINED))?)));
+        let args = string_arg(&id, "id").and_then(|id| Ok((id, send_options(options)?)));
         wasm_bindgen_futures::future_to_promise(async move {
             let (id, opts) = args?;
             let (cred, info) = store.get(&id).await.map_err(|e| js_error(&e))?;
@@ -499,7 +492,7 @@ pub fn parse_expensify_response(
     let status = int_arg(&status, "status", 599.0)? as u16;
     let body = string_arg(&body, "body")?;
     let body = body.as_str();
-    let expects = opt_string_arg(&expects.unwrap_or(JsValue::UNDEFINED), "expects")?;
+    let expects = optional(expects, |v| string_arg(v, "expects"))?;
     let expects = match expects.as_deref() {
         None | Some("json") => Expect::Json,
         Some("fileName") => Expect::FileName,

@@ -69,12 +69,12 @@ pub(crate) fn string_arg(value: &JsValue, name: &'static str) -> Result<String, 
     value.as_string().ok_or_else(|| bad_arg(name, "must be a string"))
 }
 
-/// An optional string argument.
-pub(crate) fn opt_string_arg(value: &JsValue, name: &'static str) -> Result<Option<String>, JsValue> {
-    if absent(value) {
-        Ok(None)
-    } else {
-        string_arg(value, name).map(Some)
+/// An optional argument: `None` when left out (`undefined` or `null`), else what `read` makes
+/// of it.
+pub(crate) fn optional<T>(value: Option<JsValue>, read: impl FnOnce(&JsValue) -> Result<T, JsValue>) -> Result<Option<T>, JsValue> {
+    match value {
+        Some(v) if !absent(&v) => read(&v).map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -92,15 +92,6 @@ pub(crate) fn strings_arg(value: &JsValue, name: &'static str) -> Result<Vec<Str
         return Err(bad_arg(name, "must be an array of strings"));
     }
     js_sys::Array::from(value).iter().map(|v| v.as_string().ok_or_else(|| bad_arg(name, "must be an array of strings"))).collect()
-}
-
-/// An optional array-of-strings argument.
-pub(crate) fn opt_strings_arg(value: &JsValue, name: &'static str) -> Result<Option<Vec<String>>, JsValue> {
-    if absent(value) {
-        Ok(None)
-    } else {
-        strings_arg(value, name).map(Some)
-    }
 }
 
 /// A JS object's JSON text (`JSON.stringify`); `invalid_parameter` naming the argument when it
@@ -124,17 +115,13 @@ pub(crate) fn shape_error(e: ShapeError, field: &'static str) -> JsValue {
 
 /// JS object to Rust value, through `JSON.stringify` and the crate's strict JSON reader, so a
 /// misspelt key is an error rather than a silently ignored option.
-pub(crate) fn from_js<T: FromJson>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
-    T::from_json(&json_text(&value, field)?).map_err(|e| shape_error(e, field))
+pub(crate) fn from_js<T: FromJson>(value: &JsValue, field: &'static str) -> Result<T, JsValue> {
+    T::from_json(&json_text(value, field)?).map_err(|e| shape_error(e, field))
 }
 
-/// An optional JS argument: the default when `undefined` or `null`, else [`from_js`].
-pub(crate) fn from_js_or_default<T: FromJson + Default>(value: JsValue, field: &'static str) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        Ok(T::default())
-    } else {
-        from_js(value, field)
-    }
+/// An optional JS object argument: the default when left out, else [`from_js`].
+pub(crate) fn from_js_or_default<T: FromJson + Default>(value: Option<JsValue>, field: &'static str) -> Result<T, JsValue> {
+    Ok(optional(value, |v| from_js(v, field))?.unwrap_or_default())
 }
 
 // After the helpers and `or_reject!`, which the entry files use.

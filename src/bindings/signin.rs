@@ -23,13 +23,9 @@ use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction, 
 use crate::web::now_ms;
 use crate::Secret;
 
-/// An optional time argument, ms since the epoch.
-fn opt_time_arg(value: &JsValue, name: &'static str) -> Result<Option<u64>, JsValue> {
-    if absent(value) {
-        Ok(None)
-    } else {
-        int_arg(value, name, 9_007_199_254_740_991.0).map(Some)
-    }
+/// A time argument, ms since the epoch.
+fn time_arg(value: &JsValue, name: &'static str) -> Result<u64, JsValue> {
+    int_arg(value, name, 9_007_199_254_740_991.0)
 }
 
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
@@ -153,7 +149,7 @@ pub(crate) fn config_from_js(value: JsValue) -> Result<std::rc::Rc<ClientConfig>
 /// `RequestInit` object.
 fn fetch_args(input: JsValue, init: Option<JsValue>) -> Result<(String, JsValue), JsValue> {
     let input = string_arg(&input, "input")?;
-    let init = init.unwrap_or(JsValue::UNDEFINED);
+    let init = optional(init, |v| Ok(v.clone()))?.unwrap_or(JsValue::UNDEFINED);
     if !absent(&init) && !init.is_object() {
         return Err(bad_arg("init", "must be a RequestInit object"));
     }
@@ -209,7 +205,7 @@ impl FromJson for AuthorizeUrlInput {
 /// Builds the authorize URL with the seven Expensicat parameters (plus `extraParams`).
 #[wasm_bindgen(js_name = buildAuthorizeUrl)]
 pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<String, JsValue> {
-    let p: AuthorizeUrlInput = from_js(params, "params")?;
+    let p: AuthorizeUrlInput = from_js(&params, "params")?;
     let default_endpoint = format!("{}{}", crate::protocol::config::DEFAULT_ISSUER, crate::protocol::config::AUTHORIZE_PATH);
     js(core_build_authorize_url(&AuthorizeParams {
         endpoint: p.authorization_endpoint.as_deref().unwrap_or(&default_endpoint),
@@ -230,9 +226,9 @@ pub fn create_login(
     #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    create_login_with(&*config_from_js(config)?, options.unwrap_or(JsValue::UNDEFINED))
+    create_login_with(&*config_from_js(config)?, options)
 }
-fn create_login_with(config: &ClientConfig, options: JsValue) -> Result<JsValue, JsValue> {
+fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<JsValue, JsValue> {
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     Ok(to_js(
@@ -323,11 +319,11 @@ pub fn refresh_token_request(
     #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "(ExpensicatScope | string)[]")] scopes: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    refresh_token_request_with(&*config_from_js(config)?, &refresh_token, scopes.unwrap_or(JsValue::UNDEFINED))
+    refresh_token_request_with(&*config_from_js(config)?, &refresh_token, scopes)
 }
-fn refresh_token_request_with(config: &ClientConfig, refresh_token: &JsValue, scopes: JsValue) -> Result<JsValue, JsValue> {
+fn refresh_token_request_with(config: &ClientConfig, refresh_token: &JsValue, scopes: Option<JsValue>) -> Result<JsValue, JsValue> {
     let refresh_token = Secret::new(string_arg(refresh_token, "refreshToken")?);
-    let scopes = opt_strings_arg(&scopes, "scopes")?;
+    let scopes = optional(scopes, |v| strings_arg(v, "scopes"))?;
     if refresh_token.expose().is_empty() {
         return Err(js_error(&Error::InvalidToken));
     }
@@ -357,7 +353,7 @@ pub fn parse_token_response(
 ) -> Result<JsValue, JsValue> {
     let status = int_arg(&status, "status", 599.0)? as u16;
     let body = Secret::new(string_arg(&body, "body")?);
-    let now = opt_time_arg(&now_ms_opt.unwrap_or(JsValue::UNDEFINED), "nowMs")?.unwrap_or_else(now_ms);
+    let now = optional(now_ms_opt, |v| time_arg(v, "nowMs"))?.unwrap_or_else(now_ms);
     Ok(to_js(token_out(&js(core_parse_token_response(status, body.expose(), now))?).expose()))
 }
 
@@ -409,7 +405,7 @@ impl ExpensicatClient {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        create_login_with(&self.0, options.unwrap_or(JsValue::UNDEFINED))
+        create_login_with(&self.0, options)
     }
 
     /// `parseCallback(config, callbackUrl, transaction)`.
@@ -435,7 +431,7 @@ impl ExpensicatClient {
         #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "(ExpensicatScope | string)[]")] scopes: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        refresh_token_request_with(&self.0, &refresh_token, scopes.unwrap_or(JsValue::UNDEFINED))
+        refresh_token_request_with(&self.0, &refresh_token, scopes)
     }
 
     /// `signRequest(config, token, method, url)`.
@@ -522,7 +518,7 @@ impl ExpensicatAuth {
     /// expired ones swept) and resolves to the authorize URL to navigate to.
     #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "Promise<string>")]
     pub fn start_login(&self, #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>) -> js_sys::Promise {
-        let request: LoginRequest = or_reject!(from_js_or_default(options.unwrap_or(JsValue::UNDEFINED), "options"));
+        let request: LoginRequest = or_reject!(from_js_or_default(options, "options"));
         let url = or_reject!(self.0.start_login(&request).map_err(|e| js_error(&e)));
         js_sys::Promise::resolve(&JsValue::from(url))
     }
@@ -534,7 +530,7 @@ impl ExpensicatAuth {
     /// callback already handled in an earlier page load rejects with `callback_already_handled`.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionInfo>")]
     pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>) -> js_sys::Promise {
-        let url = or_reject!(opt_string_arg(&url.unwrap_or(JsValue::UNDEFINED), "url"));
+        let url = or_reject!(optional(url, |v| string_arg(v, "url")));
         self.0.handle_callback(url.as_deref())
     }
 
@@ -593,7 +589,7 @@ impl ExpensicatAuth {
         #[wasm_bindgen(unchecked_optional_param_type = "number")] expires_at: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let token = Secret::new(string_arg(&token, "token")?);
-        let expires_at = opt_time_arg(&expires_at.unwrap_or(JsValue::UNDEFINED), "expiresAt")?;
+        let expires_at = optional(expires_at, |v| time_arg(v, "expiresAt"))?;
         js(self.0.use_bearer_token(token.expose(), expires_at))
     }
 

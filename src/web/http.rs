@@ -59,8 +59,10 @@ extern "C" {
     fn deadline(ms: f64, user: &JsValue) -> AbortController;
     #[wasm_bindgen(js_name = timedOut)]
     fn timed_out(controller: &AbortController) -> bool;
+    /// Whether `body` is a `ReadableStream`, which `fetch` consumes: such a request cannot be
+    /// sent twice, so the session does not retry it.
     #[wasm_bindgen(js_name = isStream)]
-    fn is_stream(body: &JsValue) -> bool;
+    pub fn is_stream_body(body: &JsValue) -> bool;
     #[wasm_bindgen(js_name = readLimited)]
     fn read_limited(response: &Response, limit: f64, controller: &AbortController) -> Promise;
 }
@@ -122,12 +124,6 @@ impl Deadline {
             Err(_) => Err(self.failure()),
         }
     }
-}
-
-/// Whether `body` is a `ReadableStream`, which `fetch` consumes: such a request cannot be sent
-/// twice, so the session does not retry it.
-pub fn is_stream_body(body: &JsValue) -> bool {
-    is_stream(body)
 }
 
 /// A response with its body read as text.
