@@ -126,7 +126,8 @@ export async function startEmulator(options = {}) {
     }
     if (fault.hugeBytes) {
       // A body of `hugeBytes` (declared in Content-Length unless `undeclared`), streamed while the
-      // client reads; how much was written before the client hung up lands in the counters.
+      // client reads (every `paceMs` ms a 64 KiB chunk, when given); how much was written before
+      // the client hung up lands in the counters.
       const headers = { ...cors, "Content-Type": "application/json" };
       if (!fault.undeclared) headers["Content-Length"] = String(fault.hugeBytes);
       res.writeHead(fault.status ?? 200, headers);
@@ -138,11 +139,15 @@ export async function startEmulator(options = {}) {
         counters.set("*", c);
       };
       res.on("close", record);
+      // `paceMs` spaces the chunks as a real network would: on loopback the browser's network
+      // process can otherwise take in the whole body before the page's abort reaches it.
       const pump = () => {
+        if (res.destroyed) return;
         while (sent < fault.hugeBytes) {
           const n = Math.min(chunk.length, fault.hugeBytes - sent);
           sent += n;
           if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return res.once("drain", pump);
+          if (fault.paceMs && sent < fault.hugeBytes) return setTimeout(pump, fault.paceMs);
         }
         res.end();
         record();

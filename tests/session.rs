@@ -488,18 +488,18 @@ async fn the_deadline_covers_the_body() {
 /// Bodies over their limit are refused without being read in full.
 #[wasm_bindgen_test]
 async fn oversized_bodies_stop_at_the_limit() {
-    for spec in [r#""endpoint":"token","hugeBytes":41943040"#, r#""endpoint":"token","hugeBytes":41943040,"undeclared":true"#] {
+    for spec in [r#""endpoint":"token","hugeBytes":41943040"#, r#""endpoint":"token","hugeBytes":41943040,"undeclared":true,"paceMs":2"#] {
         let (auth, id) = client("hugetoken", "").await;
         let cb = authorize(&auth, "json").await;
         fault(&id, spec).await;
         let err = resolve(auth.handle_callback(Some(s(&cb)))).await.unwrap_err();
         assert_eq!(code_of(&err, &[]), "invalid_response", "{spec}");
-        super_sleep(50).await;
+        super_sleep(100).await;
         let sent = counter("*", "hugeBytesSent").await;
         assert!(sent < 16 * 1024 * 1024, "{spec}: {sent} B written before the client hung up");
     }
     let (auth, id) = signed_in("hugeapi", r#","maxResponseBytes":4096"#).await;
-    fault(&id, r#""endpoint":"api","hugeBytes":10485760,"undeclared":true"#).await;
+    fault(&id, r#""endpoint":"api","hugeBytes":10485760,"undeclared":true,"paceMs":2"#).await;
     let err = resolve(auth.fetch_json("/v1/transactions".into(), None)).await.unwrap_err();
     assert_eq!(code_of(&err, &[]), "invalid_response");
     // Within the limit, the same call works.
