@@ -133,9 +133,11 @@ export async function startEmulator(options = {}) {
       res.writeHead(fault.status ?? 200, headers);
       const chunk = Buffer.alloc(64 * 1024, 0x20);
       let sent = 0;
+      // Kept up to date as it is written, under its own name when the fault names one (`counter`),
+      // so that an earlier huge body still being written cannot change the figure of a later one.
       const record = () => {
         const c = counters.get("*") ?? {};
-        c.hugeBytesSent = sent;
+        c[fault.counter ?? "hugeBytesSent"] = sent;
         counters.set("*", c);
       };
       res.on("close", record);
@@ -146,6 +148,7 @@ export async function startEmulator(options = {}) {
         while (sent < fault.hugeBytes) {
           const n = Math.min(chunk.length, fault.hugeBytes - sent);
           sent += n;
+          record();
           if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return res.once("drain", pump);
           if (fault.paceMs && sent < fault.hugeBytes) return setTimeout(pump, fault.paceMs);
         }
