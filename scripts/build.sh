@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf pkg
-wasm-pack build --target web --release --out-dir pkg --out-name expensicat_auth --no-pack -- --no-default-features --features signin
-wasm-pack build --target web --release --out-dir pkg/expensify --out-name expensicat_auth_expensify --no-pack -- --no-default-features --features expensify
+wasm-pack build --target web --release --out-dir pkg --out-name expensicat_auth --no-pack -- --no-default-features --features signin,lean
+wasm-pack build --target web --release --out-dir pkg/expensify --out-name expensicat_auth_expensify --no-pack -- --no-default-features --features expensify,lean
 node scripts/postbuild.mjs

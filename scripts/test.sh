@@ -51,8 +51,8 @@ run fmt cargo fmt --check
 run clippy-native cargo clippy --all-targets --locked -- -D warnings
 run clippy-wasm cargo clippy --all-targets --locked --target wasm32-unknown-unknown -- -D warnings
 # Each entry point is built alone (scripts/build.sh): lint each feature set as it is shipped.
-run clippy-signin cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features signin -- -D warnings
-run clippy-expensify cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features expensify -- -D warnings
+run clippy-signin cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features signin,lean -- -D warnings
+run clippy-expensify cargo clippy --locked --target wasm32-unknown-unknown --no-default-features --features expensify,lean -- -D warnings
 run cargo-test cargo test --locked
 run build npm run --silent build
 run wasm-chrome wasm-pack test --headless --chrome

@@ -3,6 +3,9 @@
 //! when a property breaks; any other panic is a bug too.
 #![doc(hidden)]
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
 use crate::protocol::callback::{parse_callback, CallbackParams};
 use crate::protocol::config::{ClientConfig, ClientConfigInput};

@@ -1,6 +1,18 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+// `no_std` (with `alloc`) everywhere, so that the shipped wasm (feature `lean`) carries no std
+// runtime: no panic formatting, no dlmalloc. Every other build links std for its panic handler
+// and allocator, and the tests use it.
+#![no_std]
+
+extern crate alloc;
+#[cfg(not(all(feature = "lean", target_arch = "wasm32")))]
+extern crate std;
+
+#[cfg(all(feature = "lean", target_arch = "wasm32"))]
+mod lean;
+mod prelude;
 
 pub mod fuzzing;
 pub mod protocol;

@@ -1,6 +1,9 @@
 //! The Expensify entry point: `ExpensifyCredential` (jobs through the Integration Server) and
 //! `ExpensifyCredentialStore` (sealed records in IndexedDB), and `parseExpensifyResponse`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -139,37 +142,35 @@ fn response_to_js(r: crate::protocol::expensify::ExpensifyResponse) -> JsValue {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct ExpensifyCredential {
-    cred: std::rc::Rc<crate::protocol::expensify::Credential>,
+    cred: alloc::rc::Rc<crate::protocol::expensify::Credential>,
     opts: crate::web::expensify::SendOptions,
     id: Option<String>,
     handle: u32,
 }
 
-thread_local! {
-    /// The credentials alive in this page, by handle, so that `store.save(credential)` can find
-    /// one from its JS object without taking it away from the app (wasm-bindgen's own class
-    /// conversion would consume the object). Weak: a freed credential drops out.
-    static CREDENTIALS: std::cell::RefCell<(u32, Vec<LiveCredential>)> = const { std::cell::RefCell::new((0, Vec::new())) };
-}
+/// The credentials alive in this page, by handle, so that `store.save(credential)` can find
+/// one from its JS object without taking it away from the app (wasm-bindgen's own class
+/// conversion would consume the object). Weak: a freed credential drops out.
+static CREDENTIALS: crate::web::local::PageLocal<(u32, Vec<LiveCredential>)> = crate::web::local::PageLocal::new((0, Vec::new()));
 
 /// A credential alive in this page: its handle, and a weak reference to it.
-type LiveCredential = (u32, std::rc::Weak<crate::protocol::expensify::Credential>);
+type LiveCredential = (u32, alloc::rc::Weak<crate::protocol::expensify::Credential>);
 
 impl ExpensifyCredential {
     fn wrap(cred: crate::protocol::expensify::Credential, opts: crate::web::expensify::SendOptions, id: Option<String>) -> Self {
-        let cred = std::rc::Rc::new(cred);
+        let cred = alloc::rc::Rc::new(cred);
         let handle = CREDENTIALS.with(|c| {
             let (next, live) = &mut *c.borrow_mut();
             live.retain(|(_, w)| w.strong_count() > 0);
             *next = next.wrapping_add(1);
-            live.push((*next, std::rc::Rc::downgrade(&cred)));
+            live.push((*next, alloc::rc::Rc::downgrade(&cred)));
             *next
         });
         ExpensifyCredential { cred, opts, id, handle }
     }
 
     /// The credential behind a JS `ExpensifyCredential` object, if it is one and is not freed.
-    fn find(value: &JsValue) -> Option<std::rc::Rc<crate::protocol::expensify::Credential>> {
+    fn find(value: &JsValue) -> Option<alloc::rc::Rc<crate::protocol::expensify::Credential>> {
         if !value.is_object() {
             return None;
         }
@@ -374,7 +375,7 @@ impl ExpensifyCredential {
             let _ = Reflect::set(&o, &"status".into(), &status.into());
             if let Some(e) = err {
                 let _ = Reflect::set(&o, &"code".into(), &e.code().into());
-                let _ = Reflect::set(&o, &"message".into(), &e.to_string().into());
+                let _ = Reflect::set(&o, &"message".into(), &e.message().into());
             }
             Ok(o.into())
         })
@@ -383,7 +384,7 @@ impl ExpensifyCredential {
     /// `ExpensifyCredential { name, partnerUserId, [secret redacted] }`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_js_string(&self) -> String {
-        format!("ExpensifyCredential {{ \"{}\", \"{}\", [secret redacted] }}", self.cred.name(), self.cred.partner_user_id())
+        ["ExpensifyCredential { \"", self.cred.name(), "\", \"", self.cred.partner_user_id(), "\", [secret redacted] }"].concat()
     }
 
     /// Metadata only, for `JSON.stringify`: never the secret.
@@ -402,7 +403,7 @@ impl ExpensifyCredential {
 /// non-extractable WebCrypto key kept in IndexedDB; `list` never returns a secret, and `get`
 /// decrypts straight into WebAssembly memory.
 #[wasm_bindgen]
-pub struct ExpensifyCredentialStore(std::rc::Rc<crate::web::expensify::CredentialStore>);
+pub struct ExpensifyCredentialStore(alloc::rc::Rc<crate::web::expensify::CredentialStore>);
 
 #[wasm_bindgen]
 impl ExpensifyCredentialStore {
@@ -414,7 +415,7 @@ impl ExpensifyCredentialStore {
             let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
                 .await
                 .map_err(|e| js_error(&e))?;
-            Ok(ExpensifyCredentialStore(std::rc::Rc::new(store)).into())
+            Ok(ExpensifyCredentialStore(alloc::rc::Rc::new(store)).into())
         })
     }
 

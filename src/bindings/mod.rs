@@ -4,6 +4,9 @@
 //! argument readers (a wrong JavaScript type is `invalid_parameter` naming the argument, never a
 //! trap) and the error type. Errors become real `Error` objects with a stable `code` property.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 use crate::protocol::error::Error;
@@ -81,7 +84,7 @@ pub(crate) fn optional<T>(value: Option<JsValue>, read: impl FnOnce(&JsValue) ->
 /// An integer argument within `0..=max` (a `number`, not a string, `NaN` or a `BigInt`).
 pub(crate) fn int_arg(value: &JsValue, name: &'static str, max: f64) -> Result<u64, JsValue> {
     match value.as_f64() {
-        Some(n) if n >= 0.0 && n <= max && n.fract() == 0.0 => Ok(n as u64),
+        Some(n) if n >= 0.0 && n <= max && (n as u64) as f64 == n => Ok(n as u64),
         _ => Err(bad_arg(name, "must be a non-negative integer in range")),
     }
 }

@@ -2,6 +2,9 @@
 //! low-level functions (PKCE, state, authorize URL, callback, token requests and responses,
 //! signing).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -126,21 +129,19 @@ export interface TokenResponse {
 export interface ScopeInfo { name: ExpensicatScope; description: string; }
 "#;
 
-thread_local! {
-    /// The last configuration validated, keyed by its JSON text. Apps pass the same config object
-    /// to every low-level call; keying by the text (not the object) stays right if it is mutated.
-    static LAST_CONFIG: std::cell::RefCell<Option<(String, std::rc::Rc<ClientConfig>)>> = const { std::cell::RefCell::new(None) };
-}
+/// The last configuration validated, keyed by its JSON text. Apps pass the same config object
+/// to every low-level call; keying by the text (not the object) stays right if it is mutated.
+static LAST_CONFIG: crate::web::local::PageLocal<Option<(String, alloc::rc::Rc<ClientConfig>)>> = crate::web::local::PageLocal::new(None);
 
 /// Validates a JS `ClientConfig`, reusing the previous result when the config is unchanged.
-pub(crate) fn config_from_js(value: JsValue) -> Result<std::rc::Rc<ClientConfig>, JsValue> {
+pub(crate) fn config_from_js(value: JsValue) -> Result<alloc::rc::Rc<ClientConfig>, JsValue> {
     let text = json_text(&value, "config")?;
     let cached = LAST_CONFIG.with(|c| c.borrow().as_ref().filter(|(t, _)| *t == text).map(|(_, config)| config.clone()));
     if let Some(config) = cached {
         return Ok(config);
     }
     let input = ClientConfigInput::from_json(&text).map_err(|e| shape_error(e, "config"))?;
-    let config = std::rc::Rc::new(js(ClientConfig::new(input))?);
+    let config = alloc::rc::Rc::new(js(ClientConfig::new(input))?);
     LAST_CONFIG.with(|c| *c.borrow_mut() = Some((text, config.clone())));
     Ok(config)
 }
@@ -206,7 +207,7 @@ impl FromJson for AuthorizeUrlInput {
 #[wasm_bindgen(js_name = buildAuthorizeUrl)]
 pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<String, JsValue> {
     let p: AuthorizeUrlInput = from_js(&params, "params")?;
-    let default_endpoint = format!("{}{}", crate::protocol::config::DEFAULT_ISSUER, crate::protocol::config::AUTHORIZE_PATH);
+    let default_endpoint = [crate::protocol::config::DEFAULT_ISSUER, crate::protocol::config::AUTHORIZE_PATH].concat();
     js(core_build_authorize_url(&AuthorizeParams {
         endpoint: p.authorization_endpoint.as_deref().unwrap_or(&default_endpoint),
         client_id: &p.client_id,
@@ -389,7 +390,7 @@ fn sign_request_with(config: &ClientConfig, token: &JsValue, method: &JsValue, u
 /// then reads only its own arguments (the free functions read and check the `config` argument
 /// on every call). For apps that call them often, such as signing every request.
 #[wasm_bindgen]
-pub struct ExpensicatClient(std::rc::Rc<ClientConfig>);
+pub struct ExpensicatClient(alloc::rc::Rc<ClientConfig>);
 
 #[wasm_bindgen]
 impl ExpensicatClient {
@@ -503,7 +504,7 @@ export interface SessionEvent {
 /// (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
 /// requests.
 #[wasm_bindgen]
-pub struct ExpensicatAuth(std::rc::Rc<crate::web::session::Session>);
+pub struct ExpensicatAuth(alloc::rc::Rc<crate::web::session::Session>);
 
 #[wasm_bindgen]
 impl ExpensicatAuth {

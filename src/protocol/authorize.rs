@@ -1,5 +1,8 @@
 //! The authorization request URL (RFC 6749 section 4.1.1, RFC 7636 section 4.3).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::config::{parse_endpoint, RESERVED_AUTHORIZE_PARAMS};
 use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
@@ -92,7 +95,7 @@ pub fn build_authorize_url(p: &AuthorizeParams<'_>) -> Result<String> {
         ("state", p.state),
     ];
     let query = form_encode(params.into_iter().chain(p.extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
-    let mut url = format!("{}{}", endpoint.origin(), endpoint.path());
+    let mut url = endpoint.origin() + endpoint.path();
     url.push('?');
     if let Some(existing) = endpoint.query().filter(|q| !q.is_empty()) {
         url.push_str(existing);

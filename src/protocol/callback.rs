@@ -6,6 +6,9 @@
 //! against the one transaction it belongs to and yields a [`ValidatedCallback`], the only value
 //! the token exchange accepts ("validate, then brand").
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::config::ClientConfig;
 use super::encoding::{decode_component, decode_form};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};

@@ -2,6 +2,9 @@
 //! the knobs of the login flow. Validation happens once, here, so every later step can rely on
 //! HTTPS endpoints, a well-formed redirect URI and known scopes.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::encoding::decode_form;
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson, ShapeError};
@@ -198,14 +201,14 @@ impl ClientConfig {
                 parse_endpoint(e, "authorizationEndpoint")?;
                 e.clone()
             }
-            None => format!("{issuer}{AUTHORIZE_PATH}"),
+            None => [&*issuer, AUTHORIZE_PATH].concat(),
         };
         let token_endpoint = match &input.token_endpoint {
             Some(e) => {
                 parse_endpoint(e, "tokenEndpoint")?;
                 e.clone()
             }
-            None => format!("{issuer}{TOKEN_PATH}"),
+            None => [&*issuer, TOKEN_PATH].concat(),
         };
         let (api_base, api_origin) = match &input.api_base_url {
             Some(e) => {
@@ -215,7 +218,7 @@ impl ClientConfig {
                 }
                 (u.base(), u.origin())
             }
-            None => (format!("{issuer}{API_PATH}"), issuer_url.origin()),
+            None => ([&*issuer, API_PATH].concat(), issuer_url.origin()),
         };
         let scopes = if input.scopes.is_empty() { Vec::new() } else { normalize_scopes(&input.scopes, input.allow_custom_scopes)? };
         let ttl = input.transaction_ttl_ms.unwrap_or(DEFAULT_TRANSACTION_TTL_MS);

@@ -2,6 +2,9 @@
 //! serialisation, and a strict form/query decoder. Written here rather than taken from crates:
 //! each is a few lines, and the WebAssembly package pays for every generic engine it links.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Plain decimal digits as an integer: `None` for an empty input, any byte outside `0-9` (signs,
 /// spaces, dots, exponents included) or a value beyond `u64`. Callers bound the length first
 /// where their field has a tighter limit.

@@ -6,7 +6,10 @@
 //! Expensify's `responseMessage`, API error messages) is untrusted: it is cut to a bounded length
 //! and stripped of control characters by [`untrusted_text`] before it is stored in an error.
 
-use thiserror::Error as ThisError;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::protocol::text::decimal;
 
 /// The OAuth 2.0 error codes of RFC 6749 section 4.1.2.1 (authorization) and section 5.2 (token),
 /// plus `other` for any code a server invents.
@@ -89,15 +92,20 @@ pub struct OAuthError {
     pub status: u16,
 }
 
+impl OAuthError {
+    /// The message for people (`Display`): the server's code and description.
+    pub fn message(&self) -> String {
+        let code = self.raw_code.as_deref().unwrap_or(self.code.as_str());
+        match &self.description {
+            Some(d) => ["the authorization server answered ", code, ": ", d].concat(),
+            None => ["the authorization server answered ", code].concat(),
+        }
+    }
+}
+
 impl core::fmt::Display for OAuthError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("the authorization server answered ")?;
-        f.write_str(self.raw_code.as_deref().unwrap_or(self.code.as_str()))?;
-        if let Some(d) = &self.description {
-            f.write_str(": ")?;
-            f.write_str(d)?;
-        }
-        Ok(())
+        f.write_str(&self.message())
     }
 }
 
@@ -105,11 +113,10 @@ impl core::fmt::Display for OAuthError {
 ///
 /// Match on [`Error::code`] for a stable snake_case identifier; the `Display` text is for people
 /// and may change.
-#[derive(Debug, Clone, PartialEq, Eq, ThisError)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// A configuration value is missing or malformed.
-    #[error("invalid configuration: {field} {reason}")]
     InvalidConfig {
         /// Which setting.
         field: &'static str,
@@ -117,13 +124,11 @@ pub enum Error {
         reason: &'static str,
     },
     /// A URL is not HTTPS (plain HTTP is allowed only for loopback hosts, for development).
-    #[error("{field} must use https (http is allowed only for 127.0.0.1, [::1] and localhost)")]
     InsecureUrl {
         /// Which URL.
         field: &'static str,
     },
     /// A URL cannot be parsed, or has a part this library refuses (user info, a fragment...).
-    #[error("{field} is not an acceptable URL: {reason}")]
     InvalidUrl {
         /// Which URL.
         field: &'static str,
@@ -132,26 +137,22 @@ pub enum Error {
     },
     /// A scope is not one of the 13 Expensicat scopes (and custom scopes were not allowed), or is
     /// not a valid RFC 6749 scope token.
-    #[error("unknown or malformed scope \"{scope}\"")]
     InvalidScope {
         /// The offending scope (sanitised, bounded).
         scope: String,
     },
     /// A PKCE code verifier does not follow RFC 7636 section 4.1.
-    #[error("invalid PKCE code verifier: {reason}")]
     InvalidVerifier {
         /// What is wrong with it (never the verifier itself).
         reason: &'static str,
     },
     /// Fewer random bytes than required were supplied, or the platform's CSPRNG failed.
-    #[error("not enough randomness: {reason}")]
     InsufficientEntropy {
         /// What was short.
         reason: &'static str,
     },
     /// An argument or an extra authorize parameter is malformed, of the wrong type, or tries to
     /// override a protocol parameter. `name` names it (never its value).
-    #[error("invalid parameter \"{name}\": {reason}")]
     InvalidParameter {
         /// The parameter name (sanitised, bounded).
         name: String,
@@ -159,53 +160,40 @@ pub enum Error {
         reason: &'static str,
     },
     /// The callback URL cannot be parsed or carries malformed values.
-    #[error("invalid callback URL: {reason}")]
     InvalidCallback {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// The callback URL is not the configured redirect URI (scheme, host, port and path must match).
-    #[error("the callback URL does not match the configured redirect URI")]
     RedirectUriMismatch,
     /// A response parameter appears more than once (RFC 6749 section 3.1).
-    #[error("parameter \"{name}\" appears more than once")]
     DuplicateParameter {
         /// The repeated parameter name (sanitised, bounded).
         name: String,
     },
     /// The response parameters arrived in the URL fragment; this client uses `response_mode=query`.
-    #[error("the authorization response is in the URL fragment, but this client expects it in the query")]
     FragmentResponse,
     /// The callback has no `state` parameter.
-    #[error("the callback has no state parameter")]
     MissingState,
     /// The callback's `state` is not the one this login transaction sent, or no pending login in
     /// this tab has that state (possible CSRF).
-    #[error("the callback state does not match the login transaction")]
     StateMismatch,
     /// The login transaction is older than its time to live.
-    #[error("the login transaction has expired; start the login again")]
     TransactionExpired,
     /// The stored login transaction cannot be read back.
-    #[error("the stored login transaction is corrupt: {reason}")]
     InvalidTransaction {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// The callback has no `iss` although the configuration requires it (RFC 9207).
-    #[error("the callback has no iss parameter")]
     MissingIssuer,
     /// The callback's `iss` is not the configured issuer (RFC 9207: possible mix-up attack).
-    #[error("the callback iss does not match the configured issuer")]
     IssuerMismatch,
     /// The callback has neither `code` nor `error`.
-    #[error("the callback has no authorization code")]
     MissingCode,
     /// The authorization server reported an RFC 6749 error.
-    #[error("{0}")]
     OAuth(OAuthError),
     /// The server's answer is not what the protocol requires.
-    #[error("unexpected response (HTTP {status}): {reason}")]
     InvalidResponse {
         /// The HTTP status code.
         status: u16,
@@ -213,49 +201,37 @@ pub enum Error {
         reason: &'static str,
     },
     /// The token endpoint issued a token type other than `Bearer`.
-    #[error("the token type is not Bearer")]
     UnsupportedTokenType,
     /// A bearer token would have gone to a URL outside the configured API origin.
-    #[error("refusing to send a bearer token outside the configured API origin")]
     OriginNotAllowed,
     /// A token has characters that cannot appear in an `Authorization: Bearer` header (RFC 6750).
-    #[error("the token is empty or has characters not allowed in a bearer token")]
     InvalidToken,
     /// The request did not complete: DNS, TLS, connection refused or dropped, CORS, or an
     /// opaque redirect.
-    #[error("the network request failed")]
     Network,
     /// A request to the Expensify Integration Server got no readable answer. Code `network`,
     /// like [`Error::Network`]; the message names the likely cause in a browser: the server
     /// sends no CORS headers, so the page must call it through its own backend.
-    #[error("the request to the Expensify Integration Server failed: the network, or (in a browser) no CORS headers on its answer; point serverUrl at your own backend proxy (see the README)")]
     ExpensifyNetwork,
     /// The request took longer than the configured timeout and was aborted.
-    #[error("the request timed out")]
     Timeout,
     /// This callback was already handled (reload, Back, or a second call): nothing was sent.
-    #[error("this login callback was already handled")]
     CallbackAlreadyHandled,
     /// There is no session (never signed in, signed out, or it ended): start a login.
-    #[error("no active session: sign in first")]
     LoginRequired,
     /// The server asked us to slow down for longer than the configured bound.
-    #[error("rate limited by the server")]
     RateLimited {
         /// How long the server asked to wait, in ms, when it said.
         retry_after_ms: Option<u64>,
     },
     /// The access token lacks the scope this API call needs (HTTP 403).
-    #[error("the access token lacks the scope this call needs")]
     InsufficientScope {
         /// The scope the call needs, when known.
         required_scope: Option<String>,
     },
     /// The API refused the token (HTTP 401) even after one refresh.
-    #[error("the API refused the access token")]
     Unauthorized,
     /// The API answered with an error (its `{"error":{"code","message"}}` body, untrusted text).
-    #[error("the API answered HTTP {status}: {message}")]
     Api {
         /// The HTTP status.
         status: u16,
@@ -265,7 +241,6 @@ pub enum Error {
         message: String,
     },
     /// An Expensify credential field is missing or malformed.
-    #[error("invalid credential: {field} {reason}")]
     InvalidCredential {
         /// `name`, `description`, `serverUrl`, `partnerUserId` or `partnerUserSecret`.
         field: &'static str,
@@ -273,22 +248,18 @@ pub enum Error {
         reason: &'static str,
     },
     /// An Expensify job is malformed (not an object, no `type`, or carries its own credentials).
-    #[error("invalid Expensify job: {reason}")]
     InvalidJob {
         /// What is wrong with it.
         reason: &'static str,
     },
     /// The Integration Server rejected the partnerUserID/partnerUserSecret (`responseCode` 401).
-    #[error("Expensify rejected the partner credentials")]
     InvalidCredentials,
     /// A parameter is missing or the object does not exist (`responseCode` 410).
-    #[error("Expensify: missing parameter or not found: {message}")]
     MissingOrNotFound {
         /// The server's `responseMessage` (untrusted, sanitised).
         message: String,
     },
     /// Any other `responseCode` from the Integration Server.
-    #[error("Expensify answered responseCode {response_code}: {message}")]
     ExpensifyError {
         /// The `responseCode`.
         response_code: u32,
@@ -296,18 +267,72 @@ pub enum Error {
         message: String,
     },
     /// No stored credential has this id.
-    #[error("no stored credential has this id")]
     CredentialNotFound,
     /// A stored credential record is corrupt or cannot be decrypted.
-    #[error("the stored credential is corrupt or cannot be decrypted")]
     CorruptRecord,
     /// Browser storage is unavailable or refused the write.
-    #[error("browser storage is unavailable: {reason}")]
     Storage {
         /// What failed.
         reason: &'static str,
     },
 }
+
+impl Error {
+    /// The message for people, the same text as `Display`. Built by concatenation, so that the
+    /// shipped wasm carries no formatting machinery; it never holds a secret.
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidConfig { field, reason } => ["invalid configuration: ", &**field, " ", &**reason].concat(),
+            Self::InsecureUrl { field } => [&**field, " must use https (http is allowed only for 127.0.0.1, [::1] and localhost)"].concat(),
+            Self::InvalidUrl { field, reason } => [&**field, " is not an acceptable URL: ", &**reason].concat(),
+            Self::InvalidScope { scope } => ["unknown or malformed scope \"", &**scope, "\""].concat(),
+            Self::InvalidVerifier { reason } => ["invalid PKCE code verifier: ", &**reason].concat(),
+            Self::InsufficientEntropy { reason } => ["not enough randomness: ", &**reason].concat(),
+            Self::InvalidParameter { name, reason } => ["invalid parameter \"", &**name, "\": ", &**reason].concat(),
+            Self::InvalidCallback { reason } => ["invalid callback URL: ", &**reason].concat(),
+            Self::RedirectUriMismatch => "the callback URL does not match the configured redirect URI".into(),
+            Self::DuplicateParameter { name } => ["parameter \"", &**name, "\" appears more than once"].concat(),
+            Self::FragmentResponse => "the authorization response is in the URL fragment, but this client expects it in the query".into(),
+            Self::MissingState => "the callback has no state parameter".into(),
+            Self::StateMismatch => "the callback state does not match the login transaction".into(),
+            Self::TransactionExpired => "the login transaction has expired; start the login again".into(),
+            Self::InvalidTransaction { reason } => ["the stored login transaction is corrupt: ", &**reason].concat(),
+            Self::MissingIssuer => "the callback has no iss parameter".into(),
+            Self::IssuerMismatch => "the callback iss does not match the configured issuer".into(),
+            Self::MissingCode => "the callback has no authorization code".into(),
+            Self::OAuth(e) => e.message(),
+            Self::InvalidResponse { status, reason } => ["unexpected response (HTTP ", &decimal(u64::from(*status)), "): ", &**reason].concat(),
+            Self::UnsupportedTokenType => "the token type is not Bearer".into(),
+            Self::OriginNotAllowed => "refusing to send a bearer token outside the configured API origin".into(),
+            Self::InvalidToken => "the token is empty or has characters not allowed in a bearer token".into(),
+            Self::Network => "the network request failed".into(),
+            Self::ExpensifyNetwork => "the request to the Expensify Integration Server failed: the network, or (in a browser) no CORS headers on its answer; point serverUrl at your own backend proxy (see the README)".into(),
+            Self::Timeout => "the request timed out".into(),
+            Self::CallbackAlreadyHandled => "this login callback was already handled".into(),
+            Self::LoginRequired => "no active session: sign in first".into(),
+            Self::RateLimited { .. } => "rate limited by the server".into(),
+            Self::InsufficientScope { .. } => "the access token lacks the scope this call needs".into(),
+            Self::Unauthorized => "the API refused the access token".into(),
+            Self::Api { status, message, .. } => ["the API answered HTTP ", &decimal(u64::from(*status)), ": ", &**message].concat(),
+            Self::InvalidCredential { field, reason } => ["invalid credential: ", &**field, " ", &**reason].concat(),
+            Self::InvalidJob { reason } => ["invalid Expensify job: ", &**reason].concat(),
+            Self::InvalidCredentials => "Expensify rejected the partner credentials".into(),
+            Self::MissingOrNotFound { message } => ["Expensify: missing parameter or not found: ", &**message].concat(),
+            Self::ExpensifyError { response_code, message } => ["Expensify answered responseCode ", &decimal(u64::from(*response_code)), ": ", &**message].concat(),
+            Self::CredentialNotFound => "no stored credential has this id".into(),
+            Self::CorruptRecord => "the stored credential is corrupt or cannot be decrypted".into(),
+            Self::Storage { reason } => ["browser storage is unavailable: ", &**reason].concat(),
+        }
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for Error {}
 
 impl Error {
     /// The stable snake_case code of this error, the same string that JavaScript sees as

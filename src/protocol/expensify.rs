@@ -6,7 +6,10 @@
 //! holding the job as JSON with the credentials inside. The server answers HTTP 200 for most
 //! failures: the `responseCode` in the body decides.
 
-use std::collections::VecDeque;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::collections::VecDeque;
 
 use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
@@ -94,7 +97,7 @@ pub fn normalize_server_url(value: &str) -> Result<String> {
     if path.len() >= API_PATH.len() && path[path.len() - API_PATH.len()..].eq_ignore_ascii_case(API_PATH) {
         path.truncate(path.len() - API_PATH.len());
     }
-    Ok(format!("{}{}", url.origin(), path.trim_end_matches('/')))
+    Ok(url.origin() + path.trim_end_matches('/'))
 }
 
 fn trimmed(value: &str, field: &'static str, max: usize) -> Result<String> {
@@ -123,7 +126,7 @@ impl Credential {
         let partner_user_id = trimmed(&input.partner_user_id, "partnerUserId", 256)?;
         let secret = trimmed(input.partner_user_secret.expose(), "partnerUserSecret", 1024)?;
         Ok(Credential {
-            endpoint: format!("{server_url}{API_PATH}"),
+            endpoint: [&*server_url, API_PATH].concat(),
             name,
             description,
             server_url,
@@ -285,6 +288,7 @@ pub fn parse_response(status: u16, body: &str, retry_after_ms: Option<u64>, expe
 
 /// Builders for the common jobs of the Integration Server reference.
 pub mod jobs {
+    use crate::prelude::*;
     use crate::protocol::json::{object, Value};
 
     /// `get` / `policyList`: the policies the credential can see.

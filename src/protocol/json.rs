@@ -8,6 +8,9 @@
 //! anything after the value. Numbers keep their exact text, so nothing is rounded on the way
 //! through.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// The deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 128;
 

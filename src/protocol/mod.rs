@@ -2,6 +2,9 @@
 //! the current time, and perform the HTTP requests this module describes. Everything here builds
 //! and is tested natively.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 pub mod authorize;
 pub mod callback;
 pub mod config;
@@ -14,6 +17,7 @@ pub mod scope;
 pub mod secret;
 pub mod session;
 pub mod sign;
+pub(crate) mod text;
 pub mod token;
 pub mod transaction;
 pub mod url;

@@ -1,5 +1,8 @@
 //! PKCE (RFC 7636): code verifiers and S256 challenges. The `plain` method is never produced.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use sha2::{Digest, Sha256};
 
 use super::encoding::base64url;

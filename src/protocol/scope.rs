@@ -1,5 +1,8 @@
 //! The 13 Expensicat scopes, scope-list validation, and which scope an API call needs.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::error::{untrusted_text, Error, Result};
 
 /// One of the scopes listed in the Expensicat authentication guide.

@@ -1,6 +1,9 @@
 //! A wrapper for values that must never reach a log: tokens, authorization codes, PKCE
 //! verifiers and partner secrets.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// The text every redacted value shows instead of itself.
 pub const REDACTED: &str = "[redacted]";
 

@@ -2,6 +2,9 @@
 //! how a rotated refresh token replaces the old one, how `Retry-After` and API error bodies are
 //! read, and the opt-in storage format. The browser layer adds only fetch, timers and storage.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::encoding::parse_digits;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, Fields, Obj};

@@ -1,6 +1,9 @@
 //! Request signing: the `Authorization: Bearer` header (RFC 6750 section 2.1), attached only to
 //! requests for the configured API origin.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::config::ClientConfig;
 use super::error::{Error, Result};
 use super::secret::Secret;
@@ -30,7 +33,7 @@ pub fn resolve_api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> R
     let absolute = if path_or_url.starts_with("//") {
         return Err(Error::OriginNotAllowed);
     } else if path_or_url.starts_with('/') {
-        format!("{api_base}{path_or_url}")
+        [api_base, path_or_url].concat()
     } else {
         path_or_url.to_owned()
     };

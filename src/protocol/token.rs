@@ -1,6 +1,9 @@
 //! Token endpoint requests (RFC 6749 sections 4.1.3 and 6) and responses (sections 5.1 and 5.2).
 //! This module builds request values and parses `(status, body)`; it never performs I/O.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::callback::ValidatedCallback;
 use super::config::{ClientConfig, TokenEncoding};
 use super::encoding::{form_encode, parse_digits};

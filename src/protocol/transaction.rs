@@ -2,6 +2,9 @@
 //! authorize endpoint and receiving the callback (state, PKCE verifier, redirect URI, scopes,
 //! creation time and expiry). It is serialised for `sessionStorage` and consumed exactly once.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::authorize::{build_authorize_url, check_state, AuthorizeParams};
 use super::config::check_client_id;
 use super::config::ClientConfig;

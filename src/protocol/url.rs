@@ -5,8 +5,12 @@
 //! repair (white space, control characters, backslashes, user info, non-ASCII hosts) is refused,
 //! so two parties can never disagree about which host or path a URL names.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use super::encoding::parse_digits;
 use super::error::{Error, Result};
+use super::text::decimal;
 
 /// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,8 +103,8 @@ impl Url {
     /// `scheme://host[:port]`, the web origin (RFC 6454) in serialised form.
     pub fn origin(&self) -> String {
         match self.port {
-            Some(p) => format!("{}://{}:{}", self.scheme, self.host, p),
-            None => format!("{}://{}", self.scheme, self.host),
+            Some(p) => [&*self.scheme, "://", &self.host, ":", &decimal(u64::from(p))].concat(),
+            None => [&*self.scheme, "://", &self.host].concat(),
         }
     }
 
@@ -108,7 +112,7 @@ impl Url {
     /// just `/`, which is dropped): the form used as a base to append paths to.
     pub fn base(&self) -> String {
         let path = self.path.trim_end_matches('/');
-        format!("{}{}", self.origin(), path)
+        self.origin() + path
     }
 
     /// Whether the host is a loopback name this library allows over plain HTTP for development:
@@ -145,7 +149,7 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
             "" => None,
             p => Some(p.strip_prefix(':')?),
         };
-        (format!("[{}]", inside.to_ascii_lowercase()), port)
+        (["[", &inside.to_ascii_lowercase(), "]"].concat(), port)
     } else {
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),

@@ -1,7 +1,8 @@
 //! Expensify in the browser: sending jobs through `fetch` within the client-side rate limits,
 //! and the encrypted credential store (IndexedDB + a non-extractable AES-GCM key).
 
-use std::cell::RefCell;
+#[allow(unused_imports)]
+use crate::prelude::*;
 
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -18,10 +19,8 @@ use crate::protocol::json::Value;
 use crate::protocol::secret::Secret;
 use crate::protocol::session::parse_retry_after;
 
-thread_local! {
-    /// One limiter per partnerUserID, shared by every credential object in the page.
-    static LIMITERS: RefCell<Vec<(String, RateLimiter)>> = const { RefCell::new(Vec::new()) };
-}
+/// One limiter per partnerUserID, shared by every credential object in the page.
+static LIMITERS: crate::web::local::PageLocal<Vec<(String, RateLimiter)>> = crate::web::local::PageLocal::new(Vec::new());
 
 /// What to do when the client-side limit is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,6 +5,9 @@
 //! (refused, dropped, CORS) is [`Error::Network`], a body over its limit is
 //! [`Error::InvalidResponse`] and the read stops there.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

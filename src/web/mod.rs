@@ -1,9 +1,13 @@
 //! The browser layer: `fetch` with timeouts, `sessionStorage`, the address bar, and the session
 //! built on the pure core. Thin by design: every protocol decision is made in `crate::protocol`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 #[cfg(feature = "expensify")]
 pub mod expensify;
 pub mod http;
+pub mod local;
 #[cfg(feature = "signin")]
 pub mod session;
 #[cfg(feature = "signin")]
@@ -17,7 +21,7 @@ use crate::protocol::error::Error;
 /// Converts a core error into a JS `Error` named `ExpensicatAuthError` with a stable `code` and,
 /// when known, `status`, `description`, `retryAfterMs` and `requiredScope`.
 pub fn to_js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.to_string());
+    let err = js_sys::Error::new(&e.message());
     err.set_name("ExpensicatAuthError");
     let set = |k: &str, v: JsValue| {
         let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
@@ -77,10 +81,8 @@ pub fn now_ms() -> u64 {
 /// blocks and handed out once each.
 const POOL: usize = 1024;
 
-thread_local! {
-    /// Unused CSPRNG output; `used` bytes at the front are spent (and zeroed).
-    static RANDOM: core::cell::RefCell<([u8; POOL], usize)> = const { core::cell::RefCell::new(([0; POOL], POOL)) };
-}
+/// Unused CSPRNG output; `used` bytes at the front are spent (and zeroed).
+static RANDOM: crate::web::local::PageLocal<([u8; POOL], usize)> = crate::web::local::PageLocal::new(([0; POOL], POOL));
 
 /// `N` bytes from the browser's CSPRNG (`crypto.getRandomValues`), never handed out twice: each
 /// byte is zeroed in the pool as it is taken.

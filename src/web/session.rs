@@ -1,8 +1,11 @@
 //! The browser session: login, callback, code exchange, token cache, single-flight refresh,
 //! signed `fetch`, events.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -20,13 +23,11 @@ use crate::protocol::sign::{resolve_api_url, sign_for};
 use crate::protocol::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
 use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
 
-thread_local! {
-    /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
-    /// same URL gets the same promise (React StrictMode runs effects twice).
-    static CALLBACKS: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
-    /// The address bar as this page cleaned it, and what it showed before: `(cleaned, original)`.
-    static CLEANED: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
-}
+/// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
+/// same URL gets the same promise (React StrictMode runs effects twice).
+static CALLBACKS: crate::web::local::PageLocal<Vec<(String, Promise)>> = crate::web::local::PageLocal::new(Vec::new());
+/// The address bar as this page cleaned it, and what it showed before: `(cleaned, original)`.
+static CLEANED: crate::web::local::PageLocal<Option<(String, String)>> = crate::web::local::PageLocal::new(None);
 
 /// Forgets the callbacks handled in this page, as a reload would. For tests.
 #[doc(hidden)]
@@ -36,10 +37,10 @@ pub fn forget_handled_callbacks() {
 }
 
 fn tx_key(state: &str) -> String {
-    format!("{}tx:{state}", storage::PREFIX)
+    [storage::PREFIX, "tx:", state].concat()
 }
 fn done_key(state: &str) -> String {
-    format!("{}done:{state}", storage::PREFIX)
+    [storage::PREFIX, "done:", state].concat()
 }
 
 fn reject(e: &Error) -> Promise {
@@ -84,7 +85,7 @@ impl Session {
     }
 
     fn session_key_for(config: &ClientConfig) -> String {
-        format!("{}session:{}", storage::PREFIX, config.client_id())
+        [storage::PREFIX, "session:", config.client_id()].concat()
     }
 
     /// The configuration.
@@ -151,7 +152,7 @@ impl Session {
 
     /// Forgets tokens and pending login transactions.
     pub fn logout(&self) {
-        for key in storage::keys_with_prefix(&format!("{}tx:", storage::PREFIX)) {
+        for key in storage::keys_with_prefix(&[storage::PREFIX, "tx:"].concat()) {
             storage::remove(&key);
         }
         self.end("logout");
@@ -172,14 +173,14 @@ impl Session {
 
     /// Removes expired transactions and old "handled" markers.
     fn sweep(&self, now: u64) {
-        for key in storage::keys_with_prefix(&format!("{}tx:", storage::PREFIX)) {
+        for key in storage::keys_with_prefix(&[storage::PREFIX, "tx:"].concat()) {
             let keep =
                 storage::get(&key).ok().flatten().and_then(|v| LoginTransaction::from_storage(&v).ok()).is_some_and(|t| !t.is_expired(now));
             if !keep {
                 storage::remove(&key);
             }
         }
-        for key in storage::keys_with_prefix(&format!("{}done:", storage::PREFIX)) {
+        for key in storage::keys_with_prefix(&[storage::PREFIX, "done:"].concat()) {
             let until = storage::get(&key).ok().flatten().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             if until <= now {
                 storage::remove(&key);
@@ -258,7 +259,7 @@ impl Session {
         };
         // Consumed once, even when the checks below fail.
         storage::remove(&tx_key(state));
-        let _ = storage::set(&done_key(state), &now.saturating_add(self.config.transaction_ttl_ms()).to_string());
+        let _ = storage::set(&done_key(state), &crate::protocol::text::decimal(now.saturating_add(self.config.transaction_ttl_ms())));
         let validated = match LoginTransaction::from_storage(&stored).and_then(|tx| validate_callback(&self.config, params, tx, now)) {
             Ok(v) => v,
             Err(e) => return reject(&e),

@@ -1,5 +1,8 @@
 //! `sessionStorage`, with typed errors (it throws in some privacy modes and when full).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use web_sys::Storage;
 
 use crate::protocol::error::{Error, Result};
