@@ -215,8 +215,8 @@ pub fn strip_response_params(url: &str) -> String {
 /// malformed) and carries response parameters; `None` otherwise. The browser layer applies it
 /// before any await, whatever the outcome of the callback's validation.
 pub fn cleaned_address_bar(config: &ClientConfig, href: &str) -> Option<String> {
-    let end = href.find(['?', '#']).unwrap_or(href.len());
-    let on_redirect = Url::parse(&href[..end], "location").is_ok_and(|u| u.same_endpoint(&config.redirect));
+    let base = href.split(['?', '#']).next().unwrap_or(href);
+    let on_redirect = Url::parse(base, "location").is_ok_and(|u| u.same_endpoint(&config.redirect));
     let cleaned = strip_response_params(href);
     (on_redirect && cleaned != href).then_some(cleaned)
 }

@@ -93,10 +93,13 @@ pub fn normalize_server_url(value: &str) -> Result<String> {
     if url.fragment().is_some() {
         return Err(invalid("serverUrl", "must not have a fragment"));
     }
-    let mut path = url.path().trim_end_matches('/').to_owned();
-    if path.len() >= API_PATH.len() && path[path.len() - API_PATH.len()..].eq_ignore_ascii_case(API_PATH) {
-        path.truncate(path.len() - API_PATH.len());
-    }
+    let path = url.path().trim_end_matches('/');
+    // Checked slicing (`get`): an indexing panic would bring its message formatting into the wasm.
+    let at = path.len().saturating_sub(API_PATH.len());
+    let path = match (path.get(..at), path.get(at..)) {
+        (Some(head), Some(tail)) if tail.eq_ignore_ascii_case(API_PATH) => head,
+        _ => path,
+    };
     Ok(url.origin() + path.trim_end_matches('/'))
 }
 

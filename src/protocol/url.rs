@@ -10,7 +10,7 @@ use crate::prelude::*;
 
 use super::encoding::parse_digits;
 use super::error::{Error, Result};
-use super::text::decimal;
+use super::text::{decimal, split_once_str};
 
 /// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,13 +46,13 @@ impl Url {
         if !input.is_ascii() {
             return Err(invalid(field, "contains non-ASCII characters (percent-encode them)"));
         }
-        let (scheme, rest) = input.split_once("://").ok_or_else(|| invalid(field, "is not an absolute URL"))?;
+        let (scheme, rest) = split_once_str(input, "://").ok_or_else(|| invalid(field, "is not an absolute URL"))?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "https" && scheme != "http" {
             return Err(invalid(field, "must be an http or https URL"));
         }
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(authority_end);
+        let (authority, tail) = rest.split_at_checked(authority_end).ok_or_else(|| invalid(field, "is not an absolute URL"))?;
         if authority.contains('@') {
             return Err(invalid(field, "must not contain user info"));
         }

@@ -435,7 +435,7 @@ impl Session {
             }
             return js_sys::JSON::parse(body).map_err(|_| to_js_error(&Error::InvalidResponse { status, reason: "the body is not JSON" }));
         }
-        let path = path_or_url.split_once("/api").map_or(path_or_url.as_str(), |(_, p)| p);
+        let path = crate::protocol::text::split_once_str(&path_or_url, "/api").map_or(path_or_url.as_str(), |(_, p)| p);
         Err(to_js_error(&api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
     }
 }
