@@ -1,0 +1,18 @@
+/** What the app may see of a session: never a token. */
+export interface SessionInfo {
+  /** Granted scopes (the requested ones when the server did not list them). */
+  scopes: string[];
+  /** Access token expiry, ms since the epoch, when known. */
+  expiresAt?: number;
+  /** Whether the session can refresh itself. */
+  hasRefreshToken: boolean;
+  /** `oauth` (code flow) or `bearer` (a token the app supplied). */
+  mode: "oauth" | "bearer";
+}
+
+/** A session change. `reason` for `ended`: `logout`, `invalid_grant` or `expired`. */
+export interface SessionEvent {
+  type: "started" | "refreshed" | "ended";
+  reason?: string;
+  session?: SessionInfo;
+}
