@@ -13,6 +13,7 @@ pub mod error;
 pub mod expensify;
 pub mod json;
 pub mod pkce;
+pub mod retry_after;
 pub mod scope;
 pub mod secret;
 pub mod session;

@@ -16,8 +16,8 @@ use crate::protocol::expensify::{
     parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE, RECORD_VERSION,
 };
 use crate::protocol::json::Value;
+use crate::protocol::retry_after::parse_retry_after;
 use crate::protocol::secret::Secret;
-use crate::protocol::session::parse_retry_after;
 
 /// One limiter per partnerUserID, shared by every credential object in the page.
 static LIMITERS: crate::web::local::PageLocal<Vec<(String, RateLimiter)>> = crate::web::local::PageLocal::new(Vec::new());
