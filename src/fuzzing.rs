@@ -12,9 +12,10 @@ use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::encoding::decode_form;
 use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::protocol::expensify::{parse_response, Expect};
+use crate::protocol::login::{start_login, LoginRequest};
 use crate::protocol::retry_after::parse_retry_after;
 use crate::protocol::token::{is_b64token, parse_error_body, parse_token_response};
-use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction};
+use crate::protocol::transaction::LoginTransaction;
 use crate::protocol::url::Url;
 
 /// The redirect URI of the corpus and fuzz configuration.

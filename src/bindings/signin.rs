@@ -15,6 +15,7 @@ use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::encoding::base64url;
 use crate::protocol::error::Error;
 use crate::protocol::json::{Fields, FromJson, Obj, ShapeError};
+use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::pkce::PkceVerifier;
 use crate::protocol::scope::{required_scope as core_required_scope, Scope};
 use crate::protocol::sign::sign_request as core_sign_request;
@@ -22,7 +23,7 @@ use crate::protocol::token::{
     authorization_code_request, parse_token_response as core_parse_token_response, refresh_token_request as core_refresh_request,
     TokenRequest, TokenSet,
 };
-use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
+use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
 use crate::Secret;
 

@@ -226,7 +226,7 @@ mod tests {
     use super::*;
     use crate::protocol::config::tests::{config, input};
     use crate::protocol::config::ClientConfigInput;
-    use crate::protocol::transaction::tests::start;
+    use crate::protocol::login::tests::start;
 
     const CB: &str = "https://app.example/callback";
 

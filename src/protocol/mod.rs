@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod error;
 pub mod expensify;
 pub mod json;
+pub mod login;
 pub mod pkce;
 pub mod retry_after;
 pub mod scope;

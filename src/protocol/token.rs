@@ -202,7 +202,7 @@ mod tests {
     use crate::protocol::callback::parse_callback;
     use crate::protocol::config::tests::{config, input};
     use crate::protocol::config::ClientConfigInput;
-    use crate::protocol::transaction::tests::start;
+    use crate::protocol::login::tests::start;
 
     fn validated(cfg: &ClientConfig) -> (ValidatedCallback, String) {
         let s = start();

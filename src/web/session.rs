@@ -17,12 +17,13 @@ use super::{now_ms, random_bytes, storage, to_js, to_js_error};
 use crate::protocol::callback::{cleaned_address_bar, validate_callback, CallbackParams};
 use crate::protocol::config::{ClientConfig, StorageMode};
 use crate::protocol::error::{Error, OAuthErrorCode};
+use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::retry_after::parse_retry_after;
 use crate::protocol::secret::Secret;
 use crate::protocol::session::{api_error, SessionInfo, Tokens};
 use crate::protocol::sign::{resolve_api_url, sign_for};
 use crate::protocol::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
-use crate::protocol::transaction::{start_login, LoginRequest, LoginTransaction, LOGIN_ENTROPY};
+use crate::protocol::transaction::LoginTransaction;
 
 /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
 /// same URL gets the same promise (React StrictMode runs effects twice).

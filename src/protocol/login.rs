@@ -1,0 +1,162 @@
+//! Starting a login: the PKCE verifier and `state` from the caller's random bytes, the authorize
+//! URL, and the transaction to keep until the callback.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::authorize::{build_authorize_url, AuthorizeParams};
+use super::config::ClientConfig;
+use super::encoding::base64url;
+use super::error::{Error, Result};
+use super::json::{Fields, FromJson, ShapeError};
+use super::pkce::PkceVerifier;
+use super::scope::normalize_scopes;
+use super::transaction::{LoginTransaction, MAX_STORED_TRANSACTION};
+
+/// Random bytes a login needs: 32 for the PKCE verifier and 32 for `state` (256 bits each).
+pub const LOGIN_ENTROPY: usize = 64;
+
+/// What a login asks for beyond the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct LoginRequest {
+    /// Scopes for this login (default: the configured scopes).
+    pub scopes: Option<Vec<String>>,
+    /// Extra authorize parameters, such as `prompt` or `login_hint`.
+    pub extra_params: Vec<(String, String)>,
+}
+
+impl FromJson for LoginRequest {
+    /// Reads the JavaScript `LoginOptions`: `scopes` and `extraParams` (`[name, value]` pairs).
+    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
+        Ok(LoginRequest { scopes: f.strings("scopes")?, extra_params: f.pairs("extraParams")?.unwrap_or_default() })
+    }
+}
+
+/// A started login: where to send the user, and what to keep until the callback.
+#[derive(Debug)]
+pub struct LoginStart {
+    /// The authorize URL.
+    pub url: String,
+    /// The transaction to store (see [`LoginTransaction::to_storage`]).
+    pub transaction: LoginTransaction,
+}
+
+/// Starts a login: makes the PKCE verifier from `random[..32]` and `state` from `random[32..]`,
+/// and builds the authorize URL. `random` must come from a CSPRNG; `now_ms` is the current time
+/// in milliseconds since the Unix epoch.
+///
+/// # Errors
+/// [`Error::InvalidScope`] when no scope is requested or one is unknown, and any
+/// [`build_authorize_url`] error for the extra parameters.
+pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; LOGIN_ENTROPY], now_ms: u64) -> Result<LoginStart> {
+    let scopes = match &request.scopes {
+        Some(s) => normalize_scopes(s, config.allow_custom_scopes)?,
+        None if config.scopes.is_empty() => return Err(Error::InvalidScope { scope: String::new() }),
+        None => config.scopes.clone(),
+    };
+    let verifier = PkceVerifier::from_random(&random[..32])?;
+    let state = base64url(&random[32..]);
+    let url = build_authorize_url(&AuthorizeParams {
+        endpoint: &config.authorization_endpoint,
+        client_id: &config.client_id,
+        redirect_uri: &config.redirect_uri,
+        scopes: &scopes,
+        allow_custom_scopes: config.allow_custom_scopes,
+        code_challenge: &verifier.challenge_s256(),
+        state: &state,
+        extra: &request.extra_params,
+    })?;
+    let transaction = LoginTransaction {
+        state,
+        verifier,
+        client_id: config.client_id.clone(),
+        issuer: config.issuer.clone(),
+        redirect_uri: config.redirect_uri.clone(),
+        scopes,
+        created_at_ms: now_ms,
+        expires_at_ms: now_ms.saturating_add(config.transaction_ttl_ms),
+    };
+    // Never start a login whose transaction `from_storage` would refuse (long custom scopes).
+    if transaction.to_storage().len() > MAX_STORED_TRANSACTION {
+        return Err(Error::InvalidParameter { name: "scopes".into(), reason: "make a login transaction too large to store" });
+    }
+    Ok(LoginStart { url, transaction })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::protocol::config::tests::config;
+    use crate::protocol::encoding::decode_form;
+    use crate::protocol::pkce::s256;
+    use crate::protocol::url::Url;
+
+    pub(crate) fn random() -> [u8; LOGIN_ENTROPY] {
+        let mut r = [0u8; LOGIN_ENTROPY];
+        for (i, b) in r.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(37).wrapping_add(11);
+        }
+        r
+    }
+
+    pub(crate) fn start() -> LoginStart {
+        start_login(&config(), &LoginRequest::default(), &random(), 1_000_000).unwrap()
+    }
+
+    #[test]
+    fn start_login_binds_url_and_transaction() {
+        let s = start();
+        let tx = &s.transaction;
+        assert_eq!(tx.state().len(), 43);
+        assert_eq!(tx.verifier.expose().len(), 43);
+        assert_ne!(tx.state(), tx.verifier.expose());
+        assert_eq!(tx.created_at_ms(), 1_000_000);
+        assert_eq!(tx.expires_at_ms(), 1_600_000);
+        assert!(!tx.is_expired(1_599_999));
+        assert!(tx.is_expired(1_600_000));
+        let url = Url::parse(&s.url, "u").unwrap();
+        let q = decode_form(url.query().unwrap()).unwrap();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+        assert_eq!(get("state"), tx.state());
+        assert_eq!(get("code_challenge"), s256(tx.verifier.expose()));
+        assert_eq!(get("scope"), "transactions:read");
+        assert!(!s.url.contains(tx.verifier.expose()), "the verifier never goes in a URL");
+        // Different randomness, different values.
+        let mut r2 = random();
+        r2[0] ^= 1;
+        r2[63] ^= 1;
+        let s2 = start_login(&config(), &LoginRequest::default(), &r2, 0).unwrap();
+        assert_ne!(s2.transaction.state(), tx.state());
+        assert_ne!(s2.transaction.verifier.expose(), tx.verifier.expose());
+    }
+
+    #[test]
+    fn login_scopes_override_and_are_required() {
+        let req = LoginRequest { scopes: Some(vec!["team:read".into(), "team:read".into()]), ..Default::default() };
+        let s = start_login(&config(), &req, &random(), 0).unwrap();
+        assert_eq!(s.transaction.scopes(), ["team:read"]);
+        let mut c = config();
+        c.scopes.clear();
+        assert_eq!(start_login(&c, &LoginRequest::default(), &random(), 0).unwrap_err().code(), "invalid_scope");
+        let req = LoginRequest { scopes: Some(vec!["nope".into()]), ..Default::default() };
+        assert_eq!(start_login(&config(), &req, &random(), 0).unwrap_err().code(), "invalid_scope");
+        let req = LoginRequest { extra_params: vec![("state".into(), "x".into())], ..Default::default() };
+        assert_eq!(start_login(&config(), &req, &random(), 0).unwrap_err().code(), "invalid_parameter");
+    }
+
+    #[test]
+    fn a_login_too_large_to_store_is_refused_before_it_starts() {
+        let cfg = crate::protocol::config::ClientConfig::new(crate::protocol::config::ClientConfigInput {
+            allow_custom_scopes: true,
+            ..crate::protocol::config::tests::input()
+        })
+        .unwrap();
+        let long: Vec<String> = (0..40).map(|i| format!("{i}{}", "s".repeat(250))).collect();
+        let request = LoginRequest { scopes: Some(long), extra_params: Vec::new() };
+        let e = start_login(&cfg, &request, &random(), 0).unwrap_err();
+        assert_eq!(e.code(), "invalid_parameter");
+        let fits = LoginRequest { scopes: Some(vec!["s".repeat(4000)]), extra_params: Vec::new() };
+        let start = start_login(&cfg, &fits, &random(), 0).unwrap();
+        assert!(LoginTransaction::from_storage(&start.transaction.to_storage()).is_ok());
+    }
+}
