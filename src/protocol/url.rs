@@ -142,7 +142,7 @@ impl Url {
 fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let (inside, after) = rest.split_once(']')?;
-        if inside.is_empty() || !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        if !is_ipv6(inside) {
             return None;
         }
         let port = match after {
@@ -166,6 +166,9 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
         if host.is_empty() || host.len() > 253 || !trimmed.split('.').all(label_ok) {
             return None;
         }
+        if ends_in_a_number(host) && !is_ipv4(host) {
+            return None;
+        }
         (host.to_ascii_lowercase(), port)
     };
     let port = match port {
@@ -183,6 +186,63 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
         }
     };
     Some((host, port))
+}
+
+/// WHATWG's "ends in a number": a browser reads such a host as an IPv4 address (`127.1`,
+/// `0x7f.1` and `2130706433` are all 127.0.0.1, `1.2.3.256` is an error), so it is accepted only
+/// as a plain dotted quad, the one spelling on which a textual host check and the browser agree.
+fn ends_in_a_number(host: &str) -> bool {
+    let mut labels = host.rsplit('.');
+    let last = match labels.next() {
+        Some("") => labels.next().unwrap_or(""),
+        l => l.unwrap_or(""),
+    };
+    let b = last.as_bytes();
+    let decimal = !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+    let hex = b.len() >= 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && b.iter().skip(2).all(u8::is_ascii_hexdigit);
+    decimal || hex
+}
+
+/// A dotted quad of decimal numbers up to 255, without leading zeros (which WHATWG reads as octal).
+fn is_ipv4(s: &str) -> bool {
+    let mut parts = 0;
+    s.split('.').all(|p| {
+        parts += 1;
+        let b = p.as_bytes();
+        (1..=3).contains(&b.len()) && !(b.len() > 1 && b[0] == b'0') && parse_digits(b).is_some_and(|n| n <= 255)
+    }) && parts == 4
+}
+
+/// An IPv6 address in RFC 4291 section 2.2 text form: eight groups of 1 to 4 hex digits, at most
+/// one `::` for a run of zero groups, and optionally a dotted quad in place of the last two.
+fn is_ipv6(s: &str) -> bool {
+    let (head, tail, compressed) = match split_once_str(s, "::") {
+        Some((h, t)) => (h, t, true),
+        None => (s, "", false),
+    };
+    let groups = |part: &str, ipv4_last: bool| -> Option<usize> {
+        if part.is_empty() {
+            return Some(0);
+        }
+        let mut n = 0;
+        let mut pieces = part.split(':').peekable();
+        while let Some(g) = pieces.next() {
+            if ipv4_last && pieces.peek().is_none() && g.contains('.') {
+                n += if is_ipv4(g) { 2 } else { return None };
+            } else if (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_hexdigit()) {
+                n += 1;
+            } else {
+                return None;
+            }
+        }
+        Some(n)
+    };
+    if compressed {
+        let (Some(h), Some(t)) = (groups(head, false), groups(tail, true)) else { return false };
+        h + t <= 7
+    } else {
+        groups(head, true) == Some(8)
+    }
 }
 
 #[cfg(test)]
