@@ -143,14 +143,19 @@ export async function startEmulator(options = {}) {
       res.on("close", record);
       // `paceMs` spaces the chunks as a real network would: on loopback the browser's network
       // process can otherwise take in the whole body before the page's abort reaches it.
+      // A 64 KiB write is over the stream's high-water mark, so `write` returns false every time:
+      // the pace applies after the drain too, or there would be none.
+      const paced = () => setTimeout(pump, fault.paceMs);
       const pump = () => {
         if (res.destroyed) return;
         while (sent < fault.hugeBytes) {
           const n = Math.min(chunk.length, fault.hugeBytes - sent);
           sent += n;
           record();
-          if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return res.once("drain", pump);
-          if (fault.paceMs && sent < fault.hugeBytes) return setTimeout(pump, fault.paceMs);
+          const more = res.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+          if (sent >= fault.hugeBytes) break;
+          if (!more) return res.once("drain", fault.paceMs ? paced : pump);
+          if (fault.paceMs) return paced();
         }
         res.end();
         record();
