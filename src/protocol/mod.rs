@@ -14,6 +14,7 @@ pub mod expensify;
 pub mod json;
 pub mod login;
 pub mod pkce;
+pub mod retry;
 pub mod retry_after;
 pub mod scope;
 pub mod secret;

@@ -16,9 +16,9 @@ use super::http::{is_stream_body, post_token_request, send_api, sleep, Deadline}
 use super::{now_ms, random_bytes, storage, to_js, to_js_error};
 use crate::protocol::callback::{cleaned_address_bar, validate_callback, CallbackParams};
 use crate::protocol::config::{ClientConfig, StorageMode};
-use crate::protocol::error::{Error, OAuthErrorCode};
+use crate::protocol::error::Error;
 use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
-use crate::protocol::retry_after::parse_retry_after;
+use crate::protocol::retry::{next_step, refresh_outcome, token_step, Attempt, RefreshOutcome, Step, TokenStep};
 use crate::protocol::secret::Secret;
 use crate::protocol::session::{api_error, SessionInfo, Tokens};
 use crate::protocol::sign::{resolve_api_url, sign_for};
@@ -314,16 +314,8 @@ impl Session {
             refresh_token_request(&self.config, rt, None)
         };
         let parsed = self.call_token_endpoint(&request).await;
-        // Transport failures (status 0 is only ever a refused redirect) report as themselves,
-        // even when a logout raced the request; answers go through the generation check.
-        if matches!(parsed, Err(Error::Network | Error::Timeout | Error::InvalidResponse { status: 0, .. })) {
-            return parsed.map(|_| ());
-        }
-        if self.generation.get() != generation {
-            return Err(Error::LoginRequired);
-        }
-        match parsed {
-            Ok(set) => {
+        match refresh_outcome(parsed, self.generation.get() != generation) {
+            RefreshOutcome::Rotate(set) => {
                 if let Some(t) = self.tokens.borrow_mut().as_mut() {
                     t.rotate(set);
                 }
@@ -331,12 +323,11 @@ impl Session {
                 self.emit("refreshed", None);
                 Ok(())
             }
-            Err(Error::OAuth(o)) if o.code == OAuthErrorCode::InvalidGrant => {
-                // The grant is gone (expired, revoked, or reuse detected): end cleanly, no retry.
+            RefreshOutcome::End(e) => {
                 self.end("invalid_grant");
-                Err(Error::OAuth(o))
+                Err(e)
             }
-            Err(e) => Err(e),
+            RefreshOutcome::Report(e) => Err(e),
         }
     }
 
@@ -352,21 +343,15 @@ impl Session {
     /// read), else one refresh shared by all callers. `stale` is a token the API just refused:
     /// a refresh is forced unless the session already moved past it.
     pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<Secret, JsValue> {
-        let now = now_ms();
-        let must_refresh = {
+        let step = {
             let tokens = self.tokens.borrow();
             let t = tokens.as_ref().ok_or_else(|| to_js_error(&Error::LoginRequired))?;
-            let current = t.access_token().expose();
-            let refused = stale == Some(current);
-            if !refused && t.is_fresh(now, self.config.clock_skew_ms()) {
-                return Ok(Secret::new(current));
+            match token_step(t, stale, now_ms(), self.config.clock_skew_ms()) {
+                TokenStep::UseCurrent => return Ok(Secret::new(t.access_token().expose())),
+                step => step,
             }
-            if stale.is_some() && !refused {
-                return Ok(Secret::new(current));
-            }
-            t.refresh_token().is_some()
         };
-        if !must_refresh {
+        if step == TokenStep::End {
             self.end("expired");
             return Err(to_js_error(&Error::LoginRequired));
         }
@@ -387,7 +372,7 @@ impl Session {
         resolve_api_url(&base, &origin, &path_or_url).map_err(err)?;
         let replayable = !is_stream_body(&Reflect::get(&init, &"body".into()).unwrap_or(JsValue::UNDEFINED));
         let mut token = self.valid_token(None).await?;
-        let (mut refreshed, mut waited) = (false, false);
+        let mut attempt = Attempt { replayable, ..Attempt::default() };
         loop {
             let signed = sign_for(&base, &origin, token.expose(), &method, &path_or_url).map_err(err)?;
             let (response, deadline) = match send_api(&signed.url, signed.authorization.expose(), &init, self.config.timeout_ms()).await {
@@ -395,23 +380,19 @@ impl Session {
                 Err(Ok(e)) => return Err(err(e)),
                 Err(Err(abort)) => return Err(abort),
             };
-            match response.status() {
-                401 if replayable && !refreshed && self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some()) => {
-                    refreshed = true;
+            attempt.can_refresh = self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some());
+            let retry_after = response.headers().get("Retry-After").ok().flatten();
+            match next_step(response.status(), retry_after.as_deref(), now_ms(), self.config.max_retry_after_ms(), attempt) {
+                Step::Return => return Ok((response, deadline)),
+                Step::RefreshAndRetry => {
+                    attempt.refreshed = true;
                     token = self.valid_token(Some(token.expose())).await?;
                 }
-                429 => {
-                    let delay = response.headers().get("Retry-After").ok().flatten().and_then(|v| parse_retry_after(&v, now_ms()));
-                    match delay {
-                        Some(ms) if replayable && !waited && ms <= self.config.max_retry_after_ms() => {
-                            waited = true;
-                            sleep(ms).await;
-                        }
-                        _ if !replayable => return Ok((response, deadline)),
-                        _ => return Err(err(Error::RateLimited { retry_after_ms: delay })),
-                    }
+                Step::WaitAndRetry { ms } => {
+                    attempt.waited = true;
+                    sleep(ms).await;
                 }
-                _ => return Ok((response, deadline)),
+                Step::Fail(e) => return Err(err(e)),
             }
         }
     }

@@ -1,0 +1,192 @@
+//! The session's decisions about retrying, as pure functions of what happened: whether a cached
+//! token may be used or must be refreshed, what to do with an API answer (401: one refresh and
+//! one retry; 429: one wait within the bound), and what a refresh's outcome does to the session.
+//! The browser layer only carries them out.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use super::error::{Error, OAuthErrorCode, Result};
+use super::retry_after::parse_retry_after;
+use super::session::Tokens;
+
+/// Where a token for the next API call comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStep {
+    /// The current access token.
+    UseCurrent,
+    /// A refresh first (shared with any refresh in flight).
+    Refresh,
+    /// The session cannot go on (expired, no refresh token): end it, `login_required`.
+    End,
+}
+
+/// Picks the token for a call at `now_ms`. `stale` is a token the API just refused: a refresh is
+/// forced unless the session already moved past it (another call refreshed meanwhile).
+pub fn token_step(tokens: &Tokens, stale: Option<&str>, now_ms: u64, clock_skew_ms: u64) -> TokenStep {
+    let current = tokens.access_token().expose();
+    let refused = stale == Some(current);
+    // Not the refused token, and either fresh or newer than the refused one.
+    if !refused && (stale.is_some() || tokens.is_fresh(now_ms, clock_skew_ms)) {
+        TokenStep::UseCurrent
+    } else if tokens.refresh_token().is_some() {
+        TokenStep::Refresh
+    } else {
+        TokenStep::End
+    }
+}
+
+/// What has been tried for one API call so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Attempt {
+    /// The request body can be sent again (not a `ReadableStream`, which `fetch` consumes).
+    pub replayable: bool,
+    /// The session holds a refresh token.
+    pub can_refresh: bool,
+    /// A 401 already led to a refresh.
+    pub refreshed: bool,
+    /// A 429 already led to a wait.
+    pub waited: bool,
+}
+
+/// What to do with an API answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Hand the response to the caller as it is.
+    Return,
+    /// 401: refresh the token (forced past the refused one), then send again.
+    RefreshAndRetry,
+    /// 429 with a delay within the bound: wait `ms`, then send again.
+    WaitAndRetry {
+        /// How long, in ms.
+        ms: u64,
+    },
+    /// 429 that may not be waited out here: [`Error::RateLimited`].
+    Fail(Error),
+}
+
+/// The next step after an API answer with `status` (and its `Retry-After` header, read against
+/// `now_ms`): one refresh and one retry on 401, one wait of at most `max_wait_ms` on 429, never
+/// a retry of a body that cannot be sent twice (its 401 or 429 goes back to the caller).
+pub fn next_step(status: u16, retry_after: Option<&str>, now_ms: u64, max_wait_ms: u64, attempt: Attempt) -> Step {
+    match status {
+        401 if attempt.replayable && attempt.can_refresh && !attempt.refreshed => Step::RefreshAndRetry,
+        429 if !attempt.replayable => Step::Return,
+        429 => match retry_after.and_then(|v| parse_retry_after(v, now_ms)) {
+            Some(ms) if !attempt.waited && ms <= max_wait_ms => Step::WaitAndRetry { ms },
+            delay => Step::Fail(Error::RateLimited { retry_after_ms: delay }),
+        },
+        _ => Step::Return,
+    }
+}
+
+/// What a refresh's outcome does to the session.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RefreshOutcome<T> {
+    /// New tokens: rotate them in and tell the app (`refreshed`).
+    Rotate(T),
+    /// The grant is gone (expired, revoked, or reuse detected): end the session
+    /// (`invalid_grant`), report the error, never retry.
+    End(Error),
+    /// Report the error; the session stays as it was (a network failure may pass).
+    Report(Error),
+}
+
+/// Classifies a refresh's result. `superseded` says the session was ended or replaced while the
+/// request was out: an answer then counts for nothing (`login_required`), but a transport failure
+/// still reports as itself.
+pub fn refresh_outcome<T>(result: Result<T>, superseded: bool) -> RefreshOutcome<T> {
+    match result {
+        Err(e @ (Error::Network | Error::Timeout | Error::InvalidResponse { status: 0, .. })) => RefreshOutcome::Report(e),
+        _ if superseded => RefreshOutcome::Report(Error::LoginRequired),
+        Ok(set) => RefreshOutcome::Rotate(set),
+        Err(Error::OAuth(o)) if o.code == OAuthErrorCode::InvalidGrant => RefreshOutcome::End(Error::OAuth(o)),
+        Err(e) => RefreshOutcome::Report(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::error::OAuthError;
+    use crate::protocol::token::parse_token_response;
+
+    const NOW: u64 = 1_000_000;
+
+    fn tokens(body: &str) -> Tokens {
+        Tokens::from_token_set(parse_token_response(200, body, NOW).unwrap(), &[])
+    }
+
+    fn attempt() -> Attempt {
+        Attempt { replayable: true, can_refresh: true, refreshed: false, waited: false }
+    }
+
+    #[test]
+    fn a_fresh_token_is_used_and_a_stale_one_refreshed_once() {
+        let t = tokens(r#"{"access_token":"AT1","token_type":"Bearer","expires_in":3600,"refresh_token":"RT1"}"#);
+        assert_eq!(token_step(&t, None, NOW, 30_000), TokenStep::UseCurrent);
+        // Within the clock skew of expiry, or past it: refresh.
+        assert_eq!(token_step(&t, None, NOW + 3_600_000 - 29_000, 30_000), TokenStep::Refresh);
+        assert_eq!(token_step(&t, None, NOW + 3_600_001, 0), TokenStep::Refresh);
+        // The API refused this very token: refresh, however fresh it looks.
+        assert_eq!(token_step(&t, Some("AT1"), NOW, 30_000), TokenStep::Refresh);
+        // It refused an older token: another call refreshed meanwhile, use the current one.
+        assert_eq!(token_step(&t, Some("AT0"), NOW + 3_600_001, 0), TokenStep::UseCurrent);
+        // Nothing to refresh with: the session ends.
+        let bare = tokens(r#"{"access_token":"AT1","token_type":"Bearer","expires_in":60}"#);
+        assert_eq!(token_step(&bare, None, NOW + 61_000, 0), TokenStep::End);
+        assert_eq!(token_step(&bare, Some("AT1"), NOW, 0), TokenStep::End);
+    }
+
+    #[test]
+    fn a_401_refreshes_and_retries_once() {
+        assert_eq!(next_step(401, None, NOW, 10_000, attempt()), Step::RefreshAndRetry);
+        assert_eq!(next_step(401, None, NOW, 10_000, Attempt { refreshed: true, ..attempt() }), Step::Return);
+        assert_eq!(next_step(401, None, NOW, 10_000, Attempt { can_refresh: false, ..attempt() }), Step::Return);
+        assert_eq!(next_step(401, None, NOW, 10_000, Attempt { replayable: false, ..attempt() }), Step::Return);
+    }
+
+    #[test]
+    fn a_429_waits_once_within_the_bound() {
+        assert_eq!(next_step(429, Some("2"), NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 2_000 });
+        assert_eq!(next_step(429, Some("0"), NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 0 });
+        // An HTTP-date is read against the clock passed in.
+        assert_eq!(next_step(429, Some("Thu, 01 Jan 1970 00:16:45 GMT"), NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 5_000 });
+        let limited = |delay| Step::Fail(Error::RateLimited { retry_after_ms: delay });
+        assert_eq!(next_step(429, Some("11"), NOW, 10_000, attempt()), limited(Some(11_000)));
+        assert_eq!(next_step(429, Some("soon"), NOW, 10_000, attempt()), limited(None));
+        assert_eq!(next_step(429, None, NOW, 10_000, attempt()), limited(None));
+        assert_eq!(next_step(429, Some("1"), NOW, 10_000, Attempt { waited: true, ..attempt() }), limited(Some(1_000)));
+        // A body sent once: its 429 is the caller's answer.
+        assert_eq!(next_step(429, Some("1"), NOW, 10_000, Attempt { replayable: false, ..attempt() }), Step::Return);
+    }
+
+    #[test]
+    fn other_answers_go_back_as_they_are() {
+        for status in [200, 201, 204, 301, 400, 403, 404, 500, 503] {
+            assert_eq!(next_step(status, Some("1"), NOW, 10_000, attempt()), Step::Return, "{status}");
+        }
+    }
+
+    #[test]
+    fn refresh_outcomes() {
+        let grant = |code| Error::OAuth(OAuthError { code, raw_code: None, description: None, uri: None, status: 400 });
+        assert_eq!(refresh_outcome::<u8>(Ok(1), false), RefreshOutcome::Rotate(1));
+        assert_eq!(
+            refresh_outcome::<u8>(Err(grant(OAuthErrorCode::InvalidGrant)), false),
+            RefreshOutcome::End(grant(OAuthErrorCode::InvalidGrant))
+        );
+        assert_eq!(
+            refresh_outcome::<u8>(Err(grant(OAuthErrorCode::ServerError)), false),
+            RefreshOutcome::Report(grant(OAuthErrorCode::ServerError))
+        );
+        // A logout while the request was out: the answer counts for nothing...
+        assert_eq!(refresh_outcome::<u8>(Ok(1), true), RefreshOutcome::Report(Error::LoginRequired));
+        assert_eq!(refresh_outcome::<u8>(Err(grant(OAuthErrorCode::InvalidGrant)), true), RefreshOutcome::Report(Error::LoginRequired));
+        // ...but a transport failure reports as itself.
+        for e in [Error::Network, Error::Timeout, Error::InvalidResponse { status: 0, reason: "redirect" }] {
+            assert_eq!(refresh_outcome::<u8>(Err(e.clone()), true), RefreshOutcome::Report(e.clone()));
+            assert_eq!(refresh_outcome::<u8>(Err(e.clone()), false), RefreshOutcome::Report(e));
+        }
+    }
+}
