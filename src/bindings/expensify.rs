@@ -9,7 +9,8 @@ use wasm_bindgen::prelude::*;
 
 use super::*;
 use crate::protocol::error::Error;
-use crate::protocol::json::{Fields, FromJson, ShapeError, Value};
+use crate::protocol::expensify::{Connection, SendOptions};
+use crate::protocol::json::{Fields, ShapeError, Value};
 
 /// A boolean argument.
 fn bool_arg(value: &JsValue, name: &'static str) -> Result<bool, JsValue> {
@@ -19,39 +20,8 @@ fn bool_arg(value: &JsValue, name: &'static str) -> Result<bool, JsValue> {
 #[wasm_bindgen(typescript_custom_section)]
 const TS_EXPENSIFY_TYPES: &str = include_str!("expensify.d.ts");
 
-#[derive(Default)]
-struct ExpensifyOptionsInput {
-    timeout_ms: Option<u64>,
-    rate_limits: Option<Vec<(usize, u64)>>,
-    on_rate_limit: crate::web::expensify::OnLimit,
-}
-
-impl FromJson for ExpensifyOptionsInput {
-    fn take_from(f: &mut Fields) -> Result<Self, ShapeError> {
-        use crate::web::expensify::OnLimit;
-        let pair = |v: &Value| match v {
-            Value::Array(p) if p.len() == 2 => Some((usize::try_from(p[0].as_u64()?).ok()?, p[1].as_u64()?)),
-            _ => None,
-        };
-        let rate_limits = match f.take("rateLimits") {
-            None => None,
-            Some(Value::Array(items)) => {
-                Some(items.iter().map(pair).collect::<Option<Vec<_>>>().ok_or(ShapeError::WrongType("rateLimits"))?)
-            }
-            Some(_) => return Err(ShapeError::WrongType("rateLimits")),
-        };
-        let on_rate_limit = f.one_of("onRateLimit", &[("wait", OnLimit::Wait), ("refuse", OnLimit::Refuse)])?.unwrap_or_default();
-        Ok(ExpensifyOptionsInput { timeout_ms: f.u64("timeoutMs")?, rate_limits, on_rate_limit })
-    }
-}
-
-fn send_options(value: Option<JsValue>) -> Result<crate::web::expensify::SendOptions, JsValue> {
-    let o: ExpensifyOptionsInput = from_js_or_default(value, "options")?;
-    Ok(crate::web::expensify::SendOptions {
-        timeout_ms: o.timeout_ms.unwrap_or(30_000).clamp(1, 600_000),
-        limits: o.rate_limits.unwrap_or_else(|| vec![(5, 10_000), (20, 60_000)]),
-        on_limit: o.on_rate_limit,
-    })
+fn send_options(value: Option<JsValue>) -> Result<SendOptions, JsValue> {
+    from_js_or_default(value, "options")
 }
 
 /// A `Record<string, string>` argument as name-value pairs.
@@ -79,7 +49,7 @@ fn response_to_js(r: crate::protocol::expensify::ExpensifyResponse) -> JsValue {
 #[derive(Debug)]
 pub struct ExpensifyCredential {
     cred: alloc::rc::Rc<crate::protocol::expensify::Credential>,
-    opts: crate::web::expensify::SendOptions,
+    opts: SendOptions,
     id: Option<String>,
     handle: u32,
 }
@@ -93,7 +63,7 @@ static CREDENTIALS: crate::web::local::PageLocal<(u32, Vec<LiveCredential>)> = c
 type LiveCredential = (u32, alloc::rc::Weak<crate::protocol::expensify::Credential>);
 
 impl ExpensifyCredential {
-    fn wrap(cred: crate::protocol::expensify::Credential, opts: crate::web::expensify::SendOptions, id: Option<String>) -> Self {
+    fn wrap(cred: crate::protocol::expensify::Credential, opts: SendOptions, id: Option<String>) -> Self {
         let cred = alloc::rc::Rc::new(cred);
         let handle = CREDENTIALS.with(|c| {
             let (next, live) = &mut *c.borrow_mut();
@@ -301,15 +271,11 @@ impl ExpensifyCredential {
         wasm_bindgen_futures::future_to_promise(async move {
             let job = crate::protocol::expensify::jobs::policy_list(false);
             let result = crate::web::expensify::send(&cred, &job, &[], &opts).await;
-            let (status, err) = match &result {
-                Ok(_) => ("valid", None),
-                Err(e @ Error::InvalidCredentials) => ("invalid_credentials", Some(e)),
-                Err(e @ (Error::Network | Error::ExpensifyNetwork | Error::Timeout)) => ("unreachable", Some(e)),
-                Err(e) => ("error", Some(e)),
-            };
+            let status = Connection::of(&result).as_str();
+            let err = result.err();
             let o = Object::new();
             let _ = Reflect::set(&o, &"status".into(), &status.into());
-            if let Some(e) = err {
+            if let Some(e) = &err {
                 let _ = Reflect::set(&o, &"code".into(), &e.code().into());
                 let _ = Reflect::set(&o, &"message".into(), &e.message().into());
             }

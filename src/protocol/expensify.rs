@@ -363,6 +363,95 @@ pub fn job_from_json(text: &str) -> Result<Value> {
     }
 }
 
+/// What to do when the client-side limit is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnLimit {
+    /// Wait until a request may go (the default).
+    #[default]
+    Wait,
+    /// Fail at once with `rate_limited` and the delay.
+    Refuse,
+}
+
+/// The default timeout of an Integration Server request, ms.
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The longest timeout accepted, ms; longer ones are cut to it.
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+/// Expensify's published limits: 5 requests per 10 s and 20 per minute, per partnerUserID.
+pub const DEFAULT_RATE_LIMITS: [(usize, u64); 2] = [(5, 10_000), (20, 60_000)];
+
+/// How a credential sends its requests: timeout, client-side rate limits, and what to do at the
+/// limit. The JavaScript `ExpensifyOptions` (`timeoutMs`, `rateLimits`, `onRateLimit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Timeout of each request, ms (1 to [`MAX_TIMEOUT_MS`]).
+    pub timeout_ms: u64,
+    /// Requests per window: `(count, window_ms)` pairs.
+    pub limits: Vec<(usize, u64)>,
+    /// Wait or refuse at the limit.
+    pub on_limit: OnLimit,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        SendOptions { timeout_ms: DEFAULT_TIMEOUT_MS, limits: DEFAULT_RATE_LIMITS.to_vec(), on_limit: OnLimit::Wait }
+    }
+}
+
+impl FromJson for SendOptions {
+    /// Reads `ExpensifyOptions`; absent fields take their defaults, and the timeout is clamped to
+    /// 1 ms .. [`MAX_TIMEOUT_MS`].
+    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
+        let pair = |v: &Value| match v {
+            Value::Array(p) if p.len() == 2 => Some((usize::try_from(p[0].as_u64()?).ok()?, p[1].as_u64()?)),
+            _ => None,
+        };
+        let limits = match f.take("rateLimits") {
+            None => DEFAULT_RATE_LIMITS.to_vec(),
+            Some(Value::Array(items)) => items.iter().map(pair).collect::<Option<Vec<_>>>().ok_or(ShapeError::WrongType("rateLimits"))?,
+            Some(_) => return Err(ShapeError::WrongType("rateLimits")),
+        };
+        let on_limit = f.one_of("onRateLimit", &[("wait", OnLimit::Wait), ("refuse", OnLimit::Refuse)])?.unwrap_or_default();
+        let timeout_ms = f.u64("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(1, MAX_TIMEOUT_MS);
+        Ok(SendOptions { timeout_ms, limits, on_limit })
+    }
+}
+
+/// `testConnection`'s verdict on a `policyList` request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// The credentials work.
+    Valid,
+    /// Expensify rejected them (`responseCode` 401).
+    InvalidCredentials,
+    /// No answer: network, CORS or timeout.
+    Unreachable,
+    /// Any other failure.
+    Error,
+}
+
+impl Connection {
+    /// The verdict for a request's outcome.
+    pub fn of<T>(result: &Result<T>) -> Self {
+        match result {
+            Ok(_) => Self::Valid,
+            Err(Error::InvalidCredentials) => Self::InvalidCredentials,
+            Err(Error::Network | Error::ExpensifyNetwork | Error::Timeout) => Self::Unreachable,
+            Err(_) => Self::Error,
+        }
+    }
+
+    /// `valid`, `invalid_credentials`, `unreachable` or `error`, as JavaScript sees it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Unreachable => "unreachable",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// A client-side limiter for Expensify's published limits (by default 5 requests per 10 s and
 /// 20 per 60 s). Pure: the caller passes the time.
 #[derive(Debug, Clone)]
@@ -498,6 +587,48 @@ impl CredentialInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn send_options_defaults_clamps_and_shape() {
+        assert_eq!(SendOptions::from_json("{}").unwrap(), SendOptions::default());
+        assert_eq!(SendOptions::default().limits, vec![(5, 10_000), (20, 60_000)]);
+        assert_eq!(SendOptions::default().timeout_ms, 30_000);
+        let o = SendOptions::from_json(r#"{"timeoutMs":0,"rateLimits":[[1,1000]],"onRateLimit":"refuse"}"#).unwrap();
+        assert_eq!(o, SendOptions { timeout_ms: 1, limits: vec![(1, 1000)], on_limit: OnLimit::Refuse });
+        assert_eq!(SendOptions::from_json(r#"{"timeoutMs":99999999}"#).unwrap().timeout_ms, MAX_TIMEOUT_MS);
+        for bad in [
+            r#"{"rateLimits":5}"#,
+            r#"{"rateLimits":[[1]]}"#,
+            r#"{"rateLimits":[[1,2,3]]}"#,
+            r#"{"rateLimits":[[-1,2]]}"#,
+            r#"{"rateLimits":[["1",2]]}"#,
+            r#"{"onRateLimit":"later"}"#,
+            r#"{"timeoutMs":"5"}"#,
+            r#"{"timeoutMs":1.5}"#,
+            r#"{"other":1}"#,
+        ] {
+            assert!(SendOptions::from_json(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn connection_verdicts() {
+        assert_eq!(Connection::of(&Ok(())), Connection::Valid);
+        assert_eq!(Connection::of::<()>(&Err(Error::InvalidCredentials)), Connection::InvalidCredentials);
+        for e in [Error::Network, Error::ExpensifyNetwork, Error::Timeout] {
+            assert_eq!(Connection::of::<()>(&Err(e)), Connection::Unreachable);
+        }
+        for e in [
+            Error::RateLimited { retry_after_ms: None },
+            Error::CorruptRecord,
+            Error::ExpensifyError { response_code: 500, message: String::new() },
+        ] {
+            assert_eq!(Connection::of::<()>(&Err(e)), Connection::Error);
+        }
+        let names: Vec<_> =
+            [Connection::Valid, Connection::InvalidCredentials, Connection::Unreachable, Connection::Error].map(Connection::as_str).into();
+        assert_eq!(names, ["valid", "invalid_credentials", "unreachable", "error"]);
+    }
 
     const SECRET: &str = "s3cr3t-partner-password";
 

@@ -13,7 +13,7 @@ use super::{now_ms, random_bytes, to_js, to_json_value};
 use crate::protocol::encoding::base64url;
 use crate::protocol::error::{Error, Result};
 use crate::protocol::expensify::{
-    parse_response, Credential, CredentialInfo, ExpensifyResponse, RateLimiter, CONTENT_TYPE, RECORD_VERSION,
+    parse_response, Credential, CredentialInfo, ExpensifyResponse, OnLimit, RateLimiter, SendOptions, CONTENT_TYPE, RECORD_VERSION,
 };
 use crate::protocol::json::Value;
 use crate::protocol::retry_after::parse_retry_after;
@@ -21,27 +21,6 @@ use crate::protocol::secret::Secret;
 
 /// One limiter per partnerUserID, shared by every credential object in the page.
 static LIMITERS: crate::web::local::PageLocal<Vec<(String, RateLimiter)>> = crate::web::local::PageLocal::new(Vec::new());
-
-/// What to do when the client-side limit is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OnLimit {
-    /// Wait until a request may go (the default).
-    #[default]
-    Wait,
-    /// Fail at once with `rate_limited` and the delay.
-    Refuse,
-}
-
-/// Sending options.
-#[derive(Debug, Clone)]
-pub struct SendOptions {
-    /// Timeout of the request.
-    pub timeout_ms: u64,
-    /// Requests per window.
-    pub limits: Vec<(usize, u64)>,
-    /// Wait or refuse at the limit.
-    pub on_limit: OnLimit,
-}
 
 /// Sends `job` with `cred`, keeping to the rate limits, and parses the answer.
 ///
