@@ -18,6 +18,7 @@ use crate::protocol::json::{Fields, FromJson, Obj, ShapeError};
 use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::pkce::PkceVerifier;
 use crate::protocol::scope::{required_scope as core_required_scope, Scope};
+use crate::protocol::secret::{AccessToken, RefreshToken};
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
     authorization_code_request, parse_token_response as core_parse_token_response, refresh_token_request as core_refresh_request,
@@ -233,7 +234,7 @@ pub fn refresh_token_request(
     refresh_token_request_with(&*config_from_js(config)?, &refresh_token, scopes)
 }
 fn refresh_token_request_with(config: &ClientConfig, refresh_token: &JsValue, scopes: Option<JsValue>) -> Result<JsValue, JsValue> {
-    let refresh_token = Secret::new(string_arg(refresh_token, "refreshToken")?);
+    let refresh_token = RefreshToken::new(string_arg(refresh_token, "refreshToken")?);
     let scopes = optional(scopes, |v| strings_arg(v, "scopes"))?;
     if refresh_token.expose().is_empty() {
         return Err(js_error(&Error::InvalidToken));
@@ -244,7 +245,7 @@ fn refresh_token_request_with(config: &ClientConfig, refresh_token: &JsValue, sc
 /// The JS `TokenResponse` of a validated token set (its JSON text is zeroed once parsed).
 fn token_out(t: &TokenSet) -> Secret {
     let mut o = Obj::new().str("accessToken", t.access_token.expose()).str("tokenType", t.token_type).opt_u64("expiresAt", t.expires_at_ms);
-    o = o.opt_str("refreshToken", t.refresh_token.as_ref().map(Secret::expose));
+    o = o.opt_str("refreshToken", t.refresh_token.as_ref().map(RefreshToken::expose));
     Secret::new(
         match &t.scope {
             Some(scope) => o.strs("scope", scope),
@@ -280,9 +281,9 @@ pub fn sign_request(
     sign_request_with(&*config_from_js(config)?, &token, &method, &url)
 }
 fn sign_request_with(config: &ClientConfig, token: &JsValue, method: &JsValue, url: &JsValue) -> Result<JsValue, JsValue> {
-    let token = Secret::new(string_arg(token, "token")?);
+    let token = AccessToken::new(string_arg(token, "token")?);
     let (method, url) = (string_arg(method, "method")?, string_arg(url, "url")?);
-    let signed = js(core_sign_request(config, token.expose(), &method, &url))?;
+    let signed = js(core_sign_request(config, &token, &method, &url))?;
     let headers = Secret::new(
         Obj::with_capacity(signed.authorization.expose().len() + 64).str("Authorization", signed.authorization.expose()).finish(),
     );
@@ -480,7 +481,7 @@ impl ExpensicatAuth {
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] expires_at: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        let token = Secret::new(string_arg(&token, "token")?);
+        let token = AccessToken::new(string_arg(&token, "token")?);
         let expires_at = optional(expires_at, |v| time_arg(v, "expiresAt"))?;
         js(self.0.use_bearer_token(token.expose(), expires_at))
     }

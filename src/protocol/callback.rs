@@ -13,7 +13,7 @@ use super::config::ClientConfig;
 use super::encoding::{decode_component, decode_form};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::pkce::PkceVerifier;
-use super::secret::{constant_time_eq, Secret};
+use super::secret::{constant_time_eq, AuthorizationCode};
 use super::transaction::LoginTransaction;
 use super::url::Url;
 
@@ -26,7 +26,7 @@ const RESPONSE_PARAMS: [&str; 8] = ["code", "state", "iss", "error", "error_desc
 /// The OAuth parameters of a callback URL, checked for shape but not yet for their meaning.
 #[derive(Debug)]
 pub struct CallbackParams {
-    code: Option<Secret>,
+    code: Option<AuthorizationCode>,
     state: Option<String>,
     iss: Option<String>,
     error: Option<String>,
@@ -66,7 +66,7 @@ impl CallbackParams {
         let mut p = CallbackParams { code: None, state: None, iss: None, error: None, error_description: None, error_uri: None };
         for (name, value) in pairs {
             match name.as_str() {
-                "code" => p.code = Some(Secret::new(value)),
+                "code" => p.code = Some(AuthorizationCode::new(value)),
                 "state" => p.state = Some(value),
                 "iss" => p.iss = Some(value),
                 "error" => p.error = Some(value),
@@ -92,7 +92,7 @@ impl CallbackParams {
 /// be skipped and a code cannot be exchanged twice by the same client.
 #[derive(Debug)]
 pub struct ValidatedCallback {
-    pub(crate) code: Secret,
+    pub(crate) code: AuthorizationCode,
     pub(crate) verifier: PkceVerifier,
     pub(crate) redirect_uri: String,
     pub(crate) scopes: Vec<String>,

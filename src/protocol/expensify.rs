@@ -14,7 +14,7 @@ use alloc::collections::VecDeque;
 use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, write_str, Fields, FromJson, Obj, ShapeError, Value};
-use super::secret::Secret;
+use super::secret::{PartnerSecret, Secret};
 use super::url::Url;
 
 /// The default Integration Server.
@@ -39,7 +39,7 @@ pub struct CredentialInput {
     /// The partnerUserID.
     pub partner_user_id: String,
     /// The partnerUserSecret: treated like a password.
-    pub partner_user_secret: Secret,
+    pub partner_user_secret: PartnerSecret,
 }
 
 impl FromJson for CredentialInput {
@@ -51,7 +51,7 @@ impl FromJson for CredentialInput {
             description: f.string("description")?,
             server_url: f.string("serverUrl")?,
             partner_user_id: f.string("partnerUserId")?.unwrap_or_default(),
-            partner_user_secret: Secret::new(f.string("partnerUserSecret")?.unwrap_or_default()),
+            partner_user_secret: PartnerSecret::new(f.string("partnerUserSecret")?.unwrap_or_default()),
         })
     }
 }
@@ -65,7 +65,7 @@ pub struct Credential {
     server_url: String,
     endpoint: String,
     partner_user_id: String,
-    secret: Secret,
+    secret: PartnerSecret,
 }
 
 fn invalid(field: &'static str, reason: &'static str) -> Error {
@@ -134,7 +134,7 @@ impl Credential {
             description,
             server_url,
             partner_user_id,
-            secret: Secret::new(secret),
+            secret: PartnerSecret::new(secret),
         })
     }
 
@@ -159,7 +159,7 @@ impl Credential {
         &self.partner_user_id
     }
     /// The secret, for the encrypted store only.
-    pub fn secret(&self) -> &Secret {
+    pub fn secret(&self) -> &PartnerSecret {
         &self.secret
     }
 
@@ -573,7 +573,7 @@ impl CredentialInfo {
     ///
     /// # Errors
     /// Validation errors, if the stored fields no longer validate (a corrupt record).
-    pub fn into_credential(self, secret: Secret) -> Result<Credential> {
+    pub fn into_credential(self, secret: PartnerSecret) -> Result<Credential> {
         Credential::new(CredentialInput {
             name: self.name,
             description: Some(self.description),
@@ -642,7 +642,7 @@ mod tests {
             description: Some("Nightly sync".into()),
             server_url: server.map(str::to_owned),
             partner_user_id: " aa_api_acme ".into(),
-            partner_user_secret: Secret::new(format!(" {SECRET}\n")),
+            partner_user_secret: PartnerSecret::new(format!(" {SECRET}\n")),
         }
     }
 
@@ -659,7 +659,7 @@ mod tests {
             (CredentialInput { name: "n".repeat(201), ..input(None) }, "invalid_credential", "name"),
             (CredentialInput { description: Some("d".repeat(2001)), ..input(None) }, "invalid_credential", "description"),
             (CredentialInput { partner_user_id: " \t".into(), ..input(None) }, "invalid_credential", "partnerUserId"),
-            (CredentialInput { partner_user_secret: Secret::new("   "), ..input(None) }, "invalid_credential", "partnerUserSecret"),
+            (CredentialInput { partner_user_secret: PartnerSecret::new("   "), ..input(None) }, "invalid_credential", "partnerUserSecret"),
             (input(Some("http://integrations.expensify.com")), "insecure_url", "serverUrl"),
             (input(Some("https://user:pw@integrations.expensify.com")), "invalid_credential", "serverUrl"),
             (input(Some("https://integrations.expensify.com?x=1")), "invalid_credential", "serverUrl"),
@@ -843,7 +843,7 @@ mod tests {
         // A record of the first format (only the secret sealed) is not trusted.
         assert_eq!(CredentialInfo::from_record(&record(1)), None);
         assert_eq!(CredentialInfo::from_record(&json::parse(&info.to_json()).unwrap()), None);
-        let back = info.into_credential(Secret::new(SECRET)).unwrap();
+        let back = info.into_credential(PartnerSecret::new(SECRET)).unwrap();
         assert_eq!(back.endpoint(), "http://127.0.0.1:4000/Integration-Server/ExpensifyIntegrations");
         assert_eq!(CredentialInfo::from_record(&json::parse(r#"{"id":"x"}"#).unwrap()), None);
     }

@@ -11,9 +11,15 @@ pub const REDACTED: &str = "[redacted]";
 /// only through [`Secret::expose`], which makes each use visible in review.
 ///
 /// It is deliberately not `Clone`: copying a secret should be a conscious
-/// [`Secret::duplicate`] call. Its bytes (and the spare capacity of its buffer) are overwritten
-/// with zeros when it is dropped, so a freed secret does not linger in WebAssembly memory.
-#[derive(PartialEq, Eq)]
+/// [`Secret::duplicate`] call, and has no `PartialEq` (compare secrets with
+/// [`constant_time_eq`]). Its bytes (and the spare capacity of its buffer) are overwritten with
+/// zeros when it is dropped, so a freed secret does not linger in WebAssembly memory.
+///
+/// The protocol's secrets each have their own type built on it ([`AccessToken`],
+/// [`RefreshToken`], [`AuthorizationCode`], [`PartnerSecret`]; the PKCE verifier is
+/// [`crate::protocol::pkce::PkceVerifier`]), so that one cannot be passed where another is
+/// expected: a refresh request cannot be given an access token. `Secret` itself carries what
+/// holds a secret without being one (request bodies, headers, stored records).
 pub struct Secret(String);
 
 impl Drop for Secret {
@@ -61,6 +67,69 @@ impl Default for Secret {
         Secret::new(String::new())
     }
 }
+
+/// A secret of one kind: the same guarantees as [`Secret`], under its own type.
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        ///
+        /// `Debug` and `Display` print [`REDACTED`]; zeroed on drop; neither `Clone` nor
+        /// `PartialEq`.
+        pub struct $name(Secret);
+
+        impl $name {
+            /// Wraps a value.
+            pub fn new(value: impl Into<String>) -> Self {
+                Self(Secret::new(value))
+            }
+
+            /// The value. Every call site is a place where it leaves its wrapper.
+            pub fn expose(&self) -> &str {
+                self.0.expose()
+            }
+
+            /// An explicit copy.
+            pub fn duplicate(&self) -> Self {
+                Self(self.0.duplicate())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new(String::new())
+            }
+        }
+
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(REDACTED)
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(REDACTED)
+            }
+        }
+    };
+}
+
+secret_type!(
+    /// An OAuth 2.0 access token (RFC 6749 section 1.4), or a session JWT used as a bearer token.
+    AccessToken
+);
+secret_type!(
+    /// An OAuth 2.0 refresh token (RFC 6749 section 1.5): only ever sent to the token endpoint.
+    RefreshToken
+);
+secret_type!(
+    /// An authorization code from the callback (RFC 6749 section 4.1.2): exchanged once.
+    AuthorizationCode
+);
+secret_type!(
+    /// An Expensify partnerUserSecret: treated like a password.
+    PartnerSecret
+);
 
 /// Compares two byte strings in time that depends only on their lengths, not on where they
 /// differ (for `state` and PKCE checks).

@@ -8,7 +8,7 @@ use super::error::{untrusted_text, Error, Result};
 use super::json::{self, Fields, Obj};
 use super::retry_after::parse_retry_after;
 use super::scope::required_scope;
-use super::secret::Secret;
+use super::secret::{AccessToken, RefreshToken, Secret};
 use super::token::{is_b64token, TokenSet};
 
 /// How the session got its token.
@@ -23,9 +23,9 @@ pub enum SessionMode {
 /// The tokens of a session. `Debug` is redacted.
 #[derive(Debug)]
 pub struct Tokens {
-    access: Secret,
+    access: AccessToken,
     expires_at_ms: Option<u64>,
-    refresh: Option<Secret>,
+    refresh: Option<RefreshToken>,
     scopes: Vec<String>,
     mode: SessionMode,
 }
@@ -86,7 +86,7 @@ impl Tokens {
         if !is_b64token(token) {
             return Err(Error::InvalidToken);
         }
-        Ok(Tokens { access: Secret::new(token), expires_at_ms, refresh: None, scopes: Vec::new(), mode: SessionMode::Bearer })
+        Ok(Tokens { access: AccessToken::new(token), expires_at_ms, refresh: None, scopes: Vec::new(), mode: SessionMode::Bearer })
     }
 
     /// Applies a refresh response: the new access token always; the new refresh token when the
@@ -112,12 +112,12 @@ impl Tokens {
     }
 
     /// The access token.
-    pub fn access_token(&self) -> &Secret {
+    pub fn access_token(&self) -> &AccessToken {
         &self.access
     }
 
     /// The refresh token, if any.
-    pub fn refresh_token(&self) -> Option<&Secret> {
+    pub fn refresh_token(&self) -> Option<&RefreshToken> {
         self.refresh.as_ref()
     }
 
@@ -140,7 +140,7 @@ impl Tokens {
                 .u64("v", 1)
                 .str("access", self.access.expose())
                 .opt_u64("expiresAt", self.expires_at_ms)
-                .opt_str("refresh", self.refresh.as_ref().map(Secret::expose))
+                .opt_str("refresh", self.refresh.as_ref().map(RefreshToken::expose))
                 .strs("scopes", &self.scopes)
                 .str("mode", self.mode.as_str())
                 .finish(),
@@ -170,7 +170,7 @@ impl Tokens {
             if v != Some(1) || !is_b64token(&access) || refresh.as_deref().is_some_and(str::is_empty) {
                 return Err(json::ShapeError::WrongType("v"));
             }
-            Ok(Tokens { access: Secret::new(access), expires_at_ms, refresh: refresh.map(Secret::new), scopes, mode })
+            Ok(Tokens { access: AccessToken::new(access), expires_at_ms, refresh: refresh.map(RefreshToken::new), scopes, mode })
         };
         read().map_err(|_| bad)
     }
@@ -233,11 +233,11 @@ mod tests {
         let mut t = Tokens::from_token_set(set(r#"{"access_token":"a1","token_type":"Bearer","refresh_token":"r1"}"#), &[]);
         t.rotate(set(r#"{"access_token":"a2","token_type":"Bearer","refresh_token":"r2","expires_in":5}"#));
         assert_eq!(t.access_token().expose(), "a2");
-        assert_eq!(t.refresh_token().map(Secret::expose), Some("r2"));
+        assert_eq!(t.refresh_token().map(RefreshToken::expose), Some("r2"));
         assert_eq!(t.info().expires_at, Some(6_000));
         t.rotate(set(r#"{"access_token":"a3","token_type":"Bearer"}"#));
         assert_eq!(t.access_token().expose(), "a3");
-        assert_eq!(t.refresh_token().map(Secret::expose), Some("r2"));
+        assert_eq!(t.refresh_token().map(RefreshToken::expose), Some("r2"));
         assert_eq!(t.info().expires_at, None);
     }
 

@@ -6,7 +6,7 @@ use crate::prelude::*;
 
 use super::config::ClientConfig;
 use super::error::{Error, Result};
-use super::secret::Secret;
+use super::secret::{AccessToken, Secret};
 use super::token::is_b64token;
 use super::url::Url;
 
@@ -61,7 +61,7 @@ fn is_method(method: &str) -> bool {
 /// [`Error::OriginNotAllowed`], [`Error::InvalidUrl`], [`Error::InsecureUrl`],
 /// [`Error::InvalidToken`] for a token that is not an RFC 6750 `b64token` (this also blocks
 /// header injection), and [`Error::InvalidParameter`] for a malformed method.
-pub fn sign_request(config: &ClientConfig, token: &str, method: &str, path_or_url: &str) -> Result<SignedRequest> {
+pub fn sign_request(config: &ClientConfig, token: &AccessToken, method: &str, path_or_url: &str) -> Result<SignedRequest> {
     sign_for(config.api_base(), config.api_origin(), token, method, path_or_url)
 }
 
@@ -69,11 +69,12 @@ pub fn sign_request(config: &ClientConfig, token: &str, method: &str, path_or_ur
 ///
 /// # Errors
 /// As [`sign_request`].
-pub fn sign_for(api_base: &str, api_origin: &str, token: &str, method: &str, path_or_url: &str) -> Result<SignedRequest> {
+pub fn sign_for(api_base: &str, api_origin: &str, token: &AccessToken, method: &str, path_or_url: &str) -> Result<SignedRequest> {
     if !is_method(method) {
         return Err(Error::InvalidParameter { name: "method".into(), reason: "is not an HTTP method token" });
     }
     let url = resolve_api_url(api_base, api_origin, path_or_url)?;
+    let token = token.expose();
     if !is_b64token(token) {
         return Err(Error::InvalidToken);
     }
@@ -100,12 +101,12 @@ mod tests {
     #[test]
     fn signs_paths_and_same_origin_urls() {
         let c = config();
-        let r = sign_request(&c, JWT, "get", "/v1/transactions?limit=20").unwrap();
+        let r = sign_request(&c, &AccessToken::new(JWT), "get", "/v1/transactions?limit=20").unwrap();
         assert_eq!(r.url, "https://api.expensicat.com/api/v1/transactions?limit=20");
         assert_eq!(r.method, "GET");
         assert_eq!(r.authorization.expose(), format!("Bearer {JWT}"));
         assert!(!format!("{r:?}").contains(JWT));
-        let r = sign_request(&c, "tok", "POST", "https://API.expensicat.com:443/api/v1/transactions#x").unwrap();
+        let r = sign_request(&c, &AccessToken::new("tok"), "POST", "https://API.expensicat.com:443/api/v1/transactions#x").unwrap();
         assert_eq!(r.url, "https://api.expensicat.com/api/v1/transactions");
     }
 
@@ -123,12 +124,12 @@ mod tests {
             "v1/transactions",
             "",
         ] {
-            let e = sign_request(&c, JWT, "GET", url).unwrap_err();
+            let e = sign_request(&c, &AccessToken::new(JWT), "GET", url).unwrap_err();
             assert!(matches!(e.code(), "origin_not_allowed" | "invalid_url"), "{url}: {e:?}");
         }
-        assert_eq!(sign_request(&c, JWT, "GET", "https://evil.example/").unwrap_err().code(), "origin_not_allowed");
+        assert_eq!(sign_request(&c, &AccessToken::new(JWT), "GET", "https://evil.example/").unwrap_err().code(), "origin_not_allowed");
         // A path cannot smuggle in an authority.
-        let r = sign_request(&c, JWT, "GET", "/@evil.example/x").unwrap();
+        let r = sign_request(&c, &AccessToken::new(JWT), "GET", "/@evil.example/x").unwrap();
         assert_eq!(r.url, "https://api.expensicat.com/api/@evil.example/x");
     }
 
@@ -140,21 +141,24 @@ mod tests {
             ..input()
         })
         .unwrap();
-        assert_eq!(sign_request(&c, JWT, "GET", "/v1/x").unwrap().url, "http://127.0.0.1:4000/api/v1/x");
-        assert_eq!(sign_request(&c, JWT, "GET", "http://localhost:4000/api/v1/x").unwrap_err().code(), "origin_not_allowed");
+        assert_eq!(sign_request(&c, &AccessToken::new(JWT), "GET", "/v1/x").unwrap().url, "http://127.0.0.1:4000/api/v1/x");
+        assert_eq!(
+            sign_request(&c, &AccessToken::new(JWT), "GET", "http://localhost:4000/api/v1/x").unwrap_err().code(),
+            "origin_not_allowed"
+        );
     }
 
     #[test]
     fn refuses_bad_tokens_and_methods() {
         let c = config();
         for bad in ["", "a b", "tok\r\nX-Evil: 1", "tök", "a,b"] {
-            assert_eq!(sign_request(&c, bad, "GET", "/v1/x").unwrap_err().code(), "invalid_token", "{bad:?}");
+            assert_eq!(sign_request(&c, &AccessToken::new(bad), "GET", "/v1/x").unwrap_err().code(), "invalid_token", "{bad:?}");
         }
         for bad in ["", "GE T", "GET\r\n", "(GET)"] {
-            assert_eq!(sign_request(&c, JWT, bad, "/v1/x").unwrap_err().code(), "invalid_parameter", "{bad:?}");
+            assert_eq!(sign_request(&c, &AccessToken::new(JWT), bad, "/v1/x").unwrap_err().code(), "invalid_parameter", "{bad:?}");
         }
         // An invalid token gives no hint of its value in the error.
-        let e = sign_request(&c, "secret value", "GET", "/v1/x").unwrap_err();
+        let e = sign_request(&c, &AccessToken::new("secret value"), "GET", "/v1/x").unwrap_err();
         assert!(!format!("{e:?}{e}").contains("secret value"));
     }
 }

@@ -10,7 +10,7 @@ use super::encoding::{form_encode, parse_digits};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::json::{self, Value};
 use super::scope::parse_granted;
-use super::secret::Secret;
+use super::secret::{AccessToken, RefreshToken, Secret};
 
 // The size limit is a configuration default, so it lives in `config` (token depends on config,
 // never the reverse).
@@ -59,7 +59,28 @@ pub fn authorization_code_request(config: &ClientConfig, callback: ValidatedCall
 
 /// The refresh request (RFC 6749 section 6): `grant_type`, `refresh_token`, `client_id`, and
 /// `scope` when narrowing.
-pub fn refresh_token_request(config: &ClientConfig, refresh_token: &Secret, scopes: Option<&[String]>) -> TokenRequest {
+///
+/// Only a [`RefreshToken`] fits:
+///
+/// ```
+/// use expensicat_auth::RefreshToken;
+/// use expensicat_auth::{refresh_token_request, ClientConfig, ClientConfigInput};
+/// let input = ClientConfigInput { client_id: "my-app".into(), redirect_uri: "https://app.example/cb".into(), ..Default::default() };
+/// let config = ClientConfig::new(input).unwrap();
+/// let request = refresh_token_request(&config, &RefreshToken::new("rt-1"), None);
+/// assert!(request.body.expose().contains(r#""refresh_token":"rt-1""#));
+/// ```
+///
+/// and an access token does not compile:
+///
+/// ```compile_fail
+/// use expensicat_auth::AccessToken;
+/// use expensicat_auth::{refresh_token_request, ClientConfig, ClientConfigInput};
+/// let input = ClientConfigInput { client_id: "my-app".into(), redirect_uri: "https://app.example/cb".into(), ..Default::default() };
+/// let config = ClientConfig::new(input).unwrap();
+/// let request = refresh_token_request(&config, &AccessToken::new("at-1"), None);
+/// ```
+pub fn refresh_token_request(config: &ClientConfig, refresh_token: &RefreshToken, scopes: Option<&[String]>) -> TokenRequest {
     let scope = scopes.map(|s| s.join(" "));
     let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose()), ("client_id", &config.client_id)];
     if let Some(s) = &scope {
@@ -72,13 +93,13 @@ pub fn refresh_token_request(config: &ClientConfig, refresh_token: &Secret, scop
 #[derive(Debug)]
 pub struct TokenSet {
     /// The access token.
-    pub access_token: Secret,
+    pub access_token: AccessToken,
     /// Always `Bearer`.
     pub token_type: &'static str,
     /// When the access token expires (ms since the epoch), if the server said.
     pub expires_at_ms: Option<u64>,
     /// The refresh token, if one was issued.
-    pub refresh_token: Option<Secret>,
+    pub refresh_token: Option<RefreshToken>,
     /// The granted scopes, if the server listed them (RFC 6749 section 5.1: absent means "as
     /// requested").
     pub scope: Option<Vec<String>>,
@@ -164,12 +185,12 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
     };
     // The tokens move out of the parsed tree into their wrappers (zeroed when dropped), so no
     // copy stays behind when the tree is freed.
-    let access_token = match raw.take_str("access_token").map(Secret::new) {
+    let access_token = match raw.take_str("access_token").map(AccessToken::new) {
         Some(s) if is_b64token(s.expose()) => s,
         Some(s) if !s.expose().is_empty() => return Err(bad("access_token has characters a bearer token cannot have")),
         _ => return Err(bad("access_token is missing or empty")),
     };
-    let refresh_member = raw.take_str("refresh_token").map(Secret::new);
+    let refresh_member = raw.take_str("refresh_token").map(RefreshToken::new);
     let field = |k: &str| match raw.get(k) {
         None | Some(Value::Null) => None,
         Some(v) => Some(v),
@@ -239,7 +260,7 @@ mod tests {
                 "grant_type=authorization_code&code=Splx%2BlO&redirect_uri=https%3A%2F%2Fapp.example%2Fcallback&client_id=demo-client&code_verifier={verifier}"
             )
         );
-        let rt = Secret::new("tGzv3JOkF0XG5Qx2TlKWIA");
+        let rt = RefreshToken::new("tGzv3JOkF0XG5Qx2TlKWIA");
         let req = refresh_token_request(&cfg, &rt, Some(&["transactions:read".to_string(), "team:read".to_string()]));
         assert_eq!(
             req.body.expose(),
@@ -262,7 +283,7 @@ mod tests {
         assert_eq!(t.access_token.expose(), "2YotnFZFEjr1zCsicMWpAA");
         assert_eq!(t.token_type, "Bearer");
         assert_eq!(t.expires_at_ms, Some(3_605_000));
-        assert_eq!(t.refresh_token.as_ref().map(Secret::expose), Some("tGzv3JOkF0XG5Qx2TlKWIA"));
+        assert_eq!(t.refresh_token.as_ref().map(RefreshToken::expose), Some("tGzv3JOkF0XG5Qx2TlKWIA"));
         assert_eq!(t.scope.as_deref(), Some(&["transactions:read".to_string(), "team:read".to_string()][..]));
         let dbg = format!("{t:?}");
         assert!(!dbg.contains("2YotnFZ") && !dbg.contains("tGzv3J"), "{dbg}");

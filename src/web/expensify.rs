@@ -17,7 +17,7 @@ use crate::protocol::expensify::{
 };
 use crate::protocol::json::Value;
 use crate::protocol::retry_after::parse_retry_after;
-use crate::protocol::secret::Secret;
+use crate::protocol::secret::PartnerSecret;
 
 /// One limiter per partnerUserID, shared by every credential object in the page.
 static LIMITERS: crate::web::local::PageLocal<Vec<(String, RateLimiter)>> = crate::web::local::PageLocal::new(Vec::new());
@@ -197,7 +197,7 @@ impl CredentialStore {
 
     /// Opens a raw record: its metadata, and its secret decrypted with every stored field as
     /// the additional data, so a record whose fields were rewritten does not open.
-    async fn open_record(&self, key: &JsValue, record: &JsValue) -> Result<(CredentialInfo, Secret)> {
+    async fn open_record(&self, key: &JsValue, record: &JsValue) -> Result<(CredentialInfo, PartnerSecret)> {
         let info = to_json_value(record).as_ref().and_then(CredentialInfo::from_record).ok_or(Error::CorruptRecord)?;
         let iv = js_sys::Reflect::get(record, &"iv".into()).map_err(|_| Error::CorruptRecord)?;
         let ct = js_sys::Reflect::get(record, &"secret".into()).map_err(|_| Error::CorruptRecord)?;
@@ -206,7 +206,7 @@ impl CredentialStore {
         let plain = Uint8Array::new(&plain);
         let bytes = plain.to_vec();
         plain.fill(0, 0, u32::MAX);
-        let secret = Secret::new(String::from_utf8(bytes).map_err(|_| Error::CorruptRecord)?);
+        let secret = PartnerSecret::new(String::from_utf8(bytes).map_err(|_| Error::CorruptRecord)?);
         Ok((info, secret))
     }
 

@@ -19,7 +19,7 @@ use crate::protocol::config::{ClientConfig, StorageMode};
 use crate::protocol::error::Error;
 use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::retry::{next_step, refresh_outcome, token_step, Attempt, RefreshOutcome, Step, TokenStep};
-use crate::protocol::secret::Secret;
+use crate::protocol::secret::{AccessToken, Secret};
 use crate::protocol::session::{api_error, SessionInfo, Tokens};
 use crate::protocol::sign::{resolve_api_url, sign_for};
 use crate::protocol::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
@@ -342,12 +342,12 @@ impl Session {
     /// A valid access token: the cached one while fresh (checked against the clock on every
     /// read), else one refresh shared by all callers. `stale` is a token the API just refused:
     /// a refresh is forced unless the session already moved past it.
-    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<Secret, JsValue> {
+    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<AccessToken, JsValue> {
         let step = {
             let tokens = self.tokens.borrow();
             let t = tokens.as_ref().ok_or_else(|| to_js_error(&Error::LoginRequired))?;
             match token_step(t, stale, now_ms(), self.config.clock_skew_ms()) {
-                TokenStep::UseCurrent => return Ok(Secret::new(t.access_token().expose())),
+                TokenStep::UseCurrent => return Ok(t.access_token().duplicate()),
                 step => step,
             }
         };
@@ -357,7 +357,7 @@ impl Session {
         }
         JsFuture::from(self.refresh_promise()).await?;
         let tokens = self.tokens.borrow();
-        tokens.as_ref().map(|t| Secret::new(t.access_token().expose())).ok_or_else(|| to_js_error(&Error::LoginRequired))
+        tokens.as_ref().map(|t| t.access_token().duplicate()).ok_or_else(|| to_js_error(&Error::LoginRequired))
     }
 
     /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401;
@@ -374,7 +374,7 @@ impl Session {
         let mut token = self.valid_token(None).await?;
         let mut attempt = Attempt { replayable, ..Attempt::default() };
         loop {
-            let signed = sign_for(&base, &origin, token.expose(), &method, &path_or_url).map_err(err)?;
+            let signed = sign_for(&base, &origin, &token, &method, &path_or_url).map_err(err)?;
             let (response, deadline) = match send_api(&signed.url, signed.authorization.expose(), &init, self.config.timeout_ms()).await {
                 Ok(r) => r,
                 Err(Ok(e)) => return Err(err(e)),
