@@ -8,7 +8,6 @@ use crate::prelude::*;
 
 use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
 use crate::protocol::callback::{parse_callback, CallbackParams};
-use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::encoding::decode_form;
 use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::protocol::expensify::{parse_response, Expect};
@@ -18,21 +17,7 @@ use crate::protocol::token::{is_b64token, parse_error_body, parse_token_response
 use crate::protocol::transaction::LoginTransaction;
 use crate::protocol::url::Url;
 
-/// The redirect URI of the corpus and fuzz configuration.
-pub const REDIRECT_URI: &str = "https://app.example/callback";
-
-/// The configuration the corpus and the fuzz targets use.
-pub fn config() -> ClientConfig {
-    match ClientConfig::new(ClientConfigInput {
-        client_id: "demo-client".into(),
-        redirect_uri: REDIRECT_URI.into(),
-        scopes: vec!["transactions:read".into()],
-        ..Default::default()
-    }) {
-        Ok(c) => c,
-        Err(e) => panic!("the fixed fuzz configuration is invalid: {e}"),
-    }
-}
+pub use crate::test_support::{config, REDIRECT_URI};
 
 /// A deterministic live transaction for `config()`, created at time 0.
 pub fn transaction() -> LoginTransaction {

@@ -14,8 +14,11 @@ extern crate std;
 mod lean;
 mod prelude;
 
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod protocol;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod test_support;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

@@ -3,4 +3,8 @@
 pub use alloc::borrow::ToOwned;
 pub use alloc::string::{String, ToString};
 pub use alloc::vec::Vec;
-pub use alloc::{format, vec};
+pub use alloc::vec;
+// `format!` pulls the formatting machinery into the wasm: the shipped code cannot name it (the
+// compiler enforces "no formatting machinery"); tests and the fuzzing helpers may.
+#[cfg(any(test, feature = "fuzzing"))]
+pub use alloc::format;

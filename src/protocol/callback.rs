@@ -224,9 +224,8 @@ pub fn cleaned_address_bar(config: &ClientConfig, href: &str) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::config::tests::{config, input};
     use crate::protocol::config::ClientConfigInput;
-    use crate::protocol::login::tests::start;
+    use crate::test_support::{config, input, start};
 
     const CB: &str = "https://app.example/callback";
 

@@ -335,21 +335,9 @@ impl ClientConfig {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    pub(crate) fn input() -> ClientConfigInput {
-        ClientConfigInput {
-            client_id: "demo-client".into(),
-            redirect_uri: "https://app.example/callback".into(),
-            scopes: vec!["transactions:read".into()],
-            ..Default::default()
-        }
-    }
-
-    pub(crate) fn config() -> ClientConfig {
-        ClientConfig::new(input()).unwrap()
-    }
+    use crate::test_support::{config, input};
 
     #[test]
     fn defaults_follow_the_documentation() {

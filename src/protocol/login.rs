@@ -84,24 +84,12 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::protocol::config::tests::config;
     use crate::protocol::encoding::decode_form;
     use crate::protocol::pkce::s256;
     use crate::protocol::url::Url;
-
-    pub(crate) fn random() -> [u8; LOGIN_ENTROPY] {
-        let mut r = [0u8; LOGIN_ENTROPY];
-        for (i, b) in r.iter_mut().enumerate() {
-            *b = (i as u8).wrapping_mul(37).wrapping_add(11);
-        }
-        r
-    }
-
-    pub(crate) fn start() -> LoginStart {
-        start_login(&config(), &LoginRequest::default(), &random(), 1_000_000).unwrap()
-    }
+    use crate::test_support::{config, input, random, start};
 
     #[test]
     fn start_login_binds_url_and_transaction() {
@@ -148,7 +136,7 @@ pub(crate) mod tests {
     fn a_login_too_large_to_store_is_refused_before_it_starts() {
         let cfg = crate::protocol::config::ClientConfig::new(crate::protocol::config::ClientConfigInput {
             allow_custom_scopes: true,
-            ..crate::protocol::config::tests::input()
+            ..input()
         })
         .unwrap();
         let long: Vec<String> = (0..40).map(|i| format!("{i}{}", "s".repeat(250))).collect();

@@ -93,8 +93,8 @@ pub fn sign_for(api_base: &str, api_origin: &str, token: &AccessToken, method: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::config::tests::{config, input};
     use crate::protocol::config::ClientConfigInput;
+    use crate::test_support::{config, input};
 
     const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
 

@@ -221,9 +221,8 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
 mod tests {
     use super::*;
     use crate::protocol::callback::parse_callback;
-    use crate::protocol::config::tests::{config, input};
     use crate::protocol::config::ClientConfigInput;
-    use crate::protocol::login::tests::start;
+    use crate::test_support::{config, input, start};
 
     fn validated(cfg: &ClientConfig) -> (ValidatedCallback, String) {
         let s = start();

@@ -125,7 +125,7 @@ impl LoginTransaction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::login::tests::start;
+    use crate::test_support::start;
 
     #[test]
     fn storage_round_trip_and_redacted_debug() {

@@ -1,0 +1,49 @@
+//! Fixtures shared by the unit tests of several modules and by the fuzzing helpers: one place,
+//! instead of test modules re-exporting them to each other. Built for tests and with the
+//! `fuzzing` feature only.
+#![doc(hidden)]
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::protocol::config::{ClientConfig, ClientConfigInput};
+use crate::protocol::login::{start_login, LoginRequest, LoginStart, LOGIN_ENTROPY};
+
+/// The redirect URI of the fixtures, the corpus and the fuzz configuration.
+pub const REDIRECT_URI: &str = "https://app.example/callback";
+
+/// The configuration input of the fixtures: client `demo-client`, [`REDIRECT_URI`], scope
+/// `transactions:read`, everything else default.
+pub fn input() -> ClientConfigInput {
+    ClientConfigInput {
+        client_id: "demo-client".into(),
+        redirect_uri: REDIRECT_URI.into(),
+        scopes: vec!["transactions:read".into()],
+        ..Default::default()
+    }
+}
+
+/// [`input`], validated.
+pub fn config() -> ClientConfig {
+    match ClientConfig::new(input()) {
+        Ok(c) => c,
+        Err(e) => panic!("the fixed test configuration is invalid: {e}"),
+    }
+}
+
+/// Fixed "random" bytes for a login (not random: tests must be reproducible).
+pub fn random() -> [u8; LOGIN_ENTROPY] {
+    let mut r = [0u8; LOGIN_ENTROPY];
+    for (i, b) in r.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(37).wrapping_add(11);
+    }
+    r
+}
+
+/// A login started with [`config`] and [`random`] at time 1,000,000 ms.
+pub fn start() -> LoginStart {
+    match start_login(&config(), &LoginRequest::default(), &random(), 1_000_000) {
+        Ok(s) => s,
+        Err(e) => panic!("the fixed test login does not start: {e}"),
+    }
+}
