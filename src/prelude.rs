@@ -2,8 +2,8 @@
 
 pub use alloc::borrow::ToOwned;
 pub use alloc::string::{String, ToString};
-pub use alloc::vec::Vec;
 pub use alloc::vec;
+pub use alloc::vec::Vec;
 // `format!` pulls the formatting machinery into the wasm: the shipped code cannot name it (the
 // compiler enforces "no formatting machinery"); tests and the fuzzing helpers may.
 #[cfg(any(test, feature = "fuzzing"))]

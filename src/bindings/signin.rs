@@ -19,6 +19,7 @@ use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::pkce::PkceVerifier;
 use crate::protocol::scope::{required_scope as core_required_scope, Scope};
 use crate::protocol::secret::{AccessToken, RefreshToken};
+use crate::protocol::session::SessionInfo;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
     authorization_code_request, parse_token_response as core_parse_token_response, refresh_token_request as core_refresh_request,
@@ -26,6 +27,7 @@ use crate::protocol::token::{
 };
 use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
+use crate::web::session::FetchError;
 use crate::Secret;
 
 /// A time argument, ms since the epoch.
@@ -392,6 +394,24 @@ pub fn strip_callback_params(#[wasm_bindgen(unchecked_param_type = "string")] ur
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SESSION_TYPES: &str = include_str!("session.d.ts");
 
+/// The one place where the session's Rust results become JavaScript values: a promise of
+/// `out(value)`, rejected with an `ExpensicatAuthError`, or with the app's own abort reason.
+fn promise<T: 'static, E: Into<FetchError>>(
+    work: impl core::future::Future<Output = Result<T, E>> + 'static,
+    out: fn(T) -> JsValue,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        work.await.map(out).map_err(|e| match e.into() {
+            FetchError::Auth(e) => js_error(&e),
+            FetchError::Aborted(reason) => reason,
+        })
+    })
+}
+
+fn info_js(info: SessionInfo) -> JsValue {
+    to_js(&info.to_json())
+}
+
 /// A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
 /// (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
 /// requests.
@@ -424,7 +444,7 @@ impl ExpensicatAuth {
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionInfo>")]
     pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>) -> js_sys::Promise {
         let url = or_reject!(optional(url, |v| string_arg(v, "url")));
-        self.0.handle_callback(url.as_deref())
+        promise(self.0.handle_callback(url.as_deref()), info_js)
     }
 
     /// A valid access token, refreshed when it expires within the clock skew (checked against
@@ -433,14 +453,14 @@ impl ExpensicatAuth {
     #[wasm_bindgen(js_name = accessToken, unchecked_return_type = "Promise<string>")]
     pub fn access_token(&self) -> js_sys::Promise {
         let s = self.0.clone();
-        wasm_bindgen_futures::future_to_promise(async move { s.valid_token(None).await.map(|t| JsValue::from_str(t.expose())) })
+        promise(async move { s.valid_token(None).await }, |t| JsValue::from_str(t.expose()))
     }
 
     /// Refreshes now (sharing a refresh already in flight) and resolves to the session.
     /// `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
     #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
     pub fn refresh(&self) -> js_sys::Promise {
-        self.0.refresh()
+        promise(self.0.refresh(), |info| info.map_or(JsValue::NULL, info_js))
     }
 
     /// `fetch` for the Expensicat API: `input` is a path below the API base (`/v1/transactions`)
@@ -456,7 +476,7 @@ impl ExpensicatAuth {
     ) -> js_sys::Promise {
         let (input, init) = or_reject!(fetch_args(input, init));
         let s = self.0.clone();
-        wasm_bindgen_futures::future_to_promise(async move { s.fetch(input, init).await.map(JsValue::from) })
+        promise(async move { s.fetch(input, init).await }, JsValue::from)
     }
 
     /// Like `fetch`, then resolves to the parsed JSON body of a 2xx answer, or rejects with a
@@ -470,7 +490,7 @@ impl ExpensicatAuth {
     ) -> js_sys::Promise {
         let (input, init) = or_reject!(fetch_args(input, init));
         let s = self.0.clone();
-        wasm_bindgen_futures::future_to_promise(async move { s.fetch_json(input, init).await })
+        promise(async move { s.fetch_json(input, init).await }, |v| v)
     }
 
     /// Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed

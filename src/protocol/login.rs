@@ -134,11 +134,9 @@ mod tests {
 
     #[test]
     fn a_login_too_large_to_store_is_refused_before_it_starts() {
-        let cfg = crate::protocol::config::ClientConfig::new(crate::protocol::config::ClientConfigInput {
-            allow_custom_scopes: true,
-            ..input()
-        })
-        .unwrap();
+        let cfg =
+            crate::protocol::config::ClientConfig::new(crate::protocol::config::ClientConfigInput { allow_custom_scopes: true, ..input() })
+                .unwrap();
         let long: Vec<String> = (0..40).map(|i| format!("{i}{}", "s".repeat(250))).collect();
         let request = LoginRequest { scopes: Some(long), extra_params: Vec::new() };
         let e = start_login(&cfg, &request, &random(), 0).unwrap_err();

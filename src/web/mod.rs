@@ -11,6 +11,8 @@ pub mod local;
 #[cfg(feature = "signin")]
 pub mod session;
 #[cfg(feature = "signin")]
+pub mod shared;
+#[cfg(feature = "signin")]
 pub mod storage;
 
 use js_sys::Reflect;

@@ -1,5 +1,7 @@
 //! The browser session: login, callback, code exchange, token cache, single-flight refresh,
-//! signed `fetch`, events.
+//! signed `fetch`, events. A Rust API (its operations are `async fn`s, or plain functions
+//! returning a future, with typed errors): the JavaScript class `ExpensicatAuth` converts it in
+//! `crate::bindings`, and a Rust front-end (Leptos, Yew, Dioxus) can use it directly.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -7,13 +9,13 @@ use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::{Cell, RefCell};
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::Response;
 
 use super::http::{is_stream_body, post_token_request, send_api, sleep, Deadline};
-use super::{now_ms, random_bytes, storage, to_js, to_js_error};
+use super::shared::{Shared, Wait};
+use super::{now_ms, random_bytes, storage, to_js};
 use crate::protocol::callback::{cleaned_address_bar, validate_callback, CallbackParams};
 use crate::protocol::config::{ClientConfig, StorageMode};
 use crate::protocol::error::Error;
@@ -26,8 +28,8 @@ use crate::protocol::token::{authorization_code_request, parse_token_response_li
 use crate::protocol::transaction::LoginTransaction;
 
 /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
-/// same URL gets the same promise (React StrictMode runs effects twice).
-static CALLBACKS: crate::web::local::PageLocal<Vec<(String, Promise)>> = crate::web::local::PageLocal::new(Vec::new());
+/// same URL shares the first one's exchange (React StrictMode runs effects twice).
+static CALLBACKS: crate::web::local::PageLocal<Vec<(String, Shared<SessionInfo>)>> = crate::web::local::PageLocal::new(Vec::new());
 /// The address bar as this page cleaned it, and what it showed before: `(cleaned, original)`.
 static CLEANED: crate::web::local::PageLocal<Option<(String, String)>> = crate::web::local::PageLocal::new(None);
 
@@ -45,8 +47,20 @@ fn done_key(state: &str) -> String {
     [storage::PREFIX, "done:", state].concat()
 }
 
-fn reject(e: &Error) -> Promise {
-    Promise::reject(&to_js_error(e))
+/// Why a signed `fetch` failed: the library's typed error, or the reason the app's own
+/// `AbortSignal` gave, as it is.
+#[derive(Debug)]
+pub enum FetchError {
+    /// A library error (`origin_not_allowed`, `timeout`, `login_required`, `api_error`...).
+    Auth(Error),
+    /// The app aborted the request through its signal; its reason, unchanged.
+    Aborted(JsValue),
+}
+
+impl From<Error> for FetchError {
+    fn from(e: Error) -> Self {
+        FetchError::Auth(e)
+    }
 }
 
 /// The shared state of one `ExpensicatAuth`.
@@ -54,8 +68,8 @@ pub struct Session {
     config: ClientConfig,
     tokens: RefCell<Option<Tokens>>,
     /// The refresh in flight, with its number: a refresh clears the slot only while it still
-    /// holds its own promise, never a newer one that replaced it after a logout and a new login.
-    refreshing: RefCell<Option<(u64, Promise)>>,
+    /// holds its own, never a newer one that replaced it after a logout and a new login.
+    refreshing: RefCell<Option<(u64, Shared<Option<SessionInfo>>)>>,
     refreshes: Cell<u64>,
     /// Bumped by logout and session end, so a refresh finishing afterwards is discarded.
     generation: Cell<u64>,
@@ -228,54 +242,63 @@ impl Session {
         })
     }
 
-    /// Handles the redirect back from the authorize endpoint (see the JS docs of
-    /// `handleCallback`); `url` defaults to the address bar.
-    pub fn handle_callback(self: &Rc<Self>, url: Option<&str>) -> Promise {
+    /// Handles the redirect back from the authorize endpoint; `url` defaults to the address bar.
+    /// Before it returns (so before any await), the address bar loses the response parameters
+    /// and the callback is checked against its stored transaction (consumed once, even on
+    /// failure); the future then resolves when the code is exchanged. A second call for the same
+    /// callback in this page (React StrictMode) shares the first one's exchange and outcome.
+    ///
+    /// # Errors
+    /// The callback errors of [`crate::protocol::callback`] (`state_mismatch`, `access_denied`...),
+    /// [`Error::CallbackAlreadyHandled`], and the token endpoint's errors.
+    pub fn handle_callback(self: &Rc<Self>, url: Option<&str>) -> Wait<SessionInfo> {
         let url = url.map_or_else(Self::current_callback_url, str::to_owned);
         self.clean_address_bar();
         let params = match CallbackParams::parse(&self.config, &url) {
             Ok(p) => p,
-            Err(e) => return reject(&e),
+            Err(e) => return Shared::ready(Err(e)).wait(),
         };
         let state = match params.state() {
             Ok(s) => s.to_owned(),
-            Err(e) => return reject(&e),
+            Err(e) => return Shared::ready(Err(e)).wait(),
         };
         if let Some(p) = CALLBACKS.with(|m| m.borrow().iter().find(|(s, _)| *s == state).map(|(_, p)| p.clone())) {
-            return p;
+            return p.wait();
         }
-        let promise = self.clone().exchange(params, &state);
-        CALLBACKS.with(|m| m.borrow_mut().push((state, promise.clone())));
-        promise
+        let exchange = self.clone().exchange(params, &state);
+        CALLBACKS.with(|m| m.borrow_mut().push((state, exchange.clone())));
+        exchange.wait()
     }
 
-    fn exchange(self: Rc<Self>, params: CallbackParams, state: &str) -> Promise {
+    fn exchange(self: Rc<Self>, params: CallbackParams, state: &str) -> Shared<SessionInfo> {
         let now = now_ms();
         let stored = match storage::get(&tx_key(state)) {
             Ok(Some(s)) => s,
             Ok(None) => {
                 let handled = storage::get(&done_key(state)).ok().flatten().is_some();
-                return reject(&if handled { Error::CallbackAlreadyHandled } else { Error::StateMismatch });
+                return Shared::ready(Err(if handled { Error::CallbackAlreadyHandled } else { Error::StateMismatch }));
             }
-            Err(e) => return reject(&e),
+            Err(e) => return Shared::ready(Err(e)),
         };
         // Consumed once, even when the checks below fail.
         storage::remove(&tx_key(state));
         let _ = storage::set(&done_key(state), &crate::protocol::text::decimal(now.saturating_add(self.config.transaction_ttl_ms())));
         let validated = match LoginTransaction::from_storage(&stored).and_then(|tx| validate_callback(&self.config, params, tx, now)) {
             Ok(v) => v,
-            Err(e) => return reject(&e),
+            Err(e) => return Shared::ready(Err(e)),
         };
         let requested = validated.requested_scopes().to_vec();
         let request = authorization_code_request(&self.config, validated);
-        future_to_promise(async move {
-            let set = self.call_token_endpoint(&request).await.map_err(|e| to_js_error(&e))?;
+        Shared::spawn(async move {
+            let set = self.call_token_endpoint(&request).await?;
             self.generation.set(self.generation.get() + 1);
-            *self.tokens.borrow_mut() = Some(Tokens::from_token_set(set, &requested));
+            let tokens = Tokens::from_token_set(set, &requested);
+            let info = tokens.info();
+            *self.tokens.borrow_mut() = Some(tokens);
             self.refreshing.borrow_mut().take();
             self.persist();
             self.emit("started", Some("login"));
-            Ok(self.info().map_or(JsValue::NULL, |i| to_js(&i.to_json())))
+            Ok(info)
         })
     }
 
@@ -287,23 +310,23 @@ impl Session {
     }
 
     /// The single in-flight refresh, started if none is running.
-    fn refresh_promise(self: &Rc<Self>) -> Promise {
-        if let Some((_, p)) = self.refreshing.borrow().clone() {
-            return p;
+    fn refresh_shared(self: &Rc<Self>) -> Shared<Option<SessionInfo>> {
+        if let Some((_, r)) = self.refreshing.borrow().clone() {
+            return r;
         }
         let id = self.refreshes.get() + 1;
         self.refreshes.set(id);
         let me = self.clone();
-        let p = future_to_promise(async move {
+        let refresh = Shared::spawn(async move {
             let result = me.clone().do_refresh().await;
             let mine = me.refreshing.borrow().as_ref().is_some_and(|(slot, _)| *slot == id);
             if mine {
                 me.refreshing.borrow_mut().take();
             }
-            result.map(|()| me.info().map_or(JsValue::NULL, |i| to_js(&i.to_json()))).map_err(|e| to_js_error(&e))
+            result.map(|()| me.info())
         });
-        *self.refreshing.borrow_mut() = Some((id, p.clone()));
-        p
+        *self.refreshing.borrow_mut() = Some((id, refresh.clone()));
+        refresh
     }
 
     async fn do_refresh(self: Rc<Self>) -> Result<(), Error> {
@@ -331,21 +354,29 @@ impl Session {
         }
     }
 
-    /// Refreshes now, sharing any refresh already in flight.
-    pub fn refresh(self: &Rc<Self>) -> Promise {
+    /// Refreshes now, sharing any refresh already in flight; resolves to the session.
+    ///
+    /// # Errors
+    /// [`Error::LoginRequired`] without a refresh token; the token endpoint's errors
+    /// (`invalid_grant` ends the session: event `ended`, reason `invalid_grant`).
+    pub fn refresh(self: &Rc<Self>) -> Wait<Option<SessionInfo>> {
         if self.tokens.borrow().as_ref().and_then(Tokens::refresh_token).is_none() {
-            return reject(&Error::LoginRequired);
+            return Shared::ready(Err(Error::LoginRequired)).wait();
         }
-        self.refresh_promise()
+        self.refresh_shared().wait()
     }
 
     /// A valid access token: the cached one while fresh (checked against the clock on every
     /// read), else one refresh shared by all callers. `stale` is a token the API just refused:
     /// a refresh is forced unless the session already moved past it.
-    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<AccessToken, JsValue> {
+    ///
+    /// # Errors
+    /// [`Error::LoginRequired`] without a session (or when it expired and cannot refresh), and
+    /// the refresh's errors.
+    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<AccessToken, Error> {
         let step = {
             let tokens = self.tokens.borrow();
-            let t = tokens.as_ref().ok_or_else(|| to_js_error(&Error::LoginRequired))?;
+            let t = tokens.as_ref().ok_or(Error::LoginRequired)?;
             match token_step(t, stale, now_ms(), self.config.clock_skew_ms()) {
                 TokenStep::UseCurrent => return Ok(t.access_token().duplicate()),
                 step => step,
@@ -353,19 +384,23 @@ impl Session {
         };
         if step == TokenStep::End {
             self.end("expired");
-            return Err(to_js_error(&Error::LoginRequired));
+            return Err(Error::LoginRequired);
         }
-        JsFuture::from(self.refresh_promise()).await?;
+        self.refresh_shared().wait().await?;
         let tokens = self.tokens.borrow();
-        tokens.as_ref().map(|t| t.access_token().duplicate()).ok_or_else(|| to_js_error(&Error::LoginRequired))
+        tokens.as_ref().map(|t| t.access_token().duplicate()).ok_or(Error::LoginRequired)
     }
 
     /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401;
     /// one wait within the bound on 429. A `ReadableStream` body is sent once and never retried
     /// (`fetch` consumes it): the 401 or 429 answer is returned as it is. The deadline covers the
     /// body too, and is returned with the response.
-    pub async fn fetch_with_deadline(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<(Response, Deadline), JsValue> {
-        let err = |e: Error| to_js_error(&e);
+    ///
+    /// # Errors
+    /// [`FetchError::Auth`] (`origin_not_allowed` before any request, `timeout`, `network`,
+    /// `rate_limited`, `login_required`...) or [`FetchError::Aborted`].
+    pub async fn fetch_with_deadline(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<(Response, Deadline), FetchError> {
+        let err = FetchError::Auth;
         let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
         let (base, origin) = (self.config.api_base().to_owned(), self.config.api_origin().to_owned());
         // Refuse a foreign URL before touching the token: no refresh, no request.
@@ -378,7 +413,7 @@ impl Session {
             let (response, deadline) = match send_api(&signed.url, signed.authorization.expose(), &init, self.config.timeout_ms()).await {
                 Ok(r) => r,
                 Err(Ok(e)) => return Err(err(e)),
-                Err(Err(abort)) => return Err(abort),
+                Err(Err(reason)) => return Err(FetchError::Aborted(reason)),
             };
             attempt.can_refresh = self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some());
             let retry_after = response.headers().get("Retry-After").ok().flatten();
@@ -399,26 +434,34 @@ impl Session {
 
     /// [`Session::fetch_with_deadline`] for the app, which reads the body itself (within the
     /// same deadline).
-    pub async fn fetch(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<Response, JsValue> {
+    ///
+    /// # Errors
+    /// As [`Session::fetch_with_deadline`].
+    pub async fn fetch(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<Response, FetchError> {
         Ok(self.fetch_with_deadline(path_or_url, init).await?.0)
     }
 
     /// [`Session::fetch`], then the JSON body for 2xx, or a typed error (`unauthorized`,
     /// `insufficient_scope` with the scope, `rate_limited`, `api_error`, `invalid_response`).
-    pub async fn fetch_json(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<JsValue, JsValue> {
+    ///
+    /// # Errors
+    /// As [`Session::fetch_with_deadline`], and the typed API errors of
+    /// [`crate::protocol::session::api_error`].
+    pub async fn fetch_json(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<JsValue, FetchError> {
         let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
         let (response, deadline) = self.clone().fetch_with_deadline(path_or_url.clone(), init).await?;
         let status = response.status();
         let retry_after = response.headers().get("Retry-After").ok().flatten();
-        let body = deadline.read(&response, self.config.max_response_bytes()).await.map_err(|e| to_js_error(&e))?;
+        let body = deadline.read(&response, self.config.max_response_bytes()).await?;
         let body = body.expose();
         if (200..300).contains(&status) {
             if body.is_empty() {
                 return Ok(JsValue::NULL);
             }
-            return js_sys::JSON::parse(body).map_err(|_| to_js_error(&Error::InvalidResponse { status, reason: "the body is not JSON" }));
+            return js_sys::JSON::parse(body)
+                .map_err(|_| FetchError::Auth(Error::InvalidResponse { status, reason: "the body is not JSON" }));
         }
         let path = crate::protocol::text::split_once_str(&path_or_url, "/api").map_or(path_or_url.as_str(), |(_, p)| p);
-        Err(to_js_error(&api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
+        Err(FetchError::Auth(api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
     }
 }

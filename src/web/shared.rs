@@ -1,0 +1,80 @@
+//! One piece of work whose result any number of callers await: the code exchange of a callback
+//! (React StrictMode handles it twice) and the single refresh in flight.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use crate::protocol::error::Error;
+
+struct State<T> {
+    result: Option<Result<T, Error>>,
+    waiting: Vec<Waker>,
+}
+
+/// A result to come, shared: cloning the handle shares the same work.
+pub struct Shared<T>(Rc<RefCell<State<T>>>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T: Clone + 'static> Shared<T> {
+    /// Starts `work` (on the microtask queue, as a promise would) and shares its result.
+    pub fn spawn(work: impl Future<Output = Result<T, Error>> + 'static) -> Self {
+        let shared = Shared(Rc::new(RefCell::new(State { result: None, waiting: Vec::new() })));
+        let state = shared.0.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = work.await;
+            let waiting = {
+                let mut s = state.borrow_mut();
+                s.result = Some(result);
+                core::mem::take(&mut s.waiting)
+            };
+            for w in waiting {
+                w.wake();
+            }
+        });
+        shared
+    }
+
+    /// A result known at once (an error found before any work started).
+    pub fn ready(result: Result<T, Error>) -> Self {
+        Shared(Rc::new(RefCell::new(State { result: Some(result), waiting: Vec::new() })))
+    }
+
+    /// Whether both handles share the same work.
+    pub fn same(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The result, when the work is done.
+    pub fn wait(&self) -> Wait<T> {
+        Wait(self.0.clone())
+    }
+}
+
+/// The future of [`Shared::wait`].
+pub struct Wait<T>(Rc<RefCell<State<T>>>);
+
+impl<T: Clone> Future for Wait<T> {
+    type Output = Result<T, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut s = self.0.borrow_mut();
+        match &s.result {
+            Some(r) => Poll::Ready(r.clone()),
+            None => {
+                s.waiting.push(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
