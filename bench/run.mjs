@@ -36,7 +36,7 @@ await esbuild.build({ entryPoints: [fileURLToPath(new URL("floor.js", floorOut))
 const named = {};
 for (const [entry, feature] of [["expensicat-auth", "signin"], ["expensicat-auth/expensify", "expensify"]]) {
   const out = fileURLToPath(new URL(`named-${feature}/`, dist));
-  run(`cargo build --release --target wasm32-unknown-unknown --no-default-features --features ${feature} --quiet`);
+  run(`cargo build --release --target wasm32-unknown-unknown --no-default-features --features ${feature},lean --quiet`);
   run(`wasm-bindgen --target web --keep-debug --out-dir ${out} --out-name named target/wasm32-unknown-unknown/release/expensicat_auth.wasm`);
   run(`wasm-opt -g ${wasmOptFlags.filter((f) => f !== "--strip-debug").join(" ")} ${out}named_bg.wasm -o ${out}named_bg.wasm`);
   named[entry] = whereBytesGo(readFileSync(`${out}named_bg.wasm`));
