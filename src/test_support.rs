@@ -47,3 +47,7 @@ pub fn start() -> LoginStart {
         Err(e) => panic!("the fixed test login does not start: {e}"),
     }
 }
+
+/// The crate's strict URL parser, for the differential test against the WHATWG parser
+/// (`tests/url_differential.rs`); the module itself is private.
+pub use crate::protocol::url::Url;

@@ -4,7 +4,7 @@
 //! which redirect URI a callback is on) are the ones a browser reads.
 #![cfg(not(target_arch = "wasm32"))]
 
-use expensicat_auth::protocol::url::Url;
+use expensicat_auth::test_support::Url;
 
 /// Where both parsers accept `input`, the parts must agree. Returns whether ours accepted.
 fn check(input: &str) -> bool {
