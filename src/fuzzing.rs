@@ -7,13 +7,14 @@
 use crate::prelude::*;
 
 use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
+use crate::protocol::bearer::is_b64token;
 use crate::protocol::callback::{parse_callback, CallbackParams};
 use crate::protocol::encoding::decode_form;
 use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::protocol::expensify::{parse_response, Expect};
 use crate::protocol::login::{start_login, LoginRequest};
 use crate::protocol::retry_after::parse_retry_after;
-use crate::protocol::token::{is_b64token, parse_error_body, parse_token_response};
+use crate::protocol::token::{parse_error_body, parse_token_response};
 use crate::protocol::transaction::LoginTransaction;
 use crate::protocol::url::Url;
 

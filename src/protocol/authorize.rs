@@ -3,11 +3,26 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::config::{parse_endpoint, RESERVED_AUTHORIZE_PARAMS};
 use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::pkce::is_unreserved;
 use super::scope::{is_scope_token, normalize_scopes};
+use super::url::parse_endpoint;
+
+/// The parameters this library sets on the authorize request and which nothing else may set.
+pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] =
+    ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state", "response_mode"];
+
+/// Checks a client ID: 1 to 256 printable ASCII characters (RFC 6749 Appendix A.1 `VSCHAR`).
+pub(crate) fn check_client_id(value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::InvalidConfig { field: "clientId", reason: "is required" });
+    }
+    if value.len() > 256 || !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        return Err(Error::InvalidConfig { field: "clientId", reason: "must be 1 to 256 printable ASCII characters" });
+    }
+    Ok(())
+}
 
 /// Everything the authorize URL carries. Build one from a
 /// [`LoginTransaction`](super::transaction::LoginTransaction) with `start_login`, or by hand for
@@ -58,9 +73,9 @@ pub fn check_state(state: &str) -> Result<()> {
 /// [`Error::InvalidScope`], [`Error::InvalidConfig`] for the client ID, and
 /// [`Error::InvalidParameter`] for the challenge, state or an extra parameter.
 pub fn build_authorize_url(p: &AuthorizeParams<'_>) -> Result<String> {
-    let endpoint = parse_endpoint(p.endpoint, "authorizationEndpoint")?;
-    parse_endpoint(p.redirect_uri, "redirectUri")?;
-    super::config::check_client_id(p.client_id)?;
+    let endpoint = parse_endpoint(p.endpoint, "authorizationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
+    parse_endpoint(p.redirect_uri, "redirectUri", &RESERVED_AUTHORIZE_PARAMS)?;
+    check_client_id(p.client_id)?;
     let scopes = normalize_scopes(p.scopes, p.allow_custom_scopes)?;
     if p.code_challenge.len() != 43 || !p.code_challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(Error::InvalidParameter {

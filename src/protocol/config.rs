@@ -5,11 +5,11 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::encoding::decode_form;
+use super::authorize::{check_client_id, RESERVED_AUTHORIZE_PARAMS};
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson, ShapeError};
 use super::scope::normalize_scopes;
-use super::url::Url;
+use super::url::{parse_endpoint, Url};
 
 /// Expensicat's issuer and API host, from the authentication guide.
 pub const DEFAULT_ISSUER: &str = "https://api.expensicat.com";
@@ -31,10 +31,6 @@ pub const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
 
 /// The default largest API body `fetchJson` reads: 1 MiB.
 pub const DEFAULT_MAX_RESPONSE: usize = 1024 * 1024;
-
-/// The parameters this library sets on the authorize request and which nothing else may set.
-pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] =
-    ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state", "response_mode"];
 
 /// How token requests are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -149,34 +145,6 @@ pub struct ClientConfig {
     pub(crate) max_response_bytes: usize,
 }
 
-/// Parses an endpoint: HTTPS (or loopback HTTP), no fragment, and no OAuth parameters in its
-/// query that could shadow the ones this library sets.
-pub(crate) fn parse_endpoint(value: &str, field: &'static str) -> Result<Url> {
-    let url = Url::parse(value, field)?;
-    url.require_secure(field)?;
-    if url.fragment().is_some() {
-        return Err(Error::InvalidUrl { field, reason: "must not have a fragment" });
-    }
-    if let Some(q) = url.query() {
-        let pairs = decode_form(q).map_err(|_| Error::InvalidUrl { field, reason: "has a malformed query" })?;
-        if pairs.iter().any(|(k, _)| RESERVED_AUTHORIZE_PARAMS.contains(&k.as_str())) {
-            return Err(Error::InvalidUrl { field, reason: "must not carry OAuth parameters in its query" });
-        }
-    }
-    Ok(url)
-}
-
-/// Checks a client ID: 1 to 256 printable ASCII characters (RFC 6749 Appendix A.1 `VSCHAR`).
-pub(crate) fn check_client_id(value: &str) -> Result<()> {
-    if value.is_empty() {
-        return Err(Error::InvalidConfig { field: "clientId", reason: "is required" });
-    }
-    if value.len() > 256 || !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
-        return Err(Error::InvalidConfig { field: "clientId", reason: "must be 1 to 256 printable ASCII characters" });
-    }
-    Ok(())
-}
-
 impl ClientConfig {
     /// Validates `input` and fills in the defaults: issuer `https://api.expensicat.com`,
     /// endpoints `{issuer}/api/auth/oauth2/authorize` and `{issuer}/api/auth/oauth2/token`, API
@@ -190,29 +158,29 @@ impl ClientConfig {
         if input.redirect_uri.is_empty() {
             return Err(Error::InvalidConfig { field: "redirectUri", reason: "is required" });
         }
-        let redirect = parse_endpoint(&input.redirect_uri, "redirectUri")?;
-        let issuer_url = parse_endpoint(input.issuer.as_deref().unwrap_or(DEFAULT_ISSUER), "issuer")?;
+        let redirect = parse_endpoint(&input.redirect_uri, "redirectUri", &RESERVED_AUTHORIZE_PARAMS)?;
+        let issuer_url = parse_endpoint(input.issuer.as_deref().unwrap_or(DEFAULT_ISSUER), "issuer", &RESERVED_AUTHORIZE_PARAMS)?;
         if issuer_url.query().is_some() {
             return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query (RFC 9207)" });
         }
         let issuer = issuer_url.base();
         let authorization_endpoint = match &input.authorization_endpoint {
             Some(e) => {
-                parse_endpoint(e, "authorizationEndpoint")?;
+                parse_endpoint(e, "authorizationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
                 e.clone()
             }
             None => [&*issuer, AUTHORIZE_PATH].concat(),
         };
         let token_endpoint = match &input.token_endpoint {
             Some(e) => {
-                parse_endpoint(e, "tokenEndpoint")?;
+                parse_endpoint(e, "tokenEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
                 e.clone()
             }
             None => [&*issuer, TOKEN_PATH].concat(),
         };
         let (api_base, api_origin) = match &input.api_base_url {
             Some(e) => {
-                let u = parse_endpoint(e, "apiBaseUrl")?;
+                let u = parse_endpoint(e, "apiBaseUrl", &RESERVED_AUTHORIZE_PARAMS)?;
                 if u.query().is_some() {
                     return Err(Error::InvalidUrl { field: "apiBaseUrl", reason: "must not have a query" });
                 }

@@ -6,6 +6,7 @@
 use crate::prelude::*;
 
 pub mod authorize;
+pub mod bearer;
 pub mod callback;
 pub mod config;
 pub(crate) mod encoding;

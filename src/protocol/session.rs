@@ -4,12 +4,13 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bearer::is_b64token;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, Fields, Obj};
 use super::retry_after::parse_retry_after;
 use super::scope::required_scope;
 use super::secret::{AccessToken, RefreshToken, Secret};
-use super::token::{is_b64token, TokenSet};
+use super::token::TokenSet;
 
 /// How the session got its token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

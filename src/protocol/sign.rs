@@ -4,10 +4,10 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::bearer::is_b64token;
 use super::config::ClientConfig;
 use super::error::{Error, Result};
 use super::secret::{AccessToken, Secret};
-use super::token::is_b64token;
 use super::url::Url;
 
 /// A request ready to send: its absolute URL and the `Authorization` header value.

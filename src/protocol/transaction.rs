@@ -5,8 +5,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::authorize::check_state;
-use super::config::check_client_id;
+use super::authorize::{check_client_id, check_state};
 use super::error::{Error, Result};
 use super::json::{Fields, Obj};
 use super::pkce::PkceVerifier;

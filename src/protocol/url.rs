@@ -8,7 +8,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::encoding::parse_digits;
+use super::encoding::{decode_form, parse_digits};
 use super::error::{Error, Result};
 use super::text::{decimal, split_once_str};
 
@@ -243,6 +243,24 @@ fn is_ipv6(s: &str) -> bool {
     } else {
         groups(head, true) == Some(8)
     }
+}
+
+/// Parses an endpoint: HTTPS (or loopback HTTP), no fragment, and none of the `reserved`
+/// parameters in its query (the ones the library sets on a request to it, which a query could
+/// shadow).
+pub(crate) fn parse_endpoint(value: &str, field: &'static str, reserved: &[&str]) -> Result<Url> {
+    let url = Url::parse(value, field)?;
+    url.require_secure(field)?;
+    if url.fragment().is_some() {
+        return Err(Error::InvalidUrl { field, reason: "must not have a fragment" });
+    }
+    if let Some(q) = url.query() {
+        let pairs = decode_form(q).map_err(|_| Error::InvalidUrl { field, reason: "has a malformed query" })?;
+        if pairs.iter().any(|(k, _)| reserved.contains(&k.as_str())) {
+            return Err(Error::InvalidUrl { field, reason: "must not carry OAuth parameters in its query" });
+        }
+    }
+    Ok(url)
 }
 
 #[cfg(test)]
