@@ -15,45 +15,51 @@ pub mod shared;
 #[cfg(feature = "signin")]
 pub mod storage;
 
-use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use crate::protocol::error::Error;
+use crate::protocol::json::Obj;
+
+#[wasm_bindgen(inline_js = r#"
+export function authError(message, props) {
+  const e = new Error(message);
+  e.name = "ExpensicatAuthError";
+  return Object.assign(e, JSON.parse(props));
+}
+"#)]
+extern "C" {
+    /// An `Error` named `ExpensicatAuthError` with `message`, and the members of the JSON object
+    /// `props` as its own properties.
+    #[wasm_bindgen(js_name = authError)]
+    fn auth_error(message: &str, props: &str) -> JsValue;
+}
 
 /// Converts a core error into a JS `Error` named `ExpensicatAuthError` with a stable `code` and,
-/// when known, `status`, `description`, `retryAfterMs` and `requiredScope`.
+/// when known, `status`, `description`, `retryAfterMs`, `requiredScope`, `field`, `apiCode` and
+/// `responseCode`. The properties travel as one JSON object (one call across the boundary
+/// instead of one per property).
 pub fn to_js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.message());
-    err.set_name("ExpensicatAuthError");
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
-    };
-    set("code", JsValue::from_str(e.code()));
+    let mut props = Obj::new().str("code", e.code());
     match e {
         Error::OAuth(o) => {
             if o.status != 0 {
-                set("status", JsValue::from(o.status));
+                props = props.u64("status", u64::from(o.status));
             }
-            if let Some(d) = &o.description {
-                set("description", JsValue::from_str(d));
-            }
+            props = props.opt_str("description", o.description.as_deref());
         }
-        Error::InvalidResponse { status, .. } => set("status", JsValue::from(*status)),
-        Error::RateLimited { retry_after_ms: Some(ms) } => set("retryAfterMs", JsValue::from(*ms as f64)),
-        Error::InsufficientScope { required_scope: Some(s) } => set("requiredScope", JsValue::from_str(s)),
-        Error::InvalidParameter { name, .. } => set("field", JsValue::from_str(name)),
+        Error::InvalidResponse { status, .. } => props = props.u64("status", u64::from(*status)),
+        Error::RateLimited { retry_after_ms: Some(ms) } => props = props.u64("retryAfterMs", *ms),
+        Error::InsufficientScope { required_scope: Some(s) } => props = props.str("requiredScope", s),
+        Error::InvalidParameter { name, .. } => props = props.str("field", name),
         Error::InvalidCredential { field, .. }
         | Error::InsecureUrl { field }
         | Error::InvalidConfig { field, .. }
-        | Error::InvalidUrl { field, .. } => set("field", JsValue::from_str(field)),
-        Error::ExpensifyError { response_code, .. } => set("responseCode", JsValue::from(*response_code)),
-        Error::Api { status, api_code, .. } => {
-            set("status", JsValue::from(*status));
-            set("apiCode", JsValue::from_str(api_code));
-        }
+        | Error::InvalidUrl { field, .. } => props = props.str("field", field),
+        Error::ExpensifyError { response_code, .. } => props = props.u64("responseCode", u64::from(*response_code)),
+        Error::Api { status, api_code, .. } => props = props.u64("status", u64::from(*status)).str("apiCode", api_code),
         _ => {}
     }
-    err.into()
+    auth_error(&e.message(), &props.finish())
 }
 
 /// JSON text (as the core writes it) as a plain JS value, through the browser's own
