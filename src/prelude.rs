@@ -1,6 +1,8 @@
 //! What the std prelude would give, taken from `alloc`: the crate is `no_std` (see `lib.rs`).
 
 pub use alloc::borrow::ToOwned;
+#[allow(unused_imports)] // only the wasm bindings box futures
+pub use alloc::boxed::Box;
 pub use alloc::string::{String, ToString};
 pub use alloc::vec;
 pub use alloc::vec::Vec;

@@ -101,9 +101,9 @@ impl ExpensifyCredential {
 
     fn run(&self, job: Value, extra: Vec<(String, String)>) -> js_sys::Promise {
         let (cred, opts) = (self.cred.clone(), self.opts.clone());
-        wasm_bindgen_futures::future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             crate::web::expensify::send(&cred, &job, &extra, &opts).await.map(response_to_js).map_err(|e| js_error(&e))
-        })
+        }))
     }
 }
 
@@ -268,7 +268,7 @@ impl ExpensifyCredential {
     #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionTest>")]
     pub fn test_connection(&self) -> js_sys::Promise {
         let (cred, opts) = (self.cred.clone(), self.opts.clone());
-        wasm_bindgen_futures::future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             let job = crate::protocol::expensify::jobs::policy_list(false);
             let result = crate::web::expensify::send(&cred, &job, &[], &opts).await;
             let status = Connection::of(&result).as_str();
@@ -280,7 +280,7 @@ impl ExpensifyCredential {
                 let _ = Reflect::set(&o, &"message".into(), &e.message().into());
             }
             Ok(o.into())
-        })
+        }))
     }
 
     /// `ExpensifyCredential { name, partnerUserId, [secret redacted] }`.
@@ -313,12 +313,12 @@ impl ExpensifyCredentialStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredentialStore>")]
     pub fn open(#[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>) -> js_sys::Promise {
         let name = or_reject!(optional(name, |v| string_arg(v, "name")));
-        wasm_bindgen_futures::future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
                 .await
                 .map_err(|e| js_error(&e))?;
             Ok(ExpensifyCredentialStore(alloc::rc::Rc::new(store)).into())
-        })
+        }))
     }
 
     /// Saves `credential` (encrypting its secret) and resolves to its new id.
@@ -328,7 +328,7 @@ impl ExpensifyCredentialStore {
             return js_sys::Promise::reject(&bad_arg("credential", "must be an ExpensifyCredential"));
         };
         let store = self.0.clone();
-        wasm_bindgen_futures::future_to_promise(async move { store.save(&cred).await.map(JsValue::from).map_err(|e| js_error(&e)) })
+        spawn_promise(Box::pin(async move { store.save(&cred).await.map(JsValue::from).map_err(|e| js_error(&e)) }))
     }
 
     /// Every stored credential's metadata, oldest first; unreadable records are listed as
@@ -336,7 +336,7 @@ impl ExpensifyCredentialStore {
     #[wasm_bindgen(unchecked_return_type = "Promise<(StoredCredentialInfo | CorruptCredentialRecord)[]>")]
     pub fn list(&self) -> js_sys::Promise {
         let store = self.0.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             let items = store.list().await.map_err(|e| js_error(&e))?;
             let out = js_sys::Array::new();
             for item in items {
@@ -351,7 +351,7 @@ impl ExpensifyCredentialStore {
                 };
             }
             Ok(out.into())
-        })
+        }))
     }
 
     /// Loads a credential that can send jobs; rejects with `credential_not_found` or
@@ -364,11 +364,11 @@ impl ExpensifyCredentialStore {
     ) -> js_sys::Promise {
         let store = self.0.clone();
         let args = string_arg(&id, "id").and_then(|id| Ok((id, send_options(options)?)));
-        wasm_bindgen_futures::future_to_promise(async move {
+        spawn_promise(Box::pin(async move {
             let (id, opts) = args?;
             let (cred, info) = store.get(&id).await.map_err(|e| js_error(&e))?;
             Ok(ExpensifyCredential::wrap(cred, opts, Some(info.id)).into())
-        })
+        }))
     }
 
     /// Deletes a credential.
@@ -376,9 +376,7 @@ impl ExpensifyCredentialStore {
     pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> js_sys::Promise {
         let id = or_reject!(string_arg(&id, "id"));
         let store = self.0.clone();
-        wasm_bindgen_futures::future_to_promise(
-            async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) },
-        )
+        spawn_promise(Box::pin(async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) }))
     }
 }
 

@@ -113,3 +113,10 @@ pub mod signin;
 pub use expensify::*;
 #[cfg(feature = "signin")]
 pub use signin::*;
+
+/// `future_to_promise` instantiated once for every async method of an entry point: each
+/// `async` block is boxed into the same type, instead of each getting its own copy of the
+/// promise plumbing.
+pub(crate) fn spawn_promise(work: core::pin::Pin<Box<dyn core::future::Future<Output = Result<JsValue, JsValue>>>>) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(work)
+}

@@ -400,12 +400,12 @@ fn promise<T: 'static, E: Into<FetchError>>(
     work: impl core::future::Future<Output = Result<T, E>> + 'static,
     out: fn(T) -> JsValue,
 ) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
+    spawn_promise(Box::pin(async move {
         work.await.map(out).map_err(|e| match e.into() {
             FetchError::Auth(e) => js_error(&e),
             FetchError::Aborted(reason) => reason,
         })
-    })
+    }))
 }
 
 fn info_js(info: SessionInfo) -> JsValue {
