@@ -240,8 +240,37 @@ pub fn retry_after(data: &[u8]) {
 /// A fuzz target's property check.
 pub type Check = fn(&[u8]);
 
+/// The strict URL parser against the WHATWG URL parser (the `url` crate; what browsers follow):
+/// it refuses more, never less, and wherever it accepts, a browser reads the same scheme, host
+/// and port, so the origin checks (where a bearer token may go, which redirect URI a callback is
+/// on) mean what they say. IPv6 hosts compare as addresses (WHATWG writes them compressed);
+/// hosts with punycode labels are left to IDNA.
+pub fn url_whatwg(data: &[u8]) {
+    let Ok(input) = core::str::from_utf8(data) else { return };
+    let Ok(ours) = Url::parse(input, "url") else { return };
+    // Punycode labels (`xn--`) are kept as written; whether one decodes is IDNA's business, and a
+    // browser that finds it invalid does not send the request at all.
+    if ours.host().split('.').any(|l| l.starts_with("xn--")) {
+        return;
+    }
+    let theirs = match url::Url::parse(input) {
+        Ok(u) => u,
+        Err(e) => panic!("{input:?}: accepted here, refused by WHATWG ({e})"),
+    };
+    assert_eq!(ours.scheme(), theirs.scheme(), "{input:?}: scheme");
+    assert_eq!(ours.port(), theirs.port(), "{input:?}: port");
+    let their_host = theirs.host_str().unwrap_or_default();
+    match (ours.host().strip_prefix('['), their_host.strip_prefix('[')) {
+        (Some(a), Some(b)) => {
+            let address = |h: &str| h.trim_end_matches(']').parse::<core::net::Ipv6Addr>().ok();
+            assert!(address(a).is_some() && address(a) == address(b), "{input:?}: host {a} vs {b}");
+        }
+        _ => assert_eq!(ours.host(), their_host, "{input:?}: host"),
+    }
+}
+
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, Check); 9] = [
+pub const TARGETS: [(&str, Check); 10] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
@@ -251,6 +280,7 @@ pub const TARGETS: [(&str, Check); 9] = [
     ("json", json),
     ("retry_after", retry_after),
     ("address_bar", address_bar),
+    ("url_whatwg", url_whatwg),
 ];
 
 #[cfg(test)]
