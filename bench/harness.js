@@ -1,5 +1,5 @@
 // In-browser timing harness (served with COOP/COEP so performance.now() is precise).
-import init, { createPkce, buildAuthorizeUrl, createLogin, ExpensicatClient, parseTokenResponse, signRequest } from "/pkg/expensicat_auth.js";
+import init, { createPkce, buildAuthorizeUrl, ExpensicatClient, parseTokenResponse } from "/pkg/expensicat_auth.js";
 import { peers } from "/bench/dist/peers.js";
 
 const wasm = await init();
@@ -7,9 +7,9 @@ const config = { clientId: "demo-client", redirectUri: "https://app.example/call
 const pair = createPkce();
 const state = "af0ifjsldkjAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const urlParams = { clientId: "demo-client", redirectUri: config.redirectUri, scopes: ["transactions:read"], codeChallenge: pair.challenge, state };
-const login = createLogin(config);
-// The configuration validated once, as an app that signs every request would hold it.
+// The configuration validated once, as an app holds it.
 const client = new ExpensicatClient(config);
+const login = client.createLogin();
 const callbackUrl = `${config.redirectUri}?code=SplxlOBeZQQYbYS6WxSbIA&state=${login.state}&iss=${encodeURIComponent("https://api.expensicat.com")}`;
 const tokenBody = JSON.stringify({ access_token: "2YotnFZFEjr1zCsicMWpAA", token_type: "Bearer", expires_in: 3600, refresh_token: "tGzv3JOkF0XG5Qx2TlKWIA", scope: "transactions:read" });
 const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
@@ -18,7 +18,7 @@ const scenarios = {
   "PKCE pair": { "expensicat-auth": () => createPkce(), oauth4webapi: peers.oauth4webapi.pkce, "pkce-challenge": peers["pkce-challenge"].pkce },
   "authorize URL build": { "expensicat-auth": () => buildAuthorizeUrl(urlParams), "oauth4webapi": () => peers.oauth4webapi.url(pair.challenge, state) },
   "PKCE + state + authorize URL": {
-    "expensicat-auth": () => createLogin(config),
+    "expensicat-auth": () => client.createLogin(),
     oauth4webapi: peers.oauth4webapi.login,
     "@badgateway/oauth2-client": peers["@badgateway/oauth2-client"].login,
     "@auth0/auth0-spa-js": peers["@auth0/auth0-spa-js"].login,
@@ -67,11 +67,11 @@ window.runBench = async (rounds = 7) => {
   }
   // Memory: linear memory after warm-up, then after 100,000 PKCE pairs and 100,000 signatures.
   const mem = () => wasm.memory.buffer.byteLength;
-  for (let i = 0; i < 2000; i++) createPkce(), signRequest(config, token, "GET", "/v1/x");
+  for (let i = 0; i < 2000; i++) createPkce(), client.signRequest(token, "GET", "/v1/x");
   const afterWarmup = mem();
   for (let i = 0; i < 100_000; i++) createPkce();
   const afterPkce = mem();
-  for (let i = 0; i < 100_000; i++) signRequest(config, token, "GET", "/v1/transactions?limit=20");
+  for (let i = 0; i < 100_000; i++) client.signRequest(token, "GET", "/v1/transactions?limit=20");
   out.memory = { afterWarmup, afterPkce, afterSign: mem() };
   return out;
 };

@@ -32,6 +32,11 @@ fn config() -> JsValue {
     json(r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback","scopes":["transactions:read"]}"#)
 }
 
+/// The low-level functions that need the configuration, validated once.
+fn client() -> api::ExpensicatClient {
+    api::ExpensicatClient::new(config()).unwrap()
+}
+
 /// The `code` of a thrown error, after checking it is a real `Error` whose text, `Debug` and JSON
 /// carry none of `secrets`.
 fn code_of(err: JsValue, secrets: &[&str]) -> String {
@@ -101,7 +106,7 @@ fn authorize_url_exact_and_hostile() {
 
 #[wasm_bindgen_test]
 fn login_callback_token_request_round_trip() {
-    let start = api::create_login(config(), None).unwrap();
+    let start = client().create_login(None).unwrap();
     let url = get_str(&start, "url");
     let state = get_str(&start, "state");
     let tx = get_str(&start, "transaction");
@@ -111,10 +116,10 @@ fn login_callback_token_request_round_trip() {
     assert!(get(&start, "expiresAt").as_f64().unwrap() > js_sys::Date::now());
 
     let cb = format!("https://app.example/callback?code=SplxlOBeZQQYbYS6WxSbIA&state={state}");
-    let validated = api::parse_callback(config(), s(&cb), s(&tx)).unwrap();
+    let validated = client().parse_callback(s(&cb), s(&tx)).unwrap();
     assert_eq!(validated.requested_scopes(), vec!["transactions:read".to_string()]);
     assert!(!validated.to_js_string().contains("Splx"));
-    let req = api::token_request(config(), validated.into()).unwrap();
+    let req = client().token_request(validated.into()).unwrap();
     assert_eq!(get_str(&req, "url"), "https://api.expensicat.com/api/auth/oauth2/token");
     assert_eq!(get_str(&req, "method"), "POST");
     assert_eq!(get_str(&get(&req, "headers"), "Content-Type"), "application/json");
@@ -128,11 +133,11 @@ fn login_callback_token_request_round_trip() {
 
 #[wasm_bindgen_test]
 fn hostile_callbacks_through_the_export() {
-    let start = api::create_login(config(), None).unwrap();
+    let start = client().create_login(None).unwrap();
     let state = get_str(&start, "state");
     let tx = get_str(&start, "transaction");
     let verifier = get_str(&json(&tx), "verifier");
-    let other = get_str(&api::create_login(config(), None).unwrap(), "state");
+    let other = get_str(&client().create_login(None).unwrap(), "state");
     let cb = "https://app.example/callback";
     let cases = [
         (format!("{cb}?code=c&state={state}&state={state}"), "duplicate_parameter"),
@@ -145,10 +150,10 @@ fn hostile_callbacks_through_the_export() {
         (format!("{cb}?code=a%0Ab&state={state}"), "invalid_callback"),
     ];
     for (url, code) in cases {
-        let err = api::parse_callback(config(), s(&url), s(&tx)).unwrap_err();
+        let err = client().parse_callback(s(&url), s(&tx)).unwrap_err();
         assert_eq!(code_of(err, &[&verifier]), code, "{url}");
     }
-    let err = api::parse_callback(config(), s(&format!("{cb}?code=c&state={state}")), s("{}")).unwrap_err();
+    let err = client().parse_callback(s(&format!("{cb}?code=c&state={state}")), s("{}")).unwrap_err();
     assert_eq!(code_of(err, &[]), "invalid_transaction");
 }
 
@@ -183,13 +188,13 @@ fn token_responses_and_errors() {
 #[wasm_bindgen_test]
 fn signing_only_for_the_api_origin() {
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
-    let signed = api::sign_request(config(), s(jwt), s("get"), s("/v1/transactions?limit=20")).unwrap();
+    let signed = client().sign_request(s(jwt), s("get"), s("/v1/transactions?limit=20")).unwrap();
     assert_eq!(get_str(&signed, "url"), "https://api.expensicat.com/api/v1/transactions?limit=20");
     assert_eq!(get_str(&get(&signed, "headers"), "Authorization"), format!("Bearer {jwt}"));
     for url in ["https://evil.example/api/v1", "//evil.example/x", "http://api.expensicat.com/api/v1"] {
-        assert_eq!(code_of(api::sign_request(config(), s(jwt), s("GET"), s(url)).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
+        assert_eq!(code_of(client().sign_request(s(jwt), s("GET"), s(url)).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
     }
-    assert_eq!(code_of(api::sign_request(config(), s("a\r\nb"), s("GET"), s("/v1/x")).unwrap_err(), &[]), "invalid_token");
+    assert_eq!(code_of(client().sign_request(s("a\r\nb"), s("GET"), s("/v1/x")).unwrap_err(), &[]), "invalid_token");
 }
 
 #[wasm_bindgen_test]
@@ -213,13 +218,13 @@ fn hostile_corpus_through_the_exports() {
     let cases = file["cases"].as_array().unwrap();
     for case in cases {
         let field = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
-        let start = api::create_login(config(), None).unwrap();
+        let start = client().create_login(None).unwrap();
         let (state, tx) = (get_str(&start, "state"), get_str(&start, "transaction"));
         let verifier = get_str(&json(&tx), "verifier");
         let (input, result) = match field("kind").as_str() {
             "callback" => {
                 let url = expand(&field("url"), &state);
-                (url.clone(), api::parse_callback(config(), s(&url), s(&tx)).map(JsValue::from))
+                (url.clone(), client().parse_callback(s(&url), s(&tx)).map(JsValue::from))
             }
             "token" => {
                 let body = expand(&field("body"), &state);

@@ -42,21 +42,11 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = include_str!("signin.d.ts");
 
-/// The last configuration validated, keyed by its JSON text. Apps pass the same config object
-/// to every low-level call; keying by the text (not the object) stays right if it is mutated.
-static LAST_CONFIG: crate::web::local::PageLocal<Option<(String, alloc::rc::Rc<ClientConfig>)>> = crate::web::local::PageLocal::new(None);
-
-/// Validates a JS `ClientConfig`, reusing the previous result when the config is unchanged.
+/// Validates a JS `ClientConfig` (the strict reader: an unknown member such as `clientSecret` is
+/// refused).
 pub(crate) fn config_from_js(value: JsValue) -> Result<alloc::rc::Rc<ClientConfig>, JsValue> {
-    let text = json_text(&value, "config")?;
-    let cached = LAST_CONFIG.with(|c| c.borrow().as_ref().filter(|(t, _)| *t == text).map(|(_, config)| config.clone()));
-    if let Some(config) = cached {
-        return Ok(config);
-    }
-    let input = ClientConfigInput::from_json(&text).map_err(|e| shape_error(e, "config"))?;
-    let config = alloc::rc::Rc::new(js(ClientConfig::new(input))?);
-    LAST_CONFIG.with(|c| *c.borrow_mut() = Some((text, config.clone())));
-    Ok(config)
+    let input = ClientConfigInput::from_json(&json_text(&value, "config")?).map_err(|e| shape_error(e, "config"))?;
+    Ok(alloc::rc::Rc::new(js(ClientConfig::new(input))?))
 }
 
 /// The `input` and `init` of `fetch`/`fetchJson`: a path or URL string, and an optional
@@ -133,15 +123,6 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
     }))
 }
 
-/// Starts a login without storing anything: creates PKCE and state from the CSPRNG and returns
-/// the authorize URL and the serialised transaction for the caller to keep.
-#[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
-pub fn create_login(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
-    create_login_with(&*config_from_js(config)?, options)
-}
 fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<JsValue, JsValue> {
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
@@ -182,16 +163,6 @@ impl ValidatedCallback {
     }
 }
 
-/// Validates the callback URL against the stored transaction (from `createLogin`): redirect URI,
-/// duplicates, state (constant time), expiry, `iss`, `error`, `code`.
-#[wasm_bindgen(js_name = parseCallback)]
-pub fn parse_callback(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] callback_url: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] transaction: JsValue,
-) -> Result<ValidatedCallback, JsValue> {
-    parse_callback_with(&*config_from_js(config)?, &callback_url, &transaction)
-}
 fn parse_callback_with(config: &ClientConfig, callback_url: &JsValue, transaction: &JsValue) -> Result<ValidatedCallback, JsValue> {
     let (callback_url, transaction) = (string_arg(callback_url, "callbackUrl")?, string_arg(transaction, "transaction")?);
     let tx = js(LoginTransaction::from_storage(&transaction))?;
@@ -211,14 +182,6 @@ fn http_request_out(req: TokenRequest) -> JsValue {
     to_js(out.expose())
 }
 
-/// The token request for a validated callback (consumes it).
-#[wasm_bindgen(js_name = tokenRequest, unchecked_return_type = "HttpRequest")]
-pub fn token_request(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ValidatedCallback")] callback: JsValue,
-) -> Result<JsValue, JsValue> {
-    token_request_with(&*config_from_js(config)?, callback)
-}
 fn token_request_with(config: &ClientConfig, callback: JsValue) -> Result<JsValue, JsValue> {
     // Takes the callback out of its JS object, which is unusable afterwards (one exchange).
     let callback = <ValidatedCallback as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(callback)
@@ -226,15 +189,6 @@ fn token_request_with(config: &ClientConfig, callback: JsValue) -> Result<JsValu
     Ok(http_request_out(authorization_code_request(config, callback.0)))
 }
 
-/// The refresh request for `refreshToken` (RFC 6749 section 6), optionally narrowing `scopes`.
-#[wasm_bindgen(js_name = refreshTokenRequest, unchecked_return_type = "HttpRequest")]
-pub fn refresh_token_request(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] refresh_token: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "(ExpensicatScope | string)[]")] scopes: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
-    refresh_token_request_with(&*config_from_js(config)?, &refresh_token, scopes)
-}
 fn refresh_token_request_with(config: &ClientConfig, refresh_token: &JsValue, scopes: Option<JsValue>) -> Result<JsValue, JsValue> {
     let refresh_token = RefreshToken::new(string_arg(refresh_token, "refreshToken")?);
     let scopes = optional(scopes, |v| strings_arg(v, "scopes"))?;
@@ -271,17 +225,6 @@ pub fn parse_token_response(
     Ok(to_js(token_out(&js(core_parse_token_response(status, body.expose(), now))?).expose()))
 }
 
-/// The `Authorization: Bearer` header for `method url` (a path below the API base, or an absolute
-/// URL on the API origin). Throws `origin_not_allowed` for any other origin: no header is made.
-#[wasm_bindgen(js_name = signRequest, unchecked_return_type = "HttpRequest")]
-pub fn sign_request(
-    #[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
-) -> Result<JsValue, JsValue> {
-    sign_request_with(&*config_from_js(config)?, &token, &method, &url)
-}
 fn sign_request_with(config: &ClientConfig, token: &JsValue, method: &JsValue, url: &JsValue) -> Result<JsValue, JsValue> {
     let token = AccessToken::new(string_arg(token, "token")?);
     let (method, url) = (string_arg(method, "method")?, string_arg(url, "url")?);
@@ -299,9 +242,8 @@ fn sign_request_with(config: &ClientConfig, token: &JsValue, method: &JsValue, u
     Ok(to_js(out.expose()))
 }
 
-/// A client configuration validated once, with the low-level functions as methods: each call
-/// then reads only its own arguments (the free functions read and check the `config` argument
-/// on every call). For apps that call them often, such as signing every request.
+/// The low-level functions that need the client configuration, which is validated once, here:
+/// each call then reads only its own arguments.
 #[wasm_bindgen]
 pub struct ExpensicatClient(alloc::rc::Rc<ClientConfig>);
 
@@ -313,7 +255,8 @@ impl ExpensicatClient {
         Ok(ExpensicatClient(config_from_js(config)?))
     }
 
-    /// `createLogin(config, options)`.
+    /// Starts a login without storing anything: creates PKCE and state from the CSPRNG and
+    /// returns the authorize URL and the serialised transaction for the caller to keep.
     #[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
     pub fn create_login(
         &self,
@@ -322,7 +265,9 @@ impl ExpensicatClient {
         create_login_with(&self.0, options)
     }
 
-    /// `parseCallback(config, callbackUrl, transaction)`.
+    /// Validates the callback URL against the stored transaction (from `createLogin`): redirect
+    /// URI, duplicates, state (constant time), expiry, `iss`, `error`, `code`. The only way to get
+    /// what `tokenRequest` accepts.
     #[wasm_bindgen(js_name = parseCallback)]
     pub fn parse_callback(
         &self,
@@ -332,13 +277,14 @@ impl ExpensicatClient {
         parse_callback_with(&self.0, &callback_url, &transaction)
     }
 
-    /// `tokenRequest(config, callback)`: consumes the callback.
+    /// The token request for a validated callback (consumes it: a callback is exchanged once).
     #[wasm_bindgen(js_name = tokenRequest, unchecked_return_type = "HttpRequest")]
     pub fn token_request(&self, #[wasm_bindgen(unchecked_param_type = "ValidatedCallback")] callback: JsValue) -> Result<JsValue, JsValue> {
         token_request_with(&self.0, callback)
     }
 
-    /// `refreshTokenRequest(config, refreshToken, scopes)`.
+    /// The refresh request for `refreshToken` (RFC 6749 section 6), optionally narrowing
+    /// `scopes`.
     #[wasm_bindgen(js_name = refreshTokenRequest, unchecked_return_type = "HttpRequest")]
     pub fn refresh_token_request(
         &self,
@@ -348,7 +294,9 @@ impl ExpensicatClient {
         refresh_token_request_with(&self.0, &refresh_token, scopes)
     }
 
-    /// `signRequest(config, token, method, url)`.
+    /// The `Authorization: Bearer` header for `method url` (a path below the API base, or an
+    /// absolute URL on the API origin). Throws `origin_not_allowed` for any other origin: no
+    /// header is made.
     #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "HttpRequest")]
     pub fn sign_request(
         &self,

@@ -70,9 +70,10 @@ test("wrong-typed arguments in Chromium: typed errors, never a trap; the module 
       const named = namesTheArgument(lib);
       // A live login and API call after the matrix.
       const config = { clientId, redirectUri, scopes: ["transactions:read"], issuer };
-      const start = lib.createLogin(config);
+      const client = new lib.ExpensicatClient(config);
+      const start = client.createLogin();
       const { location } = await (await fetch(`${start.url}&auto_approve=json`)).json();
-      const req = lib.tokenRequest(config, lib.parseCallback(config, location, start.transaction));
+      const req = client.tokenRequest(client.parseCallback(location, start.transaction));
       const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
       const tokens = lib.parseTokenResponse(res.status, await res.text());
       const auth = new lib.ExpensicatAuth(config);

@@ -6,6 +6,8 @@ import { loadLib, pkgUrl, throwsCode } from "./helpers.mjs";
 
 const lib = await loadLib();
 const config = { clientId: "demo-client", redirectUri: "https://app.example/callback", scopes: ["transactions:read"] };
+// The low-level functions that need the configuration are methods of a client that validated it.
+const client = (c = config) => new lib.ExpensicatClient(c);
 
 test("RFC 7636 Appendix B through codeChallengeS256", () => {
   assert.equal(lib.codeChallengeS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
@@ -26,17 +28,18 @@ test("createPkce and generateState are random and well-formed", () => {
 });
 
 test("createLogin -> parseCallback -> tokenRequest, exact body", () => {
-  const start = lib.createLogin(config);
+  const c = client();
+  const start = c.createLogin();
   const u = new URL(start.url);
   assert.equal(u.origin + u.pathname, "https://api.expensicat.com/api/auth/oauth2/authorize");
   assert.deepEqual([...u.searchParams.keys()], ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state"]);
   assert.equal(u.searchParams.get("state"), start.state);
   const { verifier } = JSON.parse(start.transaction);
   assert.equal(u.searchParams.get("code_challenge"), lib.codeChallengeS256(verifier));
-  const cb = lib.parseCallback(config, `https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
+  const cb = c.parseCallback(`https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
   assert.equal(String(cb), "ValidatedCallback { [redacted] }");
   assert.equal(JSON.stringify({ cb }), '{"cb":"[redacted]"}');
-  const req = lib.tokenRequest(config, cb);
+  const req = c.tokenRequest(cb);
   assert.deepEqual(req, {
     url: "https://api.expensicat.com/api/auth/oauth2/token",
     method: "POST",
@@ -44,22 +47,23 @@ test("createLogin -> parseCallback -> tokenRequest, exact body", () => {
     body: JSON.stringify({ grant_type: "authorization_code", code: "abc", redirect_uri: "https://app.example/callback", client_id: "demo-client", code_verifier: verifier }),
   });
   // The callback object is consumed: a second exchange is impossible.
-  assert.throws(() => lib.tokenRequest(config, cb));
+  assert.throws(() => c.tokenRequest(cb));
 });
 
 test("a bad state never yields something tokenRequest accepts", () => {
-  const start = lib.createLogin(config);
+  const c = client();
+  const start = c.createLogin();
   const { verifier } = JSON.parse(start.transaction);
-  throwsCode(assert, () => lib.parseCallback(config, "https://app.example/callback?code=abc&state=" + "A".repeat(43), start.transaction), "state_mismatch", [verifier]);
-  throwsCode(assert, () => lib.parseCallback(config, "https://app.example/callback?code=abc", start.transaction), "missing_state", [verifier]);
+  throwsCode(assert, () => c.parseCallback("https://app.example/callback?code=abc&state=" + "A".repeat(43), start.transaction), "state_mismatch", [verifier]);
+  throwsCode(assert, () => c.parseCallback("https://app.example/callback?code=abc", start.transaction), "missing_state", [verifier]);
 });
 
 test("config is strict: misspelt keys and insecure URLs are refused", () => {
-  throwsCode(assert, () => lib.createLogin({ ...config, clientSecret: "hunter2" }), "invalid_config", ["hunter2"]);
-  throwsCode(assert, () => lib.createLogin({ ...config, redirectUri: "http://app.example/cb" }), "insecure_url");
+  throwsCode(assert, () => client({ ...config, clientSecret: "hunter2" }), "invalid_config", ["hunter2"]);
+  throwsCode(assert, () => client({ ...config, redirectUri: "http://app.example/cb" }), "insecure_url");
   // A config of the wrong JavaScript type is an argument error naming the argument.
-  assert.equal(throwsCode(assert, () => lib.createLogin("nope"), "invalid_parameter").field, "config");
-  throwsCode(assert, () => lib.createLogin({ ...config, scopes: ["admin"] }), "invalid_scope");
+  assert.equal(throwsCode(assert, () => client("nope"), "invalid_parameter").field, "config");
+  throwsCode(assert, () => client({ ...config, scopes: ["admin"] }), "invalid_scope");
 });
 
 test("config errors name the key, never the value", () => {
@@ -70,34 +74,37 @@ test("config errors name the key, never the value", () => {
     [{ allowCustomScopes: "yes" }, "allowCustomScopes"],
     [{ clientSecret: "SECRETvalue" }, "config"],
   ]) {
-    const e = throwsCode(assert, () => lib.createLogin({ ...config, ...bad }), "invalid_config", ["SECRETvalue"]);
+    const e = throwsCode(assert, () => client({ ...config, ...bad }), "invalid_config", ["SECRETvalue"]);
     assert.equal(e.field, field, JSON.stringify(bad));
   }
-  const e = throwsCode(assert, () => lib.createLogin(config, { extraParams: [["prompt"]] }), "invalid_config");
+  const e = throwsCode(assert, () => client().createLogin({ extraParams: [["prompt"]] }), "invalid_config");
   assert.equal(e.field, "extraParams");
 });
 
-test("a validated config is reused only while it is unchanged", () => {
+test("each client keeps the configuration it validated", () => {
   const cfg = { ...config };
-  assert.equal(lib.signRequest(cfg, "t0k", "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
+  const first = client(cfg);
   cfg.apiBaseUrl = "https://api2.example/api";
-  assert.equal(lib.signRequest(cfg, "t0k", "GET", "/v1/x").url, "https://api2.example/api/v1/x");
-  throwsCode(assert, () => lib.signRequest(cfg, "t0k", "GET", "https://api.expensicat.com/api/v1/x"), "origin_not_allowed");
+  const second = client(cfg);
+  assert.equal(first.signRequest("t0k", "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
+  assert.equal(second.signRequest("t0k", "GET", "/v1/x").url, "https://api2.example/api/v1/x");
+  throwsCode(assert, () => second.signRequest("t0k", "GET", "https://api.expensicat.com/api/v1/x"), "origin_not_allowed");
   cfg.apiBaseUrl = "http://api2.example/api";
-  throwsCode(assert, () => lib.signRequest(cfg, "t0k", "GET", "/v1/x"), "insecure_url");
-  // Alternating configs: each call sees its own.
+  throwsCode(assert, () => client(cfg), "insecure_url");
+  // Alternating clients: each call sees its own configuration.
+  const third = client({ ...config, apiBaseUrl: "https://api3.example" });
   for (let i = 0; i < 3; i++) {
-    assert.equal(lib.signRequest(config, "t0k", "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
-    assert.equal(lib.signRequest({ ...config, apiBaseUrl: "https://api3.example" }, "t0k", "GET", "/v1/x").url, "https://api3.example/v1/x");
+    assert.equal(first.signRequest("t0k", "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
+    assert.equal(third.signRequest("t0k", "GET", "/v1/x").url, "https://api3.example/v1/x");
   }
 });
 
 test("form-encoded token requests and refresh", () => {
   const form = { ...config, tokenRequestEncoding: "form" };
-  const req = lib.refreshTokenRequest(form, "rt-123", ["transactions:read"]);
+  const req = client(form).refreshTokenRequest("rt-123", ["transactions:read"]);
   assert.equal(req.headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
   assert.equal(req.body, "grant_type=refresh_token&refresh_token=rt-123&client_id=demo-client&scope=transactions%3Aread");
-  throwsCode(assert, () => lib.refreshTokenRequest(form, ""), "invalid_token");
+  throwsCode(assert, () => client(form).refreshTokenRequest(""), "invalid_token");
 });
 
 test("parseTokenResponse: success, RFC 6749 errors, garbage", () => {
@@ -110,9 +117,9 @@ test("parseTokenResponse: success, RFC 6749 errors, garbage", () => {
 });
 
 test("signRequest refuses other origins", () => {
-  const s = lib.signRequest(config, "at-9f8e7d6c", "GET", "/v1/transactions");
+  const s = client().signRequest("at-9f8e7d6c", "GET", "/v1/transactions");
   assert.deepEqual(s, { url: "https://api.expensicat.com/api/v1/transactions", method: "GET", headers: { Authorization: "Bearer at-9f8e7d6c" } });
-  throwsCode(assert, () => lib.signRequest(config, "at-9f8e7d6c", "GET", "https://evil.example/api/v1/transactions"), "origin_not_allowed", ["at-9f8e7d6c"]);
+  throwsCode(assert, () => client().signRequest("at-9f8e7d6c", "GET", "https://evil.example/api/v1/transactions"), "origin_not_allowed", ["at-9f8e7d6c"]);
 });
 
 test("scope helpers", () => {
@@ -145,19 +152,31 @@ test("ExpensifyCredential never gives its secret back", () => {
   assert.equal(e.field, "name");
 });
 
-test("ExpensicatClient: the same answers as the free functions, the configuration checked once", () => {
-  const client = new lib.ExpensicatClient(config);
+test("ExpensicatClient: the configuration checked once, then only the arguments", () => {
+  const c = client();
   const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
-  assert.deepEqual(client.signRequest(jwt, "GET", "/v1/transactions?limit=20"), lib.signRequest(config, jwt, "GET", "/v1/transactions?limit=20"));
-  const start = client.createLogin();
-  const cb = client.parseCallback(`https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
-  assert.equal(JSON.parse(client.tokenRequest(cb).body).code, "abc");
-  assert.deepEqual(client.refreshTokenRequest("rt", ["transactions:read"]), lib.refreshTokenRequest(config, "rt", ["transactions:read"]));
-  throwsCode(assert, () => client.signRequest(jwt, "GET", "https://evil.example/x"), "origin_not_allowed", [jwt]);
-  throwsCode(assert, () => new lib.ExpensicatClient({ ...config, clientSecret: "SECRETvalue" }), "invalid_config", ["SECRETvalue"]);
+  assert.deepEqual(c.signRequest(jwt, "GET", "/v1/transactions?limit=20"), {
+    url: "https://api.expensicat.com/api/v1/transactions?limit=20",
+    method: "GET",
+    headers: { Authorization: `Bearer ${jwt}` },
+  });
+  const start = c.createLogin();
+  const cb = c.parseCallback(`https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
+  assert.equal(JSON.parse(c.tokenRequest(cb).body).code, "abc");
+  assert.deepEqual(JSON.parse(c.refreshTokenRequest("rt", ["transactions:read"]).body), {
+    grant_type: "refresh_token",
+    refresh_token: "rt",
+    client_id: "demo-client",
+    scope: "transactions:read",
+  });
+  throwsCode(assert, () => c.signRequest(jwt, "GET", "https://evil.example/x"), "origin_not_allowed", [jwt]);
+  throwsCode(assert, () => client({ ...config, clientSecret: "SECRETvalue" }), "invalid_config", ["SECRETvalue"]);
   // The configuration was copied when validated: changing the object later changes nothing.
   const cfg = { ...config };
-  const fixed = new lib.ExpensicatClient(cfg);
+  const fixed = client(cfg);
   cfg.apiBaseUrl = "https://evil.example/api";
   assert.equal(fixed.signRequest(jwt, "GET", "/v1/x").url, "https://api.expensicat.com/api/v1/x");
+  // The free functions that took a config are gone: the client is the one way to them.
+  for (const name of ["createLogin", "parseCallback", "tokenRequest", "refreshTokenRequest", "signRequest"]) assert.equal(lib[name], undefined, name);
 });
+

@@ -18,9 +18,10 @@ after(async () => emu?.close());
 
 /** A real login against the emulator through the low-level functions: the access token. */
 async function login(config) {
-  const start = lib.createLogin(config);
+  const client = new lib.ExpensicatClient(config);
+  const start = client.createLogin();
   const { location } = await (await fetch(`${start.url}&auto_approve=json`)).json();
-  const req = lib.tokenRequest(config, lib.parseCallback(config, location, start.transaction));
+  const req = client.tokenRequest(client.parseCallback(location, start.transaction));
   const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
   return lib.parseTokenResponse(res.status, await res.text());
 }

@@ -27,13 +27,14 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
   }
   try {
     for (const c of cases) {
-      const start = lib.createLogin(config);
+      const client = new lib.ExpensicatClient(config);
+      const start = client.createLogin();
       const { verifier } = JSON.parse(start.transaction);
       let input;
       let run;
       if (c.kind === "callback") {
         input = expand(c.url, start.state);
-        run = () => lib.parseCallback(config, input, start.transaction);
+        run = () => client.parseCallback(input, start.transaction);
       } else if (c.kind === "token") {
         input = expand(c.body, start.state);
         run = () => lib.parseTokenResponse(c.status, input, 0);
