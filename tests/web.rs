@@ -117,7 +117,7 @@ fn login_callback_token_request_round_trip() {
 
     let cb = format!("https://app.example/callback?code=SplxlOBeZQQYbYS6WxSbIA&state={state}");
     let validated = client().parse_callback(s(&cb), s(&tx)).unwrap();
-    assert_eq!(validated.requested_scopes(), vec!["transactions:read".to_string()]);
+    assert_eq!(JSON::stringify(&validated.requested_scopes()).unwrap().as_string().unwrap(), r#"["transactions:read"]"#);
     assert!(!validated.to_js_string().contains("Splx"));
     let req = client().token_request(validated.into()).unwrap();
     assert_eq!(get_str(&req, "url"), "https://api.expensicat.com/api/auth/oauth2/token");

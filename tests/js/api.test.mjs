@@ -38,6 +38,7 @@ test("createLogin -> parseCallback -> tokenRequest, exact body", () => {
   assert.equal(u.searchParams.get("code_challenge"), lib.codeChallengeS256(verifier));
   const cb = c.parseCallback(`https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
   assert.equal(String(cb), "ValidatedCallback { [redacted] }");
+  assert.deepEqual(cb.requestedScopes, ["transactions:read"]);
   assert.equal(JSON.stringify({ cb }), '{"cb":"[redacted]"}');
   const req = c.tokenRequest(cb);
   assert.deepEqual(req, {
