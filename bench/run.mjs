@@ -76,7 +76,8 @@ try {
   const hinted = {};
   for (const lib of ["ours", "oauth4webapi", "floor", "ours-hinted", "oauth4webapi-hinted"]) {
     const times = [];
-    for (let i = 0; i < rounds + 1; i++) {
+    // Loopback cold starts are noisy (a few ms, scheduling decides): at least 15 samples.
+    for (let i = 0; i < Math.max(rounds, 15) + 1; i++) {
       const ctx = await browser.newContext();
       const p = await ctx.newPage();
       await p.goto(`${base}/bench/cold-${lib}.html`);
@@ -145,7 +146,7 @@ for (const [entry, r] of Object.entries(named)) {
   console.log(`  ${entry}: code ${kb(r.code)}, data ${kb(r.data)}`);
   for (const [group, bytes] of r.groups.slice(0, 12)) console.log(`    ${kb(bytes).padStart(9)}  ${((100 * bytes) / r.code).toFixed(1).padStart(5)}%  ${group}`);
 }
-console.log("\nSpeed in headless Chromium: median (min-max) per call; ratio = time / fastest peer's time");
+console.log(`\nSpeed in headless Chromium: median (min-max) per call (loopback cold starts: median of ${Math.max(rounds, 15)} fresh browser contexts); ratio = time / fastest peer's time`);
 for (const [scenario, libs] of Object.entries(speed)) {
   console.log(`  ${scenario}`);
   const peerMedians = Object.entries(libs).filter(([k, v]) => k !== "expensicat-auth" && k !== REFERENCE && v.median).map(([, v]) => v.median);
