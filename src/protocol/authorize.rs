@@ -7,7 +7,7 @@ use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::pkce::is_unreserved;
 use super::scope::{is_scope_token, normalize_scopes};
-use super::url::parse_endpoint;
+use super::url::{parse_endpoint, Url};
 
 /// The parameters this library sets on the authorize request and which nothing else may set.
 pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] =
@@ -84,7 +84,36 @@ pub fn build_authorize_url(p: &AuthorizeParams<'_>) -> Result<String> {
         });
     }
     check_state(p.state)?;
-    for (i, (name, value)) in p.extra.iter().enumerate() {
+    authorize_url(&authorize_prefix(&endpoint), p.client_id, p.redirect_uri, &scopes, p.code_challenge, p.state, p.extra)
+}
+
+/// The authorize endpoint as the start of every authorize URL: origin and path, `?`, and the
+/// endpoint's own query followed by `&` when it has one. A configuration computes it once.
+pub(crate) fn authorize_prefix(endpoint: &Url) -> String {
+    let mut url = endpoint.origin() + endpoint.path();
+    url.push('?');
+    if let Some(existing) = endpoint.query().filter(|q| !q.is_empty()) {
+        url.push_str(existing);
+        url.push('&');
+    }
+    url
+}
+
+/// The authorize URL from parts already checked (a validated configuration, normalised scopes,
+/// a challenge and state this library made); only the extra parameters are checked here.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for an extra parameter.
+pub(crate) fn authorize_url(
+    prefix: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    scopes: &[String],
+    code_challenge: &str,
+    state: &str,
+    extra: &[(String, String)],
+) -> Result<String> {
+    for (i, (name, value)) in extra.iter().enumerate() {
         let refuse = |reason| Err(Error::InvalidParameter { name: untrusted_text(name), reason });
         if !is_scope_token(name) || name.len() > 128 {
             return refuse("names must be 1 to 128 printable ASCII characters without spaces");
@@ -92,7 +121,7 @@ pub fn build_authorize_url(p: &AuthorizeParams<'_>) -> Result<String> {
         if RESERVED_AUTHORIZE_PARAMS.contains(&name.as_str()) {
             return refuse("it is set by this library and cannot be overridden");
         }
-        if p.extra[..i].iter().any(|(n, _)| n == name) {
+        if extra.get(..i).unwrap_or_default().iter().any(|(n, _)| n == name) {
             return refuse("it is given more than once");
         }
         if value.len() > MAX_EXTRA_VALUE {
@@ -101,21 +130,17 @@ pub fn build_authorize_url(p: &AuthorizeParams<'_>) -> Result<String> {
     }
     let scope = scopes.join(" ");
     let params = [
-        ("client_id", p.client_id),
-        ("redirect_uri", p.redirect_uri),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
         ("response_type", "code"),
         ("scope", scope.as_str()),
-        ("code_challenge", p.code_challenge),
+        ("code_challenge", code_challenge),
         ("code_challenge_method", "S256"),
-        ("state", p.state),
+        ("state", state),
     ];
-    let query = form_encode(params.into_iter().chain(p.extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
-    let mut url = endpoint.origin() + endpoint.path();
-    url.push('?');
-    if let Some(existing) = endpoint.query().filter(|q| !q.is_empty()) {
-        url.push_str(existing);
-        url.push('&');
-    }
+    let query = form_encode(params.into_iter().chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
+    let mut url = String::with_capacity(prefix.len() + query.len());
+    url.push_str(prefix);
     url.push_str(&query);
     Ok(url)
 }

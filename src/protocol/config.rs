@@ -5,7 +5,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::authorize::{check_client_id, RESERVED_AUTHORIZE_PARAMS};
+use super::authorize::{authorize_prefix, check_client_id, RESERVED_AUTHORIZE_PARAMS};
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson, ShapeError};
 use super::scope::normalize_scopes;
@@ -130,6 +130,8 @@ pub struct ClientConfig {
     pub(crate) scopes: Vec<String>,
     pub(crate) issuer: String,
     pub(crate) authorization_endpoint: String,
+    /// The start of every authorize URL (see [`super::authorize::authorize_prefix`]).
+    pub(crate) authorize_prefix: String,
     pub(crate) token_endpoint: String,
     pub(crate) api_base: String,
     pub(crate) api_origin: String,
@@ -165,12 +167,11 @@ impl ClientConfig {
         }
         let issuer = issuer_url.base();
         let authorization_endpoint = match &input.authorization_endpoint {
-            Some(e) => {
-                parse_endpoint(e, "authorizationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
-                e.clone()
-            }
+            Some(e) => e.clone(),
             None => [&*issuer, AUTHORIZE_PATH].concat(),
         };
+        let authorize_prefix =
+            authorize_prefix(&parse_endpoint(&authorization_endpoint, "authorizationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?);
         let token_endpoint = match &input.token_endpoint {
             Some(e) => {
                 parse_endpoint(e, "tokenEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
@@ -208,6 +209,7 @@ impl ClientConfig {
             scopes,
             issuer,
             authorization_endpoint,
+            authorize_prefix,
             token_endpoint,
             api_base,
             api_origin,

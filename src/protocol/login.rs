@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::authorize::{build_authorize_url, AuthorizeParams};
+use super::authorize::authorize_url;
 use super::config::ClientConfig;
 use super::encoding::base64url;
 use super::error::{Error, Result};
@@ -47,7 +47,7 @@ pub struct LoginStart {
 ///
 /// # Errors
 /// [`Error::InvalidScope`] when no scope is requested or one is unknown, and any
-/// [`build_authorize_url`] error for the extra parameters.
+/// [`crate::protocol::authorize::build_authorize_url`] error for the extra parameters.
 pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; LOGIN_ENTROPY], now_ms: u64) -> Result<LoginStart> {
     let scopes = match &request.scopes {
         Some(s) => normalize_scopes(s, config.allow_custom_scopes)?,
@@ -56,16 +56,18 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
     };
     let verifier = PkceVerifier::from_random(&random[..32])?;
     let state = base64url(&random[32..]);
-    let url = build_authorize_url(&AuthorizeParams {
-        endpoint: &config.authorization_endpoint,
-        client_id: &config.client_id,
-        redirect_uri: &config.redirect_uri,
-        scopes: &scopes,
-        allow_custom_scopes: config.allow_custom_scopes,
-        code_challenge: &verifier.challenge_s256(),
-        state: &state,
-        extra: &request.extra_params,
-    })?;
+    // Endpoint, client ID, redirect URI and scopes were checked when the configuration (and the
+    // scopes, above) were read; the challenge and state are made here: only the extra
+    // parameters are left to check.
+    let url = authorize_url(
+        &config.authorize_prefix,
+        &config.client_id,
+        &config.redirect_uri,
+        &scopes,
+        &verifier.challenge_s256(),
+        &state,
+        &request.extra_params,
+    )?;
     let transaction = LoginTransaction {
         state,
         verifier,

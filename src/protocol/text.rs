@@ -5,18 +5,10 @@
 use crate::prelude::*;
 
 /// `n` in decimal.
-pub fn decimal(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits[at..].iter().map(|&d| char::from(d)).collect()
+pub fn decimal(n: u64) -> String {
+    let mut out = String::new();
+    super::json::write_u64(&mut out, n);
+    out
 }
 
 /// `s.split_once(pat)` for a string pattern, by bytes: `str::split_once` with a `&str` pattern
