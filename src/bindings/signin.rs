@@ -64,7 +64,7 @@ fn fetch_args(input: JsValue, init: Option<JsValue>) -> Result<(String, JsValue)
 #[wasm_bindgen(js_name = createPkce, unchecked_return_type = "Pkce")]
 pub fn create_pkce() -> Result<JsValue, JsValue> {
     let verifier = js(PkceVerifier::from_random(&random_bytes::<32>()?))?;
-    Ok(to_js(&Obj::new().str("verifier", verifier.expose()).str("challenge", &verifier.challenge_s256()).str("method", "S256").finish()))
+    Ok(pkce(verifier.expose(), &verifier.challenge_s256()))
 }
 
 /// The S256 challenge of `verifier` (RFC 7636 section 4.2). Throws `invalid_verifier` for a
@@ -126,14 +126,28 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
 fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<JsValue, JsValue> {
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
-    Ok(to_js(
-        &Obj::new()
-            .str("url", &start.url)
-            .str("state", start.transaction.state())
-            .u64("expiresAt", start.transaction.expires_at_ms())
-            .str("transaction", &start.transaction.to_storage())
-            .finish(),
-    ))
+    let tx = &start.transaction;
+    Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()))
+}
+
+// The result objects of the hot low-level calls, each made in one call across the boundary:
+// cheaper than JSON text parsed again in JS (a login's JSON embeds the transaction's own JSON,
+// every quote escaped), and than setting members one by one from wasm (one crossing each).
+#[wasm_bindgen(inline_js = r#"
+export function loginStart(url, state, expiresAt, transaction) { return { url, state, expiresAt, transaction }; }
+export function signed(url, method, authorization) { return { url, method, headers: { Authorization: authorization } }; }
+export function tokenHttp(url, contentType, body) {
+  return { url, method: "POST", headers: { Accept: "application/json", "Content-Type": contentType }, body };
+}
+export function pkce(verifier, challenge) { return { verifier, challenge, method: "S256" }; }
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = loginStart)]
+    fn login_start(url: &str, state: &str, expires_at: f64, transaction: &str) -> JsValue;
+    fn signed(url: &str, method: &str, authorization: &str) -> JsValue;
+    #[wasm_bindgen(js_name = tokenHttp)]
+    fn token_http(url: &str, content_type: &str, body: &str) -> JsValue;
+    fn pkce(verifier: &str, challenge: &str) -> JsValue;
 }
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
@@ -179,16 +193,7 @@ fn parse_callback_with(config: &ClientConfig, callback_url: &JsValue, transactio
 }
 
 fn http_request_out(req: TokenRequest) -> JsValue {
-    let headers = Obj::new().str("Accept", "application/json").str("Content-Type", req.content_type).finish();
-    let out = Secret::new(
-        Obj::with_capacity(req.url.len() + req.body.expose().len() + 256)
-            .str("url", &req.url)
-            .str("method", "POST")
-            .raw("headers", &headers)
-            .str("body", req.body.expose())
-            .finish(),
-    );
-    to_js(out.expose())
+    token_http(&req.url, req.content_type, req.body.expose())
 }
 
 fn token_request_with(config: &ClientConfig, callback: JsValue) -> Result<JsValue, JsValue> {
@@ -237,18 +242,8 @@ pub fn parse_token_response(
 fn sign_request_with(config: &ClientConfig, token: &JsValue, method: &JsValue, url: &JsValue) -> Result<JsValue, JsValue> {
     let token = AccessToken::new(string_arg(token, "token")?);
     let (method, url) = (string_arg(method, "method")?, string_arg(url, "url")?);
-    let signed = js(core_sign_request(config, &token, &method, &url))?;
-    let headers = Secret::new(
-        Obj::with_capacity(signed.authorization.expose().len() + 64).str("Authorization", signed.authorization.expose()).finish(),
-    );
-    let out = Secret::new(
-        Obj::with_capacity(signed.url.len() + headers.expose().len() + 64)
-            .str("url", &signed.url)
-            .str("method", &signed.method)
-            .raw("headers", headers.expose())
-            .finish(),
-    );
-    Ok(to_js(out.expose()))
+    let s = js(core_sign_request(config, &token, &method, &url))?;
+    Ok(signed(&s.url, &s.method, s.authorization.expose()))
 }
 
 /// The low-level functions that need the client configuration, which is validated once, here:
