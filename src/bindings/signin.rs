@@ -130,25 +130,7 @@ fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<
     Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()))
 }
 
-// The result objects of the hot low-level calls, each made in one call across the boundary:
-// cheaper than JSON text parsed again in JS (a login's JSON embeds the transaction's own JSON,
-// every quote escaped), and than setting members one by one from wasm (one crossing each).
-#[wasm_bindgen(inline_js = r#"
-export function loginStart(url, state, expiresAt, transaction) { return { url, state, expiresAt, transaction }; }
-export function signed(url, method, authorization) { return { url, method, headers: { Authorization: authorization } }; }
-export function tokenHttp(url, contentType, body) {
-  return { url, method: "POST", headers: { Accept: "application/json", "Content-Type": contentType }, body };
-}
-export function pkce(verifier, challenge) { return { verifier, challenge, method: "S256" }; }
-"#)]
-extern "C" {
-    #[wasm_bindgen(js_name = loginStart)]
-    fn login_start(url: &str, state: &str, expires_at: f64, transaction: &str) -> JsValue;
-    fn signed(url: &str, method: &str, authorization: &str) -> JsValue;
-    #[wasm_bindgen(js_name = tokenHttp)]
-    fn token_http(url: &str, content_type: &str, body: &str) -> JsValue;
-    fn pkce(verifier: &str, challenge: &str) -> JsValue;
-}
+use crate::web::js::{login_start, pkce, signed, token_http};
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
 /// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.

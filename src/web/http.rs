@@ -18,57 +18,7 @@ use crate::protocol::error::{Error, Result};
 use crate::protocol::secret::Secret;
 use crate::protocol::token::TokenRequest;
 
-#[wasm_bindgen(inline_js = r#"
-export function deadline(ms, user) {
-  const c = new AbortController();
-  const t = setTimeout(() => c.abort(new DOMException("deadline", "TimeoutError")), ms);
-  if (typeof t === "object" && t && t.unref) t.unref();
-  if (user) {
-    if (user.aborted) c.abort(user.reason);
-    else user.addEventListener("abort", () => c.abort(user.reason), { once: true });
-  }
-  return c;
-}
-export function timedOut(c) {
-  const r = c.signal.reason;
-  return c.signal.aborted && !!r && r.name === "TimeoutError";
-}
-export function isStream(body) {
-  return typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
-}
-export async function readLimited(response, limit, c) {
-  const declared = response.headers.get("Content-Length");
-  if (declared !== null && Number(declared) > limit) { c.abort(); throw "too_large"; }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > limit) { for (const x of chunks) x.fill(0); value.fill(0); c.abort(); throw "too_large"; }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(n);
-  let at = 0;
-  for (const x of chunks) { all.set(x, at); at += x.length; x.fill(0); }
-  const text = new TextDecoder().decode(all);
-  all.fill(0);
-  return text;
-}
-"#)]
-extern "C" {
-    fn deadline(ms: f64, user: &JsValue) -> AbortController;
-    #[wasm_bindgen(js_name = timedOut)]
-    fn timed_out(controller: &AbortController) -> bool;
-    /// Whether `body` is a `ReadableStream`, which `fetch` consumes: such a request cannot be
-    /// sent twice, so the session does not retry it.
-    #[wasm_bindgen(js_name = isStream)]
-    pub fn is_stream_body(body: &JsValue) -> bool;
-    #[wasm_bindgen(js_name = readLimited)]
-    fn read_limited(response: &Response, limit: f64, controller: &AbortController) -> Promise;
-}
+use super::js::{deadline, read_limited, timed_out};
 
 #[wasm_bindgen]
 extern "C" {

@@ -7,6 +7,7 @@ use crate::prelude::*;
 #[cfg(feature = "expensify")]
 pub mod expensify;
 pub mod http;
+pub(crate) mod js;
 pub mod local;
 #[cfg(feature = "signin")]
 pub mod session;
@@ -20,19 +21,7 @@ use wasm_bindgen::prelude::*;
 use crate::protocol::error::Error;
 use crate::protocol::json::Obj;
 
-#[wasm_bindgen(inline_js = r#"
-export function authError(message, props) {
-  const e = new Error(message);
-  e.name = "ExpensicatAuthError";
-  return Object.assign(e, JSON.parse(props));
-}
-"#)]
-extern "C" {
-    /// An `Error` named `ExpensicatAuthError` with `message`, and the members of the JSON object
-    /// `props` as its own properties.
-    #[wasm_bindgen(js_name = authError)]
-    fn auth_error(message: &str, props: &str) -> JsValue;
-}
+use js::auth_error;
 
 /// Converts a core error into a JS `Error` named `ExpensicatAuthError` with a stable `code` and,
 /// when known, `status`, `description`, `retryAfterMs`, `requiredScope`, `field`, `apiCode` and

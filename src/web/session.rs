@@ -13,7 +13,8 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
-use super::http::{is_stream_body, post_token_request, send_api, sleep, Deadline};
+use super::http::{post_token_request, send_api, sleep, Deadline};
+use super::js::is_stream_body;
 use super::shared::{Shared, Wait};
 use super::{now_ms, random_bytes, storage, to_js};
 use crate::protocol::callback::{cleaned_address_bar, validate_callback, CallbackParams};
