@@ -48,6 +48,11 @@ fn done_key(state: &str) -> String {
     [storage::PREFIX, "done:", state].concat()
 }
 
+/// The method of a `RequestInit` (`GET` when it names none), as `fetch` reads it.
+fn request_method(init: &JsValue) -> String {
+    Reflect::get(init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into())
+}
+
 /// Why a signed `fetch` failed: the library's typed error, or the reason the app's own
 /// `AbortSignal` gave, as it is.
 #[derive(Debug)]
@@ -402,7 +407,7 @@ impl Session {
     /// `rate_limited`, `login_required`...) or [`FetchError::Aborted`].
     pub async fn fetch_with_deadline(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<(Response, Deadline), FetchError> {
         let err = FetchError::Auth;
-        let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
+        let method = request_method(&init);
         let (base, origin) = (self.config.api_base().to_owned(), self.config.api_origin().to_owned());
         // Refuse a foreign URL before touching the token: no refresh, no request.
         resolve_api_url(&base, &origin, &path_or_url).map_err(err)?;
@@ -449,7 +454,7 @@ impl Session {
     /// As [`Session::fetch_with_deadline`], and the typed API errors of
     /// [`crate::protocol::session::api_error`].
     pub async fn fetch_json(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<JsValue, FetchError> {
-        let method = Reflect::get(&init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into());
+        let method = request_method(&init);
         let (response, deadline) = self.clone().fetch_with_deadline(path_or_url.clone(), init).await?;
         let status = response.status();
         let retry_after = response.headers().get("Retry-After").ok().flatten();
