@@ -50,11 +50,6 @@ impl<T: Clone + 'static> Shared<T> {
         Shared(Rc::new(RefCell::new(State { result: Some(result), waiting: Vec::new() })))
     }
 
-    /// Whether both handles share the same work.
-    pub fn same(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-
     /// The result, when the work is done.
     pub fn wait(&self) -> Wait<T> {
         Wait(self.0.clone())
