@@ -28,7 +28,7 @@ export function readmeErrorCodes() {
   return codes;
 }
 
-function finish(pkg, name) {
+function finish(pkg, name, session) {
 const dts = new URL(`${name}.d.ts`, pkg);
 let text = readFileSync(dts, "utf8");
 const start = text.indexOf("export interface InitOutput {");
@@ -45,6 +45,7 @@ text = text.replace(
   "export default function __wbg_init",
   "/**\n * Loads the WebAssembly module. Rejects with an ExpensicatAuthError `csp_blocked` when the page's\n * Content-Security-Policy forbids WebAssembly (add `'wasm-unsafe-eval'` to `script-src`).\n */\nexport default function __wbg_init",
 );
+if (session) text += "\n" + readFileSync(new URL("../js/session.d.ts", import.meta.url), "utf8");
 writeFileSync(dts, text);
 
 // wasm-pack copies the crate README and a .gitignore into pkg/; the package ships neither.
@@ -54,10 +55,18 @@ const glue = new URL(`${name}.js`, pkg);
 const inner = new URL("glue.mjs", pkg);
 const entry = new URL("entry.mjs", pkg);
 renameSync(glue, inner);
+// The sign-in entry's session is JavaScript (js/session.js, over the glue's exports and
+// js/http.js), bundled into the same file.
+const extra = session ? ["session.mjs", "http.js"] : [];
+if (session) {
+  writeFileSync(new URL("session.mjs", pkg), readFileSync(new URL("../js/session.js", import.meta.url)));
+  writeFileSync(new URL("http.js", pkg), readFileSync(new URL("../js/http.js", import.meta.url)));
+}
 writeFileSync(
   entry,
   `import wbgInit from "./glue.mjs";
 export * from "./glue.mjs";
+${session ? 'export { ExpensicatAuth } from "./session.mjs";' : ""}
 function blocked(e) {
   const text = String(e && e.message);
   if (!/Content.Security.Policy|unsafe-eval|CSP/i.test(text)) return e;
@@ -91,8 +100,9 @@ const { outputFiles } = buildSync({
 writeFileSync(glue, outputFiles[0].text);
 rmSync(inner);
 rmSync(entry);
+for (const f of extra) rmSync(new URL(f, pkg));
 rmSync(new URL("snippets/", pkg), { recursive: true, force: true });
 }
 
-finish(new URL("../pkg/", import.meta.url), "expensicat_auth");
+finish(new URL("../pkg/", import.meta.url), "expensicat_auth", true);
 finish(new URL("../pkg/expensify/", import.meta.url), "expensicat_auth_expensify");

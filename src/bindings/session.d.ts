@@ -16,3 +16,13 @@ export interface SessionEvent {
   reason?: string;
   session?: SessionInfo;
 }
+
+/** A session as stored (`storage: "sessionStorage"`): it holds the tokens. */
+export interface SessionRecord {
+  v: 1;
+  access: string;
+  expiresAt?: number;
+  refresh?: string;
+  scopes: string[];
+  mode: "oauth" | "bearer";
+}

@@ -88,3 +88,13 @@ export interface TokenResponse {
 
 /** A scope and its documented meaning. */
 export interface ScopeInfo { name: ExpensicatScope; description: string; }
+
+/** A configuration's resolved settings (defaults applied), as a session reads them. */
+export interface ClientSettings {
+  clientId: string;
+  storage: "memory" | "sessionStorage";
+  timeoutMs: number;
+  transactionTtlMs: number;
+  maxTokenResponseBytes: number;
+  maxResponseBytes: number;
+}

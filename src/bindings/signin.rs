@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 
 use super::*;
 use crate::protocol::authorize::{build_authorize_url as core_build_authorize_url, AuthorizeParams};
+use crate::protocol::callback::cleaned_address_bar;
+use crate::protocol::callback::CallbackParams;
 use crate::protocol::callback::{parse_callback as core_parse_callback, strip_response_params, ValidatedCallback as CoreValidated};
 use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::encoding::base64url;
@@ -17,21 +19,21 @@ use crate::protocol::error::Error;
 use crate::protocol::json::{Fields, FromJson, Obj, ShapeError};
 use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::pkce::PkceVerifier;
+use crate::protocol::retry::{next_step, refresh_verdict, token_step_of, Attempt, Stale, Step, TokenStep, Verdict};
 use crate::protocol::scope::{required_scope as core_required_scope, Scope};
 use crate::protocol::secret::{AccessToken, RefreshToken};
-use crate::protocol::session::SessionInfo;
+use crate::protocol::session::{api_error as core_api_error, is_fresh, Tokens};
+use crate::protocol::sign::resolve_api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
-    authorization_code_request, parse_token_response as core_parse_token_response, refresh_token_request as core_refresh_request,
-    TokenRequest, TokenSet,
+    authorization_code_request, parse_token_response_limited, refresh_token_request as core_refresh_request, TokenRequest, TokenSet,
 };
 use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
-use crate::web::session::FetchError;
 use crate::Secret;
 
 /// A time argument, ms since the epoch.
-fn time_arg(value: &JsValue, name: &'static str) -> Result<u64, JsValue> {
+pub(crate) fn time_arg(value: &JsValue, name: &'static str) -> Result<u64, JsValue> {
     int_arg(value, name, 9_007_199_254_740_991.0)
 }
 
@@ -42,22 +44,14 @@ pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], JsValue> {
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = include_str!("signin.d.ts");
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SESSION_TYPES: &str = include_str!("session.d.ts");
+
 /// Validates a JS `ClientConfig` (the strict reader: an unknown member such as `clientSecret` is
 /// refused).
 pub(crate) fn config_from_js(value: JsValue) -> Result<alloc::rc::Rc<ClientConfig>, JsValue> {
     let input = ClientConfigInput::from_json(&json_text(&value, "config")?).map_err(|e| shape_error(e, "config"))?;
     Ok(alloc::rc::Rc::new(js(ClientConfig::new(input))?))
-}
-
-/// The `input` and `init` of `fetch`/`fetchJson`: a path or URL string, and an optional
-/// `RequestInit` object.
-fn fetch_args(input: JsValue, init: Option<JsValue>) -> Result<(String, JsValue), JsValue> {
-    let input = string_arg(&input, "input")?;
-    let init = optional(init, |v| Ok(v.clone()))?.unwrap_or(JsValue::UNDEFINED);
-    if !absent(&init) && !init.is_object() {
-        return Err(bad_arg("init", "must be a RequestInit object"));
-    }
-    Ok((input, init))
 }
 
 /// Creates a PKCE pair from 32 CSPRNG bytes: a 43-character verifier and its S256 challenge.
@@ -215,10 +209,14 @@ pub fn parse_token_response(
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms_opt: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    let status = int_arg(&status, "status", 599.0)? as u16;
-    let body = Secret::new(string_arg(&body, "body")?);
     let now = optional(now_ms_opt, |v| time_arg(v, "nowMs"))?.unwrap_or_else(now_ms);
-    Ok(to_js(token_out(&js(core_parse_token_response(status, body.expose(), now))?).expose()))
+    token_response(&status, &body, now, crate::protocol::token::MAX_TOKEN_RESPONSE)
+}
+
+fn token_response(status: &JsValue, body: &JsValue, now: u64, limit: usize) -> Result<JsValue, JsValue> {
+    let status = int_arg(status, "status", 599.0)? as u16;
+    let body = Secret::new(string_arg(body, "body")?);
+    Ok(to_js(token_out(&js(parse_token_response_limited(status, body.expose(), now, limit))?).expose()))
 }
 
 fn sign_request_with(config: &ClientConfig, token: &JsValue, method: &JsValue, url: &JsValue) -> Result<JsValue, JsValue> {
@@ -280,6 +278,16 @@ impl ExpensicatClient {
         refresh_token_request_with(&self.0, &refresh_token, scopes)
     }
 
+    /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`.
+    #[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
+    pub fn parse_token_response(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        token_response(&status, &body, now_ms(), self.0.max_token_response_bytes())
+    }
+
     /// The `Authorization: Bearer` header for `method url` (a path below the API base, or an
     /// absolute URL on the API origin). Throws `origin_not_allowed` for any other origin: no
     /// header is made.
@@ -325,153 +333,173 @@ pub fn strip_callback_params(#[wasm_bindgen(unchecked_param_type = "string")] ur
     Ok(strip_response_params(&string_arg(&url, "url")?))
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_SESSION_TYPES: &str = include_str!("session.d.ts");
-
-/// The one place where the session's Rust results become JavaScript values: a promise of
-/// `out(value)`, rejected with an `ExpensicatAuthError`, or with the app's own abort reason.
-fn promise<T: 'static, E: Into<FetchError>>(
-    work: impl core::future::Future<Output = Result<T, E>> + 'static,
-    out: fn(T) -> JsValue,
-) -> js_sys::Promise {
-    spawn_promise(Box::pin(async move {
-        work.await.map(out).map_err(|e| match e.into() {
-            FetchError::Auth(e) => js_error(&e),
-            FetchError::Aborted(reason) => reason,
-        })
-    }))
-}
-
-fn info_js(info: SessionInfo) -> JsValue {
-    to_js(&info.to_json())
-}
-
-/// A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
-/// (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
-/// requests.
-#[wasm_bindgen]
-pub struct ExpensicatAuth(alloc::rc::Rc<crate::web::session::Session>);
+// What the package's JavaScript session (js/session.js) asks the core. It keeps the tokens,
+// timers and `fetch` calls; every decision is made here, by the functions the Rust session uses.
 
 #[wasm_bindgen]
-impl ExpensicatAuth {
-    /// Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
-    /// stored session when `storage: "sessionStorage"`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig")] config: JsValue) -> Result<ExpensicatAuth, JsValue> {
-        Ok(ExpensicatAuth(crate::web::session::Session::new(ClientConfig::clone(&*config_from_js(config)?))))
+impl ExpensicatClient {
+    /// The configuration's resolved settings (defaults applied) that a session reads.
+    #[wasm_bindgen(getter, unchecked_return_type = "ClientSettings")]
+    pub fn settings(&self) -> JsValue {
+        let c = &self.0;
+        to_js(
+            &Obj::new()
+                .str("clientId", c.client_id())
+                .str(
+                    "storage",
+                    if c.storage() == crate::protocol::config::StorageMode::SessionStorage { "sessionStorage" } else { "memory" },
+                )
+                .u64("timeoutMs", c.timeout_ms())
+                .u64("transactionTtlMs", c.transaction_ttl_ms())
+                .u64("maxTokenResponseBytes", c.max_token_response_bytes() as u64)
+                .u64("maxResponseBytes", c.max_response_bytes() as u64)
+                .finish(),
+        )
     }
 
-    /// Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-    /// expired ones swept) and resolves to the authorize URL to navigate to.
-    #[wasm_bindgen(js_name = startLogin, unchecked_return_type = "Promise<string>")]
-    pub fn start_login(&self, #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>) -> js_sys::Promise {
-        let request: LoginRequest = or_reject!(from_js_or_default(options, "options"));
-        let url = or_reject!(self.0.start_login(&request).map_err(|e| js_error(&e)));
-        js_sys::Promise::resolve(&JsValue::from(url))
+    /// The `state` of a callback URL, after the checks that need no stored transaction (redirect
+    /// URI, duplicated or fragment parameters): the key of its transaction.
+    #[wasm_bindgen(js_name = callbackState)]
+    pub fn callback_state(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) -> Result<String, JsValue> {
+        let params = js(CallbackParams::parse(&self.0, &string_arg(&url, "url")?))?;
+        js(params.state().map(str::to_owned))
     }
 
-    /// Handles the redirect back (default: `location.href`). Cleans `code`/`state`/`iss` from
-    /// the address bar before any await, checks the callback against its stored transaction
-    /// (consumed once, even on failure), exchanges the code, and resolves to the session. Called
-    /// twice with the same URL it makes one token request and both calls share the outcome; a
-    /// callback already handled in an earlier page load rejects with `callback_already_handled`.
-    #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<SessionInfo>")]
-    pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>) -> js_sys::Promise {
-        let url = or_reject!(optional(url, |v| string_arg(v, "url")));
-        promise(self.0.handle_callback(url.as_deref()), info_js)
+    /// What the address bar should show instead of `href` when `href` is the redirect URI with
+    /// response parameters; `undefined` when it should stay.
+    #[wasm_bindgen(js_name = cleanedAddressBar)]
+    pub fn cleaned_address_bar(&self, #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue) -> Result<Option<String>, JsValue> {
+        Ok(cleaned_address_bar(&self.0, &string_arg(&href, "href")?))
     }
 
-    /// A valid access token, refreshed when it expires within the clock skew (checked against
-    /// the clock on every call). Concurrent callers share one refresh. Rejects with
-    /// `login_required` when there is no session.
-    #[wasm_bindgen(js_name = accessToken, unchecked_return_type = "Promise<string>")]
-    pub fn access_token(&self) -> js_sys::Promise {
-        let s = self.0.clone();
-        promise(async move { s.valid_token(None).await }, |t| JsValue::from_str(t.expose()))
-    }
-
-    /// Refreshes now (sharing a refresh already in flight) and resolves to the session.
-    /// `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
-    #[wasm_bindgen(unchecked_return_type = "Promise<SessionInfo>")]
-    pub fn refresh(&self) -> js_sys::Promise {
-        promise(self.0.refresh(), |info| info.map_or(JsValue::NULL, info_js))
-    }
-
-    /// `fetch` for the Expensicat API: `input` is a path below the API base (`/v1/transactions`)
-    /// or an absolute URL on the API origin (anything else rejects with `origin_not_allowed`
-    /// before any request). Adds `Authorization: Bearer`, never follows redirects, times out,
-    /// refreshes and retries once on 401, waits once on 429 when `Retry-After` is within
-    /// `maxRetryAfterMs`. The app's headers and body pass through unchanged.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
-    pub fn fetch(
+    /// Checks that `pathOrUrl` is on the API origin, before any token is read: throws
+    /// `origin_not_allowed` (or `invalid_url`, `insecure_url`) otherwise.
+    #[wasm_bindgen(js_name = checkApiUrl)]
+    pub fn check_api_url(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let (input, init) = or_reject!(fetch_args(input, init));
-        let s = self.0.clone();
-        promise(async move { s.fetch(input, init).await }, JsValue::from)
-    }
-
-    /// Like `fetch`, then resolves to the parsed JSON body of a 2xx answer, or rejects with a
-    /// typed error: `unauthorized`, `insufficient_scope` (with `requiredScope`), `rate_limited`
-    /// (with `retryAfterMs`), `api_error` (with `status`, `apiCode`), `invalid_response`.
-    #[wasm_bindgen(js_name = fetchJson, unchecked_return_type = "Promise<unknown>")]
-    pub fn fetch_json(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "RequestInit")] init: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let (input, init) = or_reject!(fetch_args(input, init));
-        let s = self.0.clone();
-        promise(async move { s.fetch_json(input, init).await }, |v| v)
-    }
-
-    /// Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed
-    /// calls. It is never refreshed; `expiresAt` (ms since the epoch) is checked on each use.
-    #[wasm_bindgen(js_name = useBearerToken)]
-    pub fn use_bearer_token(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "number")] expires_at: Option<JsValue>,
+        #[wasm_bindgen(js_name = pathOrUrl, unchecked_param_type = "string")] path_or_url: JsValue,
     ) -> Result<(), JsValue> {
-        let token = AccessToken::new(string_arg(&token, "token")?);
-        let expires_at = optional(expires_at, |v| time_arg(v, "expiresAt"))?;
-        js(self.0.use_bearer_token(token.expose(), expires_at))
+        js(resolve_api_url(self.0.api_base(), self.0.api_origin(), &string_arg(&path_or_url, "input")?).map(drop))
     }
 
-    /// Forgets the tokens and any pending login transactions (event `ended`, reason `logout`).
-    pub fn logout(&self) {
-        self.0.logout();
-    }
-
-    /// The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token.
-    #[wasm_bindgen(getter, unchecked_return_type = "SessionInfo | undefined")]
-    pub fn session(&self) -> JsValue {
-        self.0.info().map(|i| to_js(&i.to_json())).unwrap_or(JsValue::UNDEFINED)
-    }
-
-    /// Calls `listener` on every session change; returns a function that unsubscribes.
-    #[wasm_bindgen(js_name = onSessionChange, unchecked_return_type = "() => void")]
-    pub fn on_session_change(
+    /// Where the token for the next call comes from: 0 the current one, 1 a refresh, 2 the
+    /// session ends. `stale` is 0 (none refused), 1 (the API refused the current token) or 2 (it
+    /// refused an older one).
+    #[wasm_bindgen(js_name = tokenStep)]
+    pub fn token_step(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "(event: SessionEvent) => void")] listener: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let listener: js_sys::Function = listener.dyn_into().map_err(|_| bad_arg("listener", "must be a function"))?;
-        let id = self.0.on(listener);
-        let s = self.0.clone();
-        Ok(Closure::once_into_js(move || s.off(id)))
+        #[wasm_bindgen(js_name = expiresAt)] expires_at: Option<f64>,
+        #[wasm_bindgen(js_name = canRefresh)] can_refresh: bool,
+        stale: u8,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    ) -> u8 {
+        let stale = match stale {
+            0 => None,
+            1 => Some(Stale::Current),
+            _ => Some(Stale::Older),
+        };
+        let fresh = is_fresh(expires_at.map(|e| e as u64), now_ms as u64, self.0.clock_skew_ms());
+        match token_step_of(stale, fresh, can_refresh) {
+            TokenStep::UseCurrent => 0,
+            TokenStep::Refresh => 1,
+            TokenStep::End => 2,
+        }
     }
 
-    /// Never reveals a token.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_js_string(&self) -> String {
-        "ExpensicatAuth { [redacted] }".into()
+    /// The next step after an API answer: -1 return it, -2 refresh and send again, else wait
+    /// that many ms and send again; throws `rate_limited`. `attempt` is a bit set: 1 the body can
+    /// be sent again, 2 the session can refresh, 4 it already refreshed, 8 it already waited.
+    #[wasm_bindgen(js_name = nextStep)]
+    pub fn next_step(
+        &self,
+        status: u16,
+        #[wasm_bindgen(js_name = retryAfter)] retry_after: Option<String>,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+        attempt: u8,
+    ) -> Result<f64, JsValue> {
+        let attempt =
+            Attempt { replayable: attempt & 1 != 0, can_refresh: attempt & 2 != 0, refreshed: attempt & 4 != 0, waited: attempt & 8 != 0 };
+        match next_step(status, retry_after.as_deref(), now_ms as u64, self.0.max_retry_after_ms(), attempt) {
+            Step::Return => Ok(-1.0),
+            Step::RefreshAndRetry => Ok(-2.0),
+            Step::WaitAndRetry { ms } => Ok(ms as f64),
+            Step::Fail(e) => Err(js_error(&e)),
+        }
     }
+}
 
-    /// The session info (never a token), for `JSON.stringify`.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "SessionInfo | undefined")]
-    pub fn to_json(&self) -> JsValue {
-        self.session()
+/// What a refresh's result does to a session: 0 rotate the new tokens in, 1 end the session and
+/// report the error, 2 report the error, 3 report `login_required` (the session changed while
+/// the request was out). `code` and `status` are the error's, `undefined` for new tokens.
+#[wasm_bindgen(js_name = refreshVerdict)]
+pub fn refresh_verdict_js(code: Option<String>, status: Option<u16>, superseded: bool) -> u8 {
+    match refresh_verdict(code.as_deref().map(|c| (c, status.unwrap_or(1))), superseded) {
+        Verdict::Rotate => 0,
+        Verdict::End => 1,
+        Verdict::Report => 2,
+        Verdict::Superseded => 3,
     }
+}
+
+/// The typed error (not thrown) for an API answer that is not 2xx: `unauthorized`,
+/// `insufficient_scope` with the scope, `rate_limited` with the delay, else `api_error`.
+#[wasm_bindgen(js_name = apiError, unchecked_return_type = "ExpensicatAuthError")]
+pub fn api_error(
+    status: u16,
+    body: &str,
+    #[wasm_bindgen(js_name = retryAfter)] retry_after: Option<String>,
+    #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    method: &str,
+    path: &str,
+) -> JsValue {
+    js_error(&core_api_error(status, body, retry_after.as_deref(), now_ms as u64, method, path))
+}
+
+/// The session record (`{v, access, expiresAt?, refresh?, scopes, mode}`) of stored text, every
+/// field checked; throws `storage_unavailable` ("the stored session is corrupt") otherwise.
+#[wasm_bindgen(js_name = readSessionRecord, unchecked_return_type = "SessionRecord")]
+pub fn read_session_record(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<JsValue, JsValue> {
+    // Taken as a secret (zeroed on drop): the stored record holds the tokens.
+    let text = Secret::new(string_arg(&text, "text")?);
+    Ok(to_js(js(Tokens::from_storage(text.expose()))?.to_storage().expose()))
+}
+
+/// The session record of a token the app supplies (direct bearer mode): throws `invalid_token`
+/// for a token that is not an RFC 6750 `b64token`, `invalid_parameter` for a bad `expiresAt`.
+#[wasm_bindgen(js_name = bearerSessionRecord, unchecked_return_type = "SessionRecord")]
+pub fn bearer_session_record(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    #[wasm_bindgen(js_name = expiresAt, unchecked_optional_param_type = "number")] expires_at: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let token = AccessToken::new(string_arg(&token, "token")?);
+    let expires_at = optional(expires_at, |v| time_arg(v, "expiresAt"))?;
+    Ok(to_js(js(Tokens::bearer(token.expose(), expires_at))?.to_storage().expose()))
+}
+
+/// The errors the JavaScript session raises itself, with the core's codes and messages:
+/// `login_required`, `timeout`, `network`, `callback_already_handled`, `state_mismatch`;
+/// `too_large`, `not_json` and `redirect` (`invalid_response` with `status`); `storage_read`,
+/// `storage_write`, `no_storage` (`storage_unavailable`); and `invalid_parameter` for the
+/// arguments `url`, `input`, `init`, `headers`, `listener`.
+#[wasm_bindgen(js_name = sessionError, unchecked_return_type = "ExpensicatAuthError")]
+pub fn session_error(what: &str, status: Option<u16>) -> JsValue {
+    let status = status.unwrap_or(0);
+    let arg = |name: &str, reason| Error::InvalidParameter { name: name.into(), reason };
+    js_error(&match what {
+        "login_required" => Error::LoginRequired,
+        "timeout" => Error::Timeout,
+        "network" => Error::Network,
+        "callback_already_handled" => Error::CallbackAlreadyHandled,
+        "state_mismatch" => Error::StateMismatch,
+        "too_large" => Error::InvalidResponse { status, reason: "the body is larger than the limit; the read was stopped" },
+        "not_json" => Error::InvalidResponse { status, reason: "the body is not JSON" },
+        "redirect" => Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" },
+        "no_storage" => Error::Storage { reason: "sessionStorage is not available here" },
+        "storage_read" => Error::Storage { reason: "sessionStorage refused a read" },
+        "storage_write" => Error::Storage { reason: "sessionStorage refused a write (full?)" },
+        "init" => arg("init", "must be a RequestInit object"),
+        "headers" => arg("headers", "are not valid fetch headers"),
+        "listener" => arg("listener", "must be a function"),
+        name => arg(name, "must be a string"),
+    })
 }

@@ -24,12 +24,27 @@ pub enum TokenStep {
 /// Picks the token for a call at `now_ms`. `stale` is a token the API just refused: a refresh is
 /// forced unless the session already moved past it (another call refreshed meanwhile).
 pub fn token_step(tokens: &Tokens, stale: Option<&str>, now_ms: u64, clock_skew_ms: u64) -> TokenStep {
-    let current = tokens.access_token().expose();
-    let refused = stale == Some(current);
+    let stale = stale.map(|s| if s == tokens.access_token().expose() { Stale::Current } else { Stale::Older });
+    token_step_of(stale, tokens.is_fresh(now_ms, clock_skew_ms), tokens.refresh_token().is_some())
+}
+
+/// Which token the API refused, compared with the session's current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    /// The current access token.
+    Current,
+    /// An older one: the session already moved past it.
+    Older,
+}
+
+/// [`token_step`] from what it looks at, for a session that keeps its tokens elsewhere (the
+/// package's JavaScript session): which token was refused, if any; whether the current one is
+/// fresh ([`super::session::is_fresh`]); whether there is a refresh token.
+pub fn token_step_of(stale: Option<Stale>, fresh: bool, can_refresh: bool) -> TokenStep {
     // Not the refused token, and either fresh or newer than the refused one.
-    if !refused && (stale.is_some() || tokens.is_fresh(now_ms, clock_skew_ms)) {
+    if stale == Some(Stale::Older) || (stale.is_none() && fresh) {
         TokenStep::UseCurrent
-    } else if tokens.refresh_token().is_some() {
+    } else if can_refresh {
         TokenStep::Refresh
     } else {
         TokenStep::End
@@ -96,12 +111,42 @@ pub enum RefreshOutcome<T> {
 /// request was out: an answer then counts for nothing (`login_required`), but a transport failure
 /// still reports as itself.
 pub fn refresh_outcome<T>(result: Result<T>, superseded: bool) -> RefreshOutcome<T> {
-    match result {
-        Err(e @ (Error::Network | Error::Timeout | Error::InvalidResponse { status: 0, .. })) => RefreshOutcome::Report(e),
-        _ if superseded => RefreshOutcome::Report(Error::LoginRequired),
-        Ok(set) => RefreshOutcome::Rotate(set),
-        Err(Error::OAuth(o)) if o.code == OAuthErrorCode::InvalidGrant => RefreshOutcome::End(Error::OAuth(o)),
-        Err(e) => RefreshOutcome::Report(e),
+    let failure = result.as_ref().err().map(|e| match e {
+        Error::InvalidResponse { status, .. } => (e.code(), *status),
+        _ => (e.code(), 1),
+    });
+    match (refresh_verdict(failure, superseded), result) {
+        (Verdict::Rotate, Ok(set)) => RefreshOutcome::Rotate(set),
+        (Verdict::End, Err(e)) => RefreshOutcome::End(e),
+        (Verdict::Report, Err(e)) => RefreshOutcome::Report(e),
+        _ => RefreshOutcome::Report(Error::LoginRequired),
+    }
+}
+
+/// [`refresh_outcome`] without the values, for a session that holds them elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Rotate the new tokens in.
+    Rotate,
+    /// End the session and report the error.
+    End,
+    /// Report the error; the session stays.
+    Report,
+    /// The session was ended or replaced meanwhile: report `login_required`.
+    Superseded,
+}
+
+/// Classifies a refresh's result from its error code and status (`None` for new tokens), as
+/// [`refresh_outcome`] does: a transport failure (`network`, `timeout`, a redirect answered with
+/// status 0) reports as itself; any answer counts for nothing once `superseded`; `invalid_grant`
+/// ends the session.
+pub fn refresh_verdict(failure: Option<(&str, u16)>, superseded: bool) -> Verdict {
+    match failure {
+        Some(("network" | "timeout", _) | ("invalid_response", 0)) => Verdict::Report,
+        _ if superseded => Verdict::Superseded,
+        None => Verdict::Rotate,
+        Some((code, _)) if code == OAuthErrorCode::InvalidGrant.as_str() => Verdict::End,
+        Some(_) => Verdict::Report,
     }
 }
 
@@ -136,6 +181,27 @@ mod tests {
         let bare = tokens(r#"{"access_token":"AT1","token_type":"Bearer","expires_in":60}"#);
         assert_eq!(token_step(&bare, None, NOW + 61_000, 0), TokenStep::End);
         assert_eq!(token_step(&bare, Some("AT1"), NOW, 0), TokenStep::End);
+    }
+
+    #[test]
+    fn the_step_from_its_inputs_agrees_with_the_step_from_tokens() {
+        use Stale::*;
+        assert_eq!(token_step_of(None, true, true), TokenStep::UseCurrent);
+        assert_eq!(token_step_of(None, false, true), TokenStep::Refresh);
+        assert_eq!(token_step_of(None, false, false), TokenStep::End);
+        assert_eq!(token_step_of(Some(Current), true, true), TokenStep::Refresh);
+        assert_eq!(token_step_of(Some(Current), true, false), TokenStep::End);
+        assert_eq!(token_step_of(Some(Older), false, false), TokenStep::UseCurrent);
+        assert_eq!(refresh_verdict(None, false), Verdict::Rotate);
+        assert_eq!(refresh_verdict(None, true), Verdict::Superseded);
+        assert_eq!(refresh_verdict(Some(("invalid_grant", 400)), false), Verdict::End);
+        assert_eq!(refresh_verdict(Some(("invalid_grant", 400)), true), Verdict::Superseded);
+        assert_eq!(refresh_verdict(Some(("server_error", 500)), false), Verdict::Report);
+        for transport in [("network", 0), ("timeout", 0), ("invalid_response", 0)] {
+            assert_eq!(refresh_verdict(Some(transport), true), Verdict::Report);
+        }
+        // A body the client could not read is an answer, not a transport failure.
+        assert_eq!(refresh_verdict(Some(("invalid_response", 502)), true), Verdict::Superseded);
     }
 
     #[test]

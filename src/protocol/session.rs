@@ -106,10 +106,7 @@ impl Tokens {
     /// Whether the access token is still good at `now_ms` with `skew_ms` to spare. Checked on
     /// every read, against the clock, because timers stall while a laptop sleeps.
     pub fn is_fresh(&self, now_ms: u64, skew_ms: u64) -> bool {
-        match self.expires_at_ms {
-            None => true,
-            Some(exp) => now_ms.saturating_add(skew_ms) < exp,
-        }
+        is_fresh(self.expires_at_ms, now_ms, skew_ms)
     }
 
     /// The access token.
@@ -174,6 +171,15 @@ impl Tokens {
             Ok(Tokens { access: AccessToken::new(access), expires_at_ms, refresh: refresh.map(RefreshToken::new), scopes, mode })
         };
         read().map_err(|_| bad)
+    }
+}
+
+/// Whether a token expiring at `expires_at_ms` (never, when `None`) is still good at `now_ms`
+/// with `skew_ms` to spare.
+pub fn is_fresh(expires_at_ms: Option<u64>, now_ms: u64, skew_ms: u64) -> bool {
+    match expires_at_ms {
+        None => true,
+        Some(exp) => now_ms.saturating_add(skew_ms) < exp,
     }
 }
 

@@ -1,50 +1,14 @@
-//! The JavaScript the wasm calls, in one module: the test runner loads each `inline_js` block as
-//! a file of its own, and the fewer the page's parallel module requests, the better (the
-//! package's bundle inlines them anyway; what an entry does not use is dropped there).
+//! The JavaScript the wasm calls, in two modules: the result and error constructors here, and
+//! `js/http.js` (deadlines and bounded reads), which the package's JavaScript session imports
+//! too. The test runner loads each module as a file of its own, and the fewer the page's
+//! parallel module requests, the better (the package's bundle inlines them anyway; what an
+//! entry does not use is dropped there).
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortController, Response};
 
 #[wasm_bindgen(inline_js = r#"
-export function deadline(ms, user) {
-  const c = new AbortController();
-  const t = setTimeout(() => c.abort(new DOMException("deadline", "TimeoutError")), ms);
-  if (typeof t === "object" && t && t.unref) t.unref();
-  if (user) {
-    if (user.aborted) c.abort(user.reason);
-    else user.addEventListener("abort", () => c.abort(user.reason), { once: true });
-  }
-  return c;
-}
-export function timedOut(c) {
-  const r = c.signal.reason;
-  return c.signal.aborted && !!r && r.name === "TimeoutError";
-}
-export function isStream(body) {
-  return typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
-}
-export async function readLimited(response, limit, c) {
-  const declared = response.headers.get("Content-Length");
-  if (declared !== null && Number(declared) > limit) { c.abort(); throw "too_large"; }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > limit) { for (const x of chunks) x.fill(0); value.fill(0); c.abort(); throw "too_large"; }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(n);
-  let at = 0;
-  for (const x of chunks) { all.set(x, at); at += x.length; x.fill(0); }
-  const text = new TextDecoder().decode(all);
-  all.fill(0);
-  return text;
-}
 export function authError(message, props) {
   const e = new Error(message);
   e.name = "ExpensicatAuthError";
@@ -61,16 +25,6 @@ export function tokenHttp(url, contentType, body) {
 export function pkce(verifier, challenge) { return { verifier, challenge, method: "S256" }; }
 "#)]
 extern "C" {
-    pub fn deadline(ms: f64, user: &JsValue) -> AbortController;
-    #[wasm_bindgen(js_name = timedOut)]
-    pub fn timed_out(controller: &AbortController) -> bool;
-    /// Whether `body` is a `ReadableStream`, which `fetch` consumes: such a request cannot be
-    /// sent twice, so the session does not retry it.
-    #[wasm_bindgen(js_name = isStream)]
-    pub fn is_stream_body(body: &JsValue) -> bool;
-    #[wasm_bindgen(js_name = readLimited)]
-    pub fn read_limited(response: &Response, limit: f64, controller: &AbortController) -> Promise;
-
     /// An `Error` named `ExpensicatAuthError` with `message`, and the members of the JSON object
     /// `props` as its own properties.
     #[wasm_bindgen(js_name = authError)]
@@ -82,4 +36,17 @@ extern "C" {
     #[wasm_bindgen(js_name = tokenHttp)]
     pub fn token_http(url: &str, content_type: &str, body: &str) -> JsValue;
     pub fn pkce(verifier: &str, challenge: &str) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/js/http.js")]
+extern "C" {
+    pub fn deadline(ms: f64, user: &JsValue) -> AbortController;
+    #[wasm_bindgen(js_name = timedOut)]
+    pub fn timed_out(controller: &AbortController) -> bool;
+    /// Whether `body` is a `ReadableStream`, which `fetch` consumes: such a request cannot be
+    /// sent twice, so the session does not retry it.
+    #[wasm_bindgen(js_name = isStream)]
+    pub fn is_stream_body(body: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = readLimited)]
+    pub fn read_limited(response: &Response, limit: f64, controller: &AbortController) -> Promise;
 }

@@ -9,11 +9,11 @@ pub mod expensify;
 pub mod http;
 pub(crate) mod js;
 pub mod local;
-#[cfg(feature = "signin")]
+#[cfg(feature = "session")]
 pub mod session;
-#[cfg(feature = "signin")]
+#[cfg(feature = "session")]
 pub mod shared;
-#[cfg(feature = "signin")]
+#[cfg(feature = "session")]
 pub mod storage;
 
 use wasm_bindgen::prelude::*;

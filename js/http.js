@@ -1,0 +1,53 @@
+// fetch under a deadline, and bounded body reads: used by the JavaScript session (session.js)
+// and, through wasm-bindgen, by the Rust layer (src/web/http.rs). One file for both, so the
+// package carries one copy.
+
+/** An AbortController fired `ms` after now (reason: a `TimeoutError`), or when `user` aborts. */
+export function deadline(ms, user) {
+  const c = new AbortController();
+  const t = setTimeout(() => c.abort(new DOMException("deadline", "TimeoutError")), ms);
+  if (typeof t === "object" && t && t.unref) t.unref();
+  if (user) {
+    if (user.aborted) c.abort(user.reason);
+    else user.addEventListener("abort", () => c.abort(user.reason), { once: true });
+  }
+  return c;
+}
+
+/** Whether `c` fired because of its deadline. */
+export function timedOut(c) {
+  const r = c.signal.reason;
+  return c.signal.aborted && !!r && r.name === "TimeoutError";
+}
+
+/** Whether `body` is a ReadableStream, which fetch consumes: such a request is never sent twice. */
+export function isStream(body) {
+  return typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
+}
+
+/**
+ * The body of `response` as text, at most `limit` bytes: a larger Content-Length is refused
+ * before reading, and a longer stream is cut there (`c` aborted). Throws "too_large". The bytes
+ * read are zeroed once decoded.
+ */
+export async function readLimited(response, limit, c) {
+  const declared = response.headers.get("Content-Length");
+  if (declared !== null && Number(declared) > limit) { c.abort(); throw "too_large"; }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > limit) { for (const x of chunks) x.fill(0); value.fill(0); c.abort(); throw "too_large"; }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const x of chunks) { all.set(x, at); at += x.length; x.fill(0); }
+  const text = new TextDecoder().decode(all);
+  all.fill(0);
+  return text;
+}

@@ -1,0 +1,76 @@
+// The JavaScript session (js/session.js), appended to the sign-in entry's .d.ts by scripts/postbuild.mjs.
+/**
+ * A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
+ * (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
+ * requests.
+ */
+export class ExpensicatAuth {
+    /**
+     * A valid access token, refreshed when it expires within the clock skew (checked against
+     * the clock on every call). Concurrent callers share one refresh. Rejects with
+     * `login_required` when there is no session.
+     */
+    accessToken(): Promise<string>;
+    /**
+     * Like `fetch`, then resolves to the parsed JSON body of a 2xx answer, or rejects with a
+     * typed error: `unauthorized`, `insufficient_scope` (with `requiredScope`), `rate_limited`
+     * (with `retryAfterMs`), `api_error` (with `status`, `apiCode`), `invalid_response`.
+     */
+    fetchJson(input: string, init?: RequestInit): Promise<unknown>;
+    /**
+     * `fetch` for the Expensicat API: `input` is a path below the API base (`/v1/transactions`)
+     * or an absolute URL on the API origin (anything else rejects with `origin_not_allowed`
+     * before any request). Adds `Authorization: Bearer`, never follows redirects, times out,
+     * refreshes and retries once on 401, waits once on 429 when `Retry-After` is within
+     * `maxRetryAfterMs`. The app's headers and body pass through unchanged.
+     */
+    fetch(input: string, init?: RequestInit): Promise<Response>;
+    /**
+     * Handles the redirect back (default: `location.href`). Cleans `code`/`state`/`iss` from
+     * the address bar before any await, checks the callback against its stored transaction
+     * (consumed once, even on failure), exchanges the code, and resolves to the session. Called
+     * twice with the same URL it makes one token request and both calls share the outcome; a
+     * callback already handled in an earlier page load rejects with `callback_already_handled`.
+     */
+    handleCallback(url?: string): Promise<SessionInfo>;
+    /**
+     * Forgets the tokens and any pending login transactions (event `ended`, reason `logout`).
+     */
+    logout(): void;
+    /**
+     * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
+     * stored session when `storage: "sessionStorage"`.
+     */
+    constructor(config: ClientConfig);
+    /**
+     * Calls `listener` on every session change; returns a function that unsubscribes.
+     */
+    onSessionChange(listener: (event: SessionEvent) => void): () => void;
+    /**
+     * Refreshes now (sharing a refresh already in flight) and resolves to the session.
+     * `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
+     */
+    refresh(): Promise<SessionInfo>;
+    /**
+     * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
+     * expired ones swept) and resolves to the authorize URL to navigate to.
+     */
+    startLogin(options?: LoginOptions): Promise<string>;
+    /**
+     * The session info (never a token), for `JSON.stringify`.
+     */
+    toJSON(): SessionInfo | undefined;
+    /**
+     * Never reveals a token.
+     */
+    toString(): string;
+    /**
+     * Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed
+     * calls. It is never refreshed; `expiresAt` (ms since the epoch) is checked on each use.
+     */
+    useBearerToken(token: string, expiresAt?: number): void;
+    /**
+     * The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token.
+     */
+    readonly session: SessionInfo | undefined;
+}

@@ -1,0 +1,535 @@
+// The browser session of the package's sign-in entry: `ExpensicatAuth`. It keeps the tokens,
+// runs `fetch` and the timers, and stores what the app opted into; every protocol decision
+// (which token to use, what a 401 or 429 means, what a refresh's failure does, what the address
+// bar shows, what a callback or a stored record is worth) is made by the Rust core through the
+// exports of the WebAssembly module. It is JavaScript because a session in Rust costs the page
+// about 26 KB gzip of async machinery (measured, README "Size"), and the same orchestration here
+// costs a tenth of that.
+//
+// Tokens are kept in this object's private fields (or in sessionStorage by opt-in), never shown
+// by `session`, `toString`, `toJSON` or an error.
+
+import {
+  ExpensicatClient,
+  apiError,
+  bearerSessionRecord,
+  readSessionRecord,
+  refreshVerdict,
+  sessionError,
+} from "./glue.mjs";
+import { deadline, isStream, readLimited, timedOut } from "./http.js";
+
+const PREFIX = "expensicat-auth:";
+const TX = PREFIX + "tx:";
+const DONE = PREFIX + "done:";
+
+/** Callbacks in flight or finished in this page, by `state`: React StrictMode runs effects twice. */
+const callbacks = new Map();
+/** The address bar as this page cleaned it, and what it showed before. */
+let cleaned;
+
+const absent = (v) => v === undefined || v === null;
+
+function store() {
+  try {
+    return globalThis.sessionStorage ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function get(key) {
+  const s = store();
+  if (!s) throw sessionError("no_storage");
+  try {
+    return s.getItem(key);
+  } catch {
+    throw sessionError("storage_read");
+  }
+}
+
+function set(key, value) {
+  const s = store();
+  if (!s) throw sessionError("no_storage");
+  try {
+    s.setItem(key, value);
+  } catch {
+    throw sessionError("storage_write");
+  }
+}
+
+function remove(key) {
+  try {
+    store()?.removeItem(key);
+  } catch {
+    // Nothing to remove where storage is unavailable.
+  }
+}
+
+function keys(prefix) {
+  const s = store();
+  const out = [];
+  try {
+    for (let i = 0; s && i < s.length; i++) {
+      const k = s.key(i);
+      if (k && k.startsWith(prefix)) out.push(k);
+    }
+  } catch {
+    // As if empty.
+  }
+  return out;
+}
+
+/** The error of a failed fetch or read under `c`: its deadline, else the network. */
+const failure = (c) => sessionError(timedOut(c) ? "timeout" : "network");
+
+/** The body as text within `limit` bytes and the deadline of `c`. */
+async function read(res, limit, c) {
+  try {
+    return await readLimited(res, limit, c);
+  } catch (e) {
+    throw e === "too_large" ? sessionError("too_large", res.status) : failure(c);
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the app may see of a session record: never a token. */
+function info(t) {
+  const out = { scopes: t.scopes.slice() };
+  if (t.expiresAt !== undefined) out.expiresAt = t.expiresAt;
+  out.hasRefreshToken = t.refresh !== undefined;
+  out.mode = t.mode;
+  return out;
+}
+
+/**
+ * A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
+ * (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
+ * requests.
+ */
+export class ExpensicatAuth {
+  #c;
+  #s;
+  /** The session record `{v, access, expiresAt?, refresh?, scopes, mode}`, or undefined. */
+  #t;
+  /** The refresh in flight: `{id, p}`. */
+  #refreshing;
+  #refreshes = 0;
+  /** Bumped by logout and session end, so a refresh finishing afterwards is discarded. */
+  #generation = 0;
+  #listeners = new Set();
+
+  /**
+   * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
+   * stored session when `storage: "sessionStorage"`.
+   */
+  constructor(config) {
+    this.#c = new ExpensicatClient(config);
+    this.#s = this.#c.settings;
+    if (this.#s.storage === "sessionStorage") {
+      try {
+        const text = get(this.#key());
+        if (text !== null) this.#t = readSessionRecord(text);
+      } catch {
+        // No storage, or a corrupt record: no session.
+      }
+    }
+  }
+
+  #key() {
+    return PREFIX + "session:" + this.#s.clientId;
+  }
+
+  #persist() {
+    if (this.#s.storage !== "sessionStorage") return;
+    try {
+      if (this.#t) set(this.#key(), JSON.stringify(this.#t));
+      else remove(this.#key());
+    } catch {
+      // The session goes on in memory.
+    }
+  }
+
+  #emit(type, reason) {
+    const event = { type };
+    if (reason !== undefined) event.reason = reason;
+    if (this.#t) event.session = info(this.#t);
+    for (const entry of [...this.#listeners]) {
+      try {
+        entry.listener(event);
+      } catch {
+        // A throwing listener must not break the session.
+      }
+    }
+  }
+
+  #end(reason) {
+    const had = this.#t !== undefined;
+    this.#t = undefined;
+    this.#generation++;
+    this.#refreshing = undefined;
+    this.#persist();
+    if (had) this.#emit("ended", reason);
+  }
+
+  #start(record, reason) {
+    this.#generation++;
+    this.#t = record;
+    this.#refreshing = undefined;
+    this.#persist();
+    this.#emit("started", reason);
+  }
+
+  /** Removes expired login transactions and old "handled" markers. */
+  #sweep(now) {
+    for (const k of keys(TX)) {
+      let keep = false;
+      try {
+        keep = JSON.parse(get(k)).expiresAt > now;
+      } catch {
+        // Unreadable: removed.
+      }
+      if (!keep) remove(k);
+    }
+    for (const k of keys(DONE)) {
+      let until = 0;
+      try {
+        until = Number(get(k));
+      } catch {
+        // Removed.
+      }
+      if (!(until > now)) remove(k);
+    }
+  }
+
+  /**
+   * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
+   * expired ones swept) and resolves to the authorize URL to navigate to.
+   */
+  async startLogin(options) {
+    this.#sweep(Date.now());
+    const start = this.#c.createLogin(options);
+    set(TX + start.state, start.transaction);
+    return start.url;
+  }
+
+  /**
+   * Handles the redirect back (default: `location.href`). Cleans `code`/`state`/`iss` from the
+   * address bar before any await, checks the callback against its stored transaction (consumed
+   * once, even on failure), exchanges the code, and resolves to the session. Called twice with
+   * the same URL it makes one token request and both calls share the outcome; a callback already
+   * handled in an earlier page load rejects with `callback_already_handled`.
+   */
+  handleCallback(url) {
+    if (!absent(url) && typeof url !== "string") return Promise.reject(sessionError("url"));
+    const href = absent(url) ? currentCallbackUrl() : url;
+    this.#cleanAddressBar();
+    let state;
+    try {
+      state = this.#c.callbackState(href);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let p = callbacks.get(state);
+    if (!p) {
+      p = this.#exchange(href, state);
+      callbacks.set(state, p);
+    }
+    return p;
+  }
+
+  #cleanAddressBar() {
+    const w = globalThis.window;
+    if (!w || !w.location || !w.history) return;
+    const href = w.location.href;
+    const to = this.#c.cleanedAddressBar(href);
+    if (to === undefined) return;
+    try {
+      w.history.replaceState(null, "", to);
+      cleaned = [to, href];
+    } catch {
+      // The bar stays as it was.
+    }
+  }
+
+  #exchange(href, state) {
+    let request, requested;
+    try {
+      const stored = get(TX + state);
+      if (stored === null) {
+        let handled = false;
+        try {
+          handled = get(DONE + state) !== null;
+        } catch {
+          // Not known as handled.
+        }
+        throw sessionError(handled ? "callback_already_handled" : "state_mismatch");
+      }
+      // Consumed once, even when the checks below fail.
+      remove(TX + state);
+      try {
+        set(DONE + state, String(Date.now() + this.#s.transactionTtlMs));
+      } catch {
+        // The transaction is gone all the same.
+      }
+      const validated = this.#c.parseCallback(href, stored);
+      requested = validated.requestedScopes;
+      request = this.#c.tokenRequest(validated);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return (async () => {
+      const got = await this.#tokenCall(request);
+      const record = { v: 1, access: got.accessToken, expiresAt: got.expiresAt, refresh: got.refreshToken, scopes: got.scope ?? requested, mode: "oauth" };
+      this.#start(record, "login");
+      return info(record);
+    })();
+  }
+
+  /** Sends a token request within the timeout and validates the answer within the size limit. */
+  async #tokenCall(req) {
+    const c = deadline(this.#s.timeoutMs);
+    let res;
+    try {
+      res = await fetch(req.url, {
+        method: "POST",
+        headers: req.headers,
+        body: req.body,
+        redirect: "manual",
+        signal: c.signal,
+        credentials: "omit",
+        cache: "no-store",
+      });
+    } catch {
+      throw failure(c);
+    }
+    if (res.type === "opaqueredirect") throw sessionError("redirect");
+    const body = await read(res, this.#s.maxTokenResponseBytes, c);
+    return this.#c.parseTokenResponse(res.status, body);
+  }
+
+  /** The single in-flight refresh, started if none is running; resolves to the session. */
+  #refreshShared() {
+    if (this.#refreshing) return this.#refreshing.p;
+    const id = ++this.#refreshes;
+    const p = this.#doRefresh().finally(() => {
+      if (this.#refreshing?.id === id) this.#refreshing = undefined;
+    });
+    this.#refreshing = { id, p };
+    return p;
+  }
+
+  async #doRefresh() {
+    const generation = this.#generation;
+    const rt = this.#t?.refresh;
+    if (rt === undefined) throw sessionError("login_required");
+    const request = this.#c.refreshTokenRequest(rt);
+    let got, err;
+    try {
+      got = await this.#tokenCall(request);
+    } catch (e) {
+      err = e;
+    }
+    const failed = err !== undefined;
+    switch (refreshVerdict(failed ? String(err?.code) : undefined, failed ? err?.status : undefined, this.#generation !== generation)) {
+      case 0: {
+        const t = this.#t;
+        t.access = got.accessToken;
+        t.expiresAt = got.expiresAt;
+        if (got.refreshToken !== undefined) t.refresh = got.refreshToken;
+        if (got.scope !== undefined) t.scopes = got.scope;
+        this.#persist();
+        this.#emit("refreshed");
+        return info(t);
+      }
+      case 1:
+        this.#end("invalid_grant");
+        throw err;
+      case 2:
+        throw err;
+      default:
+        throw sessionError("login_required");
+    }
+  }
+
+  /**
+   * Refreshes now (sharing a refresh already in flight) and resolves to the session.
+   * `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
+   */
+  refresh() {
+    if (this.#t?.refresh === undefined) return Promise.reject(sessionError("login_required"));
+    return this.#refreshShared();
+  }
+
+  /**
+   * A valid access token: the cached one while fresh (checked against the clock on every call),
+   * else one refresh shared by all callers. `stale` is a token the API just refused.
+   */
+  async #token(stale) {
+    const t = this.#t;
+    if (!t) throw sessionError("login_required");
+    const which = stale === undefined ? 0 : stale === t.access ? 1 : 2;
+    const step = this.#c.tokenStep(t.expiresAt, t.refresh !== undefined, which, Date.now());
+    if (step === 0) return t.access;
+    if (step === 2) {
+      this.#end("expired");
+      throw sessionError("login_required");
+    }
+    await this.#refreshShared();
+    if (!this.#t) throw sessionError("login_required");
+    return this.#t.access;
+  }
+
+  /**
+   * A valid access token, refreshed when it expires within the clock skew (checked against the
+   * clock on every call). Concurrent callers share one refresh. Rejects with `login_required`
+   * when there is no session.
+   */
+  async accessToken() {
+    return this.#token();
+  }
+
+  /** The signed exchange behind `fetch` and `fetchJson`: the response and its deadline. */
+  async #send(input, init) {
+    if (typeof input !== "string") throw sessionError("input");
+    if (!absent(init) && typeof init !== "object") throw sessionError("init");
+    const method = typeof init?.method === "string" ? init.method : "GET";
+    // Refuse a foreign URL before touching the token: no refresh, no request.
+    this.#c.checkApiUrl(input);
+    const replayable = !isStream(init?.body);
+    let token = await this.#token();
+    let refreshed = false;
+    let waited = false;
+    for (;;) {
+      const signed = this.#c.signRequest(token, method, input);
+      const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs);
+      const attempt = (replayable ? 1 : 0) | (this.#t?.refresh !== undefined ? 2 : 0) | (refreshed ? 4 : 0) | (waited ? 8 : 0);
+      const step = this.#c.nextStep(res.status, res.headers.get("Retry-After") ?? undefined, Date.now(), attempt);
+      if (step === -1) return [res, c, method];
+      if (step === -2) {
+        refreshed = true;
+        token = await this.#token(token);
+      } else {
+        waited = true;
+        await sleep(step);
+      }
+    }
+  }
+
+  /**
+   * `fetch` for the Expensicat API: `input` is a path below the API base (`/v1/transactions`)
+   * or an absolute URL on the API origin (anything else rejects with `origin_not_allowed` before
+   * any request). Adds `Authorization: Bearer`, never follows redirects, times out, refreshes
+   * and retries once on 401, waits once on 429 when `Retry-After` is within `maxRetryAfterMs`.
+   * The app's headers and body pass through unchanged.
+   */
+  async fetch(input, init) {
+    return (await this.#send(input, init))[0];
+  }
+
+  /**
+   * Like `fetch`, then resolves to the parsed JSON body of a 2xx answer, or rejects with a typed
+   * error: `unauthorized`, `insufficient_scope` (with `requiredScope`), `rate_limited` (with
+   * `retryAfterMs`), `api_error` (with `status`, `apiCode`), `invalid_response`.
+   */
+  async fetchJson(input, init) {
+    const [res, c, method] = await this.#send(input, init);
+    const status = res.status;
+    const retryAfter = res.headers.get("Retry-After") ?? undefined;
+    const body = await read(res, this.#s.maxResponseBytes, c);
+    if (status >= 200 && status < 300) {
+      if (body === "") return null;
+      try {
+        return JSON.parse(body);
+      } catch {
+        throw sessionError("not_json", status);
+      }
+    }
+    const at = input.indexOf("/api");
+    throw apiError(status, body, retryAfter, Date.now(), method, at < 0 ? input : input.slice(at + 4));
+  }
+
+  /**
+   * Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed
+   * calls. It is never refreshed; `expiresAt` (ms since the epoch) is checked on each use.
+   */
+  useBearerToken(token, expiresAt) {
+    this.#start(bearerSessionRecord(token, expiresAt), "bearer");
+  }
+
+  /** Forgets the tokens and any pending login transactions (event `ended`, reason `logout`). */
+  logout() {
+    for (const k of keys(TX)) remove(k);
+    this.#end("logout");
+  }
+
+  /** The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token. */
+  get session() {
+    return this.#t ? info(this.#t) : undefined;
+  }
+
+  /** Calls `listener` on every session change; returns a function that unsubscribes. */
+  onSessionChange(listener) {
+    if (typeof listener !== "function") throw sessionError("listener");
+    const entry = { listener };
+    this.#listeners.add(entry);
+    return () => {
+      this.#listeners.delete(entry);
+    };
+  }
+
+  /** Never reveals a token. */
+  toString() {
+    return "ExpensicatAuth { [redacted] }";
+  }
+
+  /** The session info (never a token), for `JSON.stringify`. */
+  toJSON() {
+    return this.session;
+  }
+}
+
+/** The callback URL for `handleCallback()` without an argument: the address bar, or what it
+ * showed before this page cleaned it. */
+function currentCallbackUrl() {
+  const href = globalThis.location?.href ?? "";
+  return cleaned && cleaned[0] === href ? cleaned[1] : href;
+}
+
+/**
+ * Sends an API request: the app's `init` is copied, `Authorization` set, `redirect` forced to
+ * `manual`, and a deadline's signal added (linked to the app's own `signal`). Resolves to the
+ * response and the deadline, which goes on covering the body. The app's own abort rejects with
+ * its reason, unchanged.
+ */
+async function sendApi(url, authorization, init, ms) {
+  const o = Object.assign({}, init);
+  let headers;
+  try {
+    headers = new Headers(o.headers ?? undefined);
+  } catch {
+    throw sessionError("headers");
+  }
+  headers.set("Authorization", authorization);
+  const user = typeof AbortSignal !== "undefined" && o.signal instanceof AbortSignal ? o.signal : undefined;
+  const c = deadline(ms, user);
+  o.headers = headers;
+  o.redirect = "manual";
+  o.signal = c.signal;
+  let request;
+  try {
+    request = new Request(url, o);
+  } catch {
+    throw sessionError("init");
+  }
+  let res;
+  try {
+    res = await fetch(request);
+  } catch (e) {
+    if (user?.aborted && !timedOut(c)) throw e;
+    throw failure(c);
+  }
+  if (res.type === "opaqueredirect") throw sessionError("redirect");
+  return [res, c];
+}

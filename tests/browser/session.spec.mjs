@@ -1,0 +1,474 @@
+// The package's JavaScript session (`ExpensicatAuth` of the sign-in entry) in a real browser,
+// against the local emulator: the scenarios of tests/session.rs (which cover the Rust session),
+// written for the class the package ships. Run by tests/e2e/session.test.mjs in Chromium and
+// Firefox, each test in a fresh page. Every failure path asserts the exact error code and the
+// emulator's request counters.
+import init, { ExpensicatAuth, ExpensicatClient } from "/pkg/expensicat_auth.js";
+
+const emu = new URLSearchParams(location.search).get("emu");
+const here = location.origin + location.pathname;
+let wasm;
+
+function assert(ok, message) {
+  if (!ok) throw new Error("assertion failed: " + message);
+}
+function eq(actual, expected, message = "") {
+  if (actual !== expected) throw new Error(`${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+async function call(url, method = "GET", body) {
+  const res = await fetch(url, { method, headers: { "Content-Type": "application/json" }, body: method === "GET" ? undefined : body });
+  return res.json().catch(() => null);
+}
+const control = (path, body) => call(`${emu}/__emulator/${path}`, "POST", JSON.stringify(body));
+const fault = (clientId, spec) => control("faults", { clientId, ...spec });
+async function counter(clientId, name) {
+  const c = await call(`${emu}/__emulator/counters?client_id=${clientId}`);
+  return c?.[name] ?? 0;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const unique = (name) => `${name}-${Math.floor(Math.random() * 1e9)}`;
+
+/** The error's code, after checking it is a real Error whose visible text holds no secret. */
+function codeOf(err, secrets = []) {
+  // A real Error, from this page or from a reloaded one (another realm).
+  assert(Object.prototype.toString.call(err) === "[object Error]", `not an Error: ${err}`);
+  const text = `${err.message} ${String(err)} ${JSON.stringify(err)} ${err.stack ?? ""}`;
+  for (const s of secrets) assert(!text.includes(s), `secret leaked: ${text}`);
+  return err.code;
+}
+async function rejection(p) {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a rejection");
+}
+
+/** A fresh client registered with the emulator, and an `ExpensicatAuth` for it. */
+async function client(name, extra = {}, Auth = ExpensicatAuth) {
+  const id = unique(name);
+  await control("clients", { clientId: id, redirectUris: [here] });
+  const config = { clientId: id, redirectUri: here, issuer: emu, scopes: ["transactions:read"], ...extra };
+  return { auth: new Auth(config), id, config };
+}
+
+/** The callback URL the emulator redirects to ("json" to allow, "deny-json" to deny). */
+async function authorize(auth, approve = "json") {
+  const url = await auth.startLogin({ extraParams: [["auto_approve", approve]] });
+  return (await call(url)).location;
+}
+
+async function signedIn(name, extra) {
+  const c = await client(name, extra);
+  await c.auth.handleCallback(await authorize(c.auth));
+  return c;
+}
+
+const param = (url, name) => new URL(url).searchParams.get(name);
+
+/** The package loaded again in a same-origin frame: a new page load (the module state of a
+ * reload), sharing this tab's sessionStorage. */
+async function reloaded() {
+  const frame = document.createElement("iframe");
+  frame.src = `/tests/browser/frame.html`;
+  const ready = new Promise((resolve) => addEventListener("message", function on(e) {
+    if (e.data === "frame-ready") {
+      removeEventListener("message", on);
+      resolve();
+    }
+  }));
+  document.body.append(frame);
+  await ready;
+  return frame.contentWindow.lib;
+}
+
+const ALWAYS_STALE = { clockSkewMs: 3_600_000 };
+
+export const tests = {
+  async happy_path_login_fetch_and_clean_address_bar() {
+    const { auth, id } = await client("happy");
+    const cb = await authorize(auth);
+    assert(cb.includes("code=") && cb.includes("iss="), cb);
+    history.pushState(null, "", `${cb}&tab=keep`);
+    const p = auth.handleCallback();
+    eq(location.search, "?tab=keep", "cleaned synchronously, the app's own parameter kept");
+    const info = await p;
+    eq(info.scopes[0], "transactions:read");
+    eq(info.hasRefreshToken, true);
+    eq(await counter(id, "tokenRequests"), 1);
+    const page = await auth.fetchJson("/v1/transactions?limit=5");
+    eq(page.data.length, 5);
+    eq(await counter(id, "apiCalls"), 1);
+    history.replaceState(null, "", here);
+    const shown = JSON.stringify(auth.session) + JSON.stringify(auth) + String(auth);
+    assert(!shown.includes("at_") && !shown.includes("rt_"), shown);
+  },
+
+  async callback_twice_at_once_makes_one_token_request() {
+    const { auth, id, config } = await client("twice");
+    const cb = await authorize(auth);
+    const [a, b] = await Promise.all([auth.handleCallback(cb), auth.handleCallback(cb)]);
+    eq(JSON.stringify(a), JSON.stringify(b));
+    eq(await counter(id, "tokenRequests"), 1);
+    await auth.handleCallback(cb);
+    // After a reload: already handled.
+    const lib = await reloaded();
+    eq(codeOf(await rejection(new lib.ExpensicatAuth(config).handleCallback(cb))), "callback_already_handled");
+    eq(await counter(id, "tokenRequests"), 1);
+  },
+
+  async denied_consent_is_access_denied_without_token_request() {
+    const { auth, id } = await client("deny");
+    const url = await auth.startLogin();
+    const state = param(url, "state");
+    const cb = `${here}?error=access_denied&error_description=The+user+denied&state=${state}&iss=${encodeURIComponent(emu)}`;
+    const err = await rejection(auth.handleCallback(cb));
+    eq(codeOf(err), "access_denied");
+    eq(err.description, "The user denied");
+    eq(await counter(id, "tokenRequests"), 0);
+    const cb2 = await authorize(auth, "deny-json");
+    eq(codeOf(await rejection(auth.handleCallback(cb2))), "access_denied");
+    eq(await counter(id, "tokenRequests"), 0);
+  },
+
+  async bad_states_make_no_token_request() {
+    const { auth, id, config } = await client("states");
+    const cb = await authorize(auth);
+    const state = param(cb, "state");
+    const missing = cb.replace(`state=${state}`, "x=1");
+    const mismatched = cb.replace(state, "A".repeat(43));
+    eq(codeOf(await rejection(auth.handleCallback(missing))), "missing_state");
+    eq(codeOf(await rejection(auth.handleCallback(mismatched))), "state_mismatch");
+    await auth.handleCallback(cb);
+    const lib = await reloaded();
+    eq(codeOf(await rejection(new lib.ExpensicatAuth(config).handleCallback(cb))), "callback_already_handled");
+    eq(await counter(id, "tokenRequests"), 1);
+
+    const expired = await client("expired", { transactionTtlMs: 1 });
+    const cb2 = await authorize(expired.auth);
+    await sleep(20);
+    eq(codeOf(await rejection(expired.auth.handleCallback(cb2))), "transaction_expired");
+    eq(await counter(expired.id, "tokenRequests"), 0);
+  },
+
+  async replayed_code_is_invalid_grant_and_revokes_the_first_session() {
+    const { auth, id } = await client("reuse");
+    const cb = await authorize(auth);
+    await auth.handleCallback(cb);
+    const code = param(cb, "code");
+    const cb2 = await authorize(auth);
+    const forged = `${here}?code=${code}&state=${param(cb2, "state")}`;
+    eq(codeOf(await rejection(auth.handleCallback(forged)), [code]), "invalid_grant");
+    eq(await counter(id, "tokenRequests"), 2);
+    // The tokens issued from the replayed code are revoked: the API refuses them.
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "invalid_grant");
+  },
+
+  async token_endpoint_failures_have_exact_codes() {
+    const cases = [
+      [{ endpoint: "token", status: 400, body: { error: "invalid_grant", error_description: "nope" } }, "invalid_grant"],
+      [{ endpoint: "token", status: 500 }, "server_error"],
+      [{ endpoint: "token", status: 502, body: "oops" }, "invalid_response"],
+      [{ endpoint: "token", html: true }, "invalid_response"],
+      [{ endpoint: "token", truncated: true }, "invalid_response"],
+      [{ endpoint: "token", delayMs: 1500 }, "timeout"],
+      [{ endpoint: "token", drop: true }, "network"],
+    ];
+    for (const [spec, code] of cases) {
+      const { auth, id } = await client("tokfail", { timeoutMs: 400 });
+      const cb = await authorize(auth);
+      await fault(id, spec);
+      eq(codeOf(await rejection(auth.handleCallback(cb)), [param(cb, "code")]), code, JSON.stringify(spec));
+      eq(await counter(id, "tokenRequests"), 1, JSON.stringify(spec));
+      eq(auth.session, undefined);
+    }
+  },
+
+  async concurrent_fetches_share_one_refresh_and_rotation_works() {
+    const { auth, id } = await signedIn("flight", ALWAYS_STALE);
+    await Promise.all(Array.from({ length: 20 }, () => auth.fetchJson("/v1/transactions?limit=1")));
+    eq(await counter(id, "refreshes"), 1);
+    eq(await counter(id, "apiCalls"), 20);
+    for (let i = 0; i < 3; i++) await auth.refresh();
+    eq(await counter(id, "refreshes"), 4);
+    eq(await counter(id, "refreshReuseDetected"), 0);
+    assert(auth.session !== undefined, "still signed in");
+  },
+
+  async refresh_token_reuse_ends_the_session_with_an_event() {
+    const { auth, id } = await signedIn("reusert", { storage: "sessionStorage" });
+    const key = `expensicat-auth:session:${id}`;
+    const stolen = JSON.parse(sessionStorage.getItem(key)).refresh;
+    await auth.refresh();
+    await call(`${emu}/api/auth/oauth2/token`, "POST", JSON.stringify({ grant_type: "refresh_token", refresh_token: stolen, client_id: id }));
+    const events = [];
+    const unsubscribe = auth.onSessionChange((e) => events.push(e));
+    eq(codeOf(await rejection(auth.refresh()), [stolen]), "invalid_grant");
+    eq(auth.session, undefined);
+    eq(sessionStorage.getItem(key), null, "the stored session is removed");
+    eq(events.length, 1);
+    eq(events[0].type, "ended");
+    eq(events[0].reason, "invalid_grant");
+    const before = await counter(id, "tokenRequests");
+    eq(codeOf(await rejection(auth.accessToken())), "login_required");
+    eq(await counter(id, "tokenRequests"), before, "no retry loop");
+    unsubscribe();
+  },
+
+  async api_401_once_then_success_after_one_refresh() {
+    const { auth, id } = await signedIn("once401");
+    await fault(id, { endpoint: "api", status: 401, body: { error: { code: "invalid_token", message: "expired" } } });
+    eq((await auth.fetchJson("/v1/transactions?limit=2")).data.length, 2);
+    eq(await counter(id, "refreshes"), 1);
+    eq(await counter(id, "apiCalls"), 2);
+    await fault(id, { endpoint: "api", status: 401, times: 5 });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "unauthorized");
+    eq(await counter(id, "refreshes"), 2);
+    eq(await counter(id, "apiCalls"), 4);
+  },
+
+  async api_403_names_the_missing_scope() {
+    const { auth, id } = await signedIn("scope403");
+    const init = { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ merchant: "x", amount: 1 }) };
+    const err = await rejection(auth.fetchJson("/v1/transactions", init));
+    eq(codeOf(err), "insufficient_scope");
+    eq(err.requiredScope, "transactions:write");
+    eq(await counter(id, "refreshes"), 0);
+  },
+
+  async api_429_waits_within_bound_else_reports_the_delay() {
+    const { auth, id } = await signedIn("rate");
+    await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "rate_limited", message: "slow" } } });
+    await auth.fetchJson("/v1/transactions?limit=1");
+    eq(await counter(id, "apiCalls"), 2);
+    await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "120" } });
+    let err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "rate_limited");
+    eq(err.retryAfterMs, 120_000);
+    eq(await counter(id, "apiCalls"), 3);
+    await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT" } });
+    await auth.fetchJson("/v1/transactions?limit=1");
+    eq(await counter(id, "apiCalls"), 5);
+    await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT" } });
+    err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "rate_limited");
+    assert(err.retryAfterMs > 2.5e14, "about 8000 years");
+  },
+
+  async api_failures_html_timeout_drop() {
+    const { auth, id } = await signedIn("apifail", { timeoutMs: 400 });
+    await fault(id, { endpoint: "api", html: true });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "invalid_response");
+    await fault(id, { endpoint: "api", delayMs: 1500 });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "timeout");
+    await fault(id, { endpoint: "api", drop: true });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "network");
+    await fault(id, { endpoint: "api", status: 500, body: { error: { code: "boom", message: "<b>down</b>" } } });
+    const err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "api_error");
+    eq(err.status, 500);
+    eq(err.apiCode, "boom");
+    await fault(id, { endpoint: "api", status: 404 });
+    eq((await auth.fetch("/v1/transactions")).status, 404, "fetch hands the app the Response for any status");
+  },
+
+  async other_origins_are_refused_without_any_request() {
+    const { auth, id } = await signedIn("origin", ALWAYS_STALE);
+    for (const url of ["https://evil.example/api/v1/transactions", "//evil.example/x", "http://localhost:1/api/v1/x"]) {
+      eq(codeOf(await rejection(auth.fetch(url))), "origin_not_allowed", url);
+    }
+    eq(await counter(id, "apiCalls"), 0);
+    eq(await counter(id, "refreshes"), 0, "not even a refresh for a foreign URL");
+  },
+
+  async app_headers_and_body_pass_through() {
+    const { auth } = await signedIn("passthru", { scopes: ["transactions:read", "transactions:write"] });
+    const init = { method: "POST", headers: { "Content-Type": "application/json", "X-Request-Id": "r1" }, body: JSON.stringify({ merchant: "Cafe", amount: 3.5 }) };
+    eq((await auth.fetchJson("/v1/transactions", init)).data.merchant, "Cafe");
+  },
+
+  async bearer_mode_logout_and_no_secret_in_errors() {
+    const { auth, id } = await signedIn("bearer", { storage: "sessionStorage" });
+    const stored = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`));
+    const { access, refresh } = stored;
+    const direct = (await client("direct")).auth;
+    direct.useBearerToken(access);
+    eq(direct.session.mode, "bearer");
+    await direct.fetchJson("/v1/transactions?limit=1");
+    let thrown;
+    try {
+      direct.useBearerToken("not a token");
+    } catch (e) {
+      thrown = e;
+    }
+    eq(codeOf(thrown), "invalid_token");
+    const secrets = [access, refresh];
+    codeOf(await rejection(auth.fetch("https://evil.example/")), secrets);
+    const shown = `${auth} ${JSON.stringify(auth)} ${Object.keys(auth)}`;
+    assert(!shown.includes(access) && !shown.includes(refresh), shown);
+    auth.logout();
+    eq(auth.session, undefined);
+    eq(codeOf(await rejection(auth.accessToken()), secrets), "login_required");
+  },
+
+  async a_stored_session_survives_a_reload_and_a_tampered_one_is_dropped() {
+    const { auth, id, config } = await signedIn("restore", { storage: "sessionStorage" });
+    const key = `expensicat-auth:session:${id}`;
+    const lib = await reloaded();
+    const again = new lib.ExpensicatAuth(config);
+    eq(JSON.stringify(again.session), JSON.stringify(auth.session));
+    await again.fetchJson("/v1/transactions?limit=1");
+    for (const tampered of [
+      sessionStorage.getItem(key).replace('"mode":"oauth"', '"mode":"root"'),
+      sessionStorage.getItem(key).replace('"v":1', '"v":1,"extra":true'),
+      sessionStorage.getItem(key).replace(/"access":"[^"]*"/, '"access":"a b"'),
+      "{",
+      "",
+    ]) {
+      sessionStorage.setItem(key, tampered);
+      eq(new lib.ExpensicatAuth(config).session, undefined, tampered);
+    }
+  },
+
+  async callback_twice_in_one_tick_without_argument_and_mixed() {
+    const { auth, id } = await client("strictmode");
+    for (let mix = 0; mix < 3; mix++) {
+      const cb = await authorize(auth);
+      history.pushState(null, "", cb);
+      const [p1, p2] =
+        mix === 0 ? [auth.handleCallback(), auth.handleCallback()] : mix === 1 ? [auth.handleCallback(), auth.handleCallback(cb)] : [auth.handleCallback(cb), auth.handleCallback()];
+      eq(location.search + location.hash, "", `cleaned before any await (${mix})`);
+      const [a, b] = await Promise.all([p1, p2]);
+      eq(JSON.stringify(a), JSON.stringify(b));
+      eq(await counter(id, "tokenRequests"), mix + 1, `one token request per callback (${mix})`);
+    }
+    history.replaceState(null, "", here);
+  },
+
+  async address_bar_is_cleaned_whatever_the_callback_holds() {
+    const { auth } = await client("cleanbar");
+    const other = "A".repeat(43);
+    const cases = [
+      [`${here}?code=secretcode&state=${other}&error_description=a\\b&keep=1`, "?keep=1"],
+      [`${here}?%63ode=secretcode&st%61te=${other}&keep=1`, "?keep=1"],
+      [`${here}#code=secretcode&state=${other}`, ""],
+      [`${here}?code=secretcode&code=again&state=${other}`, ""],
+    ];
+    for (const [url, left] of cases) {
+      history.pushState(null, "", url);
+      const p = auth.handleCallback();
+      eq(location.search + location.hash, left, url);
+      assert(!location.href.includes("secretcode"), url);
+      await rejection(p);
+    }
+    history.replaceState(null, "", here);
+  },
+
+  async a_late_refresh_does_not_clear_a_newer_one() {
+    const { auth, id } = await signedIn("lateslot");
+    await fault(id, { endpoint: "token", delayMs: 600 });
+    const first = auth.refresh();
+    await sleep(100);
+    auth.logout();
+    await auth.handleCallback(await authorize(auth));
+    await fault(id, { endpoint: "token", delayMs: 1500 });
+    const second = auth.refresh();
+    await first.catch(() => {});
+    const third = auth.refresh();
+    await second;
+    await third;
+    eq(await counter(id, "refreshes"), 2, "login 1, refresh RT1, login 2, refresh RT2");
+    eq(await counter(id, "refreshReuseDetected"), 0);
+    await auth.fetchJson("/v1/transactions?limit=1");
+  },
+
+  async the_deadline_covers_the_body() {
+    const { auth, id } = await signedIn("stallbody", { timeoutMs: 600 });
+    await fault(id, { endpoint: "api", stall: true });
+    const t0 = Date.now();
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "timeout");
+    assert(Date.now() - t0 < 5000, "within the deadline");
+    await fault(id, { endpoint: "api", stall: true });
+    const res = await auth.fetch("/v1/transactions");
+    await rejection(res.text());
+    const tok = await client("stalltoken", { timeoutMs: 600 });
+    const cb = await authorize(tok.auth);
+    await fault(tok.id, { endpoint: "token", stall: true });
+    eq(codeOf(await rejection(tok.auth.handleCallback(cb))), "timeout");
+  },
+
+  async oversized_bodies_stop_at_the_limit() {
+    for (const [spec, name] of [
+      [{ endpoint: "token", hugeBytes: 41943040, paceMs: 8, counter: "jsDeclared" }, "jsDeclared"],
+      [{ endpoint: "token", hugeBytes: 41943040, undeclared: true, paceMs: 8, counter: "jsUndeclared" }, "jsUndeclared"],
+    ]) {
+      const { auth, id } = await client("hugetoken");
+      const cb = await authorize(auth);
+      await fault(id, spec);
+      const err = await rejection(auth.handleCallback(cb));
+      const sent = await counter("*", name);
+      eq(codeOf(err), "invalid_response", JSON.stringify(spec));
+      assert(sent < 8 * 1024 * 1024, `${sent} B written before the client gave up`);
+      assert(sent > 0, "the body was written (the counter works)");
+    }
+    const { auth, id } = await signedIn("hugeapi", { maxResponseBytes: 4096 });
+    await fault(id, { endpoint: "api", hugeBytes: 10485760, undeclared: true, paceMs: 2 });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "invalid_response");
+    await auth.fetchJson("/v1/transactions?limit=1");
+  },
+
+  async the_apps_signal_works_without_abort_signal_any() {
+    const { auth, id } = await signedIn("signal", { timeoutMs: 5000 });
+    await fault(id, { endpoint: "api", delayMs: 1500 });
+    const saved = AbortSignal.any;
+    delete AbortSignal.any;
+    try {
+      const c = new AbortController();
+      setTimeout(() => c.abort(new DOMException("the app gave up", "AbortError")), 100);
+      const t0 = Date.now();
+      const err = await rejection(auth.fetchJson("/v1/transactions", { signal: c.signal }));
+      assert(Date.now() - t0 < 1400, "cancelled by the app's signal, not by the server's answer");
+      eq(err.name, "AbortError", "the app's own abort reason comes back unchanged");
+    } finally {
+      if (saved) AbortSignal.any = saved;
+    }
+  },
+
+  async no_token_stays_in_webassembly_memory() {
+    const { auth, id, config } = await signedIn("zeroed", { storage: "sessionStorage" });
+    await auth.refresh();
+    await auth.fetchJson("/v1/transactions?limit=1");
+    // A restore reads the stored record through the core too.
+    new ExpensicatAuth(config);
+    const { access, refresh } = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`));
+    const hay = new Uint8Array(wasm.memory.buffer);
+    const has = (needle) => {
+      const n = new TextEncoder().encode(needle);
+      outer: for (let i = 0; i + n.length <= hay.length; i++) {
+        for (let j = 0; j < n.length; j++) if (hay[i + j] !== n[j]) continue outer;
+        return true;
+      }
+      return false;
+    };
+    // The scan finds what the module holds (so it can fail): a live client's ID.
+    const probe = unique("probe-client-id");
+    const live = new ExpensicatClient({ ...config, clientId: probe });
+    assert(has(probe), "the scan finds a live value");
+    live.free();
+    assert(!has(access), "the access token is left in wasm memory");
+    assert(!has(refresh), "the refresh token is left in wasm memory");
+  },
+};
+
+/** Runs one test; resolves to `{ ok }` or `{ ok: false, error }`. */
+export async function run(name) {
+  try {
+    wasm ??= await init();
+    await tests[name]();
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: `${e && e.name}: ${e && e.message}${e && e.code ? ` (code ${e.code})` : ""}\n${e && e.stack}` };
+  }
+}
