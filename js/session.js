@@ -22,6 +22,10 @@ import { deadline, isStream, readLimited, timedOut } from "./http.js";
 const PREFIX = "expensicat-auth:";
 const TX = PREFIX + "tx:";
 const DONE = PREFIX + "done:";
+/** How long a tab without a session waits for a live tab to send one, ms. */
+const ASK_MS = 300;
+/** How long a tab that finds a newer session elsewhere waits to receive it, ms. */
+const CATCH_UP_MS = 2000;
 
 /** Callbacks in flight or finished in this page, by `state`: React StrictMode runs effects twice. */
 const callbacks = new Map();
@@ -93,6 +97,51 @@ async function read(res, limit, c) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A timer that does not keep Node's event loop alive. */
+function later(fn, ms) {
+  const t = setTimeout(fn, ms);
+  t?.unref?.();
+}
+
+// The newest session's sequence number per client, in IndexedDB: not a secret, but the one
+// value the tabs must agree on before a refresh. A tab holding the refresh lock reads it there
+// (a committed IndexedDB write is visible to every later transaction of the origin, which a
+// BroadcastChannel message racing the lock's release is not), so it never sends a refresh token
+// that another tab has rotated away.
+let seqDb;
+function seqStore(mode) {
+  seqDb ??= new Promise((resolve, reject) => {
+    const r = indexedDB.open(PREFIX + "sessions", 1);
+    r.onupgradeneeded = () => r.result.createObjectStore("seq");
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+  });
+  return seqDb.then((db) => db.transaction("seq", mode));
+}
+async function seqGet(key) {
+  try {
+    const tx = await seqStore("readonly");
+    return await new Promise((resolve, reject) => {
+      const req = tx.objectStore("seq").get(key);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  } catch {
+    return undefined;
+  }
+}
+async function seqPut(key, value) {
+  try {
+    const tx = await seqStore("readwrite");
+    tx.objectStore("seq").put(value, key);
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  } catch {
+    // Without IndexedDB the tabs still coordinate through the lock and the channel.
+  }
+}
 
 /** What the app may see of a session record: never a token. */
 function info(t) {
@@ -119,6 +168,13 @@ export class ExpensicatAuth {
   /** Bumped by logout and session end, so a refresh finishing afterwards is discarded. */
   #generation = 0;
   #listeners = new Set();
+  /** The session's sequence number: a login sets it from the clock, each refresh adds one. */
+  #seq = 0;
+  /** The channel to the other tabs of this origin and client (`shareAcrossTabs`). */
+  #bc;
+  /** Settles when a live tab answered this one's request for the session, or after ASK_MS. */
+  #asked;
+  #answered;
 
   /**
    * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
@@ -130,22 +186,71 @@ export class ExpensicatAuth {
     if (this.#s.storage === "sessionStorage") {
       try {
         const text = get(this.#key());
-        if (text !== null) this.#t = readSessionRecord(text);
+        if (text !== null) {
+          this.#t = readSessionRecord(text);
+          this.#seq = Number(get(this.#key("seq:"))) || 0;
+        }
       } catch {
         // No storage, or a corrupt record: no session.
       }
     }
+    if (this.#s.shareAcrossTabs && typeof BroadcastChannel === "function") {
+      this.#bc = new BroadcastChannel(PREFIX + this.#s.clientId);
+      this.#bc.onmessage = (e) => this.#receive(e.data);
+      this.#bc.unref?.();
+      // Ask the live tabs for their session (a newer one than a stored copy, too).
+      this.#asked = new Promise((resolve) => {
+        this.#answered = resolve;
+        later(resolve, ASK_MS);
+      });
+      this.#bc.postMessage({ t: "ask" });
+    }
   }
 
-  #key() {
-    return PREFIX + "session:" + this.#s.clientId;
+  /** A message from another tab: `ask` (send the session), `session` (a newer one), `ended`. */
+  #receive(m) {
+    if (!m || typeof m !== "object") return;
+    if (m.t === "ask") {
+      if (this.#t) this.#bc.postMessage({ t: "session", rec: this.#t, seq: this.#seq });
+    } else if (m.t === "session" && typeof m.seq === "number" && (!this.#t || m.seq > this.#seq)) {
+      let record;
+      try {
+        // Checked like a stored record: only what this library would have written.
+        record = readSessionRecord(JSON.stringify(m.rec));
+      } catch {
+        return;
+      }
+      const had = this.#t !== undefined;
+      this.#generation++;
+      this.#t = record;
+      this.#seq = m.seq;
+      this.#persist();
+      this.#answered?.();
+      this.#emit(had ? "refreshed" : "started", had ? undefined : "tab");
+    } else if (m.t === "ended" && this.#t && typeof m.seq === "number" && m.seq >= this.#seq) {
+      this.#end(String(m.reason), true);
+    }
+  }
+
+  /** Tells the other tabs about this tab's (new) session. */
+  #share() {
+    this.#bc?.postMessage({ t: "session", rec: this.#t, seq: this.#seq });
+  }
+
+  #key(kind = "session:") {
+    return PREFIX + kind + this.#s.clientId;
   }
 
   #persist() {
     if (this.#s.storage !== "sessionStorage") return;
     try {
-      if (this.#t) set(this.#key(), JSON.stringify(this.#t));
-      else remove(this.#key());
+      if (this.#t) {
+        set(this.#key(), JSON.stringify(this.#t));
+        set(this.#key("seq:"), String(this.#seq));
+      } else {
+        remove(this.#key());
+        remove(this.#key("seq:"));
+      }
     } catch {
       // The session goes on in memory.
     }
@@ -164,20 +269,26 @@ export class ExpensicatAuth {
     }
   }
 
-  #end(reason) {
+  /** Ends the session here, and in the other tabs unless they told this one. */
+  #end(reason, fromTab) {
     const had = this.#t !== undefined;
     this.#t = undefined;
     this.#generation++;
     this.#refreshing = undefined;
     this.#persist();
+    if (had && !fromTab) this.#bc?.postMessage({ t: "ended", reason, seq: this.#seq });
     if (had) this.#emit("ended", reason);
   }
 
   #start(record, reason) {
     this.#generation++;
     this.#t = record;
+    // Newer than any session before it, in any tab.
+    this.#seq = Math.max(Date.now() * 1000, this.#seq + 1);
     this.#refreshing = undefined;
     this.#persist();
+    if (this.#bc) seqPut(this.#s.clientId, this.#seq);
+    this.#share();
     this.#emit("started", reason);
   }
 
@@ -320,7 +431,35 @@ export class ExpensicatAuth {
     return p;
   }
 
+  /** One refresh at a time across the tabs (Web Locks): inside the lock, a tab whose session is
+   * older than the newest one (another tab refreshed or signed in meanwhile) takes that one
+   * instead of sending its own refresh token, which has been rotated away. The lock goes with a
+   * closed tab, and each refresh has its timeout. */
   async #doRefresh() {
+    const locks = globalThis.navigator?.locks;
+    if (!this.#bc || !locks) return this.#refreshNow();
+    // The session this refresh was asked for: if a newer one arrived by the time the lock is
+    // held (another tab refreshed meanwhile), it is the answer, without a request.
+    const from = this.#seq;
+    return locks.request(this.#key("refresh:"), async () => {
+      const stored = await seqGet(this.#s.clientId);
+      const newest = Math.max(typeof stored === "number" ? stored : 0, this.#seq);
+      if (newest > from) {
+        this.#bc.postMessage({ t: "ask" });
+        for (let waited = 0; this.#seq < newest && waited < CATCH_UP_MS; waited += 25) await sleep(25);
+        if (this.#seq < newest) {
+          // The tab that holds the newer tokens is gone: this tab's refresh token is spent.
+          this.#end("expired", true);
+          throw sessionError("login_required");
+        }
+        if (!this.#t) throw sessionError("login_required");
+        return info(this.#t);
+      }
+      return this.#refreshNow();
+    });
+  }
+
+  async #refreshNow() {
     const generation = this.#generation;
     const rt = this.#t?.refresh;
     if (rt === undefined) throw sessionError("login_required");
@@ -339,7 +478,13 @@ export class ExpensicatAuth {
         t.expiresAt = got.expiresAt;
         if (got.refreshToken !== undefined) t.refresh = got.refreshToken;
         if (got.scope !== undefined) t.scopes = got.scope;
+        this.#seq++;
         this.#persist();
+        if (this.#bc) {
+          // Recorded before the lock is released, so the next holder sees it.
+          await seqPut(this.#s.clientId, this.#seq);
+          this.#share();
+        }
         this.#emit("refreshed");
         return info(t);
       }
@@ -367,6 +512,8 @@ export class ExpensicatAuth {
    * else one refresh shared by all callers. `stale` is a token the API just refused.
    */
   async #token(stale) {
+    // A new tab: the session may be on its way from a live one.
+    if (!this.#t && this.#asked) await this.#asked;
     const t = this.#t;
     if (!t) throw sessionError("login_required");
     const which = stale === undefined ? 0 : stale === t.access ? 1 : 2;

@@ -111,6 +111,11 @@ export async function startEmulator(options = {}) {
   const applyFault = async (fault, res, cors) => {
     if (!fault) return false;
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.lostIfAbandoned && (res.destroyed || !res.socket || res.socket.destroyed)) {
+      // The client hung up during the delay: this request never reaches the endpoint's logic,
+      // as a request lost on the way would not (a closed tab's refresh, in the tab tests).
+      return true;
+    }
     if (fault.reset) {
       // Closed before any byte: browsers may transparently retry this (Firefox does for GET).
       res.socket?.destroy();

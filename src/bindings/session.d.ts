@@ -10,7 +10,11 @@ export interface SessionInfo {
   mode: "oauth" | "bearer";
 }
 
-/** A session change. `reason` for `ended`: `logout`, `invalid_grant` or `expired`. */
+/**
+ * A session change. `reason` for `started`: `login`, `bearer`, or `tab` (another tab's session,
+ * `shareAcrossTabs`); for `ended`: `logout`, `invalid_grant` or `expired` (in any tab of the
+ * shared session).
+ */
 export interface SessionEvent {
   type: "started" | "refreshed" | "ended";
   reason?: string;

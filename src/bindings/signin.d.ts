@@ -40,6 +40,13 @@ export interface ClientConfig {
   maxTokenResponseBytes?: number;
   /** Largest API body `fetchJson` reads, bytes (default 1048576); the read stops there (`invalid_response`). */
   maxResponseBytes?: number;
+  /**
+   * Tabs of this origin share one session (default `true`): one refresh at a time between them
+   * (Web Locks), its result and every login and logout reaching all (BroadcastChannel), and a new
+   * tab gets the session from a live one without a redirect. Tokens pass between tabs, never
+   * through storage.
+   */
+  shareAcrossTabs?: boolean;
 }
 
 /** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
@@ -97,4 +104,5 @@ export interface ClientSettings {
   transactionTtlMs: number;
   maxTokenResponseBytes: number;
   maxResponseBytes: number;
+  shareAcrossTabs: boolean;
 }

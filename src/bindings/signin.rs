@@ -353,6 +353,7 @@ impl ExpensicatClient {
                 .u64("transactionTtlMs", c.transaction_ttl_ms())
                 .u64("maxTokenResponseBytes", c.max_token_response_bytes() as u64)
                 .u64("maxResponseBytes", c.max_response_bytes() as u64)
+                .bool("shareAcrossTabs", c.share_across_tabs())
                 .finish(),
         )
     }

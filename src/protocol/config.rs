@@ -90,6 +90,9 @@ pub struct ClientConfigInput {
     pub max_token_response_bytes: Option<u64>,
     /// Largest API body `fetchJson` reads, in bytes (default 1 MiB); the read stops there.
     pub max_response_bytes: Option<u64>,
+    /// Whether the tabs of one origin share one session (default `true`): one refresh at a time
+    /// between them, login and logout reaching all. Carried out by the JavaScript session.
+    pub share_across_tabs: Option<bool>,
 }
 
 impl FromJson for ClientConfigInput {
@@ -117,6 +120,7 @@ impl FromJson for ClientConfigInput {
                 .unwrap_or_default(),
             max_token_response_bytes: f.u64("maxTokenResponseBytes")?,
             max_response_bytes: f.u64("maxResponseBytes")?,
+            share_across_tabs: f.bool("shareAcrossTabs")?,
         })
     }
 }
@@ -145,6 +149,7 @@ pub struct ClientConfig {
     pub(crate) storage: StorageMode,
     pub(crate) max_token_response_bytes: usize,
     pub(crate) max_response_bytes: usize,
+    pub(crate) share_across_tabs: bool,
 }
 
 impl ClientConfig {
@@ -220,6 +225,7 @@ impl ClientConfig {
             clock_skew_ms,
             timeout_ms,
             max_retry_after_ms: input.max_retry_after_ms.unwrap_or(10_000).min(10 * 60 * 1000),
+            share_across_tabs: input.share_across_tabs.unwrap_or(true),
             storage: input.storage,
             max_token_response_bytes: match input.max_token_response_bytes {
                 None => MAX_TOKEN_RESPONSE,
@@ -290,6 +296,11 @@ impl ClientConfig {
     pub fn max_retry_after_ms(&self) -> u64 {
         self.max_retry_after_ms
     }
+    /// Whether the tabs of one origin share one session.
+    pub fn share_across_tabs(&self) -> bool {
+        self.share_across_tabs
+    }
+
     /// Where the session keeps its tokens.
     pub fn storage(&self) -> StorageMode {
         self.storage
@@ -322,6 +333,7 @@ mod tests {
         assert_eq!(c.clock_skew_ms(), 30_000);
         assert_eq!(c.timeout_ms(), 15_000);
         assert_eq!(c.storage(), StorageMode::Memory);
+        assert!(c.share_across_tabs());
         assert_eq!(c.scopes(), ["transactions:read"]);
     }
 
