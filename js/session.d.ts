@@ -34,9 +34,12 @@ export class ExpensicatAuth {
      */
     handleCallback(url?: string): Promise<SessionInfo>;
     /**
-     * Forgets the tokens and any pending login transactions (event `ended`, reason `logout`).
+     * Ends the session at once: forgets the tokens and any pending login transactions (event
+     * `ended`, reason `logout`, in every tab of a shared session). Then, with a
+     * `revocationEndpoint`, revokes the refresh token and the access token (RFC 7009), best
+     * effort, each within the timeout. The promise settles when that is done and never rejects.
      */
-    logout(): void;
+    logout(): Promise<void>;
     /**
      * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
      * stored session when `storage: "sessionStorage"`.

@@ -403,15 +403,7 @@ export class ExpensicatAuth {
     const c = deadline(this.#s.timeoutMs);
     let res;
     try {
-      res = await fetch(req.url, {
-        method: "POST",
-        headers: req.headers,
-        body: req.body,
-        redirect: "manual",
-        signal: c.signal,
-        credentials: "omit",
-        cache: "no-store",
-      });
+      res = await post(req, c);
     } catch {
       throw failure(c);
     }
@@ -605,10 +597,35 @@ export class ExpensicatAuth {
     this.#start(bearerSessionRecord(token, expiresAt), "bearer");
   }
 
-  /** Forgets the tokens and any pending login transactions (event `ended`, reason `logout`). */
+  /**
+   * Ends the session at once: forgets the tokens and any pending login transactions (event
+   * `ended`, reason `logout`, in every tab of a shared session). Then, with a
+   * `revocationEndpoint`, revokes the refresh token and the access token (RFC 7009), best effort,
+   * each within the timeout. The promise settles when that is done, and never rejects: the local
+   * session is over whatever the server answers.
+   */
   logout() {
+    const t = this.#t;
     for (const k of keys(TX)) remove(k);
     this.#end("logout");
+    return this.#revoke(t);
+  }
+
+  async #revoke(t) {
+    // A token the app supplied (bearer mode) is the app's to revoke.
+    if (!t || t.mode !== "oauth") return;
+    for (const [token, hint] of [[t.refresh, "refresh_token"], [t.access, "access_token"]]) {
+      if (token === undefined) continue;
+      const req = this.#c.revocationRequest(token, hint);
+      if (!req) return;
+      const c = deadline(this.#s.timeoutMs);
+      try {
+        const res = await post(req, c);
+        await res.body?.cancel();
+      } catch {
+        // Best effort: the next one is still tried.
+      }
+    }
   }
 
   /** The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token. */
@@ -635,6 +652,11 @@ export class ExpensicatAuth {
   toJSON() {
     return this.session;
   }
+}
+
+/** POSTs a token or revocation request under `c`: no cookies, no cache, no redirects. */
+function post(req, c) {
+  return fetch(req.url, { method: "POST", headers: req.headers, body: req.body, redirect: "manual", signal: c.signal, credentials: "omit", cache: "no-store" });
 }
 
 /** The callback URL for `handleCallback()` without an argument: the address bar, or what it

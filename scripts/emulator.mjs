@@ -405,6 +405,34 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     return oauthError(res, cors, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
   }
 
+  // ---- revocation (RFC 7009) -------------------------------------------------------------
+  // A public client names itself with client_id. Revoking a refresh token revokes its whole
+  // family (every token issued from the same login, as section 2.1 allows); revoking an access
+  // token revokes that token. An unknown token is 200 (section 2.2): the client learns nothing.
+  async function revocationEndpoint(req, res) {
+    const cors = corsFor(req);
+    let p;
+    try {
+      p = parseParams(req, await readBody(req));
+    } catch {
+      return oauthError(res, cors, "invalid_request", "body must be a form without repeated fields");
+    }
+    count(p.client_id, "revocations");
+    if (await applyFault(takeFault("revoke", p.client_id), res, cors)) return;
+    if (!clients.get(p.client_id)) return oauthError(res, cors, "invalid_client", "unknown client", 401);
+    if (typeof p.token !== "string" || !p.token) return oauthError(res, cors, "invalid_request", "token is required");
+    const r = refreshTokens.get(p.token);
+    const a = accessTokens.get(p.token);
+    if (r && r.clientId === p.client_id) {
+      revokeFamily(r.family);
+      count(p.client_id, "revokedRefreshTokens");
+    } else if (a && a.clientId === p.client_id) {
+      a.revoked = true;
+      count(p.client_id, "revokedAccessTokens");
+    }
+    res.writeHead(200, { ...cors, "Cache-Control": "no-store" }).end();
+  }
+
   // ---- API -------------------------------------------------------------------------------
   const apiError = (res, cors, status, code, message, details, headers = {}) =>
     json(res, status, { error: { code, message, ...(details ? { details } : {}) } }, { ...cors, ...headers });
@@ -417,7 +445,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     count(t?.clientId, "apiCalls");
     if (await applyFault(takeFault("api", t?.clientId), res, cors)) return;
     if (!m) return apiError(res, cors, 401, "unauthorized", "Missing bearer token", null, { "WWW-Authenticate": 'Bearer realm="expensicat"' });
-    if (!t || families.get(t.family)?.revoked) {
+    if (!t || t.revoked || families.get(t.family)?.revoked) {
       return apiError(res, cors, 401, "invalid_token", "The access token is invalid or revoked", null, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
     }
     if (Date.now() >= t.expiresAt) {
@@ -581,6 +609,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
       if (url.pathname === "/api/auth/oauth2/authorize" && req.method === "GET") return await authorize(req, res, url);
       if (url.pathname === "/api/auth/oauth2/authorize/decision" && req.method === "POST") return await decision(req, res);
       if (url.pathname === "/api/auth/oauth2/token" && req.method === "POST") return await tokenEndpoint(req, res);
+      if (url.pathname === "/api/auth/oauth2/revoke" && req.method === "POST") return await revocationEndpoint(req, res);
       if (url.pathname.startsWith("/api/v1/")) return await api(req, res, url);
       if (url.pathname === "/Integration-Server/ExpensifyIntegrations" && req.method === "POST") return await expensify(req, res);
       if (url.pathname === "/capture/Integration-Server/ExpensifyIntegrations") {

@@ -18,6 +18,8 @@ export interface ClientConfig {
   authorizationEndpoint?: string;
   /** Default `{issuer}/api/auth/oauth2/token`. */
   tokenEndpoint?: string;
+  /** The token revocation endpoint (RFC 7009), if any: `logout()` then revokes the refresh token and the access token. No default. */
+  revocationEndpoint?: string;
   /** Default `{issuer}/api`. Bearer tokens are sent only to this URL's origin. */
   apiBaseUrl?: string;
   /** `json` (default, as Expensicat documents) or `form` (RFC 6749). */

@@ -26,7 +26,8 @@ use crate::protocol::session::{api_error as core_api_error, is_fresh, Tokens};
 use crate::protocol::sign::resolve_api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
-    authorization_code_request, parse_token_response_limited, refresh_token_request as core_refresh_request, TokenRequest, TokenSet,
+    authorization_code_request, parse_token_response_limited, refresh_token_request as core_refresh_request, Revocable, TokenRequest,
+    TokenSet,
 };
 use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
@@ -286,6 +287,24 @@ impl ExpensicatClient {
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     ) -> Result<JsValue, JsValue> {
         token_response(&status, &body, now_ms(), self.0.max_token_response_bytes())
+    }
+
+    /// The revocation request (RFC 7009) for `token`, of kind `hint` (`refresh_token` or
+    /// `access_token`), or `undefined` when no `revocationEndpoint` is configured. Revoke the
+    /// refresh token first.
+    #[wasm_bindgen(js_name = revocationRequest, unchecked_return_type = "HttpRequest | undefined")]
+    pub fn revocation_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "\"refresh_token\" | \"access_token\"")] hint: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let token = Secret::new(string_arg(&token, "token")?);
+        let request = match string_arg(&hint, "hint")?.as_str() {
+            "refresh_token" => crate::protocol::token::revocation_request(&self.0, Revocable::Refresh(&RefreshToken::new(token.expose()))),
+            "access_token" => crate::protocol::token::revocation_request(&self.0, Revocable::Access(&AccessToken::new(token.expose()))),
+            _ => return Err(bad_arg("hint", "must be refresh_token or access_token")),
+        };
+        Ok(request.map_or(JsValue::UNDEFINED, http_request_out))
     }
 
     /// The `Authorization: Bearer` header for `method url` (a path below the API base, or an

@@ -68,6 +68,9 @@ pub struct ClientConfigInput {
     pub authorization_endpoint: Option<String>,
     /// Override of the token endpoint.
     pub token_endpoint: Option<String>,
+    /// The token revocation endpoint (RFC 7009), if the server has one: logout then revokes the
+    /// refresh token and the access token. No default.
+    pub revocation_endpoint: Option<String>,
     /// Override of the API base URL (bearer tokens go only to its origin).
     pub api_base_url: Option<String>,
     /// JSON (default) or form-encoded token requests.
@@ -105,6 +108,7 @@ impl FromJson for ClientConfigInput {
             issuer: f.string("issuer")?,
             authorization_endpoint: f.string("authorizationEndpoint")?,
             token_endpoint: f.string("tokenEndpoint")?,
+            revocation_endpoint: f.string("revocationEndpoint")?,
             api_base_url: f.string("apiBaseUrl")?,
             token_request_encoding: f
                 .one_of("tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)])?
@@ -137,6 +141,7 @@ pub struct ClientConfig {
     /// The start of every authorize URL (see [`super::authorize::authorize_prefix`]).
     pub(crate) authorize_prefix: String,
     pub(crate) token_endpoint: String,
+    pub(crate) revocation_endpoint: Option<String>,
     pub(crate) api_base: String,
     pub(crate) api_origin: String,
     pub(crate) token_encoding: TokenEncoding,
@@ -184,6 +189,9 @@ impl ClientConfig {
             }
             None => [&*issuer, TOKEN_PATH].concat(),
         };
+        if let Some(e) = &input.revocation_endpoint {
+            parse_endpoint(e, "revocationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
+        }
         let (api_base, api_origin) = match &input.api_base_url {
             Some(e) => {
                 let u = parse_endpoint(e, "apiBaseUrl", &RESERVED_AUTHORIZE_PARAMS)?;
@@ -216,6 +224,7 @@ impl ClientConfig {
             authorization_endpoint,
             authorize_prefix,
             token_endpoint,
+            revocation_endpoint: input.revocation_endpoint,
             api_base,
             api_origin,
             token_encoding: input.token_request_encoding,
@@ -263,6 +272,11 @@ impl ClientConfig {
     /// The token endpoint.
     pub fn token_endpoint(&self) -> &str {
         &self.token_endpoint
+    }
+
+    /// The revocation endpoint (RFC 7009), when configured.
+    pub fn revocation_endpoint(&self) -> Option<&str> {
+        self.revocation_endpoint.as_deref()
     }
     /// The API base URL (no trailing slash), e.g. `https://api.expensicat.com/api`.
     pub fn api_base(&self) -> &str {
@@ -380,6 +394,8 @@ mod tests {
             (ClientConfigInput { issuer: Some("http://evil.example".into()), ..input() }, "insecure_url"),
             (ClientConfigInput { issuer: Some("https://a.example?x=1".into()), ..input() }, "invalid_url"),
             (ClientConfigInput { token_endpoint: Some("http://a.example/t".into()), ..input() }, "insecure_url"),
+            (ClientConfigInput { revocation_endpoint: Some("http://a.example/r".into()), ..input() }, "insecure_url"),
+            (ClientConfigInput { revocation_endpoint: Some("https://a.example/r#x".into()), ..input() }, "invalid_url"),
             (ClientConfigInput { authorization_endpoint: Some("https://a.example/a?client_id=evil".into()), ..input() }, "invalid_url"),
             (ClientConfigInput { api_base_url: Some("https://a.example/api?x".into()), ..input() }, "invalid_url"),
             (ClientConfigInput { scopes: vec!["root".into()], ..input() }, "invalid_scope"),

@@ -90,6 +90,29 @@ pub fn refresh_token_request(config: &ClientConfig, refresh_token: &RefreshToken
     encode(config, &pairs)
 }
 
+/// A token to revoke (RFC 7009), with its `token_type_hint`.
+#[derive(Debug, Clone, Copy)]
+pub enum Revocable<'a> {
+    /// A refresh token (revoked first: RFC 7009 section 2.1 lets the server revoke the access
+    /// tokens of its grant too).
+    Refresh(&'a RefreshToken),
+    /// An access token.
+    Access(&'a AccessToken),
+}
+
+/// The revocation request for `token` (RFC 7009 section 2.1): a form POST of `token`,
+/// `token_type_hint` and, as a public client, `client_id`. `None` when no revocation endpoint is
+/// configured.
+pub fn revocation_request(config: &ClientConfig, token: Revocable<'_>) -> Option<TokenRequest> {
+    let url = config.revocation_endpoint.clone()?;
+    let (token, hint) = match token {
+        Revocable::Refresh(t) => (t.expose(), "refresh_token"),
+        Revocable::Access(t) => (t.expose(), "access_token"),
+    };
+    let body = form_encode([("token", token), ("token_type_hint", hint), ("client_id", config.client_id.as_str())].iter().copied());
+    Some(TokenRequest { url, content_type: "application/x-www-form-urlencoded;charset=UTF-8", body: Secret::new(body) })
+}
+
 /// A validated token response. `Debug` and `Serialize` redact the tokens.
 #[derive(Debug)]
 pub struct TokenSet {
@@ -240,6 +263,23 @@ mod tests {
             )
         );
         assert!(!format!("{req:?}").contains("Splx"));
+    }
+
+    #[test]
+    fn revocation_requests_are_rfc_7009_forms_whatever_the_token_encoding() {
+        assert!(revocation_request(&config(), Revocable::Access(&AccessToken::new("a"))).is_none(), "no endpoint, no request");
+        let cfg = ClientConfig::new(ClientConfigInput {
+            revocation_endpoint: Some("https://api.expensicat.com/api/auth/oauth2/revoke".into()),
+            ..input()
+        })
+        .unwrap();
+        let req = revocation_request(&cfg, Revocable::Refresh(&RefreshToken::new("rt+1/="))).unwrap();
+        assert_eq!(req.url, "https://api.expensicat.com/api/auth/oauth2/revoke");
+        assert_eq!(req.content_type, "application/x-www-form-urlencoded;charset=UTF-8");
+        assert_eq!(req.body.expose(), "token=rt%2B1%2F%3D&token_type_hint=refresh_token&client_id=demo-client");
+        let req = revocation_request(&cfg, Revocable::Access(&AccessToken::new("at"))).unwrap();
+        assert_eq!(req.body.expose(), "token=at&token_type_hint=access_token&client_id=demo-client");
+        assert!(!format!("{req:?}").contains("token=at"));
     }
 
     #[test]

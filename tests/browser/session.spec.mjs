@@ -332,6 +332,37 @@ export const tests = {
     }
   },
 
+  async logout_revokes_the_refresh_token_then_the_access_token() {
+    const revocationEndpoint = `${emu}/api/auth/oauth2/revoke`;
+    const { auth, id } = await signedIn("revoke", { revocationEndpoint });
+    const at = await auth.accessToken();
+    const events = [];
+    auth.onSessionChange((e) => events.push(`${e.type}:${e.reason}`));
+    const done = auth.logout();
+    eq(auth.session, undefined, "the local session ends at once");
+    eq(events.join(), "ended:logout");
+    eq(await done, undefined);
+    eq(await counter(id, "revocations"), 2);
+    eq(await counter(id, "revokedRefreshTokens"), 1);
+    eq(await counter(id, "revokedAccessTokens"), 1);
+    eq((await fetch(`${emu}/api/v1/transactions?limit=1`, { headers: { Authorization: `Bearer ${at}` } })).status, 401, "the revoked token no longer calls the API");
+    // A revocation endpoint that fails or hangs: logout still ends the session, and settles
+    // within the timeout of each request, without rejecting.
+    for (const spec of [{ status: 503 }, { drop: true }, { delayMs: 3000 }]) {
+      const s2 = await signedIn("revokefail", { revocationEndpoint, timeoutMs: 300 });
+      await fault(s2.id, { endpoint: "revoke", times: 2, ...spec });
+      const t0 = Date.now();
+      eq(await s2.auth.logout(), undefined, JSON.stringify(spec));
+      assert(Date.now() - t0 < 2000, `settled within the timeouts (${JSON.stringify(spec)})`);
+      eq(s2.auth.session, undefined);
+      eq(await counter(s2.id, "revocations"), 2, "the access token is tried after a failed refresh token");
+    }
+    // Without an endpoint, logout sends nothing.
+    const s3 = await signedIn("norevoke");
+    await s3.auth.logout();
+    eq(await counter(s3.id, "revocations"), 0);
+  },
+
   async callback_twice_in_one_tick_without_argument_and_mixed() {
     const { auth, id } = await client("strictmode");
     for (let mix = 0; mix < 3; mix++) {

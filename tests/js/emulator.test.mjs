@@ -100,6 +100,35 @@ test("refresh rotates, and reuse of an old refresh token revokes the family", as
   assert.equal((await refresh(t2.refresh_token)).status, 400, "the whole family is revoked");
 });
 
+test("revocation (RFC 7009): a revoked refresh token no longer refreshes, a revoked access token no longer calls the API", async () => {
+  const form = "application/x-www-form-urlencoded";
+  const revoke = (token, hint) => post("/api/auth/oauth2/revoke", { token, token_type_hint: hint, client_id: "demo-client" }, form);
+  const api = (at) => fetch(new URL("/api/v1/transactions?limit=1", emu.url), { headers: { Authorization: `Bearer ${at}` } });
+  const refresh = (rt) => post("/api/auth/oauth2/token", { grant_type: "refresh_token", refresh_token: rt, client_id: "demo-client" });
+  const login = async () => {
+    const p = pkce();
+    const { code } = await getCode(p);
+    return (await exchange(code, p.verifier)).json();
+  };
+  // An access token alone.
+  const t1 = await login();
+  assert.equal((await api(t1.access_token)).status, 200);
+  assert.equal((await revoke(t1.access_token, "access_token")).status, 200);
+  assert.equal((await api(t1.access_token)).status, 401);
+  assert.equal((await refresh(t1.refresh_token)).status, 200, "revoking an access token leaves its refresh token");
+  // A refresh token: its whole family, access tokens included.
+  const t2 = await login();
+  assert.equal((await revoke(t2.refresh_token, "refresh_token")).status, 200);
+  assert.equal((await (await refresh(t2.refresh_token)).json()).error, "invalid_grant");
+  assert.equal((await api(t2.access_token)).status, 401);
+  // Unknown tokens: 200, nothing learnt. A missing token or an unknown client: an OAuth error.
+  assert.equal((await revoke("nope", "refresh_token")).status, 200);
+  assert.equal((await post("/api/auth/oauth2/revoke", { client_id: "demo-client" }, form)).status, 400);
+  assert.equal((await post("/api/auth/oauth2/revoke", { token: "x", client_id: "nobody" }, form)).status, 401);
+  const c = await counters();
+  assert.ok(c.revokedRefreshTokens >= 1 && c.revokedAccessTokens >= 1, JSON.stringify(c));
+});
+
 test("API: bearer, scopes, pagination, errors, 429", async () => {
   const p = pkce();
   const { code } = await getCode(p, { scope: "transactions:read" });
