@@ -103,43 +103,75 @@ function later(fn, ms) {
   t?.unref?.();
 }
 
-// The newest session's sequence number per client, in IndexedDB: not a secret, but the one
-// value the tabs must agree on before a refresh. A tab holding the refresh lock reads it there
-// (a committed IndexedDB write is visible to every later transaction of the origin, which a
-// BroadcastChannel message racing the lock's release is not), so it never sends a refresh token
-// that another tab has rotated away.
-let seqDb;
-function seqStore(mode) {
-  seqDb ??= new Promise((resolve, reject) => {
+// The library's IndexedDB database for sessions: the newest session's sequence number per
+// client (store `seq`), and with `storage: "indexedDB"` the sealed session and its key (store
+// `sealed`).
+//
+// The sequence number is not a secret, but the one value the tabs must agree on before a
+// refresh. A tab holding the refresh lock reads it there (a committed IndexedDB write is visible
+// to every later transaction of the origin, which a BroadcastChannel message racing the lock's
+// release is not), so it never sends a refresh token that another tab has rotated away.
+let db;
+function idb(store, mode, op) {
+  db ??= new Promise((resolve, reject) => {
     const r = indexedDB.open(PREFIX + "sessions", 1);
-    r.onupgradeneeded = () => r.result.createObjectStore("seq");
+    r.onupgradeneeded = () => {
+      r.result.createObjectStore("seq");
+      r.result.createObjectStore("sealed");
+    };
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
-  return seqDb.then((db) => db.transaction("seq", mode));
+  return db.then(
+    (d) =>
+      new Promise((resolve, reject) => {
+        const tx = d.transaction(store, mode);
+        const req = op(tx.objectStore(store));
+        tx.oncomplete = () => resolve(req.result);
+        tx.onerror = tx.onabort = () => reject(tx.error);
+      }),
+  );
 }
-async function seqGet(key) {
-  try {
-    const tx = await seqStore("readonly");
-    return await new Promise((resolve, reject) => {
-      const req = tx.objectStore("seq").get(key);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  } catch {
-    return undefined;
+const seqGet = (key) => idb("seq", "readonly", (s) => s.get(key)).catch(() => undefined);
+// Without IndexedDB the tabs still coordinate through the lock and the channel.
+const seqPut = (key, value) => idb("seq", "readwrite", (s) => s.put(value, key)).catch(() => {});
+
+// `storage: "indexedDB"`: the session record sealed with AES-GCM (256-bit key, generated in the
+// browser, non-extractable, kept in the same database), a fresh 96-bit IV per write. The
+// additional data binds the ciphertext to the client and to the sequence number stored beside
+// it, so every field is authenticated: a record changed in any way does not open
+// (`corrupt_record`).
+const aad = (clientId, seq) => new TextEncoder().encode(`${PREFIX}session:v1:${clientId}:${seq}`);
+
+async function sessionKey(clientId, create) {
+  const id = "key:" + clientId;
+  let key = await idb("sealed", "readonly", (s) => s.get(id));
+  if (!key && create) {
+    key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    await idb("sealed", "readwrite", (s) => s.put(key, id));
   }
+  return key;
 }
-async function seqPut(key, value) {
+
+async function seal(clientId, record, seq) {
+  const key = await sessionKey(clientId, true);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq) }, key, new TextEncoder().encode(JSON.stringify(record)));
+  await idb("sealed", "readwrite", (s) => s.put({ v: 1, iv, seq, ct }, "rec:" + clientId));
+}
+
+/** The stored session: `undefined` when there is none, `null` when it does not open. */
+async function unseal(clientId) {
+  const sealed = await idb("sealed", "readonly", (s) => s.get("rec:" + clientId));
+  if (sealed === undefined) return undefined;
   try {
-    const tx = await seqStore("readwrite");
-    tx.objectStore("seq").put(value, key);
-    await new Promise((resolve, reject) => {
-      tx.oncomplete = resolve;
-      tx.onerror = tx.onabort = () => reject(tx.error);
-    });
+    const key = await sessionKey(clientId, false);
+    const { v, iv, seq, ct } = sealed;
+    if (v !== 1 || !(iv instanceof Uint8Array) || iv.length !== 12 || !Number.isSafeInteger(seq)) return null;
+    const text = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq) }, key, ct);
+    return { record: readSessionRecord(new TextDecoder().decode(text)), seq };
   } catch {
-    // Without IndexedDB the tabs still coordinate through the lock and the channel.
+    return null;
   }
 }
 
@@ -175,6 +207,12 @@ export class ExpensicatAuth {
   /** Settles when a live tab answered this one's request for the session, or after ASK_MS. */
   #asked;
   #answered;
+  /** With `storage: "indexedDB"`: settles when the stored session is read. */
+  #loaded;
+  /** A stored session that did not open: the next call rejects with `corrupt_record`, once. */
+  #corrupt = false;
+  /** The sealed writes, in order. */
+  #writes = Promise.resolve();
 
   /**
    * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
@@ -194,6 +232,7 @@ export class ExpensicatAuth {
         // No storage, or a corrupt record: no session.
       }
     }
+    if (this.#s.storage === "indexedDB") this.#loaded = this.#load();
     if (this.#s.shareAcrossTabs && typeof BroadcastChannel === "function") {
       this.#bc = new BroadcastChannel(PREFIX + this.#s.clientId);
       this.#bc.onmessage = (e) => this.#receive(e.data);
@@ -204,6 +243,28 @@ export class ExpensicatAuth {
         later(resolve, ASK_MS);
       });
       this.#bc.postMessage({ t: "ask" });
+    }
+  }
+
+  /** Reads the sealed session (`storage: "indexedDB"`). One that does not open is removed, and
+   * ends the session with reason `corrupt_record`; the next call rejects with that code. */
+  async #load() {
+    const id = this.#s.clientId;
+    let stored;
+    try {
+      stored = await unseal(id);
+    } catch {
+      return; // No IndexedDB here: a session in memory.
+    }
+    if (stored === null) {
+      await idb("sealed", "readwrite", (s) => s.delete("rec:" + id)).catch(() => {});
+      if (this.#t) return;
+      this.#corrupt = true;
+      this.#emit("ended", "corrupt_record");
+    } else if (stored && (!this.#t || stored.seq > this.#seq)) {
+      this.#t = stored.record;
+      this.#seq = stored.seq;
+      this.#emit("started", "restored");
     }
   }
 
@@ -242,6 +303,15 @@ export class ExpensicatAuth {
   }
 
   #persist() {
+    if (this.#s.storage === "indexedDB") {
+      const [id, t, seq] = [this.#s.clientId, this.#t, this.#seq];
+      this.#writes = this.#writes
+        .then(() => (t ? seal(id, t, seq) : idb("sealed", "readwrite", (s) => s.delete("rec:" + id))))
+        .catch(() => {
+          // Not stored: the session goes on in memory.
+        });
+      return;
+    }
     if (this.#s.storage !== "sessionStorage") return;
     try {
       if (this.#t) {
@@ -494,9 +564,15 @@ export class ExpensicatAuth {
    * Refreshes now (sharing a refresh already in flight) and resolves to the session.
    * `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
    */
-  refresh() {
-    if (this.#t?.refresh === undefined) return Promise.reject(sessionError("login_required"));
+  async refresh() {
+    if (!this.#t) await this.#settled();
+    if (this.#t?.refresh === undefined) throw sessionError("login_required");
     return this.#refreshShared();
+  }
+
+  /** Settles when the session that may be on its way (from a live tab, from IndexedDB) is here. */
+  #settled() {
+    return Promise.all([this.#asked, this.#loaded]);
   }
 
   /**
@@ -504,8 +580,12 @@ export class ExpensicatAuth {
    * else one refresh shared by all callers. `stale` is a token the API just refused.
    */
   async #token(stale) {
-    // A new tab: the session may be on its way from a live one.
-    if (!this.#t && this.#asked) await this.#asked;
+    // A new tab or a reload: the session may be on its way from a live tab or from IndexedDB.
+    if (!this.#t) await this.#settled();
+    if (this.#corrupt && !this.#t) {
+      this.#corrupt = false;
+      throw sessionError("corrupt_record");
+    }
     const t = this.#t;
     if (!t) throw sessionError("login_required");
     const which = stale === undefined ? 0 : stale === t.access ? 1 : 2;

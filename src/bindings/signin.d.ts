@@ -36,8 +36,12 @@ export interface ClientConfig {
   timeoutMs?: number;
   /** Longest Retry-After (delta-seconds or HTTP-date, as ms) waited on a 429. Default 10000. */
   maxRetryAfterMs?: number;
-  /** Where tokens live: `memory` (default) or `sessionStorage` (opt-in). */
-  storage?: "memory" | "sessionStorage";
+  /**
+   * Where tokens live: `memory` (default), `sessionStorage` (opt-in: survives reloads of the tab),
+   * or `indexedDB` (opt-in: survives reloads and browser restarts; sealed with AES-GCM under a
+   * non-extractable key). See the README's table of storage modes.
+   */
+  storage?: "memory" | "sessionStorage" | "indexedDB";
   /** Largest token response read, bytes (default 65536); the read stops there (`invalid_response`). */
   maxTokenResponseBytes?: number;
   /** Largest API body `fetchJson` reads, bytes (default 1048576); the read stops there (`invalid_response`). */
@@ -101,7 +105,7 @@ export interface ScopeInfo { name: ExpensicatScope; description: string; }
 /** A configuration's resolved settings (defaults applied), as a session reads them. */
 export interface ClientSettings {
   clientId: string;
-  storage: "memory" | "sessionStorage";
+  storage: "memory" | "sessionStorage" | "indexedDB";
   timeoutMs: number;
   transactionTtlMs: number;
   maxTokenResponseBytes: number;

@@ -364,10 +364,7 @@ impl ExpensicatClient {
         to_js(
             &Obj::new()
                 .str("clientId", c.client_id())
-                .str(
-                    "storage",
-                    if c.storage() == crate::protocol::config::StorageMode::SessionStorage { "sessionStorage" } else { "memory" },
-                )
+                .str("storage", c.storage().as_str())
                 .u64("timeoutMs", c.timeout_ms())
                 .u64("transactionTtlMs", c.transaction_ttl_ms())
                 .u64("maxTokenResponseBytes", c.max_token_response_bytes() as u64)
@@ -497,7 +494,8 @@ pub fn bearer_session_record(
 }
 
 /// The errors the JavaScript session raises itself, with the core's codes and messages:
-/// `login_required`, `timeout`, `network`, `callback_already_handled`, `state_mismatch`;
+/// `login_required`, `timeout`, `network`, `callback_already_handled`, `state_mismatch`,
+/// `corrupt_record`;
 /// `too_large`, `not_json` and `redirect` (`invalid_response` with `status`); `storage_read`,
 /// `storage_write`, `no_storage` (`storage_unavailable`); and `invalid_parameter` for the
 /// arguments `url`, `input`, `init`, `headers`, `listener`.
@@ -511,6 +509,7 @@ pub fn session_error(what: &str, status: Option<u16>) -> JsValue {
         "network" => Error::Network,
         "callback_already_handled" => Error::CallbackAlreadyHandled,
         "state_mismatch" => Error::StateMismatch,
+        "corrupt_record" => Error::CorruptRecord,
         "too_large" => Error::InvalidResponse { status, reason: "the body is larger than the limit; the read was stopped" },
         "not_json" => Error::InvalidResponse { status, reason: "the body is not JSON" },
         "redirect" => Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" },

@@ -50,6 +50,21 @@ pub enum StorageMode {
     Memory,
     /// `sessionStorage`, by explicit opt-in: survives reloads in the same tab.
     SessionStorage,
+    /// IndexedDB, sealed with AES-GCM under a non-extractable key, by explicit opt-in: survives
+    /// reloads and browser restarts. Carried out by the package's JavaScript session; the Rust
+    /// session keeps such a session in memory.
+    IndexedDb,
+}
+
+impl StorageMode {
+    /// The name in the JavaScript configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageMode::Memory => "memory",
+            StorageMode::SessionStorage => "sessionStorage",
+            StorageMode::IndexedDb => "indexedDB",
+        }
+    }
 }
 
 /// The configuration as a caller writes it (JavaScript object or Rust struct); see
@@ -120,7 +135,14 @@ impl FromJson for ClientConfigInput {
             timeout_ms: f.u64("timeoutMs")?,
             max_retry_after_ms: f.u64("maxRetryAfterMs")?,
             storage: f
-                .one_of("storage", &[("memory", StorageMode::Memory), ("sessionStorage", StorageMode::SessionStorage)])?
+                .one_of(
+                    "storage",
+                    &[
+                        ("memory", StorageMode::Memory),
+                        ("sessionStorage", StorageMode::SessionStorage),
+                        ("indexedDB", StorageMode::IndexedDb),
+                    ],
+                )?
                 .unwrap_or_default(),
             max_token_response_bytes: f.u64("maxTokenResponseBytes")?,
             max_response_bytes: f.u64("maxResponseBytes")?,

@@ -320,7 +320,7 @@ impl Error {
             Self::MissingOrNotFound { message } => ["Expensify: missing parameter or not found: ", &**message].concat(),
             Self::ExpensifyError { response_code, message } => ["Expensify answered responseCode ", &decimal(u64::from(*response_code)), ": ", &**message].concat(),
             Self::CredentialNotFound => "no stored credential has this id".into(),
-            Self::CorruptRecord => "the stored credential is corrupt or cannot be decrypted".into(),
+            Self::CorruptRecord => "the stored record is corrupt or cannot be decrypted".into(),
             Self::Storage { reason } => ["browser storage is unavailable: ", &**reason].concat(),
         }
     }

@@ -86,6 +86,26 @@ async function reloaded() {
 
 const ALWAYS_STALE = { clockSkewMs: 3_600_000 };
 
+/** The library's IndexedDB store of sealed sessions, read and written as an attacker with
+ * script access to the origin could. */
+function sealedStore(mode, op) {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open("expensicat-auth:sessions", 1);
+    r.onsuccess = () => {
+      const tx = r.result.transaction("sealed", mode);
+      const req = op(tx.objectStore("sealed"));
+      tx.oncomplete = () => {
+        r.result.close();
+        resolve(req.result);
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+    r.onerror = () => reject(r.error);
+  });
+}
+const sealedRecord = (clientId) => sealedStore("readonly", (s) => s.get("rec:" + clientId));
+const putSealed = (clientId, record) => sealedStore("readwrite", (s) => s.put(record, "rec:" + clientId));
+
 export const tests = {
   async happy_path_login_fetch_and_clean_address_bar() {
     const { auth, id } = await client("happy");
@@ -361,6 +381,55 @@ export const tests = {
     const s3 = await signedIn("norevoke");
     await s3.auth.logout();
     eq(await counter(s3.id, "revocations"), 0);
+  },
+
+  async indexeddb_keeps_the_session_across_reloads_and_a_changed_record_is_corrupt_record() {
+    const { auth, id, config } = await signedIn("idb", { storage: "indexedDB", shareAcrossTabs: false });
+    const access = await auth.accessToken();
+    const raw = () => sealedRecord(id);
+    for (let i = 0; i < 100 && !(await raw()); i++) await sleep(10);
+    const original = await raw();
+    assert(original, "the session is stored");
+    assert(!new TextDecoder().decode(new Uint8Array(original.ct)).includes(access), "sealed, not readable");
+    assert(!JSON.stringify(original).includes(access), "no token beside the ciphertext");
+    // A reload: a new instance of the package finds the session, without a redirect.
+    const lib = await reloaded();
+    const again = new lib.ExpensicatAuth(config);
+    const seen = [];
+    again.onSessionChange((e) => seen.push(`${e.type}:${e.reason}`));
+    eq(await again.accessToken(), access);
+    eq(seen.join(), "started:restored");
+    await again.fetchJson("/v1/transactions?limit=1");
+    eq(await counter(id, "tokenRequests"), 1, "no second code exchange");
+    // Each field changed in turn: the record does not open, the session ends with its code, once.
+    const tampers = {
+      ciphertext: (r) => new Uint8Array(r.ct).fill(1, 0, 1),
+      iv: (r) => (r.iv[0] ^= 1),
+      seq: (r) => (r.seq += 1),
+      version: (r) => (r.v = 2),
+      "another client's record": (r) => Object.assign(r, { seq: r.seq }),
+    };
+    for (const [what, change] of Object.entries(tampers)) {
+      const copy = structuredClone(original);
+      change(copy);
+      const target = what === "another client's record" ? `${id}-other` : id;
+      await putSealed(target, copy);
+      const fresh = new lib.ExpensicatAuth(what === "another client's record" ? { ...config, clientId: target } : config);
+      const events = [];
+      fresh.onSessionChange((e) => events.push(`${e.type}:${e.reason}`));
+      eq(codeOf(await rejection(fresh.accessToken()), [access]), "corrupt_record", what);
+      eq(fresh.session, undefined, what);
+      eq(events.join(), "ended:corrupt_record", what);
+      eq(await sealedRecord(target), undefined, `${what}: the record is removed`);
+      eq(codeOf(await rejection(fresh.accessToken())), "login_required", what);
+    }
+    // A logout removes the record.
+    await putSealed(id, original);
+    const last = new lib.ExpensicatAuth(config);
+    await last.accessToken();
+    await last.logout();
+    for (let i = 0; i < 100 && (await sealedRecord(id)); i++) await sleep(10);
+    eq(await sealedRecord(id), undefined, "logout removes the stored session");
   },
 
   async callback_twice_in_one_tick_without_argument_and_mixed() {

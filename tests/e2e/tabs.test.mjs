@@ -6,7 +6,11 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startEmulator } from "../../scripts/emulator.mjs";
 import { startStaticServer } from "../../scripts/serve.mjs";
-import { launch } from "./browser.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { launch, ARGS } from "./browser.mjs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 let emulator;
@@ -192,5 +196,49 @@ test("shareAcrossTabs: false keeps each tab to itself", async () => {
     assert.equal(r.code, "login_required");
   } finally {
     await a.context.close();
+  }
+});
+
+test("indexedDB mode: a reload and a browser restart keep the session, with no redirect", async () => {
+  const a = await app("restart", { storage: "indexedDB" });
+  await a.context.close();
+  const profile = mkdtempSync(join(tmpdir(), "expensicat-profile-"));
+  const start = () => chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", headless: true, args: ARGS });
+  let context = await start();
+  try {
+    let page = await tab({ context, config: a.config });
+    await signIn(page);
+    const api = () => page.evaluate(() => window.outcome(window.auth.fetchJson("/v1/transactions?limit=1")));
+    // The sealed write is asynchronous: wait until it is in IndexedDB.
+    const stored = (id) =>
+      page.evaluate(
+        (key) =>
+          new Promise((resolve) => {
+            const r = indexedDB.open("expensicat-auth:sessions", 1);
+            r.onsuccess = () => {
+              const get = r.result.transaction("sealed").objectStore("sealed").get(key);
+              get.onsuccess = () => resolve(get.result !== undefined);
+              get.onerror = () => resolve(false);
+            };
+            r.onerror = () => resolve(false);
+          }),
+        "rec:" + id,
+      );
+    await waitFor("the sealed session", () => stored(a.clientId));
+    await page.reload();
+    await tab({ context, config: a.config }, page);
+    let r = await api();
+    assert.ok(r.ok, `after a reload: ${JSON.stringify(r)}`);
+    assert.deepEqual(await page.evaluate(() => window.events.map((e) => `${e.type}:${e.reason}`)), ["started:restored"]);
+    await context.close();
+    context = await start();
+    page = await tab({ context, config: a.config });
+    r = await api();
+    assert.ok(r.ok, `after a browser restart: ${JSON.stringify(r)}`);
+    const c = await counters(a.clientId);
+    assert.equal(c.tokenRequests, 1, "one code exchange for the whole test");
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 });
