@@ -432,6 +432,30 @@ export const tests = {
     eq(await sealedRecord(id), undefined, "logout removes the stored session");
   },
 
+  async a_dedicated_worker_takes_the_pages_session_refreshes_and_calls_the_api() {
+    const { auth, id, config } = await signedIn("worker");
+    const seen = [];
+    auth.onSessionChange((e) => seen.push(e.type));
+    const worker = new Worker("/tests/browser/worker.mjs", { type: "module" });
+    const result = await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+      worker.postMessage({ config });
+    });
+    worker.terminate();
+    assert(result.ok, result.error);
+    eq(result.hasWindow, false);
+    eq(result.n, 1);
+    eq(await counter(id, "tokenRequests"), 2, "the page's code exchange, the worker's refresh");
+    eq(await counter(id, "refreshes"), 1);
+    eq(await counter(id, "apiCalls"), 1);
+    // The page follows the worker's refresh: its next call needs no refresh of its own.
+    eq(seen.join(), "refreshed");
+    await auth.fetchJson("/v1/transactions?limit=1");
+    eq(await counter(id, "refreshes"), 1);
+    eq(await counter(id, "refreshReuseDetected"), 0);
+  },
+
   async callback_twice_in_one_tick_without_argument_and_mixed() {
     const { auth, id } = await client("strictmode");
     for (let mix = 0; mix < 3; mix++) {

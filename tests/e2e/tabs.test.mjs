@@ -242,3 +242,27 @@ test("indexedDB mode: a reload and a browser restart keep the session, with no r
     rmSync(profile, { recursive: true, force: true });
   }
 });
+
+test("a service worker takes the page's session, refreshes it and calls the API", async () => {
+  const a = await app("sw");
+  try {
+    const page = await tab(a);
+    await signIn(page);
+    const result = await page.evaluate(async (config) => {
+      const reg = await navigator.serviceWorker.register("/tests/browser/worker.mjs", { type: "module", scope: "/tests/browser/" });
+      const sw = reg.installing || reg.waiting || reg.active;
+      if (sw.state !== "activated") await new Promise((r) => sw.addEventListener("statechange", () => sw.state === "activated" && r()));
+      const answer = new Promise((r) => navigator.serviceWorker.addEventListener("message", (e) => r(e.data), { once: true }));
+      sw.postMessage({ config });
+      return answer;
+    }, a.config);
+    assert.ok(result.ok, result.error);
+    assert.equal(result.hasWindow, false);
+    const c = await counters(a.clientId);
+    assert.equal(c.refreshes, 1);
+    assert.equal(c.apiCalls, 1);
+    assert.equal(c.refreshReuseDetected ?? 0, 0);
+  } finally {
+    await a.context.close();
+  }
+});
