@@ -104,15 +104,26 @@ $("refresh").addEventListener("click", async () => {
   }
   renderSession();
 });
+let signingOut = false;
+let fromTab = false;
 $("sign-out").addEventListener("click", () => {
+  signingOut = true;
   auth.logout();
-  $("transactions").hidden = true;
-  $("more").hidden = true;
+  signingOut = false;
   $("status").textContent = "Signed out.";
   renderSession();
 });
+// The tabs of the demo share one session: a new tab gets it from a live one (no redirect), and a
+// sign-out in any tab signs every tab out.
 auth.onSessionChange((ev) => {
-  if (ev.type === "ended" && ev.reason !== "logout") $("status").textContent = `Session ended (${ev.reason}).`;
+  fromTab = ev.type === "started" && ev.reason === "tab";
+  if (fromTab) $("status").textContent = "Signed in: the session came from another tab.";
+  if (ev.type === "ended" && ev.reason === "logout" && !signingOut) $("status").textContent = "Signed out in another tab.";
+  else if (ev.type === "ended" && ev.reason !== "logout") $("status").textContent = `Session ended (${ev.reason}).`;
+  if (ev.type === "ended") {
+    $("transactions").hidden = true;
+    $("more").hidden = true;
+  }
   renderSession();
 });
 
@@ -231,7 +242,7 @@ if (location.pathname === "/callback" && (params.has("state") || params.has("err
     }
   }
   history.replaceState(null, "", "/");
-} else {
+} else if (!fromTab) {
   $("status").textContent = settings.issuer.startsWith("http://127.0.0.1") ? "Ready: using the local emulator." : `Ready: using ${settings.issuer}.`;
 }
 renderSession();

@@ -68,6 +68,27 @@ test("sign in, consent, transactions, load more, refresh, sign out", async () =>
   await context.close();
 });
 
+test("open in a new tab: the session arrives without a redirect; signing out there signs every tab out", async () => {
+  const { context, page, errors } = await openDemo();
+  await signIn(page);
+  await page.waitForSelector("#signed-in:not([hidden])");
+  const before = await counters();
+  const [second] = await Promise.all([context.waitForEvent("page"), page.click("#new-tab")]);
+  await second.waitForSelector("body[data-ready=true]");
+  await second.waitForSelector("#signed-in:not([hidden])");
+  assert.equal(await second.textContent("#status"), "Signed in: the session came from another tab.");
+  await second.click("#load");
+  await second.waitForSelector("#transactions tbody tr");
+  await shot(second, "5-second-tab");
+  const after = await counters();
+  assert.equal(after.codeExchanges ?? 0, before.codeExchanges ?? 0, "no second code exchange");
+  await second.click("#sign-out");
+  await page.waitForSelector("#signed-out:not([hidden])", { timeout: 1000 });
+  assert.equal(await page.textContent("#status"), "Signed out in another tab.");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("denied consent shows access_denied", async () => {
   const { context, page } = await openDemo();
   const before = await counters();
