@@ -503,7 +503,12 @@ export class ExpensicatAuth {
     // The session this refresh was asked for: if a newer one arrived by the time the lock is
     // held (another tab refreshed meanwhile), it is the answer, without a request.
     const from = this.#seq;
-    return locks.request(this.#key("refresh:"), async () => {
+    // A tab frozen while it holds the lock must not block this one for ever: the wait is bounded
+    // (twice the timeout: the holder's own refresh has the timeout), then `timeout`, with no
+    // request sent.
+    const wait = deadline(2 * this.#s.timeoutMs);
+    return locks.request(this.#key("refresh:"), { signal: wait.signal }, async () => {
+      wait.abort();
       const stored = await seqGet(this.#s.clientId);
       const newest = Math.max(typeof stored === "number" ? stored : 0, this.#seq);
       if (newest > from) {
@@ -518,6 +523,8 @@ export class ExpensicatAuth {
         return info(this.#t);
       }
       return this.#refreshNow();
+    }).catch((e) => {
+      throw timedOut(wait) ? sessionError("timeout") : e;
     });
   }
 

@@ -3,11 +3,11 @@
 // emulator, each test in a freshly loaded page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startEmulator } from "../../scripts/emulator.mjs";
 import { startStaticServer } from "../../scripts/serve.mjs";
 import { launch } from "./browser.mjs";
+import { firefoxSession, startGeckodriver } from "./webdriver.mjs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 // The test names, read from the spec without a browser (it imports the package by URL).
@@ -53,45 +53,16 @@ test("Chromium: the JavaScript session", async (t) => {
   }
 });
 
-// --- Firefox, through a minimal WebDriver client (W3C protocol over HTTP)
-async function webdriver(base, method, path, body) {
-  const res = await fetch(base + path, { method, headers: { "Content-Type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-async function startGeckodriver() {
-  const child = spawn("geckodriver", ["--port", "0", "--host", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
-  const port = await new Promise((resolve, reject) => {
-    let text = "";
-    const on = (chunk) => {
-      text += chunk;
-      const m = text.match(/Listening on 127\.0\.0\.1:(\d+)/);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout.on("data", on);
-    child.stderr.on("data", on);
-    child.on("exit", (code) => reject(new Error(`geckodriver exited (${code}): ${text}`)));
-    setTimeout(() => reject(new Error(`geckodriver did not start: ${text}`)), 20_000);
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
-
+// --- Firefox, through geckodriver
 test("Firefox: the JavaScript session", async (t) => {
   const { child, base } = await startGeckodriver();
-  let id;
+  let session;
   try {
-    const firefox = process.env.FIREFOX_PATH || "/usr/bin/firefox-esr";
-    const session = await webdriver(base, "POST", "/session", {
-      capabilities: { alwaysMatch: { browserName: "firefox", "moz:firefoxOptions": { binary: firefox, args: ["-headless"] } } },
-    });
-    id = session.sessionId;
-    await webdriver(base, "POST", `/session/${id}/timeouts`, { script: 120_000, pageLoad: 30_000 });
+    session = await firefoxSession(base);
     for (const name of names) {
       await t.test(name, async () => {
-        await webdriver(base, "POST", `/session/${id}/url`, { url: page() });
-        const r = await webdriver(base, "POST", `/session/${id}/execute/async`, {
+        await session.call("POST", "/url", { url: page() });
+        const r = await session.call("POST", "/execute/async", {
           script: `const done = arguments[arguments.length - 1];
             (async () => { for (let i = 0; i < 200 && !window.runTest; i++) await new Promise((r) => setTimeout(r, 50)); return window.runTest(arguments[0]); })().then(done, (e) => done({ ok: false, error: String(e) }));`,
           args: [name],
@@ -100,7 +71,7 @@ test("Firefox: the JavaScript session", async (t) => {
       });
     }
   } finally {
-    if (id) await webdriver(base, "DELETE", `/session/${id}`).catch(() => {});
+    await session?.close();
     child.kill();
   }
 });

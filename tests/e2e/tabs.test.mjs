@@ -1,29 +1,31 @@
-// One session per browser, not per tab (`shareAcrossTabs`, on by default): several pages of
-// one Chromium context against the emulator, each a tab of the same app. Every claim is checked
-// on the emulator's counters: token requests, refreshes, refresh-token reuse.
+// One session per browser, not per tab (`shareAcrossTabs`, on by default): several tabs of one
+// browser profile against the emulator, in Chromium (playwright-core) and Firefox (geckodriver),
+// the same scenario code in both. Every claim is checked on the emulator's counters: token
+// requests, refreshes, refresh-token reuse.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { startEmulator } from "../../scripts/emulator.mjs";
-import { startStaticServer } from "../../scripts/serve.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { launch, ARGS } from "./browser.mjs";
+import { startEmulator } from "../../scripts/emulator.mjs";
+import { startStaticServer } from "../../scripts/serve.mjs";
+import { ARGS } from "./browser.mjs";
+import { browsers } from "./webdriver.mjs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 let emulator;
 let server;
-let browser;
+let drivers;
 
 before(async () => {
   emulator = await startEmulator({ quiet: true });
   server = await startStaticServer({ port: 0, root: repo });
-  browser = await launch();
+  drivers = await browsers();
 });
 after(async () => {
-  await browser?.close();
+  await drivers?.close();
   server?.closeAllConnections?.();
   server?.close();
   await emulator?.close();
@@ -39,230 +41,301 @@ async function counters(clientId) {
   return (await fetch(`${emulator.url}/__emulator/counters?client_id=${clientId}`)).json();
 }
 
-/** A client registered with the emulator, and a browser context (the tabs share it). */
-async function app(name, extra = {}) {
+/** A client registered with the emulator, its configuration, and a fresh browser profile. */
+async function app(driver, name, extra = {}) {
   const clientId = `${name}-${Math.floor(Math.random() * 1e9)}`;
   await control("clients", { clientId, redirectUris: [tabUrl()] });
-  const context = await browser.newContext();
   const config = { clientId, redirectUri: tabUrl(), issuer: emulator.url, scopes: ["transactions:read"], ...extra };
-  return { clientId, context, config };
+  return { clientId, config, context: await driver.context() };
 }
+
+// Page-side steps (each runs in a tab of tests/browser/tab.html).
+const ready = () => new Promise((r) => {
+  const check = () => (document.body?.dataset.ready ? r() : setTimeout(check, 20));
+  check();
+});
+const openAuth = (config) => window.open_(config);
+const signInStep = async () => {
+  const url = await window.auth.startLogin({ extraParams: [["auto_approve", "json"]] });
+  const { location: cb } = await (await fetch(url)).json();
+  await window.auth.handleCallback(cb);
+};
+const callsStep = (k) => Promise.all(Array.from({ length: k }, () => window.outcome(window.auth.fetchJson("/v1/transactions?limit=1"))));
+const sessionStep = () => window.auth.session ?? null;
+const eventsStep = () => window.events.map((e) => `${e.type}:${e.reason}`);
 
 /** A new tab of the app with its `ExpensicatAuth`. */
-async function tab({ context, config }, page) {
-  page ??= await context.newPage();
-  await page.goto(tabUrl());
-  await page.waitForSelector("body[data-ready]", { state: "attached" });
-  await page.evaluate((c) => window.open_(c), config);
-  return page;
+async function tab(a, from) {
+  const t = from ? await a.context.openFrom(from, tabUrl()) : await a.context.open(tabUrl());
+  await t.run(ready);
+  await t.run(openAuth, a.config);
+  return t;
 }
-
-/** Signs in in `page` through the emulator's consent (auto-approved). */
-async function signIn(page) {
-  return page.evaluate(async () => {
-    const url = await window.auth.startLogin({ extraParams: [["auto_approve", "json"]] });
-    const { location: cb } = await (await fetch(url)).json();
-    return window.auth.handleCallback(cb);
-  });
-}
-
-const calls = (page, n) =>
-  page.evaluate((k) => Promise.all(Array.from({ length: k }, () => window.outcome(window.auth.fetchJson("/v1/transactions?limit=1")))), n);
-
-const session = (page) => page.evaluate(() => window.auth.session ?? null);
+const signIn = (t) => t.run(signInStep);
+const session = (t) => t.run(sessionStep);
 const waitFor = async (what, check, ms = 3000) => {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (await check()) return;
   assert.fail(`timed out waiting for ${what}`);
 };
+/** `n` API calls in each tab, all started before any is awaited. */
+async function callsInTabs(pairs) {
+  const jobs = pairs.map(([t, n]) => t.start(callsStep, n));
+  return (await Promise.all(jobs.map((j) => j.join()))).flat();
+}
 
-test("new tabs get the session without a redirect; expired tokens, 20 calls over three tabs: one refresh", async () => {
-  const a = await app("three");
-  try {
-    const tabA = await tab(a);
-    await signIn(tabA);
-    // Tabs opened after the login: no redirect, no second code exchange.
-    const tabB = await tab(a);
-    const tabC = await tab(a);
-    for (const t of [tabB, tabC]) {
-      const r = await t.evaluate(() => window.outcome(window.auth.fetchJson("/v1/transactions?limit=1")));
-      assert.ok(r.ok, JSON.stringify(r));
-      assert.equal((await session(t))?.hasRefreshToken, true);
-      assert.deepEqual(await t.evaluate(() => window.events.map((e) => `${e.type}:${e.reason}`)), ["started:tab"]);
+const scenarios = {
+  async "new tabs get the session without a redirect; expired tokens, 20 calls over three tabs: one refresh"(driver) {
+    const a = await app(driver, "three");
+    try {
+      const tabA = await tab(a);
+      await signIn(tabA);
+      // Tabs opened after the login: no redirect, no second code exchange.
+      const tabB = await tab(a);
+      const tabC = await tab(a);
+      for (const t of [tabB, tabC]) {
+        const [r] = await t.run(callsStep, 1);
+        assert.ok(r.ok, JSON.stringify(r));
+        assert.equal((await session(t))?.hasRefreshToken, true);
+        assert.deepEqual(await t.run(eventsStep), ["started:tab"]);
+      }
+      let c = await counters(a.clientId);
+      assert.equal(c.tokenRequests, 1, "one code exchange for three tabs");
+      assert.equal(c.apiCalls, 2);
+      // Every tab's access token now expires at the server; 20 calls spread over the tabs.
+      await control("expire-tokens", { clientId: a.clientId });
+      const results = await callsInTabs([[tabA, 7], [tabB, 7], [tabC, 6]]);
+      assert.equal(results.length, 20);
+      for (const r of results) assert.ok(r.ok, JSON.stringify(r));
+      c = await counters(a.clientId);
+      assert.equal(c.refreshes, 1, "exactly one refresh for the three tabs");
+      assert.equal(c.refreshReuseDetected ?? 0, 0);
+      // Each call sent with the expired token got a 401 and was sent again; how many did depends
+      // on how far each tab's calls had started when the refresh landed (WebDriver starts them
+      // one tab after another).
+      assert.ok(c.apiCalls > 2 + 20 && c.apiCalls <= 2 + 20 + 20, `${c.apiCalls} API requests`);
+    } finally {
+      await a.context.close();
     }
-    let c = await counters(a.clientId);
-    assert.equal(c.tokenRequests, 1, "one code exchange for three tabs");
-    assert.equal(c.apiCalls, 2);
-    // Every tab's access token now expires at the server; 20 calls spread over the tabs.
-    await control("expire-tokens", { clientId: a.clientId });
-    const results = (await Promise.all([calls(tabA, 7), calls(tabB, 7), calls(tabC, 6)])).flat();
-    assert.equal(results.length, 20);
-    for (const r of results) assert.ok(r.ok, JSON.stringify(r));
-    c = await counters(a.clientId);
-    assert.equal(c.refreshes, 1, "exactly one refresh for the three tabs");
-    assert.equal(c.refreshReuseDetected ?? 0, 0);
-    assert.equal(c.apiCalls, 2 + 20 + 20, "each call: one 401, then one success");
-  } finally {
-    await a.context.close();
-  }
-});
+  },
 
-test("a duplicated tab in sessionStorage mode: no invalid_grant, one refresh", async () => {
-  const a = await app("dup", { storage: "sessionStorage" });
-  try {
-    const tabA = await tab(a);
-    await signIn(tabA);
-    // "Duplicate tab": window.open copies the opener's sessionStorage, refresh token included.
-    const [dup] = await Promise.all([a.context.waitForEvent("page"), tabA.evaluate((u) => window.open(u), tabUrl())]);
-    await tab(a, dup);
-    assert.equal((await session(dup))?.hasRefreshToken, true, "the copy is restored from sessionStorage");
-    await control("expire-tokens", { clientId: a.clientId });
-    const results = (await Promise.all([calls(tabA, 3), calls(dup, 3)])).flat();
-    for (const r of results) assert.ok(r.ok, JSON.stringify(r));
-    const c = await counters(a.clientId);
-    assert.equal(c.refreshes, 1);
-    assert.equal(c.refreshReuseDetected ?? 0, 0, "the copied refresh token is never sent after its rotation");
-    // And again, the other way round: the duplicate refreshes, the first tab follows.
-    await control("expire-tokens", { clientId: a.clientId });
-    const again = (await Promise.all([calls(dup, 2), calls(tabA, 2)])).flat();
-    for (const r of again) assert.ok(r.ok, JSON.stringify(r));
-    const c2 = await counters(a.clientId);
-    assert.equal(c2.refreshes, 2);
-    assert.equal(c2.refreshReuseDetected ?? 0, 0);
-  } finally {
-    await a.context.close();
-  }
-});
+  async "a duplicated tab in sessionStorage mode: no invalid_grant, one refresh"(driver) {
+    const a = await app(driver, "dup", { storage: "sessionStorage" });
+    try {
+      const tabA = await tab(a);
+      await signIn(tabA);
+      // "Duplicate tab": window.open copies the opener's sessionStorage, refresh token included.
+      const dup = await tab(a, tabA);
+      assert.equal((await session(dup))?.hasRefreshToken, true, "the copy is restored from sessionStorage");
+      await control("expire-tokens", { clientId: a.clientId });
+      for (const r of await callsInTabs([[tabA, 3], [dup, 3]])) assert.ok(r.ok, JSON.stringify(r));
+      const c = await counters(a.clientId);
+      assert.equal(c.refreshes, 1);
+      assert.equal(c.refreshReuseDetected ?? 0, 0, "the copied refresh token is never sent after its rotation");
+      // And again, the other way round: the duplicate refreshes, the first tab follows.
+      await control("expire-tokens", { clientId: a.clientId });
+      for (const r of await callsInTabs([[dup, 2], [tabA, 2]])) assert.ok(r.ok, JSON.stringify(r));
+      const c2 = await counters(a.clientId);
+      assert.equal(c2.refreshes, 2);
+      assert.equal(c2.refreshReuseDetected ?? 0, 0);
+    } finally {
+      await a.context.close();
+    }
+  },
 
-test("logout in one tab ends the session in all; a login in one reaches the others", async () => {
-  const a = await app("logout");
-  try {
-    const tabA = await tab(a);
-    const tabB = await tab(a);
-    await signIn(tabA);
-    await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
-    assert.deepEqual(await tabB.evaluate(() => window.events.map((e) => `${e.type}:${e.reason}`)), ["started:tab"]);
-    const t0 = Date.now();
-    await tabA.evaluate(() => window.auth.logout());
-    await waitFor("tab B's session to end", async () => (await session(tabB)) === null, 1000);
-    const r = await tabB.evaluate(() => window.outcome(window.auth.fetchJson("/v1/transactions")));
-    assert.equal(r.code, "login_required");
-    assert.ok(Date.now() - t0 < 1000, "within 1 s");
-    assert.deepEqual(await tabB.evaluate(() => window.events.map((e) => `${e.type}:${e.reason}`)), ["started:tab", "ended:logout"]);
-    // A new login in B reaches A.
-    await signIn(tabB);
-    await waitFor("tab A to get the new login", async () => (await session(tabA)) !== null);
-    const ok = await tabA.evaluate(() => window.outcome(window.auth.fetchJson("/v1/transactions?limit=1")));
-    assert.ok(ok.ok, JSON.stringify(ok));
-  } finally {
-    await a.context.close();
-  }
-});
+  async "logout in one tab ends the session in all; a login in one reaches the others"(driver) {
+    const a = await app(driver, "logout");
+    try {
+      const tabA = await tab(a);
+      const tabB = await tab(a);
+      await signIn(tabA);
+      await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
+      assert.deepEqual(await tabB.run(eventsStep), ["started:tab"]);
+      await tabA.run(() => void window.auth.logout());
+      // Tab B's next call, from the moment of the logout: login_required within 1 s.
+      const r = await tabB.run(async () => {
+        const t0 = Date.now();
+        while (window.auth.session && Date.now() - t0 < 1000) await new Promise((res) => setTimeout(res, 10));
+        return { ...(await window.outcome(window.auth.fetchJson("/v1/transactions"))), ms: Date.now() - t0 };
+      });
+      assert.equal(r.code, "login_required");
+      assert.ok(r.ms < 1000, `within 1 s (${r.ms} ms)`);
+      assert.deepEqual(await tabB.run(eventsStep), ["started:tab", "ended:logout"]);
+      // A new login in B reaches A.
+      await signIn(tabB);
+      await waitFor("tab A to get the new login", async () => (await session(tabA)) !== null);
+      const [ok] = await tabA.run(callsStep, 1);
+      assert.ok(ok.ok, JSON.stringify(ok));
+    } finally {
+      await a.context.close();
+    }
+  },
 
-test("the refresh lock holder closed in the middle of a refresh: another tab completes one", async () => {
-  const a = await app("closed");
-  try {
-    const tabA = await tab(a);
-    const tabB = await tab(a);
-    await signIn(tabA);
-    await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
-    // A's refresh hangs at the server (and never reaches its logic once A is gone).
-    await control("faults", { clientId: a.clientId, endpoint: "token", delayMs: 1500, lostIfAbandoned: true, times: 1 });
-    await tabA.evaluate(() => {
-      window.auth.refresh().catch(() => {});
-    });
-    await new Promise((r) => setTimeout(r, 200));
-    await tabA.close();
-    const t0 = Date.now();
-    const r = await tabB.evaluate(() => window.outcome(window.auth.refresh()));
-    assert.ok(r.ok, JSON.stringify(r));
-    assert.ok(Date.now() - t0 < 1400, "the closed tab's lock was released at once, not after its request");
-    const ok = await tabB.evaluate(() => window.outcome(window.auth.fetchJson("/v1/transactions?limit=1")));
-    assert.ok(ok.ok, JSON.stringify(ok));
-    assert.equal((await counters(a.clientId)).refreshReuseDetected ?? 0, 0);
-  } finally {
-    await a.context.close();
-  }
-});
+  async "the refresh lock holder closed in the middle of a refresh: another tab completes one"(driver) {
+    const a = await app(driver, "closed");
+    try {
+      const tabA = await tab(a);
+      const tabB = await tab(a);
+      await signIn(tabA);
+      await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
+      // A's refresh hangs at the server (and never reaches its logic once A is gone).
+      await control("faults", { clientId: a.clientId, endpoint: "token", delayMs: 1500, lostIfAbandoned: true, times: 1 });
+      await tabA.run(() => void window.auth.refresh().catch(() => {}));
+      await new Promise((r) => setTimeout(r, 200));
+      await tabA.close();
+      const r = await tabB.run(async () => {
+        const t0 = Date.now();
+        return { ...(await window.outcome(window.auth.refresh())), ms: Date.now() - t0 };
+      });
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.ok(r.ms < 1400, `the closed tab's lock was released at once, not after its request (${r.ms} ms)`);
+      const [ok] = await tabB.run(callsStep, 1);
+      assert.ok(ok.ok, JSON.stringify(ok));
+      assert.equal((await counters(a.clientId)).refreshReuseDetected ?? 0, 0);
+    } finally {
+      await a.context.close();
+    }
+  },
 
-test("shareAcrossTabs: false keeps each tab to itself", async () => {
-  const a = await app("alone", { shareAcrossTabs: false });
-  try {
-    const tabA = await tab(a);
-    await signIn(tabA);
-    const tabB = await tab(a);
-    await new Promise((r) => setTimeout(r, 400));
-    assert.equal(await session(tabB), null);
-    const r = await tabB.evaluate(() => window.outcome(window.auth.fetchJson("/v1/transactions")));
-    assert.equal(r.code, "login_required");
-  } finally {
-    await a.context.close();
-  }
-});
+  async "a lock holder that never lets go (a frozen tab): the others get timeout, send nothing, and go on once it is free"(driver) {
+    const a = await app(driver, "frozen", { timeoutMs: 300 });
+    try {
+      const tabA = await tab(a);
+      const tabB = await tab(a);
+      await signIn(tabA);
+      await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
+      // Tab A takes the refresh lock and keeps it, as a tab frozen mid-refresh would.
+      await tabA.run(
+        (name) =>
+          new Promise((held) => {
+            navigator.locks.request(name, () => {
+              held();
+              return new Promise((release) => (window.releaseLock = release));
+            });
+          }),
+        `expensicat-auth:refresh:${a.clientId}`,
+      );
+      const before = (await counters(a.clientId)).tokenRequests;
+      const r = await tabB.run(async () => {
+        const t0 = Date.now();
+        return { ...(await window.outcome(window.auth.refresh())), ms: Date.now() - t0 };
+      });
+      assert.equal(r.code, "timeout");
+      assert.ok(r.ms >= 500 && r.ms < 3000, `bounded by twice the timeout (${r.ms} ms)`);
+      assert.equal((await counters(a.clientId)).tokenRequests, before, "no refresh sent without the lock");
+      await tabA.run(() => window.releaseLock());
+      const ok = await tabB.run(() => window.outcome(window.auth.refresh()));
+      assert.ok(ok.ok, JSON.stringify(ok));
+      assert.equal((await counters(a.clientId)).refreshes, 1);
+    } finally {
+      await a.context.close();
+    }
+  },
 
-test("indexedDB mode: a reload and a browser restart keep the session, with no redirect", async () => {
-  const a = await app("restart", { storage: "indexedDB" });
-  await a.context.close();
+  async "shareAcrossTabs: false keeps each tab to itself"(driver) {
+    const a = await app(driver, "alone", { shareAcrossTabs: false });
+    try {
+      const tabA = await tab(a);
+      await signIn(tabA);
+      const tabB = await tab(a);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(await session(tabB), null);
+      const [r] = await tabB.run(callsStep, 1);
+      assert.equal(r.code, "login_required");
+    } finally {
+      await a.context.close();
+    }
+  },
+
+  async "indexedDB mode: a reload keeps the session, with no redirect"(driver) {
+    const a = await app(driver, "reload", { storage: "indexedDB" });
+    try {
+      const t = await tab(a);
+      await signIn(t);
+      await waitFor("the sealed session", () => t.run(sealedStored, a.clientId));
+      await t.goto(tabUrl());
+      await t.run(ready);
+      await t.run(openAuth, a.config);
+      const [r] = await t.run(callsStep, 1);
+      assert.ok(r.ok, `after a reload: ${JSON.stringify(r)}`);
+      assert.deepEqual(await t.run(eventsStep), ["started:restored"]);
+      assert.equal((await counters(a.clientId)).tokenRequests, 1, "one code exchange");
+    } finally {
+      await a.context.close();
+    }
+  },
+
+  async "a service worker takes the page's session, refreshes it and calls the API"(driver) {
+    const a = await app(driver, "sw");
+    try {
+      const t = await tab(a);
+      await signIn(t);
+      const result = await t.run(async (config) => {
+        const reg = await navigator.serviceWorker.register("/tests/browser/worker.mjs", { type: "module", scope: "/tests/browser/" });
+        const sw = reg.installing || reg.waiting || reg.active;
+        if (sw.state !== "activated") await new Promise((r) => sw.addEventListener("statechange", () => sw.state === "activated" && r()));
+        const answer = new Promise((r) => navigator.serviceWorker.addEventListener("message", (e) => r(e.data), { once: true }));
+        sw.postMessage({ config });
+        return answer;
+      }, a.config);
+      assert.ok(result.ok, result.error);
+      assert.equal(result.hasWindow, false);
+      const c = await counters(a.clientId);
+      assert.equal(c.refreshes, 1);
+      assert.equal(c.apiCalls, 1);
+      assert.equal(c.refreshReuseDetected ?? 0, 0);
+    } finally {
+      await a.context.close();
+    }
+  },
+};
+
+/** Whether the sealed session of `clientId` is in IndexedDB (page side). */
+function sealedStored(clientId) {
+  return new Promise((resolve) => {
+    const r = indexedDB.open("expensicat-auth:sessions", 1);
+    r.onsuccess = () => {
+      const get = r.result.transaction("sealed").objectStore("sealed").get("rec:" + clientId);
+      get.onsuccess = () => resolve(get.result !== undefined);
+      get.onerror = () => resolve(false);
+    };
+    r.onerror = () => resolve(false);
+  });
+}
+
+for (const name of ["Chromium", "Firefox"]) {
+  test(`${name}: one session per browser`, async (t) => {
+    const driver = drivers.list.find((d) => d.name === name);
+    for (const [title, run] of Object.entries(scenarios)) await t.test(title, () => run(driver));
+  });
+}
+
+test("Chromium: indexedDB mode survives a browser restart", async () => {
+  const clientId = `restart-${Math.floor(Math.random() * 1e9)}`;
+  await control("clients", { clientId, redirectUris: [tabUrl()] });
+  const config = { clientId, redirectUri: tabUrl(), issuer: emulator.url, scopes: ["transactions:read"], storage: "indexedDB" };
   const profile = mkdtempSync(join(tmpdir(), "expensicat-profile-"));
   const start = () => chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", headless: true, args: ARGS });
+  const openTab = async (context) => {
+    const page = await context.newPage();
+    await page.goto(tabUrl());
+    await page.evaluate(ready);
+    await page.evaluate(openAuth, config);
+    return page;
+  };
   let context = await start();
   try {
-    let page = await tab({ context, config: a.config });
-    await signIn(page);
-    const api = () => page.evaluate(() => window.outcome(window.auth.fetchJson("/v1/transactions?limit=1")));
-    // The sealed write is asynchronous: wait until it is in IndexedDB.
-    const stored = (id) =>
-      page.evaluate(
-        (key) =>
-          new Promise((resolve) => {
-            const r = indexedDB.open("expensicat-auth:sessions", 1);
-            r.onsuccess = () => {
-              const get = r.result.transaction("sealed").objectStore("sealed").get(key);
-              get.onsuccess = () => resolve(get.result !== undefined);
-              get.onerror = () => resolve(false);
-            };
-            r.onerror = () => resolve(false);
-          }),
-        "rec:" + id,
-      );
-    await waitFor("the sealed session", () => stored(a.clientId));
-    await page.reload();
-    await tab({ context, config: a.config }, page);
-    let r = await api();
-    assert.ok(r.ok, `after a reload: ${JSON.stringify(r)}`);
-    assert.deepEqual(await page.evaluate(() => window.events.map((e) => `${e.type}:${e.reason}`)), ["started:restored"]);
+    let page = await openTab(context);
+    await page.evaluate(signInStep);
+    await waitFor("the sealed session", () => page.evaluate(sealedStored, clientId));
     await context.close();
     context = await start();
-    page = await tab({ context, config: a.config });
-    r = await api();
+    page = await openTab(context);
+    const [r] = await page.evaluate(callsStep, 1);
     assert.ok(r.ok, `after a browser restart: ${JSON.stringify(r)}`);
-    const c = await counters(a.clientId);
-    assert.equal(c.tokenRequests, 1, "one code exchange for the whole test");
+    assert.deepEqual(await page.evaluate(eventsStep), ["started:restored"]);
+    assert.equal((await counters(clientId)).tokenRequests, 1, "one code exchange for the whole test");
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
-  }
-});
-
-test("a service worker takes the page's session, refreshes it and calls the API", async () => {
-  const a = await app("sw");
-  try {
-    const page = await tab(a);
-    await signIn(page);
-    const result = await page.evaluate(async (config) => {
-      const reg = await navigator.serviceWorker.register("/tests/browser/worker.mjs", { type: "module", scope: "/tests/browser/" });
-      const sw = reg.installing || reg.waiting || reg.active;
-      if (sw.state !== "activated") await new Promise((r) => sw.addEventListener("statechange", () => sw.state === "activated" && r()));
-      const answer = new Promise((r) => navigator.serviceWorker.addEventListener("message", (e) => r(e.data), { once: true }));
-      sw.postMessage({ config });
-      return answer;
-    }, a.config);
-    assert.ok(result.ok, result.error);
-    assert.equal(result.hasWindow, false);
-    const c = await counters(a.clientId);
-    assert.equal(c.refreshes, 1);
-    assert.equal(c.apiCalls, 1);
-    assert.equal(c.refreshReuseDetected ?? 0, 0);
-  } finally {
-    await a.context.close();
   }
 });
