@@ -3,8 +3,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use sha2::{Digest, Sha256};
-
 use super::encoding::base64url;
 use super::error::{Error, Result};
 use super::secret::{constant_time_eq, Secret};
@@ -75,7 +73,7 @@ pub fn is_unreserved(b: u8) -> bool {
 /// The S256 challenge of any verifier string, without validating it (see
 /// [`PkceVerifier::challenge_s256`] for the checked path).
 pub fn s256(verifier: &str) -> String {
-    base64url(&Sha256::digest(verifier.as_bytes()))
+    base64url(&super::sha256::sha256(verifier.as_bytes()))
 }
 
 /// Checks, in constant time, that `challenge` is the S256 challenge of `verifier`, as an
