@@ -13,10 +13,6 @@ use crate::protocol::expensify::{Connection, SendOptions};
 use crate::protocol::json::{Fields, ShapeError, Value};
 
 /// A boolean argument.
-fn bool_arg(value: &JsValue, name: &'static str) -> Result<bool, JsValue> {
-    value.as_bool().ok_or_else(|| bad_arg(name, "must be a boolean"))
-}
-
 #[wasm_bindgen(typescript_custom_section)]
 const TS_EXPENSIFY_TYPES: &str = include_str!("expensify.d.ts");
 

@@ -66,6 +66,21 @@ pub(crate) fn int_arg(value: &JsValue, name: &'static str, max: f64) -> Result<u
     }
 }
 
+/// A boolean argument (no coercion).
+pub(crate) fn bool_arg(value: &JsValue, name: &'static str) -> Result<bool, JsValue> {
+    value.as_bool().ok_or_else(|| bad_arg(name, "must be a boolean"))
+}
+
+/// An optional string argument: `None` when left out (`undefined` or `null`).
+#[cfg(feature = "signin")]
+pub(crate) fn opt_string_arg(value: &JsValue, name: &'static str) -> Result<Option<String>, JsValue> {
+    if absent(value) {
+        Ok(None)
+    } else {
+        string_arg(value, name).map(Some)
+    }
+}
+
 /// An array-of-strings argument.
 pub(crate) fn strings_arg(value: &JsValue, name: &'static str) -> Result<Vec<String>, JsValue> {
     if !js_sys::Array::is_array(value) {

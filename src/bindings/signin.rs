@@ -400,27 +400,29 @@ impl ExpensicatClient {
     }
 
     /// Where the token for the next call comes from: 0 the current one, 1 a refresh, 2 the
-    /// session ends. `stale` is 0 (none refused), 1 (the API refused the current token) or 2 (it
-    /// refused an older one).
+    /// session ends. `expiresAt` is the access token's expiry (ms since the epoch, `undefined`
+    /// when unknown); `stale` is 0 (no token refused), 1 (the API refused the current token) or 2
+    /// (it refused an older one).
     #[wasm_bindgen(js_name = tokenStep)]
     pub fn token_step(
         &self,
-        #[wasm_bindgen(js_name = expiresAt)] expires_at: Option<f64>,
-        #[wasm_bindgen(js_name = canRefresh)] can_refresh: bool,
-        stale: u8,
-        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
-    ) -> u8 {
-        let stale = match stale {
+        #[wasm_bindgen(js_name = expiresAt, unchecked_param_type = "number | undefined")] expires_at: JsValue,
+        #[wasm_bindgen(js_name = canRefresh, unchecked_param_type = "boolean")] can_refresh: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "0 | 1 | 2")] stale: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> Result<u8, JsValue> {
+        let expires_at = if absent(&expires_at) { None } else { Some(time_arg(&expires_at, "expiresAt")?) };
+        let stale = match int_arg(&stale, "stale", 2.0)? {
             0 => None,
             1 => Some(Stale::Current),
             _ => Some(Stale::Older),
         };
-        let fresh = is_fresh(expires_at.map(|e| e as u64), now_ms as u64, self.0.clock_skew_ms());
-        match token_step_of(stale, fresh, can_refresh) {
+        let fresh = is_fresh(expires_at, time_arg(&now_ms, "nowMs")?, self.0.clock_skew_ms());
+        Ok(match token_step_of(stale, fresh, bool_arg(&can_refresh, "canRefresh")?) {
             TokenStep::UseCurrent => 0,
             TokenStep::Refresh => 1,
             TokenStep::End => 2,
-        }
+        })
     }
 
     /// The next step after an API answer: -1 return it, -2 refresh and send again, else wait
@@ -429,14 +431,18 @@ impl ExpensicatClient {
     #[wasm_bindgen(js_name = nextStep)]
     pub fn next_step(
         &self,
-        status: u16,
-        #[wasm_bindgen(js_name = retryAfter)] retry_after: Option<String>,
-        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
-        attempt: u8,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] attempt: JsValue,
     ) -> Result<f64, JsValue> {
+        let status = int_arg(&status, "status", 599.0)? as u16;
+        let retry_after = opt_string_arg(&retry_after, "retryAfter")?;
+        let now = time_arg(&now_ms, "nowMs")?;
+        let attempt = int_arg(&attempt, "attempt", 15.0)?;
         let attempt =
             Attempt { replayable: attempt & 1 != 0, can_refresh: attempt & 2 != 0, refreshed: attempt & 4 != 0, waited: attempt & 8 != 0 };
-        match next_step(status, retry_after.as_deref(), now_ms as u64, self.0.max_retry_after_ms(), attempt) {
+        match next_step(status, retry_after.as_deref(), now, self.0.max_retry_after_ms(), attempt) {
             Step::Return => Ok(-1.0),
             Step::RefreshAndRetry => Ok(-2.0),
             Step::WaitAndRetry { ms } => Ok(ms as f64),
@@ -449,27 +455,38 @@ impl ExpensicatClient {
 /// report the error, 2 report the error, 3 report `login_required` (the session changed while
 /// the request was out). `code` and `status` are the error's, `undefined` for new tokens.
 #[wasm_bindgen(js_name = refreshVerdict)]
-pub fn refresh_verdict_js(code: Option<String>, status: Option<u16>, superseded: bool) -> u8 {
-    match refresh_verdict(code.as_deref().map(|c| (c, status.unwrap_or(1))), superseded) {
+pub fn refresh_verdict_js(
+    #[wasm_bindgen(unchecked_param_type = "string | undefined")] code: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number | undefined")] status: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "boolean")] superseded: JsValue,
+) -> Result<u8, JsValue> {
+    let code = opt_string_arg(&code, "code")?;
+    let status = if absent(&status) { 1 } else { int_arg(&status, "status", 599.0)? as u16 };
+    Ok(match refresh_verdict(code.as_deref().map(|c| (c, status)), bool_arg(&superseded, "superseded")?) {
         Verdict::Rotate => 0,
         Verdict::End => 1,
         Verdict::Report => 2,
         Verdict::Superseded => 3,
-    }
+    })
 }
 
 /// The typed error (not thrown) for an API answer that is not 2xx: `unauthorized`,
 /// `insufficient_scope` with the scope, `rate_limited` with the delay, else `api_error`.
 #[wasm_bindgen(js_name = apiError, unchecked_return_type = "ExpensicatAuthError")]
 pub fn api_error(
-    status: u16,
-    body: &str,
-    #[wasm_bindgen(js_name = retryAfter)] retry_after: Option<String>,
-    #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
-    method: &str,
-    path: &str,
-) -> JsValue {
-    js_error(&core_api_error(status, body, retry_after.as_deref(), now_ms as u64, method, path))
+    #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+    #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+) -> Result<JsValue, JsValue> {
+    let status = int_arg(&status, "status", 599.0)? as u16;
+    let body = string_arg(&body, "body")?;
+    let retry_after = opt_string_arg(&retry_after, "retryAfter")?;
+    let now = time_arg(&now_ms, "nowMs")?;
+    let (method, path) = (string_arg(&method, "method")?, string_arg(&path, "path")?);
+    Ok(js_error(&core_api_error(status, &body, retry_after.as_deref(), now, &method, &path)))
 }
 
 /// The session record (`{v, access, expiresAt?, refresh?, scopes, mode}`) of stored text, every
@@ -500,10 +517,14 @@ pub fn bearer_session_record(
 /// `storage_write`, `no_storage` (`storage_unavailable`); and `invalid_parameter` for the
 /// arguments `url`, `input`, `init`, `headers`, `listener`.
 #[wasm_bindgen(js_name = sessionError, unchecked_return_type = "ExpensicatAuthError")]
-pub fn session_error(what: &str, status: Option<u16>) -> JsValue {
-    let status = status.unwrap_or(0);
+pub fn session_error(
+    #[wasm_bindgen(unchecked_param_type = "string")] what: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number | undefined")] status: JsValue,
+) -> Result<JsValue, JsValue> {
+    let what = string_arg(&what, "what")?;
+    let status = if absent(&status) { 0 } else { int_arg(&status, "status", 599.0)? as u16 };
     let arg = |name: &str, reason| Error::InvalidParameter { name: name.into(), reason };
-    js_error(&match what {
+    Ok(js_error(&match what.as_str() {
         "login_required" => Error::LoginRequired,
         "timeout" => Error::Timeout,
         "network" => Error::Network,
@@ -520,5 +541,5 @@ pub fn session_error(what: &str, status: Option<u16>) -> JsValue {
         "headers" => arg("headers", "are not valid fetch headers"),
         "listener" => arg("listener", "must be a function"),
         name => arg(name, "must be a string"),
-    })
+    }))
 }
