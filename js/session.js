@@ -138,10 +138,10 @@ const seqPut = (key, value) => idb("seq", "readwrite", (s) => s.put(value, key))
 
 // `storage: "indexedDB"`: the session record sealed with AES-GCM (256-bit key, generated in the
 // browser, non-extractable, kept in the same database), a fresh 96-bit IV per write. The
-// additional data binds the ciphertext to the client and to the sequence number stored beside
+// additional data binds the ciphertext to the client and to the sequence numbers stored beside
 // it, so every field is authenticated: a record changed in any way does not open
 // (`corrupt_record`).
-const aad = (clientId, seq) => new TextEncoder().encode(`${PREFIX}session:v1:${clientId}:${seq}`);
+const aad = (clientId, seq, login) => new TextEncoder().encode(`${PREFIX}session:v1:${clientId}:${seq}:${login}`);
 
 async function sessionKey(clientId, create) {
   const id = "key:" + clientId;
@@ -153,11 +153,11 @@ async function sessionKey(clientId, create) {
   return key;
 }
 
-async function seal(clientId, record, seq) {
+async function seal(clientId, record, seq, login) {
   const key = await sessionKey(clientId, true);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq) }, key, new TextEncoder().encode(JSON.stringify(record)));
-  await idb("sealed", "readwrite", (s) => s.put({ v: 1, iv, seq, ct }, "rec:" + clientId));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq, login) }, key, new TextEncoder().encode(JSON.stringify(record)));
+  await idb("sealed", "readwrite", (s) => s.put({ v: 1, iv, seq, login, ct }, "rec:" + clientId));
 }
 
 /** The stored session: `undefined` when there is none, `null` when it does not open. */
@@ -166,10 +166,10 @@ async function unseal(clientId) {
   if (sealed === undefined) return undefined;
   try {
     const key = await sessionKey(clientId, false);
-    const { v, iv, seq, ct } = sealed;
-    if (v !== 1 || !(iv instanceof Uint8Array) || iv.length !== 12 || !Number.isSafeInteger(seq)) return null;
-    const text = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq) }, key, ct);
-    return { record: readSessionRecord(new TextDecoder().decode(text)), seq };
+    const { v, iv, seq, login, ct } = sealed;
+    if (v !== 1 || !(iv instanceof Uint8Array) || iv.length !== 12 || !Number.isSafeInteger(seq) || !Number.isSafeInteger(login)) return null;
+    const text = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq, login) }, key, ct);
+    return { record: readSessionRecord(new TextDecoder().decode(text)), seq, login };
   } catch {
     return null;
   }
@@ -202,6 +202,8 @@ export class ExpensicatAuth {
   #listeners = new Set();
   /** The session's sequence number: a login sets it from the clock, each refresh adds one. */
   #seq = 0;
+  /** The sequence number of the login this session comes from (refreshes keep it). */
+  #login = 0;
   /** The channel to the other tabs of this origin and client (`shareAcrossTabs`). */
   #bc;
   /** Settles when a live tab answered this one's request for the session, or after ASK_MS. */
@@ -226,7 +228,9 @@ export class ExpensicatAuth {
         const text = get(this.#key());
         if (text !== null) {
           this.#t = readSessionRecord(text);
-          this.#seq = Number(get(this.#key("seq:"))) || 0;
+          const [seq, login] = String(get(this.#key("seq:"))).split("/");
+          this.#seq = Number(seq) || 0;
+          this.#login = Number(login) || 0;
         }
       } catch {
         // No storage, or a corrupt record: no session.
@@ -264,6 +268,7 @@ export class ExpensicatAuth {
     } else if (stored && (!this.#t || stored.seq > this.#seq)) {
       this.#t = stored.record;
       this.#seq = stored.seq;
+      this.#login = stored.login;
       this.#emit("started", "restored");
     }
   }
@@ -272,7 +277,7 @@ export class ExpensicatAuth {
   #receive(m) {
     if (!m || typeof m !== "object") return;
     if (m.t === "ask") {
-      if (this.#t) this.#bc.postMessage({ t: "session", rec: this.#t, seq: this.#seq });
+      if (this.#t) this.#share();
     } else if (m.t === "session" && typeof m.seq === "number" && (!this.#t || m.seq > this.#seq)) {
       let record;
       try {
@@ -285,17 +290,20 @@ export class ExpensicatAuth {
       this.#generation++;
       this.#t = record;
       this.#seq = m.seq;
+      this.#login = Number(m.login) || 0;
       this.#persist();
       this.#answered?.();
       this.#emit(had ? "refreshed" : "started", had ? undefined : "tab");
-    } else if (m.t === "ended" && this.#t && typeof m.seq === "number" && m.seq >= this.#seq) {
+    } else if (m.t === "ended" && this.#t && typeof m.seq === "number" && m.seq >= this.#login) {
+      // The session another tab ended is this one (same login, whether or not this tab has seen
+      // its latest refresh) or an older one; a login made after it stays.
       this.#end(String(m.reason), true);
     }
   }
 
   /** Tells the other tabs about this tab's (new) session. */
   #share() {
-    this.#bc?.postMessage({ t: "session", rec: this.#t, seq: this.#seq });
+    this.#bc?.postMessage({ t: "session", rec: this.#t, seq: this.#seq, login: this.#login });
   }
 
   #key(kind = "session:") {
@@ -304,9 +312,10 @@ export class ExpensicatAuth {
 
   #persist() {
     if (this.#s.storage === "indexedDB") {
-      const [id, t, seq] = [this.#s.clientId, this.#t, this.#seq];
+      // A copy: the record is written as it is now, with the numbers it has now.
+      const [id, t, seq, login] = [this.#s.clientId, this.#t && { ...this.#t }, this.#seq, this.#login];
       this.#writes = this.#writes
-        .then(() => (t ? seal(id, t, seq) : idb("sealed", "readwrite", (s) => s.delete("rec:" + id))))
+        .then(() => (t ? seal(id, t, seq, login) : idb("sealed", "readwrite", (s) => s.delete("rec:" + id))))
         .catch(() => {
           // Not stored: the session goes on in memory.
         });
@@ -316,7 +325,7 @@ export class ExpensicatAuth {
     try {
       if (this.#t) {
         set(this.#key(), JSON.stringify(this.#t));
-        set(this.#key("seq:"), String(this.#seq));
+        set(this.#key("seq:"), `${this.#seq}/${this.#login}`);
       } else {
         remove(this.#key());
         remove(this.#key("seq:"));
@@ -355,6 +364,7 @@ export class ExpensicatAuth {
     this.#t = record;
     // Newer than any session before it, in any tab.
     this.#seq = Math.max(Date.now() * 1000, this.#seq + 1);
+    this.#login = this.#seq;
     this.#refreshing = undefined;
     this.#persist();
     if (this.#bc) seqPut(this.#s.clientId, this.#seq);

@@ -456,6 +456,24 @@ export const tests = {
     eq(await counter(id, "refreshReuseDetected"), 0);
   },
 
+  async a_logout_from_a_tab_behind_on_refreshes_ends_the_session_but_not_a_newer_login() {
+    const { auth, id } = await signedIn("behind", { storage: "sessionStorage" });
+    await auth.refresh();
+    const [seq, login] = sessionStorage.getItem(`expensicat-auth:seq:${id}`).split("/").map(Number);
+    eq(seq, login + 1, "a refresh moves the sequence number, not the login's");
+    // What other tabs would send: a logout of an older login, then of this login from a tab that
+    // has not seen the latest refresh yet.
+    const channel = new BroadcastChannel(`expensicat-auth:${id}`);
+    const ended = new Promise((r) => auth.onSessionChange((e) => e.type === "ended" && r(e.reason)));
+    channel.postMessage({ t: "ended", reason: "logout", seq: login - 1 });
+    await sleep(150);
+    assert(auth.session !== undefined, "an older login's logout leaves this session");
+    channel.postMessage({ t: "ended", reason: "logout", seq: login });
+    eq(await Promise.race([ended, sleep(2000).then(() => "still signed in after 2 s")]), "logout");
+    eq(auth.session, undefined);
+    channel.close();
+  },
+
   async callback_twice_in_one_tick_without_argument_and_mixed() {
     const { auth, id } = await client("strictmode");
     for (let mix = 0; mix < 3; mix++) {
