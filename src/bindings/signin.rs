@@ -23,7 +23,7 @@ use crate::protocol::retry::{next_step, refresh_verdict, token_step_of, Attempt,
 use crate::protocol::scope::{required_scope as core_required_scope, Scope};
 use crate::protocol::secret::{AccessToken, RefreshToken};
 use crate::protocol::session::{api_error as core_api_error, is_fresh, Tokens};
-use crate::protocol::sign::resolve_api_url;
+use crate::protocol::sign::api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
     authorization_code_request, parse_token_response_limited, refresh_token_request as core_refresh_request, Revocable, TokenRequest,
@@ -396,7 +396,7 @@ impl ExpensicatClient {
         &self,
         #[wasm_bindgen(js_name = pathOrUrl, unchecked_param_type = "string")] path_or_url: JsValue,
     ) -> Result<(), JsValue> {
-        js(resolve_api_url(self.0.api_base(), self.0.api_origin(), &string_arg(&path_or_url, "input")?).map(drop))
+        js(api_url(self.0.api_base(), self.0.api_origin(), &string_arg(&path_or_url, "input")?).map(drop))
     }
 
     /// Where the token for the next call comes from: 0 the current one, 1 a refresh, 2 the

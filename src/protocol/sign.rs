@@ -45,6 +45,30 @@ pub fn resolve_api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> R
     Ok(url)
 }
 
+/// The absolute URL, without fragment, that `path_or_url` names on the API origin: what a signed
+/// request is sent to. As [`resolve_api_url`], which it calls unless `path_or_url` is a plain
+/// path (a `/` but not `//`, visible ASCII without `\\` or `#`): such a path appends to the base
+/// as it is, which is what the full parse would give (a test holds the two equal), at a fraction
+/// of the cost on the hot path of every signed call.
+///
+/// # Errors
+/// As [`resolve_api_url`].
+pub fn api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> Result<String> {
+    let b = path_or_url.as_bytes();
+    let plain = b.first() == Some(&b'/') && b.get(1) != Some(&b'/') && b.iter().all(|&c| c > b' ' && c < 0x7f && c != b'\\' && c != b'#');
+    if plain && api_base.len() + b.len() <= super::url::MAX_URL_LEN {
+        return Ok([api_base, path_or_url].concat());
+    }
+    let url = resolve_api_url(api_base, api_origin, path_or_url)?;
+    let mut full = url.origin();
+    full.push_str(url.path());
+    if let Some(q) = url.query() {
+        full.push('?');
+        full.push_str(q);
+    }
+    Ok(full)
+}
+
 /// Whether `method` is an HTTP method token (RFC 9110 section 9.1: `tchar`s).
 fn is_method(method: &str) -> bool {
     !method.is_empty() && method.len() <= 32 && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
@@ -73,7 +97,7 @@ pub fn sign_for(api_base: &str, api_origin: &str, token: &AccessToken, method: &
     if !is_method(method) {
         return Err(Error::InvalidParameter { name: "method".into(), reason: "is not an HTTP method token" });
     }
-    let url = resolve_api_url(api_base, api_origin, path_or_url)?;
+    let url = api_url(api_base, api_origin, path_or_url)?;
     let token = token.expose();
     if !is_b64token(token) {
         return Err(Error::InvalidToken);
@@ -81,13 +105,7 @@ pub fn sign_for(api_base: &str, api_origin: &str, token: &AccessToken, method: &
     let mut value = String::with_capacity(7 + token.len());
     value.push_str("Bearer ");
     value.push_str(token);
-    let mut full = url.origin();
-    full.push_str(url.path());
-    if let Some(q) = url.query() {
-        full.push('?');
-        full.push_str(q);
-    }
-    Ok(SignedRequest { url: full, method: method.to_ascii_uppercase(), authorization: Secret::new(value) })
+    Ok(SignedRequest { url, method: method.to_ascii_uppercase(), authorization: Secret::new(value) })
 }
 
 #[cfg(test)]
@@ -131,6 +149,42 @@ mod tests {
         // A path cannot smuggle in an authority.
         let r = sign_request(&c, &AccessToken::new(JWT), "GET", "/@evil.example/x").unwrap();
         assert_eq!(r.url, "https://api.expensicat.com/api/@evil.example/x");
+    }
+
+    /// The slow path of `api_url`: the full parse, always.
+    fn parsed(base: &str, origin: &str, path: &str) -> Result<String> {
+        let url = resolve_api_url(base, origin, path)?;
+        Ok(format!("{}{}{}", url.origin(), url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default()))
+    }
+
+    #[test]
+    fn the_plain_path_shortcut_gives_what_the_full_parse_gives() {
+        let bases = [("https://api.expensicat.com/api", "https://api.expensicat.com"), ("http://127.0.0.1:4000", "http://127.0.0.1:4000")];
+        let alphabet: Vec<char> = "/?#@:%.\\ \t~-_aZ09!$&'()*+,;=[]{}|^`\"<>é\u{7f}".chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut shortcuts = 0;
+        for i in 0..100_000 {
+            let len = (next() % 12) as usize;
+            let mut path: String = if i % 4 == 0 { String::new() } else { "/".into() };
+            for _ in 0..len {
+                path.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            for (base, origin) in bases {
+                let fast = api_url(base, origin, &path).map_err(|e| e.code());
+                let slow = parsed(base, origin, &path).map_err(|e| e.code());
+                assert_eq!(fast, slow, "{base} + {path:?}");
+                shortcuts += usize::from(fast.is_ok() && path.starts_with('/') && !path.contains('#'));
+            }
+        }
+        assert!(shortcuts > 10_000, "the shortcut was taken {shortcuts} times");
+        let long = format!("/{}", "a".repeat(super::super::url::MAX_URL_LEN));
+        assert_eq!(api_url(bases[0].0, bases[0].1, &long).unwrap_err().code(), "invalid_url");
     }
 
     #[test]
