@@ -24,7 +24,7 @@ use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::retry::{next_step, refresh_outcome, token_step, Attempt, RefreshOutcome, Step, TokenStep};
 use crate::protocol::secret::{AccessToken, Secret};
 use crate::protocol::session::{api_error, SessionInfo, Tokens};
-use crate::protocol::sign::{resolve_api_url, sign_for};
+use crate::protocol::sign::{api_url, sign_for};
 use crate::protocol::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
 use crate::protocol::transaction::LoginTransaction;
 
@@ -410,7 +410,7 @@ impl Session {
         let method = request_method(&init);
         let (base, origin) = (self.config.api_base().to_owned(), self.config.api_origin().to_owned());
         // Refuse a foreign URL before touching the token: no refresh, no request.
-        resolve_api_url(&base, &origin, &path_or_url).map_err(err)?;
+        api_url(&base, &origin, &path_or_url).map_err(err)?;
         let replayable = !is_stream_body(&Reflect::get(&init, &"body".into()).unwrap_or(JsValue::UNDEFINED));
         let mut token = self.valid_token(None).await?;
         let mut attempt = Attempt { replayable, ..Attempt::default() };
