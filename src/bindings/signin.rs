@@ -461,7 +461,7 @@ pub fn refresh_verdict_js(
     #[wasm_bindgen(unchecked_param_type = "boolean")] superseded: JsValue,
 ) -> Result<u8, JsValue> {
     let code = opt_string_arg(&code, "code")?;
-    let status = if absent(&status) { 1 } else { int_arg(&status, "status", 599.0)? as u16 };
+    let status = if absent(&status) { None } else { Some(int_arg(&status, "status", 599.0)? as u16) };
     Ok(match refresh_verdict(code.as_deref().map(|c| (c, status)), bool_arg(&superseded, "superseded")?) {
         Verdict::Rotate => 0,
         Verdict::End => 1,

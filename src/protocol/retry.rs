@@ -112,8 +112,8 @@ pub enum RefreshOutcome<T> {
 /// still reports as itself.
 pub fn refresh_outcome<T>(result: Result<T>, superseded: bool) -> RefreshOutcome<T> {
     let failure = result.as_ref().err().map(|e| match e {
-        Error::InvalidResponse { status, .. } => (e.code(), *status),
-        _ => (e.code(), 1),
+        Error::InvalidResponse { status, .. } => (e.code(), Some(*status)),
+        _ => (e.code(), None),
     });
     match (refresh_verdict(failure, superseded), result) {
         (Verdict::Rotate, Ok(set)) => RefreshOutcome::Rotate(set),
@@ -136,13 +136,14 @@ pub enum Verdict {
     Superseded,
 }
 
-/// Classifies a refresh's result from its error code and status (`None` for new tokens), as
+/// Classifies a refresh's result from its error code and HTTP status, when the error carries one
+/// (`None` for new tokens), as
 /// [`refresh_outcome`] does: a transport failure (`network`, `timeout`, a redirect answered with
 /// status 0) reports as itself; any answer counts for nothing once `superseded`; `invalid_grant`
 /// ends the session.
-pub fn refresh_verdict(failure: Option<(&str, u16)>, superseded: bool) -> Verdict {
+pub fn refresh_verdict(failure: Option<(&str, Option<u16>)>, superseded: bool) -> Verdict {
     match failure {
-        Some(("network" | "timeout", _) | ("invalid_response", 0)) => Verdict::Report,
+        Some(("network" | "timeout", _) | ("invalid_response", Some(0))) => Verdict::Report,
         _ if superseded => Verdict::Superseded,
         None => Verdict::Rotate,
         Some((code, _)) if code == OAuthErrorCode::InvalidGrant.as_str() => Verdict::End,
@@ -194,14 +195,14 @@ mod tests {
         assert_eq!(token_step_of(Some(Older), false, false), TokenStep::UseCurrent);
         assert_eq!(refresh_verdict(None, false), Verdict::Rotate);
         assert_eq!(refresh_verdict(None, true), Verdict::Superseded);
-        assert_eq!(refresh_verdict(Some(("invalid_grant", 400)), false), Verdict::End);
-        assert_eq!(refresh_verdict(Some(("invalid_grant", 400)), true), Verdict::Superseded);
-        assert_eq!(refresh_verdict(Some(("server_error", 500)), false), Verdict::Report);
-        for transport in [("network", 0), ("timeout", 0), ("invalid_response", 0)] {
+        assert_eq!(refresh_verdict(Some(("invalid_grant", Some(400))), false), Verdict::End);
+        assert_eq!(refresh_verdict(Some(("invalid_grant", Some(400))), true), Verdict::Superseded);
+        assert_eq!(refresh_verdict(Some(("server_error", Some(500))), false), Verdict::Report);
+        for transport in [("network", None), ("timeout", None), ("invalid_response", Some(0))] {
             assert_eq!(refresh_verdict(Some(transport), true), Verdict::Report);
         }
         // A body the client could not read is an answer, not a transport failure.
-        assert_eq!(refresh_verdict(Some(("invalid_response", 502)), true), Verdict::Superseded);
+        assert_eq!(refresh_verdict(Some(("invalid_response", Some(502))), true), Verdict::Superseded);
     }
 
     #[test]
