@@ -77,6 +77,15 @@ const waitFor = async (what, check, ms = 3000) => {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (await check()) return;
   assert.fail(`timed out waiting for ${what}`);
 };
+/** Tabs A and B, open before the login; A signs in and B has received the session. */
+async function twoTabsSignedIn(a) {
+  const tabA = await tab(a);
+  const tabB = await tab(a);
+  await signIn(tabA);
+  await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
+  return [tabA, tabB];
+}
+
 /** `n` API calls in each tab, all started before any is awaited. */
 async function callsInTabs(pairs) {
   const jobs = pairs.map(([t, n]) => t.start(callsStep, n));
@@ -145,10 +154,7 @@ const scenarios = {
   async "logout in one tab ends the session in all; a login in one reaches the others"(driver) {
     const a = await app(driver, "logout");
     try {
-      const tabA = await tab(a);
-      const tabB = await tab(a);
-      await signIn(tabA);
-      await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
+      const [tabA, tabB] = await twoTabsSignedIn(a);
       assert.deepEqual(await tabB.run(eventsStep), ["started:tab"]);
       await tabA.run(() => void window.auth.logout());
       // Tab B's next call, from the moment of the logout: login_required within 1 s.
@@ -173,10 +179,7 @@ const scenarios = {
   async "the refresh lock holder closed in the middle of a refresh: another tab completes one"(driver) {
     const a = await app(driver, "closed");
     try {
-      const tabA = await tab(a);
-      const tabB = await tab(a);
-      await signIn(tabA);
-      await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
+      const [tabA, tabB] = await twoTabsSignedIn(a);
       // A's refresh hangs at the server (and never reaches its logic once A is gone).
       await control("faults", { clientId: a.clientId, endpoint: "token", delayMs: 1500, lostIfAbandoned: true, times: 1 });
       await tabA.run(() => void window.auth.refresh().catch(() => {}));
@@ -199,10 +202,7 @@ const scenarios = {
   async "a lock holder that never lets go (a frozen tab): the others get timeout, send nothing, and go on once it is free"(driver) {
     const a = await app(driver, "frozen", { timeoutMs: 300 });
     try {
-      const tabA = await tab(a);
-      const tabB = await tab(a);
-      await signIn(tabA);
-      await waitFor("tab B to get the login", async () => (await session(tabB)) !== null);
+      const [tabA, tabB] = await twoTabsSignedIn(a);
       // Tab A takes the refresh lock and keeps it, as a tab frozen mid-refresh would.
       await tabA.run(
         (name) =>
