@@ -28,7 +28,9 @@ export function readmeErrorCodes() {
   return codes;
 }
 
-function finish(pkg, name, session) {
+// `layer`: the JavaScript classes an entry adds over its glue (a file of js/, bundled in as
+// `<file>.mjs`), the names it exports, its declarations, and the leaf modules it imports.
+function finish(pkg, name, layer) {
 const dts = new URL(`${name}.d.ts`, pkg);
 let text = readFileSync(dts, "utf8");
 const start = text.indexOf("export interface InitOutput {");
@@ -45,7 +47,7 @@ text = text.replace(
   "export default function __wbg_init",
   "/**\n * Loads the WebAssembly module. Rejects with an ExpensicatAuthError `csp_blocked` when the page's\n * Content-Security-Policy forbids WebAssembly (add `'wasm-unsafe-eval'` to `script-src`).\n */\nexport default function __wbg_init",
 );
-if (session) text += "\n" + readFileSync(new URL("../js/session.d.ts", import.meta.url), "utf8");
+text += "\n" + readFileSync(new URL(`../js/${layer.dts}`, import.meta.url), "utf8");
 writeFileSync(dts, text);
 
 // wasm-pack copies the crate README and a .gitignore into pkg/; the package ships neither.
@@ -55,18 +57,17 @@ const glue = new URL(`${name}.js`, pkg);
 const inner = new URL("glue.mjs", pkg);
 const entry = new URL("entry.mjs", pkg);
 renameSync(glue, inner);
-// The sign-in entry's session is JavaScript (js/session.js, over the glue's exports and
-// js/http.js), bundled into the same file.
-const extra = session ? ["session.mjs", "http.js"] : [];
-if (session) {
-  writeFileSync(new URL("session.mjs", pkg), readFileSync(new URL("../js/session.js", import.meta.url)));
-  writeFileSync(new URL("http.js", pkg), readFileSync(new URL("../js/http.js", import.meta.url)));
-}
+// Each entry's classes are JavaScript (js/session.js, js/expensify.js, over the glue's exports
+// and the leaf modules they import), bundled into the same file.
+const layerModule = layer.js.replace(/\.js$/, ".mjs");
+const extra = [layerModule, ...layer.leaves];
+writeFileSync(new URL(layerModule, pkg), readFileSync(new URL(`../js/${layer.js}`, import.meta.url)));
+for (const leaf of layer.leaves) writeFileSync(new URL(leaf, pkg), readFileSync(new URL(`../js/${leaf}`, import.meta.url)));
 writeFileSync(
   entry,
   `import wbgInit from "./glue.mjs";
 export * from "./glue.mjs";
-${session ? 'export { ExpensicatAuth } from "./session.mjs";' : ""}
+export { ${layer.exports.join(", ")} } from "./${layerModule}";
 function blocked(e) {
   const text = String(e && e.message);
   if (!/Content.Security.Policy|unsafe-eval|CSP/i.test(text)) return e;
@@ -104,5 +105,10 @@ for (const f of extra) rmSync(new URL(f, pkg));
 rmSync(new URL("snippets/", pkg), { recursive: true, force: true });
 }
 
-finish(new URL("../pkg/", import.meta.url), "expensicat_auth", true);
-finish(new URL("../pkg/expensify/", import.meta.url), "expensicat_auth_expensify");
+finish(new URL("../pkg/", import.meta.url), "expensicat_auth", { js: "session.js", exports: ["ExpensicatAuth"], dts: "session.d.ts", leaves: ["http.js"] });
+finish(new URL("../pkg/expensify/", import.meta.url), "expensicat_auth_expensify", {
+  js: "expensify.js",
+  exports: ["ExpensifyCredential", "ExpensifyCredentialStore"],
+  dts: "expensify.d.ts",
+  leaves: ["http.js", "credential-db.js"],
+});

@@ -238,7 +238,13 @@ fn hostile_corpus_through_the_exports() {
                 let expects = if field("expects") == "file_name" { "fileName".to_owned() } else { field("expects") };
                 (
                     body.clone(),
-                    api::parse_expensify_response(JsValue::from(case["status"].as_u64().unwrap() as f64), s(&body), Some(s(&expects))),
+                    api::parse_expensify_response(
+                        JsValue::from(case["status"].as_u64().unwrap() as f64),
+                        s(&body),
+                        Some(s(&expects)),
+                        None,
+                        None,
+                    ),
                 )
             }
             "credential" => {

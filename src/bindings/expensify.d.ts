@@ -61,3 +61,14 @@ export interface StoredCredentialInfo {
 
 /** A stored record that could not be read; the others are still listed. */
 export interface CorruptCredentialRecord { id: string; error: "corrupt_record"; }
+
+/** An Integration Server request as `ExpensifyClient` builds it: POST `body` (which holds the
+ * secret) as `contentType` to `url`, read at most `maxBytes` of the answer, and give it to
+ * `parseExpensifyResponse` with `expects`. */
+export interface ExpensifyHttpRequest {
+  url: string;
+  contentType: "application/x-www-form-urlencoded";
+  body: string;
+  expects: "json" | "fileName" | "file";
+  maxBytes: number;
+}

@@ -1,18 +1,28 @@
-//! The Expensify entry point: `ExpensifyCredential` (jobs through the Integration Server) and
-//! `ExpensifyCredentialStore` (sealed records in IndexedDB), and `parseExpensifyResponse`.
+//! The Expensify entry point's WebAssembly half: `ExpensifyClient` (a validated credential that
+//! builds each job's request and reads the answers), `ExpensifyLimiter` (the client-side rate
+//! limits), the stored-record checks, `parseExpensifyResponse`, and the entry's errors. All
+//! synchronous: the package's `ExpensifyCredential` and `ExpensifyCredentialStore`
+//! (js/expensify.js) run `fetch`, the timers, IndexedDB and WebCrypto over these exports, and
+//! every decision (validation, the job JSON, the limits, what an answer means, whether a record
+//! is intact) is made here.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::*;
 use crate::protocol::error::Error;
-use crate::protocol::expensify::{Connection, SendOptions};
+use crate::protocol::expensify::{
+    job_from_json, jobs, parse_response, Connection, Credential, CredentialInfo, CredentialInput, Expect, ExpensifyRequest,
+    ExpensifyResponse, OnLimit, RateLimiter, SendOptions, CONTENT_TYPE, RECORD_VERSION,
+};
 use crate::protocol::json::{Fields, ShapeError, Value};
+use crate::protocol::retry_after::parse_retry_after;
+use crate::protocol::secret::PartnerSecret;
 
-/// A boolean argument.
 #[wasm_bindgen(typescript_custom_section)]
 const TS_EXPENSIFY_TYPES: &str = include_str!("expensify.d.ts");
 
@@ -21,7 +31,7 @@ fn send_options(value: Option<JsValue>) -> Result<SendOptions, JsValue> {
 }
 
 /// A `Record<string, string>` argument as name-value pairs.
-fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, JsValue> {
+pub(crate) fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, JsValue> {
     let members = Fields::parse(&json_text(value, field)?).map_err(|e| shape_error(e, field))?.into_members();
     members
         .into_iter()
@@ -32,104 +42,50 @@ fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, Strin
         .collect()
 }
 
-fn response_to_js(r: crate::protocol::expensify::ExpensifyResponse) -> JsValue {
-    match r {
-        crate::protocol::expensify::ExpensifyResponse::Json(v) => to_js(&v.to_json()),
-        crate::protocol::expensify::ExpensifyResponse::Text(t) => JsValue::from_str(&t),
+/// A JSON argument (an object or an array), or `invalid_job` (`reason`) when it is not JSON.
+fn json_arg(value: &JsValue, reason: &'static str) -> Result<Value, JsValue> {
+    crate::web::to_json_value(value).ok_or_else(|| js_error(&Error::InvalidJob { reason }))
+}
+
+fn expects_str(e: Expect) -> &'static str {
+    match e {
+        Expect::Json => "json",
+        Expect::FileName => "fileName",
+        Expect::File => "file",
     }
 }
 
-/// An Expensify partner credential. The secret stays in WebAssembly memory: no property,
-/// `toString` or `toJSON` returns it; it is used only to sign Integration Server requests.
+/// `{ url, contentType, body, expects, maxBytes }`: the POST to send.
+fn request_to_js(r: crate::Result<ExpensifyRequest>) -> Result<JsValue, JsValue> {
+    let r = js(r)?;
+    Ok(crate::web::js::expensify_http(&r.url, CONTENT_TYPE, r.body.expose(), expects_str(r.expects), r.expects.max_bytes() as f64))
+}
+
+/// A validated Expensify partner credential: the low-level half of the package's
+/// `ExpensifyCredential`, which keeps one in a private field. It builds the HTTPS POST of each
+/// job (the secret goes only into that body) and the sealed store record. No property,
+/// `toString` or `toJSON` returns the secret.
 #[wasm_bindgen]
-#[derive(Debug)]
-pub struct ExpensifyCredential {
-    cred: alloc::rc::Rc<crate::protocol::expensify::Credential>,
+pub struct ExpensifyClient {
+    cred: Credential,
     opts: SendOptions,
-    id: Option<String>,
-    handle: u32,
-}
-
-/// The credentials alive in this page, by handle, so that `store.save(credential)` can find
-/// one from its JS object without taking it away from the app (wasm-bindgen's own class
-/// conversion would consume the object). Weak: a freed credential drops out.
-static CREDENTIALS: crate::web::local::PageLocal<(u32, Vec<LiveCredential>)> = crate::web::local::PageLocal::new((0, Vec::new()));
-
-/// A credential alive in this page: its handle, and a weak reference to it.
-type LiveCredential = (u32, alloc::rc::Weak<crate::protocol::expensify::Credential>);
-
-impl ExpensifyCredential {
-    fn wrap(cred: crate::protocol::expensify::Credential, opts: SendOptions, id: Option<String>) -> Self {
-        let cred = alloc::rc::Rc::new(cred);
-        let handle = CREDENTIALS.with(|c| {
-            let (next, live) = &mut *c.borrow_mut();
-            live.retain(|(_, w)| w.strong_count() > 0);
-            *next = next.wrapping_add(1);
-            live.push((*next, alloc::rc::Rc::downgrade(&cred)));
-            *next
-        });
-        ExpensifyCredential { cred, opts, id, handle }
-    }
-
-    /// The credential behind a JS `ExpensifyCredential` object, if it is one and is not freed.
-    fn find(value: &JsValue) -> Option<alloc::rc::Rc<crate::protocol::expensify::Credential>> {
-        if !value.is_object() {
-            return None;
-        }
-        let handle = Reflect::get(value, &"__expensicatHandle".into()).ok()?.as_f64()?;
-        CREDENTIALS.with(|c| c.borrow().1.iter().find(|(h, _)| f64::from(*h) == handle).and_then(|(_, w)| w.upgrade()))
-    }
-
-    /// Runs the job `build` makes from a JSON argument, or rejects with `invalid_job` (`reason`)
-    /// when the argument is not JSON.
-    fn run_with_json(
-        &self,
-        arg: &JsValue,
-        reason: &'static str,
-        build: impl FnOnce(Value) -> Value,
-        extra: Vec<(String, String)>,
-    ) -> js_sys::Promise {
-        match crate::web::to_json_value(arg) {
-            Some(v) => self.run(build(v), extra),
-            None => js_sys::Promise::reject(&js_error(&Error::InvalidJob { reason })),
-        }
-    }
-
-    fn run(&self, job: Value, extra: Vec<(String, String)>) -> js_sys::Promise {
-        let (cred, opts) = (self.cred.clone(), self.opts.clone());
-        spawn_promise(Box::pin(async move {
-            crate::web::expensify::send(&cred, &job, &extra, &opts).await.map(response_to_js).map_err(|e| js_error(&e))
-        }))
-    }
 }
 
 #[wasm_bindgen]
-impl ExpensifyCredential {
-    /// Validates the fields (name required; HTTPS server URL, loopback allowed for development,
-    /// no user info, query or fragment; IDs and secret trimmed and non-empty). Errors carry the
-    /// offending `field`.
+impl ExpensifyClient {
+    /// Validates the credential (name required; HTTPS server URL, loopback allowed for
+    /// development, no user info, query or fragment; IDs and secret trimmed and non-empty) and
+    /// the options. Errors carry the offending `field`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ExpensifyCredentialInput")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
-    ) -> Result<ExpensifyCredential, JsValue> {
-        let input: crate::protocol::expensify::CredentialInput = from_js(&input, "credential")?;
+    ) -> Result<ExpensifyClient, JsValue> {
+        let input: CredentialInput = from_js(&input, "credential")?;
         let opts = send_options(options)?;
-        let cred = js(crate::protocol::expensify::Credential::new(input))?;
-        Ok(ExpensifyCredential::wrap(cred, opts, None))
+        Ok(ExpensifyClient { cred: js(Credential::new(input))?, opts })
     }
 
-    /// Internal: lets `ExpensifyCredentialStore.save` find this credential.
-    #[wasm_bindgen(getter, skip_typescript, js_name = __expensicatHandle)]
-    pub fn handle(&self) -> u32 {
-        self.handle
-    }
-
-    /// The store id, when this credential came from (or was saved to) a store.
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> Option<String> {
-        self.id.clone()
-    }
     /// Credential Name.
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> String {
@@ -155,246 +111,251 @@ impl ExpensifyCredential {
     pub fn partner_user_id(&self) -> String {
         self.cred.partner_user_id().to_owned()
     }
+    /// The timeout per request, ms (option `timeoutMs`, default 30000).
+    #[wasm_bindgen(getter, js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.opts.timeout_ms as f64
+    }
+    /// Whether a request over the client-side limits is refused (`onRateLimit: "refuse"`)
+    /// instead of waiting.
+    #[wasm_bindgen(getter, js_name = refusesAtLimit)]
+    pub fn refuses_at_limit(&self) -> bool {
+        self.opts.on_limit == OnLimit::Refuse
+    }
+    /// A limiter with this credential's `rateLimits` (one per partnerUserID is what Expensify
+    /// counts: the package keeps one per ID for the page).
+    pub fn limiter(&self) -> ExpensifyLimiter {
+        ExpensifyLimiter(RateLimiter::new(self.opts.limits.clone()))
+    }
 
-    /// Sends any job (a caller-supplied `credentials` key is refused). `extraFields` are added
-    /// as form fields (e.g. `template`). Resolves to the JSON answer, or text for `file` and
-    /// `download` jobs.
-    #[wasm_bindgen(unchecked_return_type = "Promise<unknown>")]
-    pub fn send(
+    /// Any job (a caller-supplied `credentials` key is refused); `extraFields` are added as form
+    /// fields (e.g. `template`).
+    #[wasm_bindgen(js_name = jobRequest, unchecked_return_type = "ExpensifyHttpRequest")]
+    pub fn job_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "Record<string, string>")] extra_fields: Option<JsValue>,
-    ) -> js_sys::Promise {
+        #[wasm_bindgen(js_name = extraFields, unchecked_optional_param_type = "Record<string, string>")] extra_fields: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
         // Anything but an object (a string, an array, a function) fails in `job_from_json`.
         let job = js(crate::web::to_json_text(&job)
             .ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })
-            .and_then(|s| crate::protocol::expensify::job_from_json(&s)));
-        let extra = optional(extra_fields, |v| string_map(v, "extraFields")).map(Option::unwrap_or_default);
-        match (job, extra) {
-            (Ok(j), Ok(e)) => self.run(j, e),
-            (Err(e), _) | (_, Err(e)) => js_sys::Promise::reject(&e),
-        }
+            .and_then(|s| job_from_json(&s)))?;
+        let extra = optional(extra_fields, |v| string_map(v, "extraFields"))?.unwrap_or_default();
+        request_to_js(self.cred.build_request(&job, &extra))
     }
 
-    /// `get`/`policyList`: resolves to the answer with `policyList`.
-    #[wasm_bindgen(js_name = policyList, unchecked_return_type = "Promise<PolicyListResponse>")]
-    pub fn policy_list(&self, #[wasm_bindgen(unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>) -> js_sys::Promise {
-        let admin_only = or_reject!(optional(admin_only, |v| bool_arg(v, "adminOnly")));
-        self.run(crate::protocol::expensify::jobs::policy_list(admin_only.unwrap_or(false)), Vec::new())
-    }
-
-    /// `get`/`policy`: details (`fields`, default `["categories","tags"]`) of `policyIds`.
-    #[wasm_bindgen(js_name = policyDetails, unchecked_return_type = "Promise<unknown>")]
-    pub fn policy_details(
+    /// `get`/`policyList`.
+    #[wasm_bindgen(js_name = policyListRequest, unchecked_return_type = "ExpensifyHttpRequest")]
+    pub fn policy_list_request(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] policy_ids: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string[]")] fields: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let ids = or_reject!(strings_arg(&policy_ids, "policyIds"));
-        let fields = or_reject!(optional(fields, |v| strings_arg(v, "fields")));
-        let fields = fields.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
-        self.run(crate::protocol::expensify::jobs::policy_details(&ids, &fields), Vec::new())
+        #[wasm_bindgen(js_name = adminOnly, unchecked_optional_param_type = "boolean")] admin_only: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let admin_only = optional(admin_only, |v| bool_arg(v, "adminOnly"))?.unwrap_or(false);
+        request_to_js(self.cred.build_request(&jobs::policy_list(admin_only), &[]))
     }
 
-    /// `file`: exports reports matching `filters` through a FreeMarker `template`; resolves to
-    /// the generated file name (fetch it with `download`).
-    #[wasm_bindgen(js_name = exportReports, unchecked_return_type = "Promise<string>")]
-    pub fn export_reports(
+    /// `get`/`policy`: `fields` (default `["categories","tags"]`) of `policyIds`.
+    #[wasm_bindgen(js_name = policyDetailsRequest, unchecked_return_type = "ExpensifyHttpRequest")]
+    pub fn policy_details_request(
+        &self,
+        #[wasm_bindgen(js_name = policyIds, unchecked_param_type = "string[]")] policy_ids: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string[]")] fields: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let ids = strings_arg(&policy_ids, "policyIds")?;
+        let fields = optional(fields, |v| strings_arg(v, "fields"))?.unwrap_or_else(|| vec!["categories".into(), "tags".into()]);
+        request_to_js(self.cred.build_request(&jobs::policy_details(&ids, &fields), &[]))
+    }
+
+    /// `file`: reports matching `filters` through a FreeMarker `template`.
+    #[wasm_bindgen(js_name = exportReportsRequest, unchecked_return_type = "ExpensifyHttpRequest")]
+    pub fn export_reports_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] filters: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] template: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "string")] file_extension: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let template = or_reject!(string_arg(&template, "template"));
-        let ext = or_reject!(optional(file_extension, |v| string_arg(v, "fileExtension")));
-        let ext = ext.unwrap_or_else(|| "csv".into());
-        self.run_with_json(
-            &filters,
-            "filters must be a JSON object",
-            |f| crate::protocol::expensify::jobs::report_export(f, &ext),
-            vec![("template".into(), template)],
-        )
+        #[wasm_bindgen(js_name = fileExtension, unchecked_optional_param_type = "string")] file_extension: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let template = string_arg(&template, "template")?;
+        let ext = optional(file_extension, |v| string_arg(v, "fileExtension"))?.unwrap_or_else(|| "csv".into());
+        let filters = json_arg(&filters, "filters must be a JSON object")?;
+        request_to_js(self.cred.build_request(&jobs::report_export(filters, &ext), &[("template".into(), template)]))
     }
 
-    /// `download`: resolves to the contents of a file produced by `exportReports`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn download(&self, #[wasm_bindgen(unchecked_param_type = "string")] file_name: JsValue) -> js_sys::Promise {
-        let name = or_reject!(string_arg(&file_name, "fileName"));
-        self.run(crate::protocol::expensify::jobs::download(&name), Vec::new())
+    /// `download`: a file produced by an export.
+    #[wasm_bindgen(js_name = downloadRequest, unchecked_return_type = "ExpensifyHttpRequest")]
+    pub fn download_request(
+        &self,
+        #[wasm_bindgen(js_name = fileName, unchecked_param_type = "string")] file_name: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let name = string_arg(&file_name, "fileName")?;
+        request_to_js(self.cred.build_request(&jobs::download(&name), &[]))
     }
 
     /// `create`/`expenses` for `employeeEmail`.
-    #[wasm_bindgen(js_name = createExpenses, unchecked_return_type = "Promise<unknown>")]
-    pub fn create_expenses(
+    #[wasm_bindgen(js_name = createExpensesRequest, unchecked_return_type = "ExpensifyHttpRequest")]
+    pub fn create_expenses_request(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] employee_email: JsValue,
+        #[wasm_bindgen(js_name = employeeEmail, unchecked_param_type = "string")] employee_email: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
-    ) -> js_sys::Promise {
-        let employee_email = or_reject!(string_arg(&employee_email, "employeeEmail"));
-        self.run_with_json(
-            &transactions,
-            "transactions must be an array",
-            |l| crate::protocol::expensify::jobs::create_expenses(&employee_email, l),
-            Vec::new(),
-        )
+    ) -> Result<JsValue, JsValue> {
+        let email = string_arg(&employee_email, "employeeEmail")?;
+        let list = json_arg(&transactions, "transactions must be an array")?;
+        request_to_js(self.cred.build_request(&jobs::create_expenses(&email, list), &[]))
     }
 
     /// `create`/`report` on `policyId` for `employeeEmail`, titled `title`, with `expenses`.
-    #[wasm_bindgen(js_name = createReport, unchecked_return_type = "Promise<unknown>")]
-    pub fn create_report(
+    #[wasm_bindgen(js_name = createReportRequest, unchecked_return_type = "ExpensifyHttpRequest")]
+    pub fn create_report_request(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] employee_email: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] policy_id: JsValue,
+        #[wasm_bindgen(js_name = employeeEmail, unchecked_param_type = "string")] employee_email: JsValue,
+        #[wasm_bindgen(js_name = policyId, unchecked_param_type = "string")] policy_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] expenses: JsValue,
-    ) -> js_sys::Promise {
-        let employee_email = or_reject!(string_arg(&employee_email, "employeeEmail"));
-        let policy_id = or_reject!(string_arg(&policy_id, "policyId"));
-        let title = or_reject!(string_arg(&title, "title"));
-        self.run_with_json(
-            &expenses,
-            "expenses must be an array",
-            |l| crate::protocol::expensify::jobs::create_report(&employee_email, &policy_id, &title, l),
-            Vec::new(),
-        )
+    ) -> Result<JsValue, JsValue> {
+        let email = string_arg(&employee_email, "employeeEmail")?;
+        let policy_id = string_arg(&policy_id, "policyId")?;
+        let title = string_arg(&title, "title")?;
+        let list = json_arg(&expenses, "expenses must be an array")?;
+        request_to_js(self.cred.build_request(&jobs::create_report(&email, &policy_id, &title, list), &[]))
     }
 
-    /// A `policyList` call that tells apart valid credentials, invalid credentials and an
-    /// unreachable server. Never rejects.
-    #[wasm_bindgen(js_name = testConnection, unchecked_return_type = "Promise<ConnectionTest>")]
-    pub fn test_connection(&self) -> js_sys::Promise {
-        let (cred, opts) = (self.cred.clone(), self.opts.clone());
-        spawn_promise(Box::pin(async move {
-            let job = crate::protocol::expensify::jobs::policy_list(false);
-            let result = crate::web::expensify::send(&cred, &job, &[], &opts).await;
-            let status = Connection::of(&result).as_str();
-            let err = result.err();
-            let o = Object::new();
-            let _ = Reflect::set(&o, &"status".into(), &status.into());
-            if let Some(e) = &err {
-                let _ = Reflect::set(&o, &"code".into(), &e.code().into());
-                let _ = Reflect::set(&o, &"message".into(), &e.message().into());
-            }
-            Ok(o.into())
-        }))
-    }
-
-    /// `ExpensifyCredential { name, partnerUserId, [secret redacted] }`.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_js_string(&self) -> String {
-        ["ExpensifyCredential { \"", self.cred.name(), "\", \"", self.cred.partner_user_id(), "\", [secret redacted] }"].concat()
-    }
-
-    /// Metadata only, for `JSON.stringify`: never the secret.
-    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "Omit<StoredCredentialInfo, \"id\" | \"createdAt\">")]
-    pub fn to_json(&self) -> JsValue {
+    /// A new store record for this credential, created at `nowMs` under a fresh random id:
+    /// `{ record, aad, secret }`. `record` holds the metadata and the format version `v`;
+    /// `aad` is what the seal must authenticate (every stored field); `secret` is the bytes to
+    /// seal, for the caller to zero once sealed.
+    #[wasm_bindgen(js_name = storeRecord, unchecked_return_type = "{ record: Record<string, unknown>; aad: Uint8Array; secret: Uint8Array }")]
+    pub fn store_record(
+        &self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let now = int_arg(&now_ms, "nowMs", 9_007_199_254_740_991.0)?;
+        let id = crate::protocol::encoding::base64url(&crate::web::random_bytes::<16>().map_err(|e| js_error(&e))?);
+        let info = CredentialInfo::of(&self.cred, &id, now);
+        let record = to_js(&info.to_json());
+        let _ = Reflect::set(&record, &"v".into(), &(RECORD_VERSION as f64).into());
         let o = Object::new();
-        let _ = Reflect::set(&o, &"name".into(), &self.cred.name().into());
-        let _ = Reflect::set(&o, &"description".into(), &self.cred.description().into());
-        let _ = Reflect::set(&o, &"serverUrl".into(), &self.cred.server_url().into());
-        let _ = Reflect::set(&o, &"partnerUserId".into(), &self.cred.partner_user_id().into());
-        o.into()
+        let _ = Reflect::set(&o, &"record".into(), &record);
+        let _ = Reflect::set(&o, &"aad".into(), &Uint8Array::from(info.sealed_data().as_bytes()));
+        let _ = Reflect::set(&o, &"secret".into(), &Uint8Array::from(self.cred.secret().expose().as_bytes()));
+        Ok(o.into())
+    }
+
+    /// The credential of a stored `record` whose seal opened to `secret` (the caller zeroes
+    /// it), with `options`. Rejects with `corrupt_record` when the record's fields do not
+    /// validate or its `id` is not `id`.
+    #[wasm_bindgen(js_name = fromRecord)]
+    pub fn from_record(
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] record: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] secret: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
+    ) -> Result<ExpensifyClient, JsValue> {
+        let id = string_arg(&id, "id")?;
+        let opts = send_options(options)?;
+        let corrupt = || js_error(&Error::CorruptRecord);
+        let info = crate::web::to_json_value(&record).as_ref().and_then(CredentialInfo::from_record).ok_or_else(corrupt)?;
+        // Straight into a string that is zeroed on drop (a wasm-bindgen `&[u8]` would leave a
+        // freed, unzeroed copy behind).
+        let bytes = secret.dyn_ref::<Uint8Array>().ok_or_else(corrupt)?.to_vec();
+        let secret = PartnerSecret::new(
+            String::from_utf8(bytes).map_err(|e| zeroize::Zeroize::zeroize(&mut e.into_bytes())).map_err(|()| corrupt())?,
+        );
+        if info.id != id {
+            return Err(corrupt());
+        }
+        let cred = info.into_credential(secret).map_err(|_| corrupt())?;
+        Ok(ExpensifyClient { cred, opts })
     }
 }
 
-/// Saved Expensify credentials in IndexedDB. Secrets are sealed with AES-GCM under a
-/// non-extractable WebCrypto key kept in IndexedDB; `list` never returns a secret, and `get`
-/// decrypts straight into WebAssembly memory.
+/// The client-side limits of one partnerUserID (by default 5 requests per 10 s and 20 per
+/// 60 s). The caller passes the time.
 #[wasm_bindgen]
-pub struct ExpensifyCredentialStore(alloc::rc::Rc<crate::web::expensify::CredentialStore>);
+pub struct ExpensifyLimiter(RateLimiter);
 
 #[wasm_bindgen]
-impl ExpensifyCredentialStore {
-    /// Opens the store (database `expensicat-auth` unless `name` is given).
-    #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredentialStore>")]
-    pub fn open(#[wasm_bindgen(unchecked_optional_param_type = "string")] name: Option<JsValue>) -> js_sys::Promise {
-        let name = or_reject!(optional(name, |v| string_arg(v, "name")));
-        spawn_promise(Box::pin(async move {
-            let store = crate::web::expensify::CredentialStore::open(name.as_deref().unwrap_or("expensicat-auth"))
-                .await
-                .map_err(|e| js_error(&e))?;
-            Ok(ExpensifyCredentialStore(alloc::rc::Rc::new(store)).into())
-        }))
+impl ExpensifyLimiter {
+    /// How long to wait before a request may go at `nowMs`; 0 records the request as sent.
+    pub fn take(&mut self, #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue) -> Result<f64, JsValue> {
+        let now = int_arg(&now_ms, "nowMs", 9_007_199_254_740_991.0)?;
+        let delay = self.0.delay(now);
+        if delay == 0 {
+            self.0.record(now);
+        }
+        Ok(delay as f64)
     }
+}
 
-    /// Saves `credential` (encrypting its secret) and resolves to its new id.
-    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn save(&self, #[wasm_bindgen(unchecked_param_type = "ExpensifyCredential")] credential: JsValue) -> js_sys::Promise {
-        let Some(cred) = ExpensifyCredential::find(&credential) else {
-            return js_sys::Promise::reject(&bad_arg("credential", "must be an ExpensifyCredential"));
-        };
-        let store = self.0.clone();
-        spawn_promise(Box::pin(async move { store.save(&cred).await.map(JsValue::from).map_err(|e| js_error(&e)) }))
-    }
+/// A stored credential record's metadata and the data its seal authenticates:
+/// `{ info, aad }`; rejects with `corrupt_record` when the record lacks a field or has another
+/// format version. Only the seal, opened with `aad`, proves the fields unchanged.
+#[wasm_bindgen(js_name = readCredentialRecord, unchecked_return_type = "{ info: StoredCredentialInfo; aad: Uint8Array }")]
+pub fn read_credential_record(#[wasm_bindgen(unchecked_param_type = "unknown")] record: JsValue) -> Result<JsValue, JsValue> {
+    let info =
+        crate::web::to_json_value(&record).as_ref().and_then(CredentialInfo::from_record).ok_or_else(|| js_error(&Error::CorruptRecord))?;
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"info".into(), &to_js(&info.to_json()));
+    let _ = Reflect::set(&o, &"aad".into(), &Uint8Array::from(info.sealed_data().as_bytes()));
+    Ok(o.into())
+}
 
-    /// Every stored credential's metadata, oldest first; unreadable records are listed as
-    /// `{ id, error: "corrupt_record" }` after the others.
-    #[wasm_bindgen(unchecked_return_type = "Promise<(StoredCredentialInfo | CorruptCredentialRecord)[]>")]
-    pub fn list(&self) -> js_sys::Promise {
-        let store = self.0.clone();
-        spawn_promise(Box::pin(async move {
-            let items = store.list().await.map_err(|e| js_error(&e))?;
-            let out = js_sys::Array::new();
-            for item in items {
-                match item {
-                    crate::web::expensify::Listed::Ok(info) => out.push(&to_js(&info.to_json())),
-                    crate::web::expensify::Listed::Corrupt(id) => {
-                        let o = Object::new();
-                        let _ = Reflect::set(&o, &"id".into(), &id.into());
-                        let _ = Reflect::set(&o, &"error".into(), &"corrupt_record".into());
-                        out.push(&o)
-                    }
-                };
-            }
-            Ok(out.into())
-        }))
-    }
+/// `testConnection`'s verdict for a `policyList` that failed with `code` (`undefined` when it
+/// succeeded): `valid`, `invalid_credentials`, `unreachable` or `error`.
+#[wasm_bindgen(js_name = connectionStatus, unchecked_return_type = "ConnectionTest[\"status\"]")]
+pub fn connection_status(#[wasm_bindgen(unchecked_param_type = "string | undefined")] code: JsValue) -> JsValue {
+    Connection::of_code(code.as_string().as_deref()).as_str().into()
+}
 
-    /// Loads a credential that can send jobs; rejects with `credential_not_found` or
-    /// `corrupt_record`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<ExpensifyCredential>")]
-    pub fn get(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "ExpensifyOptions")] options: Option<JsValue>,
-    ) -> js_sys::Promise {
-        let store = self.0.clone();
-        let args = string_arg(&id, "id").and_then(|id| Ok((id, send_options(options)?)));
-        spawn_promise(Box::pin(async move {
-            let (id, opts) = args?;
-            let (cred, info) = store.get(&id).await.map_err(|e| js_error(&e))?;
-            Ok(ExpensifyCredential::wrap(cred, opts, Some(info.id)).into())
-        }))
-    }
-
-    /// Deletes a credential.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn delete(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> js_sys::Promise {
-        let id = or_reject!(string_arg(&id, "id"));
-        let store = self.0.clone();
-        spawn_promise(Box::pin(async move { store.delete(&id).await.map(|()| JsValue::UNDEFINED).map_err(|e| js_error(&e)) }))
-    }
+/// The Expensify entry's errors for what JavaScript observed: `network` (the CORS hint),
+/// `timeout`, `too_large` (`n`: the HTTP status), `redirect`, `rate_limited` (`n`: the delay in
+/// ms), `storage`, `corrupt_record`, `credential_not_found`; any other `what` names an argument
+/// of the wrong type.
+#[wasm_bindgen(js_name = expensifyError, unchecked_return_type = "ExpensicatAuthError")]
+pub fn expensify_error(
+    #[wasm_bindgen(unchecked_param_type = "string")] what: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "number | undefined")] n: JsValue,
+) -> Result<JsValue, JsValue> {
+    let what = string_arg(&what, "what")?;
+    let n = if absent(&n) { 0 } else { int_arg(&n, "n", 9_007_199_254_740_991.0)? };
+    let status = n.min(599) as u16;
+    Ok(js_error(&match what.as_str() {
+        "network" => Error::ExpensifyNetwork,
+        "timeout" => Error::Timeout,
+        "too_large" => Error::InvalidResponse { status, reason: "the body is larger than the limit; the read was stopped" },
+        "redirect" => Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" },
+        "rate_limited" => Error::RateLimited { retry_after_ms: Some(n) },
+        "storage" => Error::Storage { reason: "IndexedDB or WebCrypto failed" },
+        "corrupt_record" => Error::CorruptRecord,
+        "credential_not_found" => Error::CredentialNotFound,
+        "credential" => Error::InvalidParameter { name: "credential".into(), reason: "must be an ExpensifyCredential" },
+        name => Error::InvalidParameter { name: name.into(), reason: "must be a string" },
+    }))
 }
 
 /// Reads an Integration Server answer: the `responseCode` in the body decides (200 success, 401
 /// `invalid_credentials`, 410 `missing_or_not_found`, others `expensify_error`); HTTP 429 is
-/// `rate_limited`; `expects` is `json` (default), `fileName` (`file` jobs) or `file` (`download`).
+/// `rate_limited` (with `retryAfterMs` from a `Retry-After` header, read at `nowMs`);
+/// `expects` is `json` (default), `fileName` (`file` jobs) or `file` (`download`).
 #[wasm_bindgen(js_name = parseExpensifyResponse, unchecked_return_type = "unknown")]
 pub fn parse_expensify_response(
     #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "\"json\" | \"fileName\" | \"file\"")] expects: Option<JsValue>,
+    #[wasm_bindgen(js_name = retryAfter, unchecked_optional_param_type = "string | null")] retry_after: Option<JsValue>,
+    #[wasm_bindgen(js_name = nowMs, unchecked_optional_param_type = "number")] now_ms: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
-    use crate::protocol::expensify::Expect;
     let status = int_arg(&status, "status", 599.0)? as u16;
     let body = string_arg(&body, "body")?;
-    let body = body.as_str();
-    let expects = optional(expects, |v| string_arg(v, "expects"))?;
-    let expects = match expects.as_deref() {
+    let expects = match optional(expects, |v| string_arg(v, "expects"))?.as_deref() {
         None | Some("json") => Expect::Json,
         Some("fileName") => Expect::FileName,
         Some("file") => Expect::File,
         Some(_) => return Err(js_error(&Error::InvalidParameter { name: "expects".into(), reason: "must be json, fileName or file" })),
     };
-    Ok(response_to_js(js(crate::protocol::expensify::parse_response(status, body, None, expects))?))
+    let retry_after = optional(retry_after, |v| string_arg(v, "retryAfter"))?;
+    let now = optional(now_ms, |v| int_arg(v, "nowMs", 9_007_199_254_740_991.0))?.unwrap_or(0);
+    let retry_after_ms = retry_after.as_deref().and_then(|v| parse_retry_after(v, now));
+    Ok(match js(parse_response(status, &body, retry_after_ms, expects))? {
+        ExpensifyResponse::Json(v) => to_js(&v.to_json()),
+        ExpensifyResponse::Text(t) => JsValue::from_str(&t),
+    })
 }

@@ -433,11 +433,16 @@ pub enum Connection {
 impl Connection {
     /// The verdict for a request's outcome.
     pub fn of<T>(result: &Result<T>) -> Self {
-        match result {
-            Ok(_) => Self::Valid,
-            Err(Error::InvalidCredentials) => Self::InvalidCredentials,
-            Err(Error::Network | Error::ExpensifyNetwork | Error::Timeout) => Self::Unreachable,
-            Err(_) => Self::Error,
+        Self::of_code(result.as_ref().err().map(Error::code))
+    }
+
+    /// The verdict for a request that failed with the error code `code` (`None`: it succeeded).
+    pub fn of_code(code: Option<&str>) -> Self {
+        match code {
+            None => Self::Valid,
+            Some("invalid_credentials") => Self::InvalidCredentials,
+            Some("network" | "timeout") => Self::Unreachable,
+            Some(_) => Self::Error,
         }
     }
 

@@ -67,35 +67,7 @@ pub async fn send(cred: &Credential, job: &Value, extra: &[(String, String)], op
     parse_response(res.status, res.body.expose(), res.retry_after.as_deref().and_then(|v| parse_retry_after(v, now_ms())), request.expects)
 }
 
-#[wasm_bindgen(inline_js = r#"
-const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-const store = (db, name, mode) => db.transaction(name, mode).objectStore(name);
-export function idbOpen(name) {
-  const r = indexedDB.open(name, 1);
-  r.onupgradeneeded = () => { r.result.createObjectStore("credentials", { keyPath: "id" }); r.result.createObjectStore("keys"); };
-  return req(r);
-}
-export function idbGetAll(db) { return req(store(db, "credentials", "readonly").getAll()); }
-export function idbGet(db, id) { return req(store(db, "credentials", "readonly").get(id)); }
-export function idbPut(db, record) { return req(store(db, "credentials", "readwrite").put(record)); }
-export function idbDelete(db, id) { return req(store(db, "credentials", "readwrite").delete(id)); }
-export async function masterKey(db) {
-  const found = await req(store(db, "keys", "readonly").get("master"));
-  if (found) return found;
-  const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-  try { await req(store(db, "keys", "readwrite").add(key, "master")); return key; }
-  catch { return req(store(db, "keys", "readonly").get("master")); }
-}
-export async function seal(key, plain, aad) {
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad }, key, plain);
-  plain.fill(0);
-  return [iv, new Uint8Array(ct)];
-}
-export async function unseal(key, iv, ct, aad) {
-  return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad }, key, ct));
-}
-"#)]
+#[wasm_bindgen(module = "/js/credential-db.js")]
 extern "C" {
     #[wasm_bindgen(js_name = idbOpen)]
     fn idb_open(name: &str) -> Promise;

@@ -23,6 +23,7 @@ export function tokenHttp(url, contentType, body) {
   return { url, method: "POST", headers: { Accept: "application/json", "Content-Type": contentType }, body };
 }
 export function pkce(verifier, challenge) { return { verifier, challenge, method: "S256" }; }
+export function expensifyHttp(url, contentType, body, expects, maxBytes) { return { url, contentType, body, expects, maxBytes }; }
 "#)]
 extern "C" {
     /// An `Error` named `ExpensicatAuthError` with `message`, and the members of the JSON object
@@ -36,6 +37,9 @@ extern "C" {
     #[wasm_bindgen(js_name = tokenHttp)]
     pub fn token_http(url: &str, content_type: &str, body: &str) -> JsValue;
     pub fn pkce(verifier: &str, challenge: &str) -> JsValue;
+    /// The `ExpensifyHttpRequest` of `ExpensifyClient`'s request builders.
+    #[wasm_bindgen(js_name = expensifyHttp)]
+    pub fn expensify_http(url: &str, content_type: &str, body: &str, expects: &str, max_bytes: f64) -> JsValue;
 }
 
 #[wasm_bindgen(module = "/js/http.js")]

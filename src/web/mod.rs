@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-#[cfg(feature = "expensify")]
+#[cfg(feature = "expensify-web")]
 pub mod expensify;
 pub mod http;
 pub(crate) mod js;

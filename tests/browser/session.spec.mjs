@@ -5,46 +5,12 @@
 // emulator's request counters.
 import init, { ExpensicatAuth, ExpensicatClient } from "/pkg/expensicat_auth.js";
 
-const emu = new URLSearchParams(location.search).get("emu");
+import { assert, call, codeOf, control, counter, emu, eq, rejection, runOne, sleep, unique } from "./harness.mjs";
+
 const here = location.origin + location.pathname;
 let wasm;
 
-function assert(ok, message) {
-  if (!ok) throw new Error("assertion failed: " + message);
-}
-function eq(actual, expected, message = "") {
-  if (actual !== expected) throw new Error(`${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-async function call(url, method = "GET", body) {
-  const res = await fetch(url, { method, headers: { "Content-Type": "application/json" }, body: method === "GET" ? undefined : body });
-  return res.json().catch(() => null);
-}
-const control = (path, body) => call(`${emu}/__emulator/${path}`, "POST", JSON.stringify(body));
 const fault = (clientId, spec) => control("faults", { clientId, ...spec });
-async function counter(clientId, name) {
-  const c = await call(`${emu}/__emulator/counters?client_id=${clientId}`);
-  return c?.[name] ?? 0;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const unique = (name) => `${name}-${Math.floor(Math.random() * 1e9)}`;
-
-/** The error's code, after checking it is a real Error whose visible text holds no secret. */
-function codeOf(err, secrets = []) {
-  // A real Error, from this page or from a reloaded one (another realm).
-  assert(Object.prototype.toString.call(err) === "[object Error]", `not an Error: ${err}`);
-  const text = `${err.message} ${String(err)} ${JSON.stringify(err)} ${err.stack ?? ""}`;
-  for (const s of secrets) assert(!text.includes(s), `secret leaked: ${text}`);
-  return err.code;
-}
-async function rejection(p) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** A fresh client registered with the emulator, and an `ExpensicatAuth` for it. */
 async function client(name, extra = {}, Auth = ExpensicatAuth) {
@@ -605,12 +571,8 @@ export const tests = {
 };
 
 /** Runs one test; resolves to `{ ok }` or `{ ok: false, error }`. */
-export async function run(name) {
-  try {
+export function run(name) {
+  return runOne(tests, name, async () => {
     wasm ??= await init();
-    await tests[name]();
-    return { ok: true };
-  } catch (e) {
-    return { ok: false, error: `${e && e.name}: ${e && e.message}${e && e.code ? ` (code ${e.code})` : ""}\n${e && e.stack}` };
-  }
+  });
 }

@@ -32,6 +32,8 @@ export function calls(lib, ctx) {
   const credInput = { name: "Acme", serverUrl: ctx.issuer, partnerUserId: "aa_matrix", partnerUserSecret: "matrix-secret" };
   const credOptions = { timeoutMs: 2000, onRateLimit: "refuse", rateLimits: [[1000, 1000]] };
   const cred = new lib.ExpensifyCredential(credInput, credOptions);
+  const xc = new lib.ExpensifyClient(credInput, credOptions);
+  const limiter = xc.limiter();
   const list = [
     ["codeChallengeS256", () => ["dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"], (a) => lib.codeChallengeS256(...a)],
     [
@@ -42,7 +44,22 @@ export function calls(lib, ctx) {
     ["parseTokenResponse", () => [200, '{"access_token":"a","token_type":"Bearer"}', 0], (a) => lib.parseTokenResponse(...a)],
     ["requiredScope", () => ["GET", "/v1/transactions"], (a) => lib.requiredScope(...a)],
     ["stripCallbackParams", () => ["https://a.example/cb?code=x"], (a) => lib.stripCallbackParams(...a)],
-    ["parseExpensifyResponse", () => [200, '{"responseCode":200}', "json"], (a) => lib.parseExpensifyResponse(...a)],
+    ["parseExpensifyResponse", () => [429, '{"responseCode":200}', "json", "5", Date.now()], (a) => lib.parseExpensifyResponse(...a)],
+    // What the package's Expensify classes ask the core (and a custom client may).
+    ["new ExpensifyClient", () => [credInput, credOptions], (a) => new lib.ExpensifyClient(...a)],
+    ["xc.jobRequest", () => [{ type: "get", inputSettings: { type: "policyList" } }, { template: "x" }], (a) => xc.jobRequest(...a)],
+    ["xc.policyListRequest", () => [true], (a) => xc.policyListRequest(...a)],
+    ["xc.policyDetailsRequest", () => [["P1"], ["categories"]], (a) => xc.policyDetailsRequest(...a)],
+    ["xc.exportReportsRequest", () => [{ startDate: "2026-01-01" }, "<#list reports as r>x</#list>", "csv"], (a) => xc.exportReportsRequest(...a)],
+    ["xc.downloadRequest", () => ["export.csv"], (a) => xc.downloadRequest(...a)],
+    ["xc.createExpensesRequest", () => ["e@example.com", [{ merchant: "Cafe" }]], (a) => xc.createExpensesRequest(...a)],
+    ["xc.createReportRequest", () => ["e@example.com", "P1", "Trip", []], (a) => xc.createReportRequest(...a)],
+    ["xc.storeRecord", () => [Date.now()], (a) => xc.storeRecord(...a)],
+    ["ExpensifyClient.fromRecord", () => { const { record, secret } = xc.storeRecord(Date.now()); return [record, record.id, secret, credOptions]; }, (a) => lib.ExpensifyClient.fromRecord(...a)],
+    ["limiter.take", () => [Date.now()], (a) => limiter.take(...a)],
+    ["readCredentialRecord", () => [xc.storeRecord(Date.now()).record], (a) => lib.readCredentialRecord(...a)],
+    ["connectionStatus", () => ["network"], (a) => lib.connectionStatus(...a)],
+    ["expensifyError", () => ["rate_limited", 1000], (a) => lib.expensifyError(...a)],
     ["new ExpensicatAuth", () => [config], (a) => new lib.ExpensicatAuth(...a)],
     ["new ExpensicatClient", () => [config], (a) => new lib.ExpensicatClient(...a)],
     ["client.createLogin", () => [{ scopes: ["transactions:read"] }], (a) => client.createLogin(...a)],
