@@ -19,6 +19,9 @@ export function authError(message, props) {
 // every quote escaped), and than setting members one by one from wasm (one crossing each).
 export function loginStart(url, state, expiresAt, transaction) { return { url, state, expiresAt, transaction }; }
 export function signed(url, method, authorization) { return { url, method, headers: { Authorization: authorization } }; }
+// The same when the core's method is the method as the caller gave it (checked in wasm); the
+// header is always "Bearer " + the token.
+export function signedAsGiven(url, method, token) { return { url, method, headers: { Authorization: "Bearer " + token } }; }
 export function tokenHttp(url, contentType, body) {
   return { url, method: "POST", headers: { Accept: "application/json", "Content-Type": contentType }, body };
 }
@@ -34,6 +37,9 @@ extern "C" {
     #[wasm_bindgen(js_name = loginStart)]
     pub fn login_start(url: &str, state: &str, expires_at: f64, transaction: &str) -> JsValue;
     pub fn signed(url: &str, method: &str, authorization: &str) -> JsValue;
+    /// `signed(url, method, "Bearer " + token)` from the caller's JS strings.
+    #[wasm_bindgen(js_name = signedAsGiven)]
+    pub fn signed_as_given(url: &str, method: &JsValue, token: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = tokenHttp)]
     pub fn token_http(url: &str, content_type: &str, body: &str) -> JsValue;
     pub fn pkce(verifier: &str, challenge: &str) -> JsValue;

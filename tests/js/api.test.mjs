@@ -161,6 +161,15 @@ test("ExpensicatClient: the configuration checked once, then only the arguments"
     method: "GET",
     headers: { Authorization: `Bearer ${jwt}` },
   });
+  // Both ways the result is made (from the caller's strings when the method is as given, from
+  // the core's otherwise) give the same request.
+  assert.deepEqual(c.signRequest(jwt, "get", "/v1/transactions?limit=20"), c.signRequest(jwt, "GET", "/v1/transactions?limit=20"));
+  assert.deepEqual(c.signRequest(jwt, "GET", "https://API.expensicat.com/api/v1/x"), {
+    url: "https://api.expensicat.com/api/v1/x",
+    method: "GET",
+    headers: { Authorization: `Bearer ${jwt}` },
+  });
+  throwsCode(assert, () => c.signRequest(`${jwt}\r\nX-Evil: 1`, "GET", "/v1/x"), "invalid_token", [jwt]);
   const start = c.createLogin();
   const cb = c.parseCallback(`https://app.example/callback?code=abc&state=${start.state}`, start.transaction);
   assert.equal(JSON.parse(c.tokenRequest(cb).body).code, "abc");
