@@ -165,7 +165,7 @@ impl ValidatedCallback {
 
 fn parse_callback_with(config: &ClientConfig, callback_url: &JsValue, transaction: &JsValue) -> Result<ValidatedCallback, JsValue> {
     let (callback_url, transaction) = (string_arg(callback_url, "callbackUrl")?, string_arg(transaction, "transaction")?);
-    let tx = js(LoginTransaction::from_storage(&transaction))?;
+    let tx = js(LoginTransaction::from_storage_for(&transaction, config))?;
     Ok(ValidatedCallback(js(core_parse_callback(config, &callback_url, tx, now_ms()))?))
 }
 

@@ -6,10 +6,13 @@
 use crate::prelude::*;
 
 use super::authorize::{check_client_id, check_state};
+use super::config::ClientConfig;
+use super::encoding::parse_digits;
 use super::error::{Error, Result};
 use super::json::{Fields, Obj};
 use super::pkce::PkceVerifier;
 use super::scope::{is_scope_token, MAX_SCOPES};
+use super::secret::Secret;
 use super::url::Url;
 
 /// The storage format version.
@@ -80,26 +83,31 @@ impl LoginTransaction {
     /// [`Error::InvalidTransaction`] for anything that [`LoginTransaction::to_storage`] would
     /// not have written.
     pub fn from_storage(value: &str) -> Result<Self> {
+        Self::read(value, None)
+    }
+
+    /// [`LoginTransaction::from_storage`] for a callback of `config`: a client ID or URL equal
+    /// to the configuration's is known to be well-formed and is not parsed again (one that
+    /// differs is checked in full, and the callback's validation refuses it anyway).
+    ///
+    /// # Errors
+    /// As [`LoginTransaction::from_storage`].
+    pub fn from_storage_for(value: &str, config: &ClientConfig) -> Result<Self> {
+        Self::read(value, Some(config))
+    }
+
+    fn read(value: &str, known: Option<&ClientConfig>) -> Result<Self> {
         let bad = |reason| Error::InvalidTransaction { reason };
         if value.len() > MAX_STORED_TRANSACTION {
             return Err(bad("too large"));
         }
-        let shape = |_| bad("not the expected JSON");
-        let mut f = Fields::parse(value).map_err(shape)?;
-        if f.u64("v").map_err(shape)? != Some(STORAGE_VERSION) {
-            return Err(bad("unknown version"));
-        }
-        let mut text = |k| f.string(k).map_err(shape).map(Option::unwrap_or_default);
-        let (state, verifier, client_id, issuer, redirect_uri) =
-            (text("state")?, text("verifier")?, text("clientId")?, text("issuer")?, text("redirectUri")?);
-        let scopes = f.strings("scopes").map_err(shape)?.unwrap_or_default();
-        let (created_at_ms, expires_at_ms) = match (f.u64("createdAt").map_err(shape)?, f.u64("expiresAt").map_err(shape)?) {
-            (Some(c), Some(e)) => (c, e),
-            _ => return Err(bad("missing fields")),
+        let stored = match canonical(value) {
+            Some(fields) => fields,
+            None => general(value)?,
         };
-        f.finish().map_err(shape)?;
+        let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms } = stored;
         check_state(&state).map_err(|_| bad("malformed state"))?;
-        let verifier = PkceVerifier::parse(&verifier).map_err(|_| bad("malformed verifier"))?;
+        let verifier = PkceVerifier::parse(verifier.expose()).map_err(|_| bad("malformed verifier"))?;
         if expires_at_ms < created_at_ms {
             return Err(bad("expires before it was created"));
         }
@@ -109,8 +117,14 @@ impl LoginTransaction {
         // As strict as what `start_login` writes: a configured client ID, two URLs the URL
         // parser accepts, and scope tokens (RFC 6749 section 3.3) without repeats. Every field
         // is then printable ASCII, so the text written back is never longer than what was read.
-        check_client_id(&client_id).map_err(|_| bad("malformed clientId"))?;
-        if Url::parse(&issuer, "issuer").is_err() || Url::parse(&redirect_uri, "redirectUri").is_err() {
+        let known_client = known.is_some_and(|c| c.client_id == client_id);
+        if !known_client {
+            check_client_id(&client_id).map_err(|_| bad("malformed clientId"))?;
+        }
+        let url_ok = |url: &str, field, configured: Option<&str>| configured == Some(url) || Url::parse(url, field).is_ok();
+        if !url_ok(&issuer, "issuer", known.map(|c| c.issuer.as_str()))
+            || !url_ok(&redirect_uri, "redirectUri", known.map(|c| c.redirect_uri.as_str()))
+        {
             return Err(bad("malformed URL"));
         }
         let repeated = scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s));
@@ -118,6 +132,114 @@ impl LoginTransaction {
             return Err(bad("malformed scopes"));
         }
         Ok(Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
+    }
+}
+
+/// A stored transaction's fields as read, before they are checked.
+struct Stored {
+    state: String,
+    verifier: Secret,
+    client_id: String,
+    issuer: String,
+    redirect_uri: String,
+    scopes: Vec<String>,
+    created_at_ms: u64,
+    expires_at_ms: u64,
+}
+
+/// The fields through the strict JSON reader: any JSON object with exactly these members.
+fn general(value: &str) -> Result<Stored> {
+    let bad = |reason| Error::InvalidTransaction { reason };
+    let shape = |_| bad("not the expected JSON");
+    let mut f = Fields::parse(value).map_err(shape)?;
+    if f.u64("v").map_err(shape)? != Some(STORAGE_VERSION) {
+        return Err(bad("unknown version"));
+    }
+    let mut text = |k| f.string(k).map_err(shape).map(Option::unwrap_or_default);
+    let (state, verifier, client_id, issuer, redirect_uri) =
+        (text("state")?, Secret::new(text("verifier")?), text("clientId")?, text("issuer")?, text("redirectUri")?);
+    let scopes = f.strings("scopes").map_err(shape)?.unwrap_or_default();
+    let (created_at_ms, expires_at_ms) = match (f.u64("createdAt").map_err(shape)?, f.u64("expiresAt").map_err(shape)?) {
+        (Some(c), Some(e)) => (c, e),
+        _ => return Err(bad("missing fields")),
+    };
+    f.finish().map_err(shape)?;
+    Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
+}
+
+/// The fields of text in exactly the layout [`LoginTransaction::to_storage`] writes, every
+/// string without escapes or control characters; `None` for anything else, which
+/// [`general`] then reads. What this accepts, the JSON reader reads the same (a test holds the
+/// two equal): the common case of every callback, without building a JSON tree.
+fn canonical(value: &str) -> Option<Stored> {
+    let mut c = Cursor(value);
+    c.lit("{\"v\":1,\"state\":")?;
+    let state = c.string()?;
+    c.lit(",\"verifier\":")?;
+    let verifier = c.string()?;
+    c.lit(",\"clientId\":")?;
+    let client_id = c.string()?;
+    c.lit(",\"issuer\":")?;
+    let issuer = c.string()?;
+    c.lit(",\"redirectUri\":")?;
+    let redirect_uri = c.string()?;
+    c.lit(",\"scopes\":[")?;
+    let mut scopes = Vec::new();
+    if c.lit("]").is_none() {
+        loop {
+            scopes.push(c.string()?.to_owned());
+            if c.lit("]").is_some() {
+                break;
+            }
+            c.lit(",")?;
+        }
+    }
+    c.lit(",\"createdAt\":")?;
+    let created_at_ms = c.number()?;
+    c.lit(",\"expiresAt\":")?;
+    let expires_at_ms = c.number()?;
+    if c.0 != "}" {
+        return None;
+    }
+    Some(Stored {
+        state: state.to_owned(),
+        verifier: Secret::new(verifier.to_owned()),
+        client_id: client_id.to_owned(),
+        issuer: issuer.to_owned(),
+        redirect_uri: redirect_uri.to_owned(),
+        scopes,
+        created_at_ms,
+        expires_at_ms,
+    })
+}
+
+/// The rest of a canonical transaction's text.
+struct Cursor<'a>(&'a str);
+
+impl<'a> Cursor<'a> {
+    fn lit(&mut self, text: &str) -> Option<()> {
+        self.0 = self.0.strip_prefix(text)?;
+        Some(())
+    }
+
+    /// A JSON string without escapes or control characters: its text is its value.
+    fn string(&mut self) -> Option<&'a str> {
+        let (s, rest) = self.0.strip_prefix('"')?.split_once('"')?;
+        if s.bytes().any(|b| b == b'\\' || b < 0x20) {
+            return None;
+        }
+        self.0 = rest;
+        Some(s)
+    }
+
+    /// An integer as JSON writes it (no sign, fraction, exponent or leading zero).
+    fn number(&mut self) -> Option<u64> {
+        let (digits, rest) = self.0.split_at_checked(self.0.bytes().take_while(u8::is_ascii_digit).count())?;
+        if digits.len() > 1 && digits.starts_with('0') {
+            return None;
+        }
+        self.0 = rest;
+        parse_digits(digits.as_bytes())
     }
 }
 
@@ -181,5 +303,81 @@ mod tests {
             let e = LoginTransaction::from_storage(&c).unwrap_err();
             assert_eq!(e.code(), "invalid_transaction", "{c:.80}");
         }
+    }
+
+    fn fields(s: Stored) -> (String, String, String, String, String, Vec<String>, u64, u64) {
+        (s.state, s.verifier.expose().to_owned(), s.client_id, s.issuer, s.redirect_uri, s.scopes, s.created_at_ms, s.expires_at_ms)
+    }
+
+    /// The canonical reader is a shortcut: whatever it accepts, the JSON reader reads to the
+    /// same fields. Checked on written transactions with hostile strings (quotes, backslashes,
+    /// control characters, non-ASCII), and on every truncation and one-byte change of them.
+    #[test]
+    fn the_canonical_reader_agrees_with_the_json_reader() {
+        let alphabet = ["a", "Z", "0", "-", "_", "~", ".", ":", "/", "?", "\"", "\\", "\u{1}", "\n", " ", "é", "€", "😀", "%41", ","];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let word = |next: &mut dyn FnMut() -> u64, max: u64| -> String {
+            let n = next() % (max + 1);
+            (0..n).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
+        };
+        let mut checked = (0, 0);
+        let mut texts = vec![start().transaction.to_storage()];
+        for _ in 0..300 {
+            let scopes: Vec<String> = (0..next() % 3).map(|_| word(&mut next, 6)).collect();
+            let text = Obj::new()
+                .u64("v", if next() % 8 == 0 { 2 } else { STORAGE_VERSION })
+                .str("state", &word(&mut next, 50))
+                .str("verifier", &word(&mut next, 50))
+                .str("clientId", &word(&mut next, 12))
+                .str("issuer", &word(&mut next, 30))
+                .str("redirectUri", &word(&mut next, 30))
+                .strs("scopes", &scopes)
+                .u64("createdAt", next() % 3_000_000)
+                .u64("expiresAt", if next() % 4 == 0 { u64::MAX } else { next() % 3_000_000 })
+                .finish();
+            texts.push(text);
+        }
+        let mut variants = Vec::new();
+        for t in &texts {
+            variants.push(t.clone());
+            for cut in (0..t.len()).filter(|&i| t.is_char_boundary(i)).step_by(7) {
+                variants.push(t[..cut].to_owned());
+            }
+            let bytes = t.as_bytes();
+            for at in (0..bytes.len()).step_by(5) {
+                for b in [b' ', b'0', b'"', b'\\', b'}', b',', b'-', b'.', b'e', 0x01] {
+                    let mut m = bytes.to_vec();
+                    m[at] = b;
+                    if let Ok(m) = String::from_utf8(m) {
+                        variants.push(m);
+                    }
+                }
+            }
+            variants.push(t.replacen(":1,", ": 1,", 1));
+            variants.push(t.replacen("\"createdAt\":", "\"createdAt\":0", 1));
+        }
+        for text in &variants {
+            if let Some(fast) = canonical(text) {
+                let full = general(text).unwrap_or_else(|e| panic!("the JSON reader refuses what the shortcut read: {e} in {text}"));
+                assert_eq!(fields(fast), fields(full), "{text}");
+                checked.0 += 1;
+            } else {
+                checked.1 += 1;
+            }
+            // Either way, reading with and without the configuration gives the same outcome.
+            let config = crate::test_support::config();
+            assert_eq!(
+                LoginTransaction::from_storage(text).map(|t| t.to_storage()),
+                LoginTransaction::from_storage_for(text, &config).map(|t| t.to_storage()),
+                "{text}"
+            );
+        }
+        assert!(checked.0 > 200 && checked.1 > 5000, "{checked:?}");
     }
 }

@@ -289,7 +289,9 @@ impl Session {
         // Consumed once, even when the checks below fail.
         storage::remove(&tx_key(state));
         let _ = storage::set(&done_key(state), &crate::protocol::text::decimal(now.saturating_add(self.config.transaction_ttl_ms())));
-        let validated = match LoginTransaction::from_storage(&stored).and_then(|tx| validate_callback(&self.config, params, tx, now)) {
+        let validated = match LoginTransaction::from_storage_for(&stored, &self.config)
+            .and_then(|tx| validate_callback(&self.config, params, tx, now))
+        {
             Ok(v) => v,
             Err(e) => return Shared::ready(Err(e)),
         };
