@@ -10,7 +10,7 @@
 use crate::prelude::*;
 
 use super::config::ClientConfig;
-use super::encoding::{decode_component, decode_form};
+use super::encoding::{decode_cow, decode_pairs};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::pkce::PkceVerifier;
 use super::secret::{constant_time_eq, AuthorizationCode};
@@ -69,7 +69,7 @@ impl CallbackParams {
                 url.query().unwrap_or("")
             }
         };
-        let pairs = decode_form(query)
+        let pairs = decode_pairs(query)
             .map_err(|_| Error::InvalidCallback { reason: "the query has a malformed percent-escape or is not UTF-8" })?;
         for (i, (name, _)) in pairs.iter().enumerate() {
             if pairs[..i].iter().any(|(n, _)| n == name) {
@@ -78,15 +78,19 @@ impl CallbackParams {
         }
         let mut p = CallbackParams { code: None, state: None, iss: None, error: None, error_description: None, error_uri: None };
         for (name, value) in pairs {
-            match name.as_str() {
-                "code" => p.code = Some(AuthorizationCode::new(value)),
-                "state" => p.state = Some(value),
-                "iss" => p.iss = Some(value),
-                "error" => p.error = Some(value),
-                "error_description" => p.error_description = Some(value),
-                "error_uri" => p.error_uri = Some(value),
-                _ => {}
-            }
+            let slot = match &*name {
+                "state" => &mut p.state,
+                "iss" => &mut p.iss,
+                "error" => &mut p.error,
+                "error_description" => &mut p.error_description,
+                "error_uri" => &mut p.error_uri,
+                "code" => {
+                    p.code = Some(AuthorizationCode::new(value.into_owned()));
+                    continue;
+                }
+                _ => continue,
+            };
+            *slot = Some(value.into_owned());
         }
         Ok(p)
     }
@@ -105,7 +109,7 @@ impl CallbackParams {
 /// `\\`: what the URL parser would give for it, found without parsing (a test holds the two
 /// equal). `None` for anything else, which the parser then reads.
 fn plain_query<'a>(config: &ClientConfig, callback_url: &'a str) -> Option<&'a str> {
-    if config.redirect_uri.contains(['?', '#']) || callback_url.len() > super::url::MAX_URL_LEN {
+    if config.redirect.query().is_some() || config.redirect.fragment().is_some() || callback_url.len() > super::url::MAX_URL_LEN {
         return None;
     }
     let query = callback_url.strip_prefix(config.redirect_uri.as_str())?.strip_prefix('?')?;
@@ -192,7 +196,7 @@ pub fn parse_callback(config: &ClientConfig, callback_url: &str, transaction: Lo
 /// parameter of an authorization response. A name whose escapes do not decode is compared as
 /// it stands.
 fn is_response_param(name: &str) -> bool {
-    let decoded = decode_component(name);
+    let decoded = decode_cow(name);
     let name = decoded.as_deref().unwrap_or(name);
     RESPONSE_PARAMS.contains(&name) || name == "session_state"
 }

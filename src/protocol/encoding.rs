@@ -5,6 +5,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use alloc::borrow::Cow;
+
 /// Plain decimal digits as an integer: `None` for an empty input, any byte outside `0-9` (signs,
 /// spaces, dots, exponents included) or a value beyond `u64`. Callers bound the length first
 /// where their field has a tighter limit.
@@ -93,14 +95,23 @@ pub enum DecodeError {
 /// escape and the decoded bytes must be UTF-8. Unlike lossy decoders, malformed input is an error
 /// rather than a silently substituted U+FFFD. Empty segments (`a=1&&b=2`) are skipped; a segment
 /// without `=` has an empty value.
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn decode_form(input: &str) -> Result<Vec<(String, String)>, DecodeError> {
+    Ok(decode_pairs(input)?.into_iter().map(|(n, v)| (n.into_owned(), v.into_owned())).collect())
+}
+
+/// A decoded name and value.
+pub(crate) type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// [`decode_form`], each name and value borrowed from `input` when it has nothing to decode.
+pub(crate) fn decode_pairs(input: &str) -> Result<Vec<Pair<'_>>, DecodeError> {
     let mut out = Vec::new();
     for segment in input.split('&') {
         if segment.is_empty() {
             continue;
         }
         let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
-        out.push((decode_component(name)?, decode_component(value)?));
+        out.push((decode_cow(name)?, decode_cow(value)?));
     }
     Ok(out)
 }
@@ -114,10 +125,12 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-pub(crate) fn decode_component(input: &str) -> Result<String, DecodeError> {
+/// A form component decoded (`+` is a space, `%XX` a byte, UTF-8 required), borrowed from
+/// `input` when it has nothing to decode.
+pub(crate) fn decode_cow(input: &str) -> Result<Cow<'_, str>, DecodeError> {
     let bytes = input.as_bytes();
     if !bytes.iter().any(|b| *b == b'%' || *b == b'+') {
-        return Ok(input.to_owned());
+        return Ok(Cow::Borrowed(input));
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -137,7 +150,7 @@ pub(crate) fn decode_component(input: &str) -> Result<String, DecodeError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| DecodeError::NotUtf8)
+    String::from_utf8(out).map(Cow::Owned).map_err(|_| DecodeError::NotUtf8)
 }
 
 #[cfg(test)]

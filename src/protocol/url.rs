@@ -8,7 +8,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::encoding::{decode_form, parse_digits};
+use super::encoding::{decode_pairs, parse_digits};
 use super::error::{Error, Result};
 use super::text::{decimal, split_once_str};
 
@@ -258,8 +258,8 @@ pub(crate) fn parse_endpoint(value: &str, field: &'static str, reserved: &[&str]
         return Err(Error::InvalidUrl { field, reason: "must not have a fragment" });
     }
     if let Some(q) = url.query() {
-        let pairs = decode_form(q).map_err(|_| Error::InvalidUrl { field, reason: "has a malformed query" })?;
-        if pairs.iter().any(|(k, _)| reserved.contains(&k.as_str())) {
+        let pairs = decode_pairs(q).map_err(|_| Error::InvalidUrl { field, reason: "has a malformed query" })?;
+        if pairs.iter().any(|(k, _)| reserved.contains(&&**k)) {
             return Err(Error::InvalidUrl { field, reason: "must not carry OAuth parameters in its query" });
         }
     }
