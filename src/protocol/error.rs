@@ -440,9 +440,9 @@ mod tests {
         out
     }
 
-    #[test]
-    fn codes_are_stable_snake_case() {
-        let all = [
+    /// One error of each variant but `OAuth` and `ExpensifyNetwork`, in declaration order.
+    fn every_variant() -> [Error; 38] {
+        [
             Error::InvalidConfig { field: "clientId", reason: "is empty" },
             Error::InsecureUrl { field: "redirectUri" },
             Error::InvalidUrl { field: "x", reason: "y" },
@@ -481,7 +481,12 @@ mod tests {
             Error::ExpensifyError { response_code: 500, message: String::new() },
             Error::CredentialNotFound,
             Error::CorruptRecord,
-        ];
+        ]
+    }
+
+    #[test]
+    fn codes_are_stable_snake_case() {
+        let all = every_variant();
         let mut documented = readme_error_codes();
         let mut produced: Vec<String> = all.iter().map(|e| e.code().to_owned()).collect();
         produced.extend(OAUTH_CODES.map(str::to_owned));
@@ -582,5 +587,65 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_UNTRUSTED_TEXT + 1);
         assert!(cut.ends_with('…'));
         assert_eq!(untrusted_text(""), "");
+    }
+    #[test]
+    /// The message of every variant, word for word: the table in `message` is one concatenation
+    /// of parts, and a part in the wrong slot would show here.
+    fn messages_word_for_word() {
+        let all = every_variant();
+        let expected = [
+            "invalid configuration: clientId is empty",
+            "redirectUri must use https (http is allowed only for 127.0.0.1, [::1] and localhost)",
+            "x is not an acceptable URL: y",
+            "unknown or malformed scope \"x\"",
+            "invalid PKCE code verifier: x",
+            "not enough randomness: x",
+            "invalid parameter \"x\": y",
+            "invalid callback URL: x",
+            "the callback URL does not match the configured redirect URI",
+            "parameter \"x\" appears more than once",
+            "the authorization response is in the URL fragment, but this client expects it in the query",
+            "the callback has no state parameter",
+            "the callback state does not match the login transaction",
+            "the login transaction has expired; start the login again",
+            "the stored login transaction is corrupt: x",
+            "the callback has no iss parameter",
+            "the callback iss does not match the configured issuer",
+            "the callback has no authorization code",
+            "unexpected response (HTTP 500): x",
+            "the token type is not Bearer",
+            "refusing to send a bearer token outside the configured API origin",
+            "the token is empty or has characters not allowed in a bearer token",
+            "the network request failed",
+            "the request timed out",
+            "this login callback was already handled",
+            "no active session: sign in first",
+            "rate limited by the server",
+            "the access token lacks the scope this call needs",
+            "the API refused the access token",
+            "the API answered HTTP 500: ",
+            "browser storage is unavailable: x",
+            "invalid credential: name x",
+            "invalid Expensify job: x",
+            "Expensify rejected the partner credentials",
+            "Expensify: missing parameter or not found: ",
+            "Expensify answered responseCode 500: ",
+            "no stored credential has this id",
+            "the stored record is corrupt or cannot be decrypted",
+            "the request to the Expensify Integration Server failed: the network, or (in a browser) no CORS headers on its answer; point serverUrl at your own backend proxy (see the README)",
+            "the authorization server answered invalid_grant: d",
+        ];
+        let extra = [
+            Error::ExpensifyNetwork,
+            Error::OAuth(OAuthError {
+                code: OAuthErrorCode::InvalidGrant,
+                raw_code: None,
+                description: Some("d".into()),
+                uri: None,
+                status: 400,
+            }),
+        ];
+        let messages: Vec<String> = all.iter().chain(extra.iter()).map(Error::message).collect();
+        assert_eq!(messages, expected);
     }
 }
