@@ -253,17 +253,14 @@ impl ExpensifyClient {
         let opts = send_options(options)?;
         let corrupt = || js_error(&Error::CorruptRecord);
         let info = crate::web::to_json_value(&record).as_ref().and_then(CredentialInfo::from_record).ok_or_else(corrupt)?;
-        // Straight into a string that is zeroed on drop (a wasm-bindgen `&[u8]` would leave a
-        // freed, unzeroed copy behind).
+        // Straight into the credential's secret, which is zeroed on drop (a wasm-bindgen `&[u8]`
+        // would leave a freed, unzeroed copy behind).
         let bytes = secret.dyn_ref::<Uint8Array>().ok_or_else(corrupt)?.to_vec();
         let secret = PartnerSecret::new(
             String::from_utf8(bytes).map_err(|e| zeroize::Zeroize::zeroize(&mut e.into_bytes())).map_err(|()| corrupt())?,
         );
-        if info.id != id {
-            return Err(corrupt());
-        }
-        let cred = info.into_credential(secret).map_err(|_| corrupt())?;
-        Ok(ExpensifyClient { cred, opts })
+        // `open` fails only with `corrupt_record`.
+        Ok(ExpensifyClient { cred: info.open(&id, secret).map_err(|_| corrupt())?, opts })
     }
 }
 

@@ -574,6 +574,19 @@ impl CredentialInfo {
         Some(info)
     }
 
+    /// The credential stored under `id`, from this metadata (read from the record under `id`)
+    /// and the secret its seal opened to.
+    ///
+    /// # Errors
+    /// [`Error::CorruptRecord`] when the record names another id (a record copied under
+    /// another key) or the fields no longer validate.
+    pub fn open(self, id: &str, secret: PartnerSecret) -> Result<Credential> {
+        if self.id != id {
+            return Err(Error::CorruptRecord);
+        }
+        self.into_credential(secret).map_err(|_| Error::CorruptRecord)
+    }
+
     /// Rebuilds the credential from this metadata and a decrypted secret.
     ///
     /// # Errors
@@ -848,6 +861,10 @@ mod tests {
         // A record of the first format (only the secret sealed) is not trusted.
         assert_eq!(CredentialInfo::from_record(&record(1)), None);
         assert_eq!(CredentialInfo::from_record(&json::parse(&info.to_json()).unwrap()), None);
+        assert_eq!(info.clone().open("another-id", PartnerSecret::new(SECRET)).unwrap_err(), Error::CorruptRecord);
+        let moved = CredentialInfo { server_url: "http://evil.example".into(), ..info.clone() };
+        assert_eq!(moved.clone().open(&moved.id, PartnerSecret::new(SECRET)).unwrap_err(), Error::CorruptRecord);
+        assert_eq!(info.clone().open(&info.id, PartnerSecret::new(SECRET)).unwrap().partner_user_id(), info.partner_user_id);
         let back = info.into_credential(PartnerSecret::new(SECRET)).unwrap();
         assert_eq!(back.endpoint(), "http://127.0.0.1:4000/Integration-Server/ExpensifyIntegrations");
         assert_eq!(CredentialInfo::from_record(&json::parse(r#"{"id":"x"}"#).unwrap()), None);

@@ -194,10 +194,7 @@ impl CredentialStore {
         }
         let key = wait(master_key(&self.db)).await?;
         let (info, secret) = self.open_record(&key, &record).await?;
-        if info.id != id {
-            return Err(Error::CorruptRecord);
-        }
-        let cred = info.clone().into_credential(secret).map_err(|_| Error::CorruptRecord)?;
+        let cred = info.clone().open(id, secret)?;
         Ok((cred, info))
     }
 
