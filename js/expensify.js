@@ -4,7 +4,7 @@
 // inside, the client-side limits, what an answer or a stored record is worth) is made by the
 // Rust core through the exports of the WebAssembly module. JavaScript because the same
 // orchestration in Rust costs the page about 11.6 KB gzip of async machinery (measured, README
-// "Size").
+// "Benchmark").
 //
 // The secret stays in the WebAssembly object (`ExpensifyClient`) that each credential keeps in a
 // private field: no property, `toString` or `toJSON` returns it. It crosses into JavaScript only

@@ -3,7 +3,7 @@
 // (which token to use, what a 401 or 429 means, what a refresh's failure does, what the address
 // bar shows, what a callback or a stored record is worth) is made by the Rust core through the
 // exports of the WebAssembly module. It is JavaScript because a session in Rust costs the page
-// about 26 KB gzip of async machinery (measured, README "Size"), and the same orchestration here
+// about 26 KB gzip of async machinery (measured, README "Benchmark"), and the same orchestration here
 // costs a tenth of that.
 //
 // Tokens are kept in this object's private fields (or in sessionStorage by opt-in), never shown
