@@ -78,8 +78,9 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
         created_at_ms: now_ms,
         expires_at_ms: now_ms.saturating_add(config.transaction_ttl_ms),
     };
-    // Never start a login whose transaction `from_storage` would refuse (long custom scopes).
-    if transaction.to_storage().len() > MAX_STORED_TRANSACTION {
+    // Never start a login whose transaction `from_storage` would refuse (long custom scopes);
+    // written out only when its bound says it might not fit.
+    if transaction.stored_len_bound() > MAX_STORED_TRANSACTION && transaction.to_storage().len() > MAX_STORED_TRANSACTION {
         return Err(Error::InvalidParameter { name: "scopes".into(), reason: "make a login transaction too large to store" });
     }
     Ok(LoginStart { url, transaction })
@@ -146,5 +147,17 @@ mod tests {
         let fits = LoginRequest { scopes: Some(vec!["s".repeat(4000)]), extra_params: Vec::new() };
         let start = start_login(&cfg, &fits, &random(), 0).unwrap();
         assert!(LoginTransaction::from_storage(&start.transaction.to_storage()).is_ok());
+        // Around the limit, with one scope or many: accepted exactly when the written
+        // transaction fits (the bound that skips writing it never decides).
+        for n in [1, 7, 40] {
+            for len in (7600 / n..8200 / n).step_by(3) {
+                let scopes: Vec<String> = (0..n).map(|i| format!("{i}{}", "s".repeat(len))).collect();
+                let request = LoginRequest { scopes: Some(scopes), extra_params: Vec::new() };
+                match start_login(&cfg, &request, &random(), 1_700_000_000_000) {
+                    Ok(s) => assert!(s.transaction.to_storage().len() <= MAX_STORED_TRANSACTION, "{n} x {len}"),
+                    Err(e) => assert_eq!(e.code(), "invalid_parameter", "{n} x {len}"),
+                }
+            }
+        }
     }
 }

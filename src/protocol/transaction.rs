@@ -77,6 +77,16 @@ impl LoginTransaction {
             .finish()
     }
 
+    /// A length [`LoginTransaction::to_storage`] never exceeds, without writing it: JSON
+    /// escaping makes a byte at most six, and the keys, quotes and two integers take less than
+    /// 200 bytes.
+    pub(crate) fn stored_len_bound(&self) -> usize {
+        let text: usize =
+            [&*self.state, self.verifier.expose(), &self.client_id, &self.issuer, &self.redirect_uri].iter().map(|s| s.len()).sum();
+        let scopes: usize = self.scopes.iter().map(|s| s.len() + 3).sum();
+        (text + scopes).saturating_mul(6).saturating_add(200)
+    }
+
     /// Reads a stored transaction back, checking every field.
     ///
     /// # Errors
@@ -379,5 +389,26 @@ mod tests {
             );
         }
         assert!(checked.0 > 200 && checked.1 > 5000, "{checked:?}");
+    }
+
+    /// The bound holds even for text that JSON escapes most (a control character becomes six
+    /// bytes), for short and long fields alike.
+    #[test]
+    fn the_stored_length_bound_is_never_below_the_text() {
+        for field in ["\u{1}", "\"", "\\", "é", "😀", "a", ""] {
+            for n in [0, 1, 300] {
+                let t = LoginTransaction {
+                    state: field.repeat(n),
+                    verifier: PkceVerifier::parse(&"v".repeat(43)).unwrap(),
+                    client_id: field.repeat(n),
+                    issuer: field.repeat(n),
+                    redirect_uri: field.repeat(n),
+                    scopes: vec![field.repeat(n); 3],
+                    created_at_ms: u64::MAX,
+                    expires_at_ms: u64::MAX,
+                };
+                assert!(t.to_storage().len() <= t.stored_len_bound(), "{field:?} x {n}");
+            }
+        }
     }
 }
