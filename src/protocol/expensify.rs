@@ -15,6 +15,7 @@ use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, write_str, Fields, FromJson, Obj, ShapeError, Value};
 use super::secret::{PartnerSecret, Secret};
+use super::text::char_count;
 use super::url::Url;
 
 /// The default Integration Server.
@@ -108,7 +109,7 @@ fn trimmed(value: &str, field: &'static str, max: usize) -> Result<String> {
     if v.is_empty() {
         return Err(invalid(field, "is required"));
     }
-    if v.chars().count() > max || v.chars().any(char::is_control) {
+    if char_count(v) > max || v.chars().any(char::is_control) {
         return Err(invalid(field, "is too long or has control characters"));
     }
     Ok(v.to_owned())
@@ -122,7 +123,7 @@ impl Credential {
     pub fn new(input: CredentialInput) -> Result<Self> {
         let name = trimmed(&input.name, "name", 200)?;
         let description = input.description.as_deref().map(str::trim).unwrap_or("").to_owned();
-        if description.chars().count() > 2000 {
+        if char_count(&description) > 2000 {
             return Err(invalid("description", "is longer than 2000 characters"));
         }
         let server_url = normalize_server_url(input.server_url.as_deref().unwrap_or(""))?;

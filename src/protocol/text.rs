@@ -18,6 +18,13 @@ pub fn split_once_str<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
     Some((s.get(..at)?, s.get(at + pat.len()..)?))
 }
 
+/// The number of characters of `s` (`s.chars().count()`), counted as the bytes that do not
+/// continue a UTF-8 sequence: the standard routine is an unrolled, word-at-a-time loop of about
+/// 1 KB of wasm, for strings of a few hundred bytes.
+pub fn char_count(s: &str) -> usize {
+    s.bytes().filter(|&b| (b as i8) >= -0x40).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,6 +33,17 @@ mod tests {
     fn decimal_is_display() {
         for n in [0, 1, 9, 10, 99, 100, 429, 65_535, 4_294_967_295, u64::MAX] {
             assert_eq!(decimal(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn char_count_is_chars_count() {
+        for s in ["", "a", "é", "€uro", "😀 x", "\u{7f}\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}\u{10ffff}", &"ab€😀".repeat(300)] {
+            assert_eq!(char_count(s), s.chars().count(), "{s:?}");
+        }
+        for cp in (0..0x11_0000).step_by(97).filter_map(char::from_u32) {
+            let s = cp.to_string().repeat(3);
+            assert_eq!(char_count(&s), 3, "{cp:?}");
         }
     }
 
