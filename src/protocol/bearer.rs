@@ -3,7 +3,7 @@
 
 /// Whether `value` is an RFC 6750 section 2.1 `b64token` (what may follow `Bearer `).
 pub fn is_b64token(value: &str) -> bool {
-    let body = value.trim_end_matches('=');
+    let body = super::text::trim_end_byte(value, b'=');
     !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
 }
 

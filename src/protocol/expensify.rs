@@ -15,7 +15,7 @@ use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, write_str, Fields, FromJson, Obj, ShapeError, Value};
 use super::secret::{PartnerSecret, Secret};
-use super::text::char_count;
+use super::text::{char_count, trim_end_byte};
 use super::url::Url;
 
 /// The default Integration Server.
@@ -94,14 +94,14 @@ pub fn normalize_server_url(value: &str) -> Result<String> {
     if url.fragment().is_some() {
         return Err(invalid("serverUrl", "must not have a fragment"));
     }
-    let path = url.path().trim_end_matches('/');
+    let path = trim_end_byte(url.path(), b'/');
     // Checked slicing (`get`): an indexing panic would bring its message formatting into the wasm.
     let at = path.len().saturating_sub(API_PATH.len());
     let path = match (path.get(..at), path.get(at..)) {
         (Some(head), Some(tail)) if tail.eq_ignore_ascii_case(API_PATH) => head,
         _ => path,
     };
-    Ok(url.origin() + path.trim_end_matches('/'))
+    Ok(url.origin() + trim_end_byte(path, b'/'))
 }
 
 fn trimmed(value: &str, field: &'static str, max: usize) -> Result<String> {

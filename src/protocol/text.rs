@@ -25,6 +25,19 @@ pub fn char_count(s: &str) -> usize {
     s.bytes().filter(|&b| (b as i8) >= -0x40).count()
 }
 
+/// `s.trim_end_matches(b)` for an ASCII byte, without the reverse character searcher that
+/// `trim_end_matches`, `rsplit_once` and `rsplit` with a `char` bring into the wasm (about 1 KB).
+pub fn trim_end_byte(s: &str, b: u8) -> &str {
+    let kept = s.bytes().rposition(|c| c != b).map_or(0, |i| i + 1);
+    s.get(..kept).unwrap_or(s)
+}
+
+/// `s.rsplit_once(b)` for an ASCII byte (see [`trim_end_byte`]).
+pub fn rsplit_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().rposition(|c| c == b)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +57,17 @@ mod tests {
         for cp in (0..0x11_0000).step_by(97).filter_map(char::from_u32) {
             let s = cp.to_string().repeat(3);
             assert_eq!(char_count(&s), 3, "{cp:?}");
+        }
+    }
+
+    #[test]
+    fn byte_helpers_are_the_char_pattern_methods() {
+        for s in ["", "/", "//", "a/", "a//b//", "é/", "/é", "x:1:2", ":", "a:", ":b", "é:ü", "==", "ab==", "a=b="] {
+            for b in [b'/', b':', b'='] {
+                let c = char::from(b);
+                assert_eq!(trim_end_byte(s, b), s.trim_end_matches(c), "{s:?} {c:?}");
+                assert_eq!(rsplit_once_byte(s, b), s.rsplit_once(c), "{s:?} {c:?}");
+            }
         }
     }
 

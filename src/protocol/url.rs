@@ -10,7 +10,7 @@ use crate::prelude::*;
 
 use super::encoding::{decode_pairs, parse_digits};
 use super::error::{Error, Result};
-use super::text::{decimal, split_once_str};
+use super::text::{decimal, rsplit_once_byte, split_once_str, trim_end_byte};
 
 /// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl Url {
     /// The URL without query and fragment, with a path that does not end in `/` (unless it is
     /// just `/`, which is dropped): the form used as a base to append paths to.
     pub fn base(&self) -> String {
-        let path = self.path.trim_end_matches('/');
+        let path = trim_end_byte(&self.path, b'/');
         self.origin() + path
     }
 
@@ -151,7 +151,7 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
         };
         (["[", &inside.to_ascii_lowercase(), "]"].concat(), port)
     } else {
-        let (host, port) = match authority.rsplit_once(':') {
+        let (host, port) = match rsplit_once_byte(authority, b':') {
             Some((h, p)) => (h, Some(p)),
             None => (authority, None),
         };
@@ -159,7 +159,7 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
             !l.is_empty()
                 && l.len() <= 63
                 && !l.starts_with('-')
-                && !l.ends_with('-')
+                && l.as_bytes().last() != Some(&b'-')
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         };
         let trimmed = host.strip_suffix('.').unwrap_or(host);
@@ -192,11 +192,9 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
 /// `0x7f.1` and `2130706433` are all 127.0.0.1, `1.2.3.256` is an error), so it is accepted only
 /// as a plain dotted quad, the one spelling on which a textual host check and the browser agree.
 fn ends_in_a_number(host: &str) -> bool {
-    let mut labels = host.rsplit('.');
-    let last = match labels.next() {
-        Some("") => labels.next().unwrap_or(""),
-        l => l.unwrap_or(""),
-    };
+    // The last label, after one trailing dot.
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let last = rsplit_once_byte(host, b'.').map_or(host, |(_, l)| l);
     let b = last.as_bytes();
     let decimal = !b.is_empty() && b.iter().all(u8::is_ascii_digit);
     let hex = b.len() >= 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && b.iter().skip(2).all(u8::is_ascii_hexdigit);
