@@ -33,13 +33,11 @@ fn send_options(value: Option<JsValue>) -> Result<SendOptions, JsValue> {
 /// A `Record<string, string>` argument as name-value pairs.
 pub(crate) fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(String, String)>, JsValue> {
     let members = Fields::parse(&json_text(value, field)?).map_err(|e| shape_error(e, field))?.into_members();
-    members
-        .into_iter()
-        .map(|(k, v)| match v {
-            Value::String(s) => Ok((k, s)),
-            _ => Err(shape_error(ShapeError::WrongType(field), field)),
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (k, v) in members {
+        out.push((k, v.into_string().ok_or_else(|| shape_error(ShapeError::WrongType(field), field))?));
+    }
+    Ok(out)
 }
 
 /// A JSON argument (an object or an array), or `invalid_job` (`reason`) when it is not JSON.

@@ -86,7 +86,11 @@ pub(crate) fn strings_arg(value: &JsValue, name: &'static str) -> Result<Vec<Str
     if !js_sys::Array::is_array(value) {
         return Err(bad_arg(name, "must be an array of strings"));
     }
-    js_sys::Array::from(value).iter().map(|v| v.as_string().ok_or_else(|| bad_arg(name, "must be an array of strings"))).collect()
+    let mut out = Vec::new();
+    for item in js_sys::Array::from(value).iter() {
+        out.push(item.as_string().ok_or_else(|| bad_arg(name, "must be an array of strings"))?);
+    }
+    Ok(out)
 }
 
 /// A JS object's JSON text (`JSON.stringify`); `invalid_parameter` naming the argument when it

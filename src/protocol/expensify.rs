@@ -409,7 +409,13 @@ impl FromJson for SendOptions {
         };
         let limits = match f.take("rateLimits") {
             None => DEFAULT_RATE_LIMITS.to_vec(),
-            Some(Value::Array(items)) => items.iter().map(pair).collect::<Option<Vec<_>>>().ok_or(ShapeError::WrongType("rateLimits"))?,
+            Some(Value::Array(items)) => {
+                let mut limits = Vec::new();
+                for item in &items {
+                    limits.push(pair(item).ok_or(ShapeError::WrongType("rateLimits"))?);
+                }
+                limits
+            }
             Some(_) => return Err(ShapeError::WrongType("rateLimits")),
         };
         let on_limit = f.one_of("onRateLimit", &[("wait", OnLimit::Wait), ("refuse", OnLimit::Refuse)])?.unwrap_or_default();
