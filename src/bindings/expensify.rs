@@ -85,29 +85,29 @@ impl ExpensifyClient {
     }
 
     /// Credential Name.
-    #[wasm_bindgen(getter)]
-    pub fn name(&self) -> String {
-        self.cred.name().to_owned()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn name(&self) -> JsValue {
+        JsValue::from_str(self.cred.name())
     }
     /// Credential Description.
-    #[wasm_bindgen(getter)]
-    pub fn description(&self) -> String {
-        self.cred.description().to_owned()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn description(&self) -> JsValue {
+        JsValue::from_str(self.cred.description())
     }
     /// The normalised Integration Server URL (without the API path).
-    #[wasm_bindgen(getter, js_name = serverUrl)]
-    pub fn server_url(&self) -> String {
-        self.cred.server_url().to_owned()
+    #[wasm_bindgen(getter, js_name = serverUrl, unchecked_return_type = "string")]
+    pub fn server_url(&self) -> JsValue {
+        JsValue::from_str(self.cred.server_url())
     }
     /// The endpoint requests go to: `serverUrl` + `/Integration-Server/ExpensifyIntegrations`.
-    #[wasm_bindgen(getter)]
-    pub fn endpoint(&self) -> String {
-        self.cred.endpoint().to_owned()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn endpoint(&self) -> JsValue {
+        JsValue::from_str(self.cred.endpoint())
     }
     /// The partnerUserID.
-    #[wasm_bindgen(getter, js_name = partnerUserId)]
-    pub fn partner_user_id(&self) -> String {
-        self.cred.partner_user_id().to_owned()
+    #[wasm_bindgen(getter, js_name = partnerUserId, unchecked_return_type = "string")]
+    pub fn partner_user_id(&self) -> JsValue {
+        JsValue::from_str(self.cred.partner_user_id())
     }
     /// The timeout per request, ms (option `timeoutMs`, default 30000).
     #[wasm_bindgen(getter, js_name = timeoutMs)]

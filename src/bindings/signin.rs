@@ -33,6 +33,12 @@ use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
 use crate::Secret;
 
+/// A string result, passed to JS without an owned copy on the way out (wasm-bindgen's
+/// `String` return shrinks each string into a boxed slice first).
+fn text_out(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
 /// A time argument, ms since the epoch.
 pub(crate) fn time_arg(value: &JsValue, name: &'static str) -> Result<u64, JsValue> {
     int_arg(value, name, 9_007_199_254_740_991.0)
@@ -64,15 +70,15 @@ pub fn create_pkce() -> Result<JsValue, JsValue> {
 
 /// The S256 challenge of `verifier` (RFC 7636 section 4.2). Throws `invalid_verifier` for a
 /// verifier of the wrong length or alphabet.
-#[wasm_bindgen(js_name = codeChallengeS256)]
-pub fn code_challenge_s256(#[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue) -> Result<String, JsValue> {
-    Ok(js(PkceVerifier::parse(&string_arg(&verifier, "verifier")?))?.challenge_s256())
+#[wasm_bindgen(js_name = codeChallengeS256, unchecked_return_type = "string")]
+pub fn code_challenge_s256(#[wasm_bindgen(unchecked_param_type = "string")] verifier: JsValue) -> Result<JsValue, JsValue> {
+    Ok(text_out(&js(PkceVerifier::parse(&string_arg(&verifier, "verifier")?))?.challenge_s256()))
 }
 
 /// A fresh `state` value: 32 CSPRNG bytes, base64url (43 characters, 256 bits).
-#[wasm_bindgen(js_name = generateState)]
-pub fn generate_state() -> Result<String, JsValue> {
-    Ok(base64url(&random_bytes::<32>()?))
+#[wasm_bindgen(js_name = generateState, unchecked_return_type = "string")]
+pub fn generate_state() -> Result<JsValue, JsValue> {
+    Ok(text_out(&base64url(&random_bytes::<32>()?)))
 }
 
 struct AuthorizeUrlInput {
@@ -102,8 +108,8 @@ impl FromJson for AuthorizeUrlInput {
 }
 
 /// Builds the authorize URL with the seven Expensicat parameters (plus `extraParams`).
-#[wasm_bindgen(js_name = buildAuthorizeUrl)]
-pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<String, JsValue> {
+#[wasm_bindgen(js_name = buildAuthorizeUrl, unchecked_return_type = "string")]
+pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<JsValue, JsValue> {
     let p: AuthorizeUrlInput = from_js(&params, "params")?;
     let default_endpoint = [crate::protocol::config::DEFAULT_ISSUER, crate::protocol::config::AUTHORIZE_PATH].concat();
     js(core_build_authorize_url(&AuthorizeParams {
@@ -116,6 +122,7 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
         state: &p.state,
         extra: &p.extra_params,
     }))
+    .map(|u| text_out(&u))
 }
 
 fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<JsValue, JsValue> {
@@ -151,15 +158,15 @@ impl ValidatedCallback {
     }
 
     /// Never reveals the code or verifier.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_js_string(&self) -> String {
-        "ValidatedCallback { [redacted] }".into()
+    #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
+    pub fn to_js_string(&self) -> JsValue {
+        text_out("ValidatedCallback { [redacted] }")
     }
 
     /// Never reveals the code or verifier.
-    #[wasm_bindgen(js_name = toJSON)]
-    pub fn to_json(&self) -> String {
-        crate::protocol::secret::REDACTED.into()
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "string")]
+    pub fn to_json(&self) -> JsValue {
+        text_out(crate::protocol::secret::REDACTED)
     }
 }
 
@@ -353,9 +360,9 @@ pub fn list_scopes() -> JsValue {
 
 /// `url` without the authorization response parameters (`code`, `state`, `iss`, `error`...),
 /// keeping the app's own parameters and fragment: what to put in the address bar.
-#[wasm_bindgen(js_name = stripCallbackParams)]
-pub fn strip_callback_params(#[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) -> Result<String, JsValue> {
-    Ok(strip_response_params(&string_arg(&url, "url")?))
+#[wasm_bindgen(js_name = stripCallbackParams, unchecked_return_type = "string")]
+pub fn strip_callback_params(#[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) -> Result<JsValue, JsValue> {
+    Ok(text_out(&strip_response_params(&string_arg(&url, "url")?)))
 }
 
 // What the package's JavaScript session (js/session.js) asks the core. It keeps the tokens,
@@ -382,17 +389,17 @@ impl ExpensicatClient {
 
     /// The `state` of a callback URL, after the checks that need no stored transaction (redirect
     /// URI, duplicated or fragment parameters): the key of its transaction.
-    #[wasm_bindgen(js_name = callbackState)]
-    pub fn callback_state(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) -> Result<String, JsValue> {
+    #[wasm_bindgen(js_name = callbackState, unchecked_return_type = "string")]
+    pub fn callback_state(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) -> Result<JsValue, JsValue> {
         let params = js(CallbackParams::parse(&self.0, &string_arg(&url, "url")?))?;
-        js(params.state().map(str::to_owned))
+        js(params.state().map(text_out))
     }
 
     /// What the address bar should show instead of `href` when `href` is the redirect URI with
     /// response parameters; `undefined` when it should stay.
-    #[wasm_bindgen(js_name = cleanedAddressBar)]
-    pub fn cleaned_address_bar(&self, #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue) -> Result<Option<String>, JsValue> {
-        Ok(cleaned_address_bar(&self.0, &string_arg(&href, "href")?))
+    #[wasm_bindgen(js_name = cleanedAddressBar, unchecked_return_type = "string | undefined")]
+    pub fn cleaned_address_bar(&self, #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue) -> Result<JsValue, JsValue> {
+        Ok(cleaned_address_bar(&self.0, &string_arg(&href, "href")?).map_or(JsValue::UNDEFINED, |s| text_out(&s)))
     }
 
     /// Checks that `pathOrUrl` is on the API origin, before any token is read: throws
