@@ -111,7 +111,8 @@ impl FromJson for AuthorizeUrlInput {
 #[wasm_bindgen(js_name = buildAuthorizeUrl, unchecked_return_type = "string")]
 pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlParams")] params: JsValue) -> Result<JsValue, JsValue> {
     let p: AuthorizeUrlInput = from_js(&params, "params")?;
-    let default_endpoint = [crate::protocol::config::DEFAULT_ISSUER, crate::protocol::config::AUTHORIZE_PATH].concat();
+    let default_endpoint =
+        crate::protocol::text::concat(&[crate::protocol::config::DEFAULT_ISSUER, crate::protocol::config::AUTHORIZE_PATH]);
     js(core_build_authorize_url(&AuthorizeParams {
         endpoint: p.authorization_endpoint.as_deref().unwrap_or(&default_endpoint),
         client_id: &p.client_id,

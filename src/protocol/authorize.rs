@@ -7,6 +7,7 @@ use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::pkce::is_unreserved;
 use super::scope::{is_scope_token, normalize_scopes};
+use super::text::join_spaced;
 use super::url::{parse_endpoint, Url};
 
 /// The parameters this library sets on the authorize request and which nothing else may set.
@@ -128,7 +129,7 @@ pub(crate) fn authorize_url(
             return refuse("its value is longer than 2048 bytes");
         }
     }
-    let scope = scopes.join(" ");
+    let scope = join_spaced(scopes);
     let params = [
         ("client_id", client_id),
         ("redirect_uri", redirect_uri),

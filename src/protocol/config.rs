@@ -9,6 +9,7 @@ use super::authorize::{authorize_prefix, check_client_id, RESERVED_AUTHORIZE_PAR
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson, ShapeError};
 use super::scope::normalize_scopes;
+use super::text::concat;
 use super::url::{parse_endpoint, Url};
 
 /// Expensicat's issuer and API host, from the authentication guide.
@@ -200,7 +201,7 @@ impl ClientConfig {
         let issuer = issuer_url.base();
         let authorization_endpoint = match &input.authorization_endpoint {
             Some(e) => e.clone(),
-            None => [&*issuer, AUTHORIZE_PATH].concat(),
+            None => concat(&[&*issuer, AUTHORIZE_PATH]),
         };
         let authorize_prefix =
             authorize_prefix(&parse_endpoint(&authorization_endpoint, "authorizationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?);
@@ -209,7 +210,7 @@ impl ClientConfig {
                 parse_endpoint(e, "tokenEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
                 e.clone()
             }
-            None => [&*issuer, TOKEN_PATH].concat(),
+            None => concat(&[&*issuer, TOKEN_PATH]),
         };
         if let Some(e) = &input.revocation_endpoint {
             parse_endpoint(e, "revocationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
@@ -222,7 +223,7 @@ impl ClientConfig {
                 }
                 (u.base(), u.origin())
             }
-            None => ([&*issuer, API_PATH].concat(), issuer_url.origin()),
+            None => (concat(&[&*issuer, API_PATH]), issuer_url.origin()),
         };
         let scopes = if input.scopes.is_empty() { Vec::new() } else { normalize_scopes(&input.scopes, input.allow_custom_scopes)? };
         let ttl = input.transaction_ttl_ms.unwrap_or(DEFAULT_TRANSACTION_TTL_MS);

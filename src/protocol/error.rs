@@ -9,7 +9,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::protocol::text::decimal;
+use crate::protocol::text::{concat, decimal};
 
 /// The OAuth 2.0 error codes of RFC 6749 section 4.1.2.1 (authorization) and section 5.2 (token),
 /// plus `other` for any code a server invents.
@@ -97,8 +97,8 @@ impl OAuthError {
     pub fn message(&self) -> String {
         let code = self.raw_code.as_deref().unwrap_or(self.code.as_str());
         match &self.description {
-            Some(d) => ["the authorization server answered ", code, ": ", d].concat(),
-            None => ["the authorization server answered ", code].concat(),
+            Some(d) => concat(&["the authorization server answered ", code, ": ", d]),
+            None => concat(&["the authorization server answered ", code]),
         }
     }
 }
@@ -282,26 +282,26 @@ impl Error {
     /// shipped wasm carries no formatting machinery; it never holds a secret.
     pub fn message(&self) -> String {
         match self {
-            Self::InvalidConfig { field, reason } => ["invalid configuration: ", &**field, " ", &**reason].concat(),
-            Self::InsecureUrl { field } => [&**field, " must use https (http is allowed only for 127.0.0.1, [::1] and localhost)"].concat(),
-            Self::InvalidUrl { field, reason } => [&**field, " is not an acceptable URL: ", &**reason].concat(),
-            Self::InvalidScope { scope } => ["unknown or malformed scope \"", &**scope, "\""].concat(),
-            Self::InvalidVerifier { reason } => ["invalid PKCE code verifier: ", &**reason].concat(),
-            Self::InsufficientEntropy { reason } => ["not enough randomness: ", &**reason].concat(),
-            Self::InvalidParameter { name, reason } => ["invalid parameter \"", &**name, "\": ", &**reason].concat(),
-            Self::InvalidCallback { reason } => ["invalid callback URL: ", &**reason].concat(),
+            Self::InvalidConfig { field, reason } => concat(&["invalid configuration: ", &**field, " ", &**reason]),
+            Self::InsecureUrl { field } => concat(&[&**field, " must use https (http is allowed only for 127.0.0.1, [::1] and localhost)"]),
+            Self::InvalidUrl { field, reason } => concat(&[&**field, " is not an acceptable URL: ", &**reason]),
+            Self::InvalidScope { scope } => concat(&["unknown or malformed scope \"", &**scope, "\""]),
+            Self::InvalidVerifier { reason } => concat(&["invalid PKCE code verifier: ", &**reason]),
+            Self::InsufficientEntropy { reason } => concat(&["not enough randomness: ", &**reason]),
+            Self::InvalidParameter { name, reason } => concat(&["invalid parameter \"", &**name, "\": ", &**reason]),
+            Self::InvalidCallback { reason } => concat(&["invalid callback URL: ", &**reason]),
             Self::RedirectUriMismatch => "the callback URL does not match the configured redirect URI".into(),
-            Self::DuplicateParameter { name } => ["parameter \"", &**name, "\" appears more than once"].concat(),
+            Self::DuplicateParameter { name } => concat(&["parameter \"", &**name, "\" appears more than once"]),
             Self::FragmentResponse => "the authorization response is in the URL fragment, but this client expects it in the query".into(),
             Self::MissingState => "the callback has no state parameter".into(),
             Self::StateMismatch => "the callback state does not match the login transaction".into(),
             Self::TransactionExpired => "the login transaction has expired; start the login again".into(),
-            Self::InvalidTransaction { reason } => ["the stored login transaction is corrupt: ", &**reason].concat(),
+            Self::InvalidTransaction { reason } => concat(&["the stored login transaction is corrupt: ", &**reason]),
             Self::MissingIssuer => "the callback has no iss parameter".into(),
             Self::IssuerMismatch => "the callback iss does not match the configured issuer".into(),
             Self::MissingCode => "the callback has no authorization code".into(),
             Self::OAuth(e) => e.message(),
-            Self::InvalidResponse { status, reason } => ["unexpected response (HTTP ", &decimal(u64::from(*status)), "): ", &**reason].concat(),
+            Self::InvalidResponse { status, reason } => concat(&["unexpected response (HTTP ", &decimal(u64::from(*status)), "): ", &**reason]),
             Self::UnsupportedTokenType => "the token type is not Bearer".into(),
             Self::OriginNotAllowed => "refusing to send a bearer token outside the configured API origin".into(),
             Self::InvalidToken => "the token is empty or has characters not allowed in a bearer token".into(),
@@ -313,15 +313,15 @@ impl Error {
             Self::RateLimited { .. } => "rate limited by the server".into(),
             Self::InsufficientScope { .. } => "the access token lacks the scope this call needs".into(),
             Self::Unauthorized => "the API refused the access token".into(),
-            Self::Api { status, message, .. } => ["the API answered HTTP ", &decimal(u64::from(*status)), ": ", &**message].concat(),
-            Self::InvalidCredential { field, reason } => ["invalid credential: ", &**field, " ", &**reason].concat(),
-            Self::InvalidJob { reason } => ["invalid Expensify job: ", &**reason].concat(),
+            Self::Api { status, message, .. } => concat(&["the API answered HTTP ", &decimal(u64::from(*status)), ": ", &**message]),
+            Self::InvalidCredential { field, reason } => concat(&["invalid credential: ", &**field, " ", &**reason]),
+            Self::InvalidJob { reason } => concat(&["invalid Expensify job: ", &**reason]),
             Self::InvalidCredentials => "Expensify rejected the partner credentials".into(),
-            Self::MissingOrNotFound { message } => ["Expensify: missing parameter or not found: ", &**message].concat(),
-            Self::ExpensifyError { response_code, message } => ["Expensify answered responseCode ", &decimal(u64::from(*response_code)), ": ", &**message].concat(),
+            Self::MissingOrNotFound { message } => concat(&["Expensify: missing parameter or not found: ", &**message]),
+            Self::ExpensifyError { response_code, message } => concat(&["Expensify answered responseCode ", &decimal(u64::from(*response_code)), ": ", &**message]),
             Self::CredentialNotFound => "no stored credential has this id".into(),
             Self::CorruptRecord => "the stored record is corrupt or cannot be decrypted".into(),
-            Self::Storage { reason } => ["browser storage is unavailable: ", &**reason].concat(),
+            Self::Storage { reason } => concat(&["browser storage is unavailable: ", &**reason]),
         }
     }
 }

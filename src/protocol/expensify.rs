@@ -15,7 +15,7 @@ use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, write_str, Fields, FromJson, Obj, ShapeError, Value};
 use super::secret::{PartnerSecret, Secret};
-use super::text::{char_count, trim_end_byte};
+use super::text::{char_count, concat, trim_end_byte};
 use super::url::Url;
 
 /// The default Integration Server.
@@ -130,7 +130,7 @@ impl Credential {
         let partner_user_id = trimmed(&input.partner_user_id, "partnerUserId", 256)?;
         let secret = trimmed(input.partner_user_secret.expose(), "partnerUserSecret", 1024)?;
         Ok(Credential {
-            endpoint: [&*server_url, API_PATH].concat(),
+            endpoint: concat(&[&*server_url, API_PATH]),
             name,
             description,
             server_url,

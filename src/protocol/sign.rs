@@ -8,6 +8,7 @@ use super::bearer::is_b64token;
 use super::config::ClientConfig;
 use super::error::{Error, Result};
 use super::secret::{AccessToken, Secret};
+use super::text::concat;
 use super::url::Url;
 
 /// A request ready to send: its absolute URL and the `Authorization` header value.
@@ -33,7 +34,7 @@ pub fn resolve_api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> R
     let absolute = if path_or_url.starts_with("//") {
         return Err(Error::OriginNotAllowed);
     } else if path_or_url.starts_with('/') {
-        [api_base, path_or_url].concat()
+        concat(&[api_base, path_or_url])
     } else {
         path_or_url.to_owned()
     };
@@ -57,7 +58,7 @@ pub fn api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> Result<St
     let b = path_or_url.as_bytes();
     let plain = b.first() == Some(&b'/') && b.get(1) != Some(&b'/') && b.iter().all(|&c| c > b' ' && c < 0x7f && c != b'\\' && c != b'#');
     if plain && api_base.len() + b.len() <= super::url::MAX_URL_LEN {
-        return Ok([api_base, path_or_url].concat());
+        return Ok(concat(&[api_base, path_or_url]));
     }
     let url = resolve_api_url(api_base, api_origin, path_or_url)?;
     let mut full = url.origin();

@@ -12,6 +12,7 @@ use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::json::{self, Value};
 use super::scope::parse_granted;
 use super::secret::{AccessToken, RefreshToken, Secret};
+use super::text::join_spaced;
 
 // The size limit is a configuration default, so it lives in `config` (token depends on config,
 // never the reverse).
@@ -82,7 +83,7 @@ pub fn authorization_code_request(config: &ClientConfig, callback: ValidatedCall
 /// let request = refresh_token_request(&config, &AccessToken::new("at-1"), None);
 /// ```
 pub fn refresh_token_request(config: &ClientConfig, refresh_token: &RefreshToken, scopes: Option<&[String]>) -> TokenRequest {
-    let scope = scopes.map(|s| s.join(" "));
+    let scope = scopes.map(join_spaced);
     let mut pairs = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose()), ("client_id", &config.client_id)];
     if let Some(s) = &scope {
         pairs.push(("scope", s));

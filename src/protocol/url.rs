@@ -10,7 +10,7 @@ use crate::prelude::*;
 
 use super::encoding::{decode_pairs, parse_digits};
 use super::error::{Error, Result};
-use super::text::{decimal, rsplit_once_byte, split_once_str, trim_end_byte};
+use super::text::{concat, decimal, rsplit_once_byte, split_once_str, trim_end_byte};
 
 /// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,8 +103,8 @@ impl Url {
     /// `scheme://host[:port]`, the web origin (RFC 6454) in serialised form.
     pub fn origin(&self) -> String {
         match self.port {
-            Some(p) => [&*self.scheme, "://", &self.host, ":", &decimal(u64::from(p))].concat(),
-            None => [&*self.scheme, "://", &self.host].concat(),
+            Some(p) => concat(&[&*self.scheme, "://", &self.host, ":", &decimal(u64::from(p))]),
+            None => concat(&[&*self.scheme, "://", &self.host]),
         }
     }
 
@@ -149,7 +149,7 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
             "" => None,
             p => Some(p.strip_prefix(':')?),
         };
-        (["[", &inside.to_ascii_lowercase(), "]"].concat(), port)
+        (concat(&["[", &inside.to_ascii_lowercase(), "]"]), port)
     } else {
         let (host, port) = match rsplit_once_byte(authority, b':') {
             Some((h, p)) => (h, Some(p)),
