@@ -14,6 +14,7 @@ use super::encoding::{decode_cow, decode_pairs};
 use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
 use super::pkce::PkceVerifier;
 use super::secret::{constant_time_eq, AuthorizationCode};
+use super::text::{before_any, split_byte, split_once_byte};
 use super::transaction::LoginTransaction;
 use super::url::Url;
 
@@ -61,7 +62,7 @@ impl CallbackParams {
                 }
                 if let Some(fragment) = url.fragment() {
                     let carries_response =
-                        fragment.split('&').any(|seg| RESPONSE_PARAMS.contains(&seg.split_once('=').map_or(seg, |(n, _)| n)));
+                        split_byte(fragment, b'&').any(|seg| RESPONSE_PARAMS.contains(&split_once_byte(seg, b'=').map_or(seg, |(n, _)| n)));
                     if carries_response {
                         return Err(Error::FragmentResponse);
                     }
@@ -204,8 +205,8 @@ fn is_response_param(name: &str) -> bool {
 /// `part` (a query or a fragment) without its response parameters; `None` when nothing is left.
 fn strip_part(part: &str) -> Option<String> {
     let mut kept = String::new();
-    for seg in part.split('&') {
-        if seg.is_empty() || is_response_param(seg.split_once('=').map_or(seg, |(n, _)| n)) {
+    for seg in split_byte(part, b'&') {
+        if seg.is_empty() || is_response_param(split_once_byte(seg, b'=').map_or(seg, |(n, _)| n)) {
             continue;
         }
         if !kept.is_empty() {
@@ -222,11 +223,11 @@ fn strip_part(part: &str) -> Option<String> {
 /// are compared after percent-decoding, as the parser reads them, and nothing else about the
 /// URL needs to be valid: what is removed does not depend on whether the callback would pass.
 pub fn strip_response_params(url: &str) -> String {
-    let (before_fragment, fragment) = match url.split_once('#') {
+    let (before_fragment, fragment) = match split_once_byte(url, b'#') {
         Some((a, f)) => (a, Some(f)),
         None => (url, None),
     };
-    let (base, query) = before_fragment.split_once('?').map_or((before_fragment, None), |(b, q)| (b, Some(q)));
+    let (base, query) = split_once_byte(before_fragment, b'?').map_or((before_fragment, None), |(b, q)| (b, Some(q)));
     let mut out = base.to_owned();
     if let Some(q) = query.and_then(strip_part) {
         out.push('?');
@@ -244,7 +245,7 @@ pub fn strip_response_params(url: &str) -> String {
 /// malformed) and carries response parameters; `None` otherwise. The browser layer applies it
 /// before any await, whatever the outcome of the callback's validation.
 pub fn cleaned_address_bar(config: &ClientConfig, href: &str) -> Option<String> {
-    let base = href.split(['?', '#']).next().unwrap_or(href);
+    let base = before_any(href, b"?#");
     let on_redirect = Url::parse(base, "location").is_ok_and(|u| u.same_endpoint(&config.redirect));
     let cleaned = strip_response_params(href);
     (on_redirect && cleaned != href).then_some(cleaned)

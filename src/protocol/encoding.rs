@@ -5,6 +5,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::text::{split_byte, split_once_byte};
 use alloc::borrow::Cow;
 
 /// Plain decimal digits as an integer: `None` for an empty input, any byte outside `0-9` (signs,
@@ -106,11 +107,11 @@ pub(crate) type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
 /// [`decode_form`], each name and value borrowed from `input` when it has nothing to decode.
 pub(crate) fn decode_pairs(input: &str) -> Result<Vec<Pair<'_>>, DecodeError> {
     let mut out = Vec::new();
-    for segment in input.split('&') {
+    for segment in split_byte(input, b'&') {
         if segment.is_empty() {
             continue;
         }
-        let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+        let (name, value) = split_once_byte(segment, b'=').unwrap_or((segment, ""));
         out.push((decode_cow(name)?, decode_cow(value)?));
     }
     Ok(out)

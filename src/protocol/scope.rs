@@ -4,6 +4,7 @@
 use crate::prelude::*;
 
 use super::error::{untrusted_text, Error, Result};
+use super::text::{before_any, split_byte};
 
 /// One of the scopes listed in the Expensicat authentication guide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,7 +117,7 @@ pub const MAX_SCOPES: usize = 64;
 pub fn normalize_scopes<S: AsRef<str>>(requested: &[S], allow_custom: bool) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for entry in requested {
-        for scope in entry.as_ref().split(' ').filter(|s| !s.is_empty()) {
+        for scope in split_byte(entry.as_ref(), b' ').filter(|s| !s.is_empty()) {
             let known = Scope::parse(scope).is_some();
             if !(known || (allow_custom && is_scope_token(scope))) {
                 return Err(Error::InvalidScope { scope: untrusted_text(scope) });
@@ -143,7 +144,7 @@ pub fn normalize_scopes<S: AsRef<str>>(requested: &[S], allow_custom: bool) -> R
 /// characters.
 pub fn parse_granted(value: &str) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for s in value.split(' ') {
+    for s in split_byte(value, b' ') {
         if !is_scope_token(s) {
             return None;
         }
@@ -158,8 +159,8 @@ pub fn parse_granted(value: &str) -> Option<Vec<String>> {
 /// (e.g. `GET /v1/transactions` needs `transactions:read`). `None` when the resource is not one
 /// the documentation assigns to a scope.
 pub fn required_scope(method: &str, path: &str) -> Option<Scope> {
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    let path = before_any(path, b"?#");
+    let mut segments = split_byte(path, b'/').filter(|s| !s.is_empty());
     let mut first = segments.next()?;
     if first == "api" {
         first = segments.next()?;

@@ -47,6 +47,53 @@ pub fn char_count(s: &str) -> usize {
     s.bytes().filter(|&b| (b as i8) >= -0x40).count()
 }
 
+/// `s.split_once(b)` for an ASCII byte: the byte helpers here replace the `char`-pattern
+/// methods, whose searchers (memchr, the char searcher, the multi-char searcher and `Split`)
+/// are about 1 KB of wasm.
+pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|c| c == b)?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
+/// The index of the first of `bytes` (ASCII) in `s`: `s.find([..])`.
+pub fn find_any(s: &str, bytes: &[u8]) -> Option<usize> {
+    s.bytes().position(|c| bytes.contains(&c))
+}
+
+/// `s` up to the first of `bytes` (ASCII), or all of it: `s.split([..]).next()`.
+pub fn before_any<'a>(s: &'a str, bytes: &[u8]) -> &'a str {
+    find_any(s, bytes).and_then(|i| s.get(..i)).unwrap_or(s)
+}
+
+/// `s.split(b)` for an ASCII byte.
+pub fn split_byte(s: &str, b: u8) -> SplitByte<'_> {
+    SplitByte { rest: Some(s), b }
+}
+
+/// The iterator of [`split_byte`].
+pub struct SplitByte<'a> {
+    rest: Option<&'a str>,
+    b: u8,
+}
+
+impl<'a> Iterator for SplitByte<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match split_once_byte(rest, self.b) {
+            Some((piece, after)) => {
+                self.rest = Some(after);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// `s.trim_end_matches(b)` for an ASCII byte, without the reverse character searcher that
 /// `trim_end_matches`, `rsplit_once` and `rsplit` with a `char` bring into the wasm (about 1 KB).
 pub fn trim_end_byte(s: &str, b: u8) -> &str {
@@ -93,12 +140,20 @@ mod tests {
 
     #[test]
     fn byte_helpers_are_the_char_pattern_methods() {
-        for s in ["", "/", "//", "a/", "a//b//", "é/", "/é", "x:1:2", ":", "a:", ":b", "é:ü", "==", "ab==", "a=b="] {
-            for b in [b'/', b':', b'='] {
+        let texts = [
+            "", "/", "//", "a/", "a//b//", "é/", "/é", "x:1:2", ":", "a:", ":b", "é:ü", "==", "ab==", "a=b=", "a?b#c", "#?", "é?ü#", "?",
+            "a&&b&",
+        ];
+        for s in texts {
+            for b in [b'/', b':', b'=', b'&', b'?', b'#'] {
                 let c = char::from(b);
                 assert_eq!(trim_end_byte(s, b), s.trim_end_matches(c), "{s:?} {c:?}");
                 assert_eq!(rsplit_once_byte(s, b), s.rsplit_once(c), "{s:?} {c:?}");
+                assert_eq!(split_once_byte(s, b), s.split_once(c), "{s:?} {c:?}");
+                assert_eq!(split_byte(s, b).collect::<Vec<_>>(), s.split(c).collect::<Vec<_>>(), "{s:?} {c:?}");
             }
+            assert_eq!(find_any(s, b"/?#"), s.find(['/', '?', '#']), "{s:?}");
+            assert_eq!(before_any(s, b"?#"), s.split(['?', '#']).next().unwrap_or(s), "{s:?}");
         }
     }
 

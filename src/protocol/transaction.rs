@@ -13,6 +13,7 @@ use super::json::{Fields, Obj};
 use super::pkce::PkceVerifier;
 use super::scope::{is_scope_token, MAX_SCOPES};
 use super::secret::Secret;
+use super::text::split_once_byte;
 use super::url::Url;
 
 /// The storage format version.
@@ -234,7 +235,7 @@ impl<'a> Cursor<'a> {
 
     /// A JSON string without escapes or control characters: its text is its value.
     fn string(&mut self) -> Option<&'a str> {
-        let (s, rest) = self.0.strip_prefix('"')?.split_once('"')?;
+        let (s, rest) = split_once_byte(self.0.strip_prefix('"')?, b'"')?;
         if s.bytes().any(|b| b == b'\\' || b < 0x20) {
             return None;
         }

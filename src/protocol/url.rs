@@ -10,7 +10,7 @@ use crate::prelude::*;
 
 use super::encoding::{decode_pairs, parse_digits};
 use super::error::{Error, Result};
-use super::text::{concat, decimal, rsplit_once_byte, split_once_str, trim_end_byte};
+use super::text::{concat, decimal, find_any, rsplit_once_byte, split_byte, split_once_byte, split_once_str, trim_end_byte};
 
 /// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,17 +51,17 @@ impl Url {
         if scheme != "https" && scheme != "http" {
             return Err(invalid(field, "must be an http or https URL"));
         }
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority_end = find_any(rest, b"/?#").unwrap_or(rest.len());
         let (authority, tail) = rest.split_at_checked(authority_end).ok_or_else(|| invalid(field, "is not an absolute URL"))?;
-        if authority.contains('@') {
+        if authority.bytes().any(|b| b == b'@') {
             return Err(invalid(field, "must not contain user info"));
         }
         let (host, port) = split_host_port(authority).ok_or_else(|| invalid(field, "has an invalid host or port"))?;
-        let (before_fragment, fragment) = match tail.split_once('#') {
+        let (before_fragment, fragment) = match split_once_byte(tail, b'#') {
             Some((a, f)) => (a, Some(f.to_owned())),
             None => (tail, None),
         };
-        let (path, query) = match before_fragment.split_once('?') {
+        let (path, query) = match split_once_byte(before_fragment, b'?') {
             Some((p, q)) => (p, Some(q.to_owned())),
             None => (before_fragment, None),
         };
@@ -141,7 +141,7 @@ impl Url {
 /// dotted IPv4 or bracketed IPv6.
 fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (inside, after) = rest.split_once(']')?;
+        let (inside, after) = split_once_byte(rest, b']')?;
         if !is_ipv6(inside) {
             return None;
         }
@@ -163,7 +163,7 @@ fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
                 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         };
         let trimmed = host.strip_suffix('.').unwrap_or(host);
-        if host.is_empty() || host.len() > 253 || !trimmed.split('.').all(label_ok) {
+        if host.is_empty() || host.len() > 253 || !split_byte(trimmed, b'.').all(label_ok) {
             return None;
         }
         if ends_in_a_number(host) && !is_ipv4(host) {
@@ -206,7 +206,7 @@ fn ends_in_a_number(host: &str) -> bool {
 /// parser costs about 1 KB gzip in the wasm, as does its IPv6 twin.
 fn is_ipv4(s: &str) -> bool {
     let mut parts = 0;
-    s.split('.').all(|p| {
+    split_byte(s, b'.').all(|p| {
         parts += 1;
         let b = p.as_bytes();
         (1..=3).contains(&b.len()) && !(b.len() > 1 && b[0] == b'0') && parse_digits(b).is_some_and(|n| n <= 255)
@@ -226,9 +226,9 @@ fn is_ipv6(s: &str) -> bool {
             return Some(0);
         }
         let mut n = 0;
-        let mut pieces = part.split(':').peekable();
+        let mut pieces = split_byte(part, b':').peekable();
         while let Some(g) = pieces.next() {
-            if ipv4_last && pieces.peek().is_none() && g.contains('.') {
+            if ipv4_last && pieces.peek().is_none() && g.bytes().any(|b| b == b'.') {
                 n += if is_ipv4(g) { 2 } else { return None };
             } else if (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_hexdigit()) {
                 n += 1;
