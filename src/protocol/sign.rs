@@ -72,7 +72,9 @@ pub fn api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> Result<St
 
 /// Whether `method` is an HTTP method token (RFC 9110 section 9.1: `tchar`s).
 fn is_method(method: &str) -> bool {
-    !method.is_empty() && method.len() <= 32 && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !method.is_empty()
+        && method.len() <= 32
+        && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".iter().any(|c| *c == b))
 }
 
 /// Produces the `Authorization: Bearer <token>` header for `method` `path_or_url`, where `token`

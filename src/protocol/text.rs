@@ -57,7 +57,7 @@ pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
 
 /// The index of the first of `bytes` (ASCII) in `s`: `s.find([..])`.
 pub fn find_any(s: &str, bytes: &[u8]) -> Option<usize> {
-    s.bytes().position(|c| bytes.contains(&c))
+    s.bytes().position(|c| bytes.iter().any(|b| *b == c))
 }
 
 /// `s` up to the first of `bytes` (ASCII), or all of it: `s.split([..]).next()`.
