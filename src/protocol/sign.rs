@@ -8,7 +8,7 @@ use super::bearer::is_b64token;
 use super::config::ClientConfig;
 use super::error::{Error, Result};
 use super::secret::{AccessToken, Secret};
-use super::text::concat;
+use super::text::{concat, has_byte};
 use super::url::Url;
 
 /// A request ready to send: its absolute URL and the `Authorization` header value.
@@ -72,9 +72,7 @@ pub fn api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> Result<St
 
 /// Whether `method` is an HTTP method token (RFC 9110 section 9.1: `tchar`s).
 fn is_method(method: &str) -> bool {
-    !method.is_empty()
-        && method.len() <= 32
-        && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".iter().any(|c| *c == b))
+    !method.is_empty() && method.len() <= 32 && method.bytes().all(|b| b.is_ascii_alphanumeric() || has_byte(b"!#$%&'*+-.^_`|~", b))
 }
 
 /// Produces the `Authorization: Bearer <token>` header for `method` `path_or_url`, where `token`

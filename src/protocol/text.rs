@@ -57,7 +57,18 @@ pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
 
 /// The index of the first of `bytes` (ASCII) in `s`: `s.find([..])`.
 pub fn find_any(s: &str, bytes: &[u8]) -> Option<usize> {
-    s.bytes().position(|c| bytes.iter().any(|b| *b == c))
+    s.bytes().position(|c| has_byte(bytes, c))
+}
+
+/// Whether `set` holds `b`: `set.contains(&b)` without memchr, to which `<[u8]>::contains` is
+/// specialised (about 400 B of wasm for sets of a few bytes).
+pub fn has_byte(set: &[u8], b: u8) -> bool {
+    for &x in set {
+        if x == b {
+            return true;
+        }
+    }
+    false
 }
 
 /// `s` up to the first of `bytes` (ASCII), or all of it: `s.split([..]).next()`.
