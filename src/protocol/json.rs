@@ -652,10 +652,12 @@ impl Fields {
         self.typed(k, |v| {
             let mut out = Vec::new();
             for item in v.into_array()? {
-                match <[Value; 2]>::try_from(item.into_array()?) {
-                    Ok([a, b]) => out.push((a.into_string()?, b.into_string()?)),
-                    Err(_) => return None,
+                let mut pair = item.into_array()?;
+                if pair.len() != 2 {
+                    return None;
                 }
+                let b = pair.pop()?.into_string()?;
+                out.push((pair.pop()?.into_string()?, b));
             }
             Some(out)
         })

@@ -5,6 +5,7 @@
 use crate::prelude::*;
 
 use super::encoding::parse_digits;
+use super::text::trim_bytes;
 
 /// Reads a `Retry-After` value (RFC 9110 section 10.2.3) as the delay in ms from `now_ms` (Unix
 /// ms): delta-seconds, or an HTTP-date in any of the three forms a recipient must accept
@@ -12,7 +13,7 @@ use super::encoding::parse_digits;
 /// a wrong weekday or an impossible date included, gives `None` (the caller then treats the delay
 /// as unknown).
 pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
-    let v = value.trim_matches([' ', '\t']);
+    let v = trim_bytes(value, b" \t");
     if v.is_empty() || v.len() > 40 {
         return None;
     }

@@ -112,6 +112,13 @@ pub fn trim_end_byte(s: &str, b: u8) -> &str {
     s.get(..kept).unwrap_or(s)
 }
 
+/// `s.trim_matches([..])` for a set of ASCII bytes.
+pub fn trim_bytes<'a>(s: &'a str, set: &[u8]) -> &'a str {
+    let start = s.bytes().position(|c| !has_byte(set, c)).unwrap_or(s.len());
+    let end = s.bytes().rposition(|c| !has_byte(set, c)).map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or("")
+}
+
 /// `s.rsplit_once(b)` for an ASCII byte (see [`trim_end_byte`]).
 pub fn rsplit_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
     let at = s.bytes().rposition(|c| c == b)?;
@@ -165,6 +172,7 @@ mod tests {
             }
             assert_eq!(find_any(s, b"/?#"), s.find(['/', '?', '#']), "{s:?}");
             assert_eq!(before_any(s, b"?#"), s.split(['?', '#']).next().unwrap_or(s), "{s:?}");
+            assert_eq!(trim_bytes(s, b"/="), s.trim_matches(['/', '=']), "{s:?}");
         }
     }
 
