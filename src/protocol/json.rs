@@ -155,7 +155,16 @@ impl From<&[String]> for Value {
 
 /// Builds an object value from `(name, value)` pairs, in order.
 pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
-    Value::Object(members.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    object_of(Vec::from(members))
+}
+
+/// [`object`] for any number of members: one copy of the conversion for every `N`.
+fn object_of(members: Vec<(&str, Value)>) -> Value {
+    let mut out = Vec::with_capacity(members.len());
+    for (k, v) in members {
+        out.push((k.to_owned(), v));
+    }
+    Value::Object(out)
 }
 
 /// Parses `text` as one JSON value; `None` for anything that is not strict JSON (see the module
