@@ -51,7 +51,13 @@ pub fn char_count(s: &str) -> usize {
 /// methods, whose searchers (memchr, the char searcher, the multi-char searcher and `Split`)
 /// are about 1 KB of wasm.
 pub fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().position(|c| c == b)?;
+    around(s, s.bytes().position(|c| c == b)?)
+}
+
+/// `s` before and after the ASCII byte at `at`: one copy of the two checked slicings for
+/// every split helper.
+#[inline(never)]
+fn around(s: &str, at: usize) -> Option<(&str, &str)> {
     Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
@@ -121,8 +127,7 @@ pub fn trim_bytes<'a>(s: &'a str, set: &[u8]) -> &'a str {
 
 /// `s.rsplit_once(b)` for an ASCII byte (see [`trim_end_byte`]).
 pub fn rsplit_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    let at = s.bytes().rposition(|c| c == b)?;
-    Some((s.get(..at)?, s.get(at + 1..)?))
+    around(s, s.bytes().rposition(|c| c == b)?)
 }
 
 #[cfg(test)]
