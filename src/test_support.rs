@@ -9,6 +9,17 @@ use crate::prelude::*;
 use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::login::{start_login, LoginRequest, LoginStart, LOGIN_ENTROPY};
 
+/// A deterministic xorshift64 generator for the generated-input tests (reproducible, no
+/// dependency): each call gives the next number after `seed`.
+pub fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 /// The redirect URI of the fixtures, the corpus and the fuzz configuration.
 pub const REDIRECT_URI: &str = "https://app.example/callback";
 

@@ -414,13 +414,7 @@ mod tests {
     /// query or fragment of every ASCII byte, escapes, duplicates and non-ASCII text.
     #[test]
     fn the_plain_query_shortcut_agrees_with_the_parser() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_support::xorshift(0x2545_f491_4f6c_dd1d_u64);
         let pieces: Vec<String> = (0u8..0x80)
             .map(|b| char::from(b).to_string())
             .chain(

@@ -326,13 +326,7 @@ mod tests {
     #[test]
     fn the_canonical_reader_agrees_with_the_json_reader() {
         let alphabet = ["a", "Z", "0", "-", "_", "~", ".", ":", "/", "?", "\"", "\\", "\u{1}", "\n", " ", "é", "€", "😀", "%41", ","];
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::test_support::xorshift(0x9e37_79b9_7f4a_7c15_u64);
         let word = |next: &mut dyn FnMut() -> u64, max: u64| -> String {
             let n = next() % (max + 1);
             (0..n).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect()
