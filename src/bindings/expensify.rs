@@ -254,9 +254,7 @@ impl ExpensifyClient {
         // Straight into the credential's secret, which is zeroed on drop (a wasm-bindgen `&[u8]`
         // would leave a freed, unzeroed copy behind).
         let bytes = secret.dyn_ref::<Uint8Array>().ok_or_else(corrupt)?.to_vec();
-        let secret = PartnerSecret::new(
-            String::from_utf8(bytes).map_err(|e| zeroize::Zeroize::zeroize(&mut e.into_bytes())).map_err(|()| corrupt())?,
-        );
+        let secret = PartnerSecret::from_utf8(bytes).ok_or_else(corrupt)?;
         // `open` fails only with `corrupt_record`.
         Ok(ExpensifyClient { cred: info.open(&id, secret).map_err(|_| corrupt())?, opts })
     }

@@ -131,6 +131,20 @@ secret_type!(
     PartnerSecret
 );
 
+impl PartnerSecret {
+    /// The secret a seal opened to, taken without a copy; `None` (the bytes zeroed) when they
+    /// are not UTF-8.
+    pub fn from_utf8(bytes: Vec<u8>) -> Option<Self> {
+        match String::from_utf8(bytes) {
+            Ok(s) => Some(Self::new(s)),
+            Err(e) => {
+                zeroize::Zeroize::zeroize(&mut e.into_bytes());
+                None
+            }
+        }
+    }
+}
+
 /// Compares two byte strings in time that depends only on their lengths, not on where they
 /// differ (for `state` and PKCE checks).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -167,5 +181,11 @@ mod tests {
         assert!(!constant_time_eq(b"", b"a"));
         // A prefix padded with the filler byte must not compare equal.
         assert!(!constant_time_eq(b"a\xff", b"a"));
+    }
+
+    #[test]
+    fn partner_secret_from_utf8() {
+        assert_eq!(PartnerSecret::from_utf8(b"s3cr\xc3\xa9t".to_vec()).unwrap().expose(), "s3cr\u{e9}t");
+        assert!(PartnerSecret::from_utf8(vec![0x73, 0xff]).is_none());
     }
 }

@@ -178,7 +178,7 @@ impl CredentialStore {
         let plain = Uint8Array::new(&plain);
         let bytes = plain.to_vec();
         plain.fill(0, 0, u32::MAX);
-        let secret = PartnerSecret::new(String::from_utf8(bytes).map_err(|_| Error::CorruptRecord)?);
+        let secret = PartnerSecret::from_utf8(bytes).ok_or(Error::CorruptRecord)?;
         Ok((info, secret))
     }
 
