@@ -17,7 +17,7 @@ import {
   parseExpensifyResponse,
   readCredentialRecord,
 } from "./glue.mjs";
-import { deadline, readLimited, timedOut } from "./http.js";
+import { postAndRead } from "./http.js";
 import { idbDelete, idbGet, idbGetAll, idbOpen, idbPut, masterKey, seal, unseal } from "./credential-db.js";
 
 const absent = (v) => v === undefined || v === null;
@@ -39,33 +39,10 @@ async function underLimit(c) {
   }
 }
 
-/** The error of a failed fetch or read under `c`: its deadline, else the network. */
-const failure = (c) => expensifyError(timedOut(c) ? "timeout" : "network");
-
 /** Sends an `ExpensifyHttpRequest` under one deadline (body included) and reads the answer. */
 async function post(req, ms) {
-  const c = deadline(ms);
-  let res;
-  try {
-    res = await fetch(req.url, {
-      method: "POST",
-      headers: { "Content-Type": req.contentType, Accept: "application/json" },
-      body: req.body,
-      redirect: "manual",
-      signal: c.signal,
-      credentials: "omit",
-      cache: "no-store",
-    });
-  } catch {
-    throw failure(c);
-  }
-  if (res.type === "opaqueredirect") throw expensifyError("redirect");
-  let body;
-  try {
-    body = await readLimited(res, req.maxBytes, c);
-  } catch (e) {
-    throw e === "too_large" ? expensifyError("too_large", res.status) : failure(c);
-  }
+  const headers = { "Content-Type": req.contentType, Accept: "application/json" };
+  const [res, body] = await postAndRead(req.url, headers, req.body, ms, req.maxBytes, expensifyError);
   return parseExpensifyResponse(res.status, body, req.expects, res.headers.get("Retry-After"), Date.now());
 }
 

@@ -1,6 +1,6 @@
-// fetch under a deadline, and bounded body reads: used by the JavaScript session (session.js)
-// and, through wasm-bindgen, by the Rust layer (src/web/http.rs). One file for both, so the
-// package carries one copy.
+// fetch under a deadline, and bounded body reads: used by the JavaScript classes (session.js,
+// expensify.js) and, through wasm-bindgen, by the Rust layer (src/web/http.rs). One file for
+// all, so the package carries one copy.
 
 /** An AbortController fired `ms` after now (reason: a `TimeoutError`), or when `user` aborts. */
 export function deadline(ms, user) {
@@ -50,4 +50,36 @@ export async function readLimited(response, limit, c) {
   const text = new TextDecoder().decode(all);
   all.fill(0);
   return text;
+}
+
+/** POSTs `body` with `headers` to `url` under `c`: no cookies, no cache, no redirects. */
+export function post(url, headers, body, c) {
+  return fetch(url, { method: "POST", headers, body, redirect: "manual", signal: c.signal, credentials: "omit", cache: "no-store" });
+}
+
+/** The body of `res` as text within `limit` bytes and the deadline of `c`; a failure is
+ * `error("too_large", status)`, else `error("timeout")` or `error("network")`. */
+export async function readBody(res, limit, c, error) {
+  try {
+    return await readLimited(res, limit, c);
+  } catch (e) {
+    throw e === "too_large" ? error("too_large", res.status) : error(timedOut(c) ? "timeout" : "network");
+  }
+}
+
+/**
+ * POSTs `body` to `url` and reads the answer within `limit` bytes, all under one deadline of
+ * `ms`: resolves to `[response, body]`. Failures are `error(what)` for `timeout`, `network` and
+ * `redirect` (never followed), and as `readBody` says for the body.
+ */
+export async function postAndRead(url, headers, body, ms, limit, error) {
+  const c = deadline(ms);
+  let res;
+  try {
+    res = await post(url, headers, body, c);
+  } catch {
+    throw error(timedOut(c) ? "timeout" : "network");
+  }
+  if (res.type === "opaqueredirect") throw error("redirect");
+  return [res, await readBody(res, limit, c, error)];
 }

@@ -17,7 +17,7 @@ import {
   refreshVerdict,
   sessionError,
 } from "./glue.mjs";
-import { deadline, isStream, readLimited, timedOut } from "./http.js";
+import { deadline, isStream, post, postAndRead, readBody, timedOut } from "./http.js";
 
 const PREFIX = "expensicat-auth:";
 const TX = PREFIX + "tx:";
@@ -87,14 +87,6 @@ function keys(prefix) {
 /** The error of a failed fetch or read under `c`: its deadline, else the network. */
 const failure = (c) => sessionError(timedOut(c) ? "timeout" : "network");
 
-/** The body as text within `limit` bytes and the deadline of `c`. */
-async function read(res, limit, c) {
-  try {
-    return await readLimited(res, limit, c);
-  } catch (e) {
-    throw e === "too_large" ? sessionError("too_large", res.status) : failure(c);
-  }
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A timer that does not keep Node's event loop alive. */
@@ -480,15 +472,7 @@ export class ExpensicatAuth {
 
   /** Sends a token request within the timeout and validates the answer within the size limit. */
   async #tokenCall(req) {
-    const c = deadline(this.#s.timeoutMs);
-    let res;
-    try {
-      res = await post(req, c);
-    } catch {
-      throw failure(c);
-    }
-    if (res.type === "opaqueredirect") throw sessionError("redirect");
-    const body = await read(res, this.#s.maxTokenResponseBytes, c);
+    const [res, body] = await postAndRead(req.url, req.headers, req.body, this.#s.timeoutMs, this.#s.maxTokenResponseBytes, sessionError);
     return this.#c.parseTokenResponse(res.status, body);
   }
 
@@ -673,7 +657,7 @@ export class ExpensicatAuth {
     const [res, c, method] = await this.#send(input, init);
     const status = res.status;
     const retryAfter = res.headers.get("Retry-After") ?? undefined;
-    const body = await read(res, this.#s.maxResponseBytes, c);
+    const body = await readBody(res, this.#s.maxResponseBytes, c, sessionError);
     if (status >= 200 && status < 300) {
       if (body === "") return null;
       try {
@@ -717,7 +701,7 @@ export class ExpensicatAuth {
       if (!req) return;
       const c = deadline(this.#s.timeoutMs);
       try {
-        const res = await post(req, c);
+        const res = await post(req.url, req.headers, req.body, c);
         await res.body?.cancel();
       } catch {
         // Best effort: the next one is still tried.
@@ -749,11 +733,6 @@ export class ExpensicatAuth {
   toJSON() {
     return this.session;
   }
-}
-
-/** POSTs a token or revocation request under `c`: no cookies, no cache, no redirects. */
-function post(req, c) {
-  return fetch(req.url, { method: "POST", headers: req.headers, body: req.body, redirect: "manual", signal: c.signal, credentials: "omit", cache: "no-store" });
 }
 
 /** The callback URL for `handleCallback()` without an argument: the address bar, or what it
