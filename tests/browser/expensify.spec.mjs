@@ -6,7 +6,7 @@
 // request counters.
 import init, { ExpensifyCredential, ExpensifyCredentialStore, parseExpensifyResponse } from "/pkg/expensify/expensicat_auth_expensify.js";
 
-import { assert, codeOf, control, counter, emu, eq, rejection, runOne, unique } from "./harness.mjs";
+import { assert, codeOf, control, counter, emu, eq, idbStore, rejection, runOne, unique } from "./harness.mjs";
 
 let ready;
 
@@ -24,21 +24,7 @@ const credential = (id, secret, options) =>
 const expensifyRequests = () => counter("expensify", "expensifyRequests");
 
 /** The store's raw IndexedDB records, read and written as script with access to the origin could. */
-function rawStore(db, mode, op) {
-  return new Promise((resolve, reject) => {
-    const r = indexedDB.open(db, 1);
-    r.onsuccess = () => {
-      const tx = r.result.transaction("credentials", mode);
-      const req = op(tx.objectStore("credentials"));
-      tx.oncomplete = () => {
-        r.result.close();
-        resolve(req.result);
-      };
-      tx.onerror = () => reject(tx.error);
-    };
-    r.onerror = () => reject(r.error);
-  });
-}
+const rawStore = (db, mode, op) => idbStore(db, "credentials", mode, op);
 const rawRecords = (db) => rawStore(db, "readonly", (s) => s.getAll());
 const rawPut = (db, record) => rawStore(db, "readwrite", (s) => s.put(record));
 

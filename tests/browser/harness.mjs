@@ -40,6 +40,25 @@ export async function rejection(p) {
   throw new Error("expected a rejection");
 }
 
+/** Runs `op` on the object store `store` of the IndexedDB database `db` (version 1), as script
+ * with access to the origin could: resolves to the request's result once the transaction
+ * completes. */
+export function idbStore(db, store, mode, op) {
+  return new Promise((resolve, reject) => {
+    const r = indexedDB.open(db, 1);
+    r.onsuccess = () => {
+      const tx = r.result.transaction(store, mode);
+      const req = op(tx.objectStore(store));
+      tx.oncomplete = () => {
+        r.result.close();
+        resolve(req.result);
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+    r.onerror = () => reject(r.error);
+  });
+}
+
 /** Runs `tests[name]` after `setup`; resolves to `{ ok }` or `{ ok: false, error }`. */
 export async function runOne(tests, name, setup) {
   try {

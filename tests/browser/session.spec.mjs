@@ -5,7 +5,7 @@
 // emulator's request counters.
 import init, { ExpensicatAuth, ExpensicatClient } from "/pkg/expensicat_auth.js";
 
-import { assert, call, codeOf, control, counter, emu, eq, rejection, runOne, sleep, unique } from "./harness.mjs";
+import { assert, call, codeOf, control, counter, emu, eq, idbStore, rejection, runOne, sleep, unique } from "./harness.mjs";
 
 const here = location.origin + location.pathname;
 let wasm;
@@ -54,21 +54,7 @@ const ALWAYS_STALE = { clockSkewMs: 3_600_000 };
 
 /** The library's IndexedDB store of sealed sessions, read and written as an attacker with
  * script access to the origin could. */
-function sealedStore(mode, op) {
-  return new Promise((resolve, reject) => {
-    const r = indexedDB.open("expensicat-auth:sessions", 1);
-    r.onsuccess = () => {
-      const tx = r.result.transaction("sealed", mode);
-      const req = op(tx.objectStore("sealed"));
-      tx.oncomplete = () => {
-        r.result.close();
-        resolve(req.result);
-      };
-      tx.onerror = () => reject(tx.error);
-    };
-    r.onerror = () => reject(r.error);
-  });
-}
+const sealedStore = (mode, op) => idbStore("expensicat-auth:sessions", "sealed", mode, op);
 const sealedRecord = (clientId) => sealedStore("readonly", (s) => s.get("rec:" + clientId));
 const putSealed = (clientId, record) => sealedStore("readwrite", (s) => s.put(record, "rec:" + clientId));
 
