@@ -187,9 +187,33 @@ impl ClientConfig {
     ///
     /// # Errors
     /// [`Error::InvalidConfig`], [`Error::InvalidUrl`], [`Error::InsecureUrl`] or
-    /// [`Error::InvalidScope`] naming the first bad setting.
+    /// [`Error::InvalidScope`] naming the first bad setting: the client ID, then the numeric
+    /// limits, then the URLs and the scopes.
     pub fn new(input: ClientConfigInput) -> Result<Self> {
         check_client_id(&input.client_id)?;
+        // The number checks first: an early return before any URL is parsed has nothing to drop.
+        let ttl = input.transaction_ttl_ms.unwrap_or(DEFAULT_TRANSACTION_TTL_MS);
+        if ttl == 0 || ttl > 60 * 60 * 1000 {
+            return Err(Error::InvalidConfig { field: "transactionTtlMs", reason: "must be between 1 ms and 1 hour" });
+        }
+        let timeout_ms = input.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if timeout_ms == 0 || timeout_ms > 10 * 60 * 1000 {
+            return Err(Error::InvalidConfig { field: "timeoutMs", reason: "must be between 1 ms and 10 minutes" });
+        }
+        let clock_skew_ms = input.clock_skew_ms.unwrap_or(DEFAULT_CLOCK_SKEW_MS);
+        if clock_skew_ms > 60 * 60 * 1000 {
+            return Err(Error::InvalidConfig { field: "clockSkewMs", reason: "must be at most 1 hour" });
+        }
+        let max_token_response_bytes = match input.max_token_response_bytes {
+            None => MAX_TOKEN_RESPONSE,
+            Some(n) if (256..=16 * 1024 * 1024).contains(&n) => n as usize,
+            Some(_) => return Err(Error::InvalidConfig { field: "maxTokenResponseBytes", reason: "must be between 256 B and 16 MiB" }),
+        };
+        let max_response_bytes = match input.max_response_bytes {
+            None => DEFAULT_MAX_RESPONSE,
+            Some(n) if (256..=64 * 1024 * 1024).contains(&n) => n as usize,
+            Some(_) => return Err(Error::InvalidConfig { field: "maxResponseBytes", reason: "must be between 256 B and 64 MiB" }),
+        };
         if input.redirect_uri.is_empty() {
             return Err(Error::InvalidConfig { field: "redirectUri", reason: "is required" });
         }
@@ -226,18 +250,6 @@ impl ClientConfig {
             None => (concat(&[&*issuer, API_PATH]), issuer_url.origin()),
         };
         let scopes = if input.scopes.is_empty() { Vec::new() } else { normalize_scopes(&input.scopes, input.allow_custom_scopes)? };
-        let ttl = input.transaction_ttl_ms.unwrap_or(DEFAULT_TRANSACTION_TTL_MS);
-        if ttl == 0 || ttl > 60 * 60 * 1000 {
-            return Err(Error::InvalidConfig { field: "transactionTtlMs", reason: "must be between 1 ms and 1 hour" });
-        }
-        let timeout_ms = input.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-        if timeout_ms == 0 || timeout_ms > 10 * 60 * 1000 {
-            return Err(Error::InvalidConfig { field: "timeoutMs", reason: "must be between 1 ms and 10 minutes" });
-        }
-        let clock_skew_ms = input.clock_skew_ms.unwrap_or(DEFAULT_CLOCK_SKEW_MS);
-        if clock_skew_ms > 60 * 60 * 1000 {
-            return Err(Error::InvalidConfig { field: "clockSkewMs", reason: "must be at most 1 hour" });
-        }
         Ok(Self {
             client_id: input.client_id,
             redirect_uri: input.redirect_uri,
@@ -259,16 +271,8 @@ impl ClientConfig {
             max_retry_after_ms: input.max_retry_after_ms.unwrap_or(10_000).min(10 * 60 * 1000),
             share_across_tabs: input.share_across_tabs.unwrap_or(true),
             storage: input.storage,
-            max_token_response_bytes: match input.max_token_response_bytes {
-                None => MAX_TOKEN_RESPONSE,
-                Some(n) if (256..=16 * 1024 * 1024).contains(&n) => n as usize,
-                Some(_) => return Err(Error::InvalidConfig { field: "maxTokenResponseBytes", reason: "must be between 256 B and 16 MiB" }),
-            },
-            max_response_bytes: match input.max_response_bytes {
-                None => DEFAULT_MAX_RESPONSE,
-                Some(n) if (256..=64 * 1024 * 1024).contains(&n) => n as usize,
-                Some(_) => return Err(Error::InvalidConfig { field: "maxResponseBytes", reason: "must be between 256 B and 64 MiB" }),
-            },
+            max_token_response_bytes,
+            max_response_bytes,
         })
     }
 
@@ -372,6 +376,19 @@ mod tests {
         assert_eq!(c.storage(), StorageMode::Memory);
         assert!(c.share_across_tabs());
         assert_eq!(c.scopes(), ["transactions:read"]);
+    }
+
+    #[test]
+    fn the_first_bad_setting_is_named_in_the_documented_order() {
+        let field = |i: ClientConfigInput| match ClientConfig::new(i) {
+            Err(Error::InvalidConfig { field, .. } | Error::InvalidUrl { field, .. } | Error::InsecureUrl { field }) => field,
+            other => panic!("{other:?}"),
+        };
+        let bad_urls = || ClientConfigInput { redirect_uri: "http://evil.example/cb".into(), issuer: Some("not a url".into()), ..input() };
+        assert_eq!(field(ClientConfigInput { client_id: String::new(), timeout_ms: Some(0), ..bad_urls() }), "clientId");
+        assert_eq!(field(ClientConfigInput { timeout_ms: Some(0), max_response_bytes: Some(1), ..bad_urls() }), "timeoutMs");
+        assert_eq!(field(ClientConfigInput { max_response_bytes: Some(1), ..bad_urls() }), "maxResponseBytes");
+        assert_eq!(field(bad_urls()), "redirectUri");
     }
 
     #[test]
