@@ -42,6 +42,15 @@ impl PkceVerifier {
     /// [`Error::InvalidVerifier`] for a length outside 43..=128 or a character outside the
     /// unreserved set.
     pub fn parse(value: &str) -> Result<Self> {
+        Self::check(value)?;
+        Ok(Self(Secret::new(value)))
+    }
+
+    /// Whether `value` is a verifier [`PkceVerifier::parse`] accepts.
+    ///
+    /// # Errors
+    /// As [`PkceVerifier::parse`].
+    pub(crate) fn check(value: &str) -> Result<()> {
         if value.len() < 43 {
             return Err(Error::InvalidVerifier { reason: "shorter than 43 characters" });
         }
@@ -51,7 +60,12 @@ impl PkceVerifier {
         if !value.bytes().all(is_unreserved) {
             return Err(Error::InvalidVerifier { reason: "has a character outside A-Z a-z 0-9 - . _ ~" });
         }
-        Ok(Self(Secret::new(value)))
+        Ok(())
+    }
+
+    /// A verifier [`PkceVerifier::check`] accepted, kept in the secret it came in.
+    pub(crate) fn from_checked(value: Secret) -> Self {
+        Self(value)
     }
 
     /// The verifier itself, for the token request body only.

@@ -116,34 +116,46 @@ impl LoginTransaction {
             Some(fields) => fields,
             None => general(value)?,
         };
+        // Every check reads by reference, so a refused record has one path that drops it.
+        if let Err(reason) = check(&stored, known) {
+            return Err(bad(reason));
+        }
         let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms } = stored;
-        check_state(&state).map_err(|_| bad("malformed state"))?;
-        let verifier = PkceVerifier::parse(verifier.expose()).map_err(|_| bad("malformed verifier"))?;
-        if expires_at_ms < created_at_ms {
-            return Err(bad("expires before it was created"));
-        }
-        if client_id.is_empty() || issuer.is_empty() || redirect_uri.is_empty() || scopes.is_empty() {
-            return Err(bad("missing fields"));
-        }
-        // As strict as what `start_login` writes: a configured client ID, two URLs the URL
-        // parser accepts, and scope tokens (RFC 6749 section 3.3) without repeats. Every field
-        // is then printable ASCII, so the text written back is never longer than what was read.
-        let known_client = known.is_some_and(|c| c.client_id == client_id);
-        if !known_client {
-            check_client_id(&client_id).map_err(|_| bad("malformed clientId"))?;
-        }
-        let url_ok = |url: &str, field, configured: Option<&str>| configured == Some(url) || Url::parse(url, field).is_ok();
-        if !url_ok(&issuer, "issuer", known.map(|c| c.issuer.as_str()))
-            || !url_ok(&redirect_uri, "redirectUri", known.map(|c| c.redirect_uri.as_str()))
-        {
-            return Err(bad("malformed URL"));
-        }
-        let repeated = scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s));
-        if scopes.len() > MAX_SCOPES || repeated || !scopes.iter().all(|s| is_scope_token(s)) {
-            return Err(bad("malformed scopes"));
-        }
+        let verifier = PkceVerifier::from_checked(verifier);
         Ok(Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
     }
+}
+
+/// What is wrong with a stored transaction's fields, in the order [`LoginTransaction::read`]
+/// reports it.
+fn check(stored: &Stored, known: Option<&ClientConfig>) -> core::result::Result<(), &'static str> {
+    let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms } = stored;
+    check_state(state).map_err(|_| "malformed state")?;
+    PkceVerifier::check(verifier.expose()).map_err(|_| "malformed verifier")?;
+    if expires_at_ms < created_at_ms {
+        return Err("expires before it was created");
+    }
+    if client_id.is_empty() || issuer.is_empty() || redirect_uri.is_empty() || scopes.is_empty() {
+        return Err("missing fields");
+    }
+    // As strict as what `start_login` writes: a configured client ID, two URLs the URL
+    // parser accepts, and scope tokens (RFC 6749 section 3.3) without repeats. Every field
+    // is then printable ASCII, so the text written back is never longer than what was read.
+    let known_client = known.is_some_and(|c| &c.client_id == client_id);
+    if !known_client && check_client_id(client_id).is_err() {
+        return Err("malformed clientId");
+    }
+    let url_ok = |url: &str, field, configured: Option<&str>| configured == Some(url) || Url::parse(url, field).is_ok();
+    if !url_ok(issuer, "issuer", known.map(|c| c.issuer.as_str()))
+        || !url_ok(redirect_uri, "redirectUri", known.map(|c| c.redirect_uri.as_str()))
+    {
+        return Err("malformed URL");
+    }
+    let repeated = scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s));
+    if scopes.len() > MAX_SCOPES || repeated || !scopes.iter().all(|s| is_scope_token(s)) {
+        return Err("malformed scopes");
+    }
+    Ok(())
 }
 
 /// A stored transaction's fields as read, before they are checked.
