@@ -104,7 +104,9 @@ pub fn normalize_server_url(value: &str) -> Result<String> {
     Ok(url.origin() + trim_end_byte(path, b'/'))
 }
 
-fn trimmed(value: &str, field: &'static str, max: usize) -> Result<String> {
+/// `value` without surrounding white space, checked (borrowed: a refused credential has nothing
+/// of its own to free).
+fn trimmed<'a>(value: &'a str, field: &'static str, max: usize) -> Result<&'a str> {
     let v = value.trim();
     if v.is_empty() {
         return Err(invalid(field, "is required"));
@@ -112,7 +114,7 @@ fn trimmed(value: &str, field: &'static str, max: usize) -> Result<String> {
     if char_count(v) > max || v.chars().any(char::is_control) {
         return Err(invalid(field, "is too long or has control characters"));
     }
-    Ok(v.to_owned())
+    Ok(v)
 }
 
 impl Credential {
@@ -122,8 +124,8 @@ impl Credential {
     /// [`Error::InvalidCredential`] (with `field`) or [`Error::InsecureUrl`].
     pub fn new(input: CredentialInput) -> Result<Self> {
         let name = trimmed(&input.name, "name", 200)?;
-        let description = input.description.as_deref().map(str::trim).unwrap_or("").to_owned();
-        if char_count(&description) > 2000 {
+        let description = input.description.as_deref().map_or("", str::trim);
+        if char_count(description) > 2000 {
             return Err(invalid("description", "is longer than 2000 characters"));
         }
         let server_url = normalize_server_url(input.server_url.as_deref().unwrap_or(""))?;
@@ -131,10 +133,10 @@ impl Credential {
         let secret = trimmed(input.partner_user_secret.expose(), "partnerUserSecret", 1024)?;
         Ok(Credential {
             endpoint: concat(&[&*server_url, API_PATH]),
-            name,
-            description,
+            name: name.to_owned(),
+            description: description.to_owned(),
             server_url,
-            partner_user_id,
+            partner_user_id: partner_user_id.to_owned(),
             secret: PartnerSecret::new(secret),
         })
     }
