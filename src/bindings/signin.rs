@@ -16,7 +16,7 @@ use crate::protocol::callback::{parse_callback as core_parse_callback, strip_res
 use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::encoding::base64url;
 use crate::protocol::error::Error;
-use crate::protocol::json::{Fields, FromJson, Obj, ShapeError};
+use crate::protocol::json::{Fields, FromJson, Obj};
 use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::pkce::PkceVerifier;
 use crate::protocol::retry::{next_step, refresh_verdict, token_step_of, Attempt, Stale, Step, TokenStep, Verdict};
@@ -93,17 +93,17 @@ struct AuthorizeUrlInput {
 }
 
 impl FromJson for AuthorizeUrlInput {
-    fn take_from(f: &mut Fields) -> Result<Self, ShapeError> {
-        Ok(AuthorizeUrlInput {
-            authorization_endpoint: f.string("authorizationEndpoint")?,
-            client_id: f.string("clientId")?.unwrap_or_default(),
-            redirect_uri: f.string("redirectUri")?.unwrap_or_default(),
-            scopes: f.strings("scopes")?.unwrap_or_default(),
-            allow_custom_scopes: f.bool("allowCustomScopes")?.unwrap_or_default(),
-            code_challenge: f.string("codeChallenge")?.unwrap_or_default(),
-            state: f.string("state")?.unwrap_or_default(),
-            extra_params: f.pairs("extraParams")?.unwrap_or_default(),
-        })
+    fn take_from(f: &mut Fields) -> Self {
+        AuthorizeUrlInput {
+            authorization_endpoint: f.string("authorizationEndpoint"),
+            client_id: f.string("clientId").unwrap_or_default(),
+            redirect_uri: f.string("redirectUri").unwrap_or_default(),
+            scopes: f.strings("scopes").unwrap_or_default(),
+            allow_custom_scopes: f.bool("allowCustomScopes").unwrap_or_default(),
+            code_challenge: f.string("codeChallenge").unwrap_or_default(),
+            state: f.string("state").unwrap_or_default(),
+            extra_params: f.pairs("extraParams").unwrap_or_default(),
+        }
     }
 }
 

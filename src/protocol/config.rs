@@ -7,7 +7,7 @@ use crate::prelude::*;
 
 use super::authorize::{authorize_prefix, check_client_id, RESERVED_AUTHORIZE_PARAMS};
 use super::error::{Error, Result};
-use super::json::{Fields, FromJson, ShapeError};
+use super::json::{Fields, FromJson};
 use super::scope::normalize_scopes;
 use super::text::concat;
 use super::url::{parse_endpoint, Url};
@@ -116,25 +116,25 @@ pub struct ClientConfigInput {
 
 impl FromJson for ClientConfigInput {
     /// Reads the camelCase keys of the JavaScript `ClientConfig` (see the TypeScript types).
-    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
-        Ok(ClientConfigInput {
-            client_id: f.string("clientId")?.unwrap_or_default(),
-            redirect_uri: f.string("redirectUri")?.unwrap_or_default(),
-            scopes: f.strings("scopes")?.unwrap_or_default(),
-            issuer: f.string("issuer")?,
-            authorization_endpoint: f.string("authorizationEndpoint")?,
-            token_endpoint: f.string("tokenEndpoint")?,
-            revocation_endpoint: f.string("revocationEndpoint")?,
-            api_base_url: f.string("apiBaseUrl")?,
+    fn take_from(f: &mut Fields) -> Self {
+        ClientConfigInput {
+            client_id: f.string("clientId").unwrap_or_default(),
+            redirect_uri: f.string("redirectUri").unwrap_or_default(),
+            scopes: f.strings("scopes").unwrap_or_default(),
+            issuer: f.string("issuer"),
+            authorization_endpoint: f.string("authorizationEndpoint"),
+            token_endpoint: f.string("tokenEndpoint"),
+            revocation_endpoint: f.string("revocationEndpoint"),
+            api_base_url: f.string("apiBaseUrl"),
             token_request_encoding: f
-                .one_of("tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)])?
+                .one_of("tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)])
                 .unwrap_or_default(),
-            allow_custom_scopes: f.bool("allowCustomScopes")?.unwrap_or_default(),
-            require_issuer: f.bool("requireIssuer")?.unwrap_or_default(),
-            transaction_ttl_ms: f.u64("transactionTtlMs")?,
-            clock_skew_ms: f.u64("clockSkewMs")?,
-            timeout_ms: f.u64("timeoutMs")?,
-            max_retry_after_ms: f.u64("maxRetryAfterMs")?,
+            allow_custom_scopes: f.bool("allowCustomScopes").unwrap_or_default(),
+            require_issuer: f.bool("requireIssuer").unwrap_or_default(),
+            transaction_ttl_ms: f.u64("transactionTtlMs"),
+            clock_skew_ms: f.u64("clockSkewMs"),
+            timeout_ms: f.u64("timeoutMs"),
+            max_retry_after_ms: f.u64("maxRetryAfterMs"),
             storage: f
                 .one_of(
                     "storage",
@@ -143,12 +143,12 @@ impl FromJson for ClientConfigInput {
                         ("sessionStorage", StorageMode::SessionStorage),
                         ("indexedDB", StorageMode::IndexedDb),
                     ],
-                )?
+                )
                 .unwrap_or_default(),
-            max_token_response_bytes: f.u64("maxTokenResponseBytes")?,
-            max_response_bytes: f.u64("maxResponseBytes")?,
-            share_across_tabs: f.bool("shareAcrossTabs")?,
-        })
+            max_token_response_bytes: f.u64("maxTokenResponseBytes"),
+            max_response_bytes: f.u64("maxResponseBytes"),
+            share_across_tabs: f.bool("shareAcrossTabs"),
+        }
     }
 }
 
@@ -359,6 +359,7 @@ impl ClientConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::json::ShapeError;
     use crate::test_support::{config, input};
 
     #[test]

@@ -13,7 +13,7 @@ use alloc::collections::VecDeque;
 
 use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
-use super::json::{self, write_str, Fields, FromJson, Obj, ShapeError, Value};
+use super::json::{self, write_str, Fields, FromJson, Obj, Value};
 use super::secret::{PartnerSecret, Secret};
 use super::text::{char_count, concat, trim_end_byte};
 use super::url::Url;
@@ -46,14 +46,14 @@ pub struct CredentialInput {
 impl FromJson for CredentialInput {
     /// Reads the JavaScript `ExpensifyCredentialInput`: `name`, `description`, `serverUrl`,
     /// `partnerUserId`, `partnerUserSecret`.
-    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
-        Ok(CredentialInput {
-            name: f.string("name")?.unwrap_or_default(),
-            description: f.string("description")?,
-            server_url: f.string("serverUrl")?,
-            partner_user_id: f.string("partnerUserId")?.unwrap_or_default(),
-            partner_user_secret: PartnerSecret::new(f.string("partnerUserSecret")?.unwrap_or_default()),
-        })
+    fn take_from(f: &mut Fields) -> Self {
+        CredentialInput {
+            name: f.string("name").unwrap_or_default(),
+            description: f.string("description"),
+            server_url: f.string("serverUrl"),
+            partner_user_id: f.string("partnerUserId").unwrap_or_default(),
+            partner_user_secret: PartnerSecret::new(f.string("partnerUserSecret").unwrap_or_default()),
+        }
     }
 }
 
@@ -404,25 +404,28 @@ impl Default for SendOptions {
 impl FromJson for SendOptions {
     /// Reads `ExpensifyOptions`; absent fields take their defaults, and the timeout is clamped to
     /// 1 ms .. [`MAX_TIMEOUT_MS`].
-    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
+    fn take_from(f: &mut Fields) -> Self {
         let pair = |v: &Value| match v {
             Value::Array(p) if p.len() == 2 => Some((usize::try_from(p[0].as_u64()?).ok()?, p[1].as_u64()?)),
             _ => None,
         };
-        let limits = match f.take("rateLimits") {
-            None => DEFAULT_RATE_LIMITS.to_vec(),
+        let mut limits = DEFAULT_RATE_LIMITS.to_vec();
+        match f.take("rateLimits") {
+            None => {}
             Some(Value::Array(items)) => {
-                let mut limits = Vec::new();
+                limits.clear();
                 for item in &items {
-                    limits.push(pair(item).ok_or(ShapeError::WrongType("rateLimits"))?);
+                    match pair(item) {
+                        Some(p) => limits.push(p),
+                        None => f.wrong("rateLimits"),
+                    }
                 }
-                limits
             }
-            Some(_) => return Err(ShapeError::WrongType("rateLimits")),
-        };
-        let on_limit = f.one_of("onRateLimit", &[("wait", OnLimit::Wait), ("refuse", OnLimit::Refuse)])?.unwrap_or_default();
-        let timeout_ms = f.u64("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(1, MAX_TIMEOUT_MS);
-        Ok(SendOptions { timeout_ms, limits, on_limit })
+            Some(_) => f.wrong("rateLimits"),
+        }
+        let on_limit = f.one_of("onRateLimit", &[("wait", OnLimit::Wait), ("refuse", OnLimit::Refuse)]).unwrap_or_default();
+        let timeout_ms = f.u64("timeoutMs").unwrap_or(DEFAULT_TIMEOUT_MS).clamp(1, MAX_TIMEOUT_MS);
+        SendOptions { timeout_ms, limits, on_limit }
     }
 }
 

@@ -564,10 +564,18 @@ pub enum ShapeError {
     WrongType(&'static str),
 }
 
-/// The members of an object, taken one by one; [`Fields::finish`] fails if any are left over.
-/// `null` counts as absent, as `undefined` members vanish in `JSON.stringify`.
+/// The members of an object, taken one by one; [`Fields::finish`] fails if a member had the
+/// wrong type or any are left over. `null` counts as absent, as `undefined` members vanish in
+/// `JSON.stringify`.
+///
+/// A member of the wrong type reads as absent and is remembered: `finish` reports the first
+/// one. So a reader builds its whole structure with no early return (no drop code for each
+/// member already read) and checks once at the end.
 #[derive(Debug)]
-pub struct Fields(Vec<(String, Value)>);
+pub struct Fields {
+    members: Vec<(String, Value)>,
+    wrong: Option<&'static str>,
+}
 
 impl Fields {
     /// Parses `text`, which must be a JSON object.
@@ -576,62 +584,51 @@ impl Fields {
     /// [`ShapeError::NotAnObject`].
     pub fn parse(text: &str) -> Result<Self, ShapeError> {
         match parse(text) {
-            Some(Value::Object(m)) => Ok(Fields(m)),
+            Some(Value::Object(members)) => Ok(Fields { members, wrong: None }),
             _ => Err(ShapeError::NotAnObject),
         }
     }
 
     /// Removes and returns member `k` (`None` when absent or `null`).
     pub fn take(&mut self, k: &str) -> Option<Value> {
-        let i = self.0.iter().position(|(n, _)| n == k)?;
-        match self.0.swap_remove(i).1 {
+        let i = self.members.iter().position(|(n, _)| n == k)?;
+        match self.members.swap_remove(i).1 {
             Value::Null => None,
             v => Some(v),
         }
     }
 
-    fn typed<T>(&mut self, k: &'static str, f: impl FnOnce(Value) -> Option<T>) -> Result<Option<T>, ShapeError> {
-        match self.take(k) {
-            None => Ok(None),
-            Some(v) => f(v).map(Some).ok_or(ShapeError::WrongType(k)),
-        }
+    /// Records that member `k` has the wrong type ([`Fields::finish`] reports the first).
+    pub fn wrong(&mut self, k: &'static str) {
+        self.wrong.get_or_insert(k);
     }
 
-    /// A string member.
-    ///
-    /// # Errors
-    /// [`ShapeError::WrongType`].
-    pub fn string(&mut self, k: &'static str) -> Result<Option<String>, ShapeError> {
-        self.typed(k, |v| match v {
-            Value::String(s) => Some(s),
-            _ => None,
-        })
+    fn typed<T>(&mut self, k: &'static str, f: impl FnOnce(Value) -> Option<T>) -> Option<T> {
+        let v = f(self.take(k)?);
+        if v.is_none() {
+            self.wrong(k);
+        }
+        v
     }
 
-    /// A string member that must be one of `options` (by wire name), mapped to its value.
-    ///
-    /// # Errors
-    /// [`ShapeError::WrongType`] for any other value.
-    pub fn one_of<T: Copy>(&mut self, k: &'static str, options: &[(&str, T)]) -> Result<Option<T>, ShapeError> {
-        match self.string(k)? {
-            None => Ok(None),
-            Some(s) => options.iter().find(|(name, _)| *name == s).map(|(_, v)| Some(*v)).ok_or(ShapeError::WrongType(k)),
-        }
+    /// A string member (`None` when absent, or of another type: see [`Fields::finish`]).
+    pub fn string(&mut self, k: &'static str) -> Option<String> {
+        self.typed(k, Value::into_string)
+    }
+
+    /// A string member that must be one of `options` (by wire name), mapped to its value; any
+    /// other value is of the wrong type.
+    pub fn one_of<T: Copy>(&mut self, k: &'static str, options: &[(&str, T)]) -> Option<T> {
+        self.typed(k, |v| options.iter().find(|(name, _)| Some(*name) == v.as_str()).map(|(_, t)| *t))
     }
 
     /// A non-negative integer member.
-    ///
-    /// # Errors
-    /// [`ShapeError::WrongType`].
-    pub fn u64(&mut self, k: &'static str) -> Result<Option<u64>, ShapeError> {
+    pub fn u64(&mut self, k: &'static str) -> Option<u64> {
         self.typed(k, |v| v.as_u64())
     }
 
     /// A boolean member.
-    ///
-    /// # Errors
-    /// [`ShapeError::WrongType`].
-    pub fn bool(&mut self, k: &'static str) -> Result<Option<bool>, ShapeError> {
+    pub fn bool(&mut self, k: &'static str) -> Option<bool> {
         self.typed(k, |v| match v {
             Value::Bool(b) => Some(b),
             _ => None,
@@ -639,10 +636,7 @@ impl Fields {
     }
 
     /// An array-of-strings member.
-    ///
-    /// # Errors
-    /// [`ShapeError::WrongType`].
-    pub fn strings(&mut self, k: &'static str) -> Result<Option<Vec<String>>, ShapeError> {
+    pub fn strings(&mut self, k: &'static str) -> Option<Vec<String>> {
         // Loops rather than `collect` into an `Option`: its adapter is about 700 B of wasm.
         self.typed(k, |v| {
             let mut out = Vec::new();
@@ -654,10 +648,7 @@ impl Fields {
     }
 
     /// An array of `[string, string]` pairs.
-    ///
-    /// # Errors
-    /// [`ShapeError::WrongType`].
-    pub fn pairs(&mut self, k: &'static str) -> Result<Option<Vec<(String, String)>>, ShapeError> {
+    pub fn pairs(&mut self, k: &'static str) -> Option<Vec<(String, String)>> {
         self.typed(k, |v| {
             let mut out = Vec::new();
             for item in v.into_array()? {
@@ -672,31 +663,30 @@ impl Fields {
         })
     }
 
-    /// Succeeds when every member was taken.
+    /// Succeeds when every member read had the expected type and every member was taken.
     ///
     /// # Errors
+    /// [`ShapeError::WrongType`] naming the first member of the wrong type, else
     /// [`ShapeError::UnknownKey`].
     pub fn finish(self) -> Result<(), ShapeError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ShapeError::UnknownKey)
+        match self.wrong {
+            Some(k) => Err(ShapeError::WrongType(k)),
+            None if !self.members.is_empty() => Err(ShapeError::UnknownKey),
+            None => Ok(()),
         }
     }
 
     /// The members not taken yet, by name and value.
     pub fn into_members(self) -> Vec<(String, Value)> {
-        self.0
+        self.members
     }
 }
 
 /// A structure read from a JSON object with [`Fields`].
 pub trait FromJson: Sized {
-    /// Takes this structure's members from `f`.
-    ///
-    /// # Errors
-    /// [`ShapeError::WrongType`] for a member of the wrong type.
-    fn take_from(f: &mut Fields) -> Result<Self, ShapeError>;
+    /// Takes this structure's members from `f` (a member of the wrong type reads as absent;
+    /// [`FromJson::from_json`] then refuses the whole).
+    fn take_from(f: &mut Fields) -> Self;
 
     /// Parses `text` as this structure, refusing unknown members.
     ///
@@ -704,7 +694,7 @@ pub trait FromJson: Sized {
     /// Any [`ShapeError`].
     fn from_json(text: &str) -> Result<Self, ShapeError> {
         let mut f = Fields::parse(text)?;
-        let v = Self::take_from(&mut f)?;
+        let v = Self::take_from(&mut f);
         f.finish()?;
         Ok(v)
     }
@@ -857,17 +847,32 @@ mod tests {
             .finish();
         assert_eq!(text, r#"{"a":"x\"y","n":7,"m":8,"b":true,"l":["p","q"],"r":{}}"#);
         let mut f = Fields::parse(&text).unwrap();
-        assert_eq!(f.string("a"), Ok(Some("x\"y".into())));
-        assert_eq!(f.u64("n"), Ok(Some(7)));
-        assert_eq!(f.bool("b"), Ok(Some(true)));
-        assert_eq!(f.strings("l"), Ok(Some(vec!["p".into(), "q".into()])));
-        assert_eq!(f.string("missing"), Ok(None));
-        assert_eq!(f.string("m"), Err(ShapeError::WrongType("m")));
-        assert_eq!(f.finish(), Err(ShapeError::UnknownKey));
+        assert_eq!(f.string("a"), Some("x\"y".into()));
+        assert_eq!(f.u64("n"), Some(7));
+        assert_eq!(f.bool("b"), Some(true));
+        assert_eq!(f.strings("l"), Some(vec!["p".into(), "q".into()]));
+        assert_eq!(f.string("missing"), None);
+        assert_eq!(f.string("m"), None);
+        assert_eq!(f.finish(), Err(ShapeError::WrongType("m")));
         let mut f = Fields::parse(r#"{"p":[["a","b"]],"q":[["a"]],"z":null}"#).unwrap();
-        assert_eq!(f.pairs("p"), Ok(Some(vec![("a".into(), "b".into())])));
-        assert_eq!(f.pairs("q"), Err(ShapeError::WrongType("q")));
-        assert_eq!(f.string("z"), Ok(None));
+        assert_eq!(f.pairs("p"), Some(vec![("a".into(), "b".into())]));
+        assert_eq!(f.pairs("q"), None);
+        assert_eq!(f.string("z"), None);
+        assert_eq!(f.finish(), Err(ShapeError::WrongType("q")));
+        // The first member of the wrong type is the one reported; a leftover member otherwise.
+        let mut f = Fields::parse(r#"{"a":1,"b":2,"c":"x"}"#).unwrap();
+        assert_eq!((f.string("a"), f.bool("b"), f.string("c")), (None, None, Some("x".into())));
+        assert_eq!(f.finish(), Err(ShapeError::WrongType("a")));
+        let mut f = Fields::parse(r#"{"a":"x","r":{}}"#).unwrap();
+        assert_eq!(f.string("a"), Some("x".into()));
+        assert_eq!(f.finish(), Err(ShapeError::UnknownKey));
+        let mut f = Fields::parse(r#"{"a":"x","e":"form","o":"other"}"#).unwrap();
+        assert_eq!(f.string("a"), Some("x".into()));
+        assert_eq!(f.one_of("e", &[("json", 1), ("form", 2)]), Some(2));
+        assert_eq!(f.one_of("o", &[("json", 1)]), None);
+        assert_eq!(f.finish(), Err(ShapeError::WrongType("o")));
+        let mut f = Fields::parse(r#"{"a":"x"}"#).unwrap();
+        assert_eq!(f.string("a"), Some("x".into()));
         assert_eq!(f.finish(), Ok(()));
         assert_eq!(Fields::parse("[]").unwrap_err(), ShapeError::NotAnObject);
         assert_eq!(object([("k", Value::from("v")), ("t", true.into())]).to_json(), r#"{"k":"v","t":true}"#);

@@ -8,7 +8,7 @@ use super::authorize::authorize_url;
 use super::config::ClientConfig;
 use super::encoding::base64url;
 use super::error::{Error, Result};
-use super::json::{Fields, FromJson, ShapeError};
+use super::json::{Fields, FromJson};
 use super::pkce::PkceVerifier;
 use super::scope::normalize_scopes;
 use super::transaction::{LoginTransaction, MAX_STORED_TRANSACTION};
@@ -27,8 +27,8 @@ pub struct LoginRequest {
 
 impl FromJson for LoginRequest {
     /// Reads the JavaScript `LoginOptions`: `scopes` and `extraParams` (`[name, value]` pairs).
-    fn take_from(f: &mut Fields) -> core::result::Result<Self, ShapeError> {
-        Ok(LoginRequest { scopes: f.strings("scopes")?, extra_params: f.pairs("extraParams")?.unwrap_or_default() })
+    fn take_from(f: &mut Fields) -> Self {
+        LoginRequest { scopes: f.strings("scopes"), extra_params: f.pairs("extraParams").unwrap_or_default() }
     }
 }
 

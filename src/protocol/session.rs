@@ -156,15 +156,14 @@ impl Tokens {
         }
         let read = || -> core::result::Result<Self, json::ShapeError> {
             let mut f = Fields::parse(value)?;
-            let v = f.u64("v")?;
-            let access = f.string("access")?.unwrap_or_default();
-            let expires_at_ms = f.u64("expiresAt")?;
-            let refresh = f.string("refresh")?;
-            let scopes = f.strings("scopes")?.unwrap_or_default();
-            let mode = f
-                .one_of("mode", &[("oauth", SessionMode::OAuth), ("bearer", SessionMode::Bearer)])?
-                .ok_or(json::ShapeError::WrongType("mode"))?;
+            let v = f.u64("v");
+            let access = f.string("access").unwrap_or_default();
+            let expires_at_ms = f.u64("expiresAt");
+            let refresh = f.string("refresh");
+            let scopes = f.strings("scopes").unwrap_or_default();
+            let mode = f.one_of("mode", &[("oauth", SessionMode::OAuth), ("bearer", SessionMode::Bearer)]);
             f.finish()?;
+            let mode = mode.ok_or(json::ShapeError::WrongType("mode"))?;
             if v != Some(1) || !is_b64token(&access) || refresh.as_deref().is_some_and(str::is_empty) {
                 return Err(json::ShapeError::WrongType("v"));
             }

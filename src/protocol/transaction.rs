@@ -175,18 +175,19 @@ fn general(value: &str) -> Result<Stored> {
     let bad = |reason| Error::InvalidTransaction { reason };
     let shape = |_| bad("not the expected JSON");
     let mut f = Fields::parse(value).map_err(shape)?;
-    if f.u64("v").map_err(shape)? != Some(STORAGE_VERSION) {
+    let version = f.u64("v");
+    let mut text = |k| f.string(k).unwrap_or_default();
+    let (state, verifier, client_id, issuer, redirect_uri) =
+        (text("state"), Secret::new(text("verifier")), text("clientId"), text("issuer"), text("redirectUri"));
+    let scopes = f.strings("scopes").unwrap_or_default();
+    let (created, expires) = (f.u64("createdAt"), f.u64("expiresAt"));
+    f.finish().map_err(shape)?;
+    if version != Some(STORAGE_VERSION) {
         return Err(bad("unknown version"));
     }
-    let mut text = |k| f.string(k).map_err(shape).map(Option::unwrap_or_default);
-    let (state, verifier, client_id, issuer, redirect_uri) =
-        (text("state")?, Secret::new(text("verifier")?), text("clientId")?, text("issuer")?, text("redirectUri")?);
-    let scopes = f.strings("scopes").map_err(shape)?.unwrap_or_default();
-    let (created_at_ms, expires_at_ms) = match (f.u64("createdAt").map_err(shape)?, f.u64("expiresAt").map_err(shape)?) {
-        (Some(c), Some(e)) => (c, e),
-        _ => return Err(bad("missing fields")),
+    let (Some(created_at_ms), Some(expires_at_ms)) = (created, expires) else {
+        return Err(bad("missing fields"));
     };
-    f.finish().map_err(shape)?;
     Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
 }
 
