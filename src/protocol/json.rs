@@ -603,8 +603,10 @@ impl Fields {
         self.wrong.get_or_insert(k);
     }
 
-    fn typed<T>(&mut self, k: &'static str, f: impl FnOnce(Value) -> Option<T>) -> Option<T> {
-        let v = f(self.take(k)?);
+    /// Member `k` as `read` makes it, recording it as wrong when `read` refuses it. Only
+    /// `read` differs from one type to another: the search is `take`, one copy for all.
+    fn typed<T>(&mut self, k: &'static str, read: fn(Value) -> Option<T>) -> Option<T> {
+        let v = read(self.take(k)?);
         if v.is_none() {
             self.wrong(k);
         }
@@ -619,7 +621,12 @@ impl Fields {
     /// A string member that must be one of `options` (by wire name), mapped to its value; any
     /// other value is of the wrong type.
     pub fn one_of<T: Copy>(&mut self, k: &'static str, options: &[(&str, T)]) -> Option<T> {
-        self.typed(k, |v| options.iter().find(|(name, _)| Some(*name) == v.as_str()).map(|(_, t)| *t))
+        let v = self.take(k)?;
+        let found = options.iter().find(|(name, _)| Some(*name) == v.as_str()).map(|(_, t)| *t);
+        if found.is_none() {
+            self.wrong(k);
+        }
+        found
     }
 
     /// A non-negative integer member.
