@@ -10,6 +10,7 @@ import { startStaticServer } from "../scripts/serve.mjs";
 import { entries, packageFiles } from "../scripts/package-files.mjs";
 import { launch } from "../tests/e2e/browser.mjs";
 import { whereBytesGo } from "./where-bytes.mjs";
+import { extraPass } from "../scripts/wasm-opt-extra.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = new URL("dist/", import.meta.url);
@@ -39,6 +40,7 @@ for (const [entry, feature] of [["expensicat-auth", "signin"], ["expensicat-auth
   run(`cargo build --release --target wasm32-unknown-unknown --no-default-features --features ${feature},lean --quiet`);
   run(`wasm-bindgen --target web --keep-debug --out-dir ${out} --out-name named target/wasm32-unknown-unknown/release/expensicat_auth.wasm`);
   run(`wasm-opt -g ${wasmOptFlags.filter((f) => f !== "--strip-debug").join(" ")} ${out}named_bg.wasm -o ${out}named_bg.wasm`);
+  if (feature === "signin") extraPass(`${out}named_bg.wasm`, true);
   named[entry] = whereBytesGo(readFileSync(`${out}named_bg.wasm`));
 }
 

@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf pkg
 wasm-pack build --target web --release --out-dir pkg --out-name expensicat_auth --no-pack -- --no-default-features --features signin,lean
+node scripts/wasm-opt-extra.mjs pkg/expensicat_auth_bg.wasm
 wasm-pack build --target web --release --out-dir pkg/expensify --out-name expensicat_auth_expensify --no-pack -- --no-default-features --features expensify,lean
 node scripts/postbuild.mjs
