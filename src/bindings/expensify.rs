@@ -313,8 +313,8 @@ pub fn expensify_error(
     Ok(js_error(&match what.as_str() {
         "network" => Error::ExpensifyNetwork,
         "timeout" => Error::Timeout,
-        "too_large" => Error::InvalidResponse { status, reason: "the body is larger than the limit; the read was stopped" },
-        "redirect" => Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" },
+        "too_large" => Error::body_too_large(status),
+        "redirect" => Error::redirected(),
         "rate_limited" => Error::RateLimited { retry_after_ms: Some(n) },
         "storage" => Error::Storage { reason: "IndexedDB or WebCrypto failed" },
         "corrupt_record" => Error::CorruptRecord,

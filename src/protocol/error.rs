@@ -335,6 +335,28 @@ impl core::fmt::Display for Error {
 impl core::error::Error for Error {}
 
 impl Error {
+    /// A response whose body passed its size limit (the read was stopped there), answered with
+    /// HTTP `status`. One text for every layer that reads a body (the Rust `fetch` and both
+    /// JavaScript entries).
+    #[inline]
+    pub fn body_too_large(status: u16) -> Self {
+        Error::InvalidResponse { status, reason: "the body is larger than the limit; the read was stopped" }
+    }
+
+    /// A response that is a redirect, which this library never follows.
+    #[inline]
+    pub fn redirected() -> Self {
+        Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" }
+    }
+
+    /// A 2xx API answer whose body is not JSON, answered with HTTP `status`.
+    #[inline]
+    pub fn not_json(status: u16) -> Self {
+        Error::InvalidResponse { status, reason: "the body is not JSON" }
+    }
+}
+
+impl Error {
     /// The stable snake_case code of this error, the same string that JavaScript sees as
     /// `error.code`.
     pub fn code(&self) -> &'static str {

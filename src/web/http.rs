@@ -71,9 +71,7 @@ impl Deadline {
         let status = response.status();
         match JsFuture::from(read_limited(response, limit as f64, &self.0)).await {
             Ok(text) => Ok(Secret::new(text.as_string().unwrap_or_default())),
-            Err(e) if e.as_string().as_deref() == Some("too_large") => {
-                Err(Error::InvalidResponse { status, reason: "the body is larger than the limit; the read was stopped" })
-            }
+            Err(e) if e.as_string().as_deref() == Some("too_large") => Err(Error::body_too_large(status)),
             Err(_) => Err(self.failure()),
         }
     }
@@ -119,7 +117,7 @@ pub async fn post(url: &str, content_type: &str, body: &str, timeout_ms: u64, li
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| Error::Network)?;
     let response: Response = JsFuture::from(global_fetch(&request)).await.map_err(|_| deadline.failure())?.unchecked_into();
     if response.type_() == web_sys::ResponseType::Opaqueredirect {
-        return Err(Error::InvalidResponse { status: 0, reason: "the server answered with a redirect, which is not followed" });
+        return Err(Error::redirected());
     }
     let retry_after = response.headers().get("Retry-After").ok().flatten();
     let body = deadline.read(&response, limit).await?;

@@ -466,8 +466,7 @@ impl Session {
             if body.is_empty() {
                 return Ok(JsValue::NULL);
             }
-            return js_sys::JSON::parse(body)
-                .map_err(|_| FetchError::Auth(Error::InvalidResponse { status, reason: "the body is not JSON" }));
+            return js_sys::JSON::parse(body).map_err(|_| FetchError::Auth(Error::not_json(status)));
         }
         let path = crate::protocol::text::split_once_str(&path_or_url, "/api").map_or(path_or_url.as_str(), |(_, p)| p);
         Err(FetchError::Auth(api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
