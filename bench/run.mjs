@@ -10,7 +10,7 @@ import { startStaticServer } from "../scripts/serve.mjs";
 import { entries, packageFiles } from "../scripts/package-files.mjs";
 import { launch } from "../tests/e2e/browser.mjs";
 import { whereBytesGo } from "./where-bytes.mjs";
-import { extraPass } from "../scripts/wasm-opt-extra.mjs";
+import { extraPass, profileFlags } from "../scripts/wasm-opt-extra.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = new URL("dist/", import.meta.url);
@@ -26,7 +26,7 @@ if (!process.argv.includes("--no-build")) execSync("npm run --silent build", { c
 const floorOut = new URL("floor/", dist);
 const toolEnv = { ...process.env, PATH: `${root}node_modules/.bin:${os.homedir()}/.cargo/bin:${process.env.PATH}` };
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: "inherit", env: toolEnv });
-const wasmOptFlags = JSON.parse(readFileSync(new URL("../Cargo.toml", import.meta.url), "utf8").match(/^wasm-opt = (\[.*\])$/m)?.[1] ?? "[]");
+const wasmOptFlags = profileFlags();
 const floorWasm = fileURLToPath(new URL("floor_bg.wasm", floorOut));
 run("cargo build --release --target wasm32-unknown-unknown --manifest-path bench/floor/Cargo.toml --quiet");
 run(`wasm-bindgen --target web --out-dir ${fileURLToPath(floorOut)} bench/floor/target/wasm32-unknown-unknown/release/floor.wasm`);
