@@ -7,13 +7,10 @@
 // one 64 KiB page.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { pkgUrl } from "./helpers.mjs";
+import { loadLib } from "./helpers.mjs";
 
-const signin = await import(new URL("expensicat_auth.js", pkgUrl));
-const signinWasm = await signin.default({ module_or_path: readFileSync(new URL("expensicat_auth_bg.wasm", pkgUrl)) });
-const expensify = await import(new URL("expensify/expensicat_auth_expensify.js", pkgUrl));
-const expensifyWasm = await expensify.default({ module_or_path: readFileSync(new URL("expensify/expensicat_auth_expensify_bg.wasm", pkgUrl)) });
+const { signin, expensify, wasm } = await loadLib();
+const { signin: signinWasm, expensify: expensifyWasm } = wasm;
 
 /** xorshift32: the same sequence every run. */
 function generator(seed) {

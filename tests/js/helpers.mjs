@@ -6,10 +6,11 @@ export const pkgUrl = new URL("../../pkg/", import.meta.url);
 
 export async function loadLib() {
   const signin = await import(new URL("expensicat_auth.js", pkgUrl));
-  await signin.default({ module_or_path: readFileSync(new URL("expensicat_auth_bg.wasm", pkgUrl)) });
+  const signinWasm = await signin.default({ module_or_path: readFileSync(new URL("expensicat_auth_bg.wasm", pkgUrl)) });
   const expensify = await import(new URL("expensify/expensicat_auth_expensify.js", pkgUrl));
-  await expensify.default({ module_or_path: readFileSync(new URL("expensify/expensicat_auth_expensify_bg.wasm", pkgUrl)) });
-  return { ...signin, ...expensify, signin, expensify };
+  const expensifyWasm = await expensify.default({ module_or_path: readFileSync(new URL("expensify/expensicat_auth_expensify_bg.wasm", pkgUrl)) });
+  // `wasm`: each module's raw exports (its linear memory included), for the allocator test.
+  return { ...signin, ...expensify, signin, expensify, wasm: { signin: signinWasm, expensify: expensifyWasm } };
 }
 
 /** Asserts `fn` throws an ExpensicatAuthError with `code`, whose text carries none of `secrets`. */
