@@ -11,7 +11,6 @@ use crate::prelude::*;
 
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::*;
 use crate::protocol::error::Error;
@@ -40,9 +39,11 @@ pub(crate) fn string_map(value: &JsValue, field: &'static str) -> Result<Vec<(St
     Ok(out)
 }
 
-/// A JSON argument (an object or an array), or `invalid_job` (`reason`) when it is not JSON.
-fn json_arg(value: &JsValue, reason: &'static str) -> Result<Value, JsValue> {
-    crate::web::to_json_value(value).ok_or_else(|| js_error(&Error::InvalidJob { reason }))
+/// A JSON argument (an object or an array): `invalid_parameter` naming `field` when it is not
+/// an object or cannot be written as JSON ([`json_text`]), `invalid_job` (`reason`) when the
+/// core cannot read what it wrote.
+fn json_arg(value: &JsValue, field: &'static str, reason: &'static str) -> Result<Value, JsValue> {
+    crate::protocol::json::parse(&json_text(value, field)?).ok_or_else(|| js_error(&Error::InvalidJob { reason }))
 }
 
 fn expects_str(e: Expect) -> &'static str {
@@ -134,10 +135,8 @@ impl ExpensifyClient {
         #[wasm_bindgen(unchecked_param_type = "ExpensifyJob")] job: JsValue,
         #[wasm_bindgen(js_name = extraFields, unchecked_optional_param_type = "Record<string, string>")] extra_fields: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        // Anything but an object (a string, an array, a function) fails in `job_from_json`.
-        let job = js(crate::web::to_json_text(&job)
-            .ok_or(Error::InvalidJob { reason: "the job must be a JSON object" })
-            .and_then(|s| job_from_json(&s)))?;
+        // Not an object, or not JSON: `invalid_parameter`; an array fails in `job_from_json`.
+        let job = js(job_from_json(&json_text(&job, "job")?))?;
         let extra = optional(extra_fields, |v| string_map(v, "extraFields"))?.unwrap_or_default();
         request_to_js(self.cred.build_request(&job, &extra))
     }
@@ -174,7 +173,7 @@ impl ExpensifyClient {
     ) -> Result<JsValue, JsValue> {
         let template = string_arg(&template, "template")?;
         let ext = optional(file_extension, |v| string_arg(v, "fileExtension"))?.unwrap_or_else(|| "csv".into());
-        let filters = json_arg(&filters, "filters must be a JSON object")?;
+        let filters = json_arg(&filters, "filters", "filters must be a JSON object")?;
         request_to_js(self.cred.build_request(&jobs::report_export(filters, &ext), &[("template".into(), template)]))
     }
 
@@ -196,7 +195,7 @@ impl ExpensifyClient {
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>[]")] transactions: JsValue,
     ) -> Result<JsValue, JsValue> {
         let email = string_arg(&employee_email, "employeeEmail")?;
-        let list = json_arg(&transactions, "transactions must be an array")?;
+        let list = json_arg(&transactions, "transactions", "transactions must be an array")?;
         request_to_js(self.cred.build_request(&jobs::create_expenses(&email, list), &[]))
     }
 
@@ -212,7 +211,7 @@ impl ExpensifyClient {
         let email = string_arg(&employee_email, "employeeEmail")?;
         let policy_id = string_arg(&policy_id, "policyId")?;
         let title = string_arg(&title, "title")?;
-        let list = json_arg(&expenses, "expenses must be an array")?;
+        let list = json_arg(&expenses, "expenses", "expenses must be an array")?;
         request_to_js(self.cred.build_request(&jobs::create_report(&email, &policy_id, &title, list), &[]))
     }
 
@@ -253,7 +252,7 @@ impl ExpensifyClient {
         let info = crate::web::to_json_value(&record).as_ref().and_then(CredentialInfo::from_record).ok_or_else(corrupt)?;
         // Straight into the credential's secret, which is zeroed on drop (a wasm-bindgen `&[u8]`
         // would leave a freed, unzeroed copy behind).
-        let bytes = secret.dyn_ref::<Uint8Array>().ok_or_else(corrupt)?.to_vec();
+        let bytes = bytes_arg(&secret).ok_or_else(corrupt)?;
         let secret = PartnerSecret::from_utf8(bytes).ok_or_else(corrupt)?;
         // `open` fails only with `corrupt_record`.
         Ok(ExpensifyClient { cred: info.open(&id, secret).map_err(|_| corrupt())?, opts })

@@ -3,6 +3,13 @@
 //! in the package, so a page pays only for what it imports. This file holds what both use:
 //! argument readers (a wrong JavaScript type is `invalid_parameter` naming the argument, never a
 //! trap) and the error type. Errors become real `Error` objects with a stable `code` property.
+//!
+//! The readers are the only code that looks into a caller's arrays and objects, and every
+//! JavaScript call they make that can run the caller's code (a getter, a Proxy trap, `toJSON`)
+//! is a `catch` import: an exception there becomes the argument's `invalid_parameter`. An
+//! exception that crossed the WebAssembly frames instead would skip their clean-up: the method's
+//! object would stay borrowed (its `free()` then throws and the secret in it stays in memory),
+//! and the Rust stack pointer would not be restored.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -81,25 +88,57 @@ pub(crate) fn opt_string_arg(value: &JsValue, name: &'static str) -> Result<Opti
     }
 }
 
-/// An array-of-strings argument.
+/// An array-of-strings argument, read as JSON (like the arrays inside object arguments): a
+/// getter, `toJSON` or Proxy trap that throws makes it `invalid_parameter` like any other wrong
+/// value.
 pub(crate) fn strings_arg(value: &JsValue, name: &'static str) -> Result<Vec<String>, JsValue> {
-    if !js_sys::Array::is_array(value) {
-        return Err(bad_arg(name, "must be an array of strings"));
-    }
+    let bad = || bad_arg(name, "must be an array of strings");
+    let Some(crate::protocol::json::Value::Array(items)) = crate::web::to_json_value(value) else {
+        return Err(bad());
+    };
     let mut out = Vec::new();
-    for item in js_sys::Array::from(value).iter() {
-        out.push(item.as_string().ok_or_else(|| bad_arg(name, "must be an array of strings"))?);
+    for item in items {
+        out.push(item.into_string().ok_or_else(bad)?);
     }
     Ok(out)
 }
 
-/// A JS object's JSON text (`JSON.stringify`); `invalid_parameter` naming the argument when it
-/// is not a plain object, or cannot be written as JSON (a `BigInt` member, a throwing getter).
+/// A JS object's JSON text (`JSON.stringify`, a `catch` import); `invalid_parameter` naming the
+/// argument when it is not an object, or cannot be written as JSON (a `BigInt` member, a cycle,
+/// a getter, `toJSON` or Proxy trap that throws).
 pub(crate) fn json_text(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
-    if !value.is_object() || js_sys::Array::is_array(value) {
+    if !value.is_object() {
         return Err(bad_arg(field, "must be an object"));
     }
+    // No `Array.isArray` (it throws for a revoked Proxy): every caller reads the text with
+    // `Fields::parse`, for which an array is `NotAnObject`.
     crate::web::to_json_text(value).ok_or_else(|| bad_arg(field, "cannot be written as JSON"))
+}
+
+#[cfg(feature = "expensify")]
+#[wasm_bindgen]
+extern "C" {
+    /// A `Uint8Array` made here.
+    #[wasm_bindgen(js_name = Uint8Array)]
+    type Copy;
+    /// `new Uint8Array(value)`: a copy made by the engine, or the exception of a Proxy trap or a
+    /// getter that it ran.
+    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
+    fn new(value: &JsValue) -> Result<Copy, JsValue>;
+}
+
+/// The bytes of a `Uint8Array` argument (`None` for anything else). Copied by the engine into an
+/// array of its own first, whose `length` and contents no caller's code can change in the middle
+/// of the copy into wasm memory (a `length` getter of the caller's that answered differently each
+/// time would make `to_vec` write past its buffer); that copy is zeroed afterwards.
+#[cfg(feature = "expensify")]
+pub(crate) fn bytes_arg(value: &JsValue) -> Option<Vec<u8>> {
+    use wasm_bindgen::JsCast;
+    value.dyn_ref::<js_sys::Uint8Array>()?;
+    let copy: js_sys::Uint8Array = Copy::new(value).ok()?.unchecked_into();
+    let bytes = copy.to_vec();
+    copy.fill(0, 0, u32::MAX);
+    Some(bytes)
 }
 
 /// The `invalid_config` error for a JS object that does not have the expected shape. It names
