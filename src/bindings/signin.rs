@@ -183,7 +183,9 @@ fn http_request_out(req: TokenRequest) -> JsValue {
 
 fn token_request_with(config: &ClientConfig, callback: JsValue) -> Result<JsValue, JsValue> {
     // Takes the callback out of its JS object, which is unusable afterwards (one exchange).
-    let callback = <ValidatedCallback as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(callback)
+    // `getPrototypeOf` first, caught: a Proxy whose trap throws must not throw in `instanceof`.
+    let callback = js_sys::Reflect::get_prototype_of(&callback)
+        .and_then(|_| <ValidatedCallback as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(callback))
         .map_err(|_| bad_arg("callback", "must be a ValidatedCallback from parseCallback, not yet used"))?;
     Ok(http_request_out(authorization_code_request(config, callback.0)))
 }
