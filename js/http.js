@@ -27,12 +27,14 @@ export function isStream(body) {
 
 /**
  * The body of `response` as text, at most `limit` bytes: a larger Content-Length is refused
- * before reading, and a longer stream is cut there (`c` aborted). Throws "too_large". The bytes
- * read are zeroed once decoded.
+ * before reading, and a longer stream is cut there (`c` aborted). Throws "too_large"; a body
+ * that ends short of its Content-Length throws something else (a network failure to callers).
+ * The bytes read are zeroed once decoded.
  */
 export async function readLimited(response, limit, c) {
   const declared = response.headers.get("Content-Length");
-  if (declared !== null && Number(declared) > limit) { c.abort(); throw "too_large"; }
+  // Compared as numbers (absent: null, never over; not a number: NaN, never over nor under).
+  if (declared > limit) { c.abort(); throw "too_large"; }
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks = [];
@@ -49,6 +51,10 @@ export async function readLimited(response, limit, c) {
   for (const x of chunks) { all.set(x, at); at += x.length; x.fill(0); }
   const text = new TextDecoder().decode(all);
   all.fill(0);
+  // WebKit ends a body cut short by a dropped connection without an error: fewer bytes than the
+  // Content-Length are a network failure (JSON.parse throws), unless they are whole JSON (a
+  // compressed body, counted compressed in the Content-Length, can decode to fewer bytes).
+  if (n < declared) JSON.parse(text);
   return text;
 }
 
