@@ -520,6 +520,15 @@ impl Obj {
         }
     }
 
+    /// `k: true` when `v`, nothing otherwise.
+    pub fn opt_bool_true(self, k: &str, v: bool) -> Self {
+        if v {
+            self.bool(k, true)
+        } else {
+            self
+        }
+    }
+
     /// A boolean member.
     pub fn bool(mut self, k: &str, v: bool) -> Self {
         self.key(k).push_str(if v { "true" } else { "false" });

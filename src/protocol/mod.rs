@@ -20,6 +20,7 @@ pub mod retry_after;
 pub mod scope;
 pub mod secret;
 pub mod session;
+pub mod session_machine;
 pub(crate) mod sha256;
 pub mod sign;
 pub(crate) mod text;

@@ -29,6 +29,9 @@ pub struct Tokens {
     refresh: Option<RefreshToken>,
     scopes: Vec<String>,
     mode: SessionMode,
+    /// Received from another tab without its refresh token, which the tab that made it keeps
+    /// (see `session_machine`): refreshable by asking that tab.
+    remote: bool,
 }
 
 /// What the app may see of a session: never a token.
@@ -76,6 +79,7 @@ impl Tokens {
             refresh: set.refresh_token,
             scopes: set.scope.unwrap_or_else(|| requested.to_vec()),
             mode: SessionMode::OAuth,
+            remote: false,
         }
     }
 
@@ -87,7 +91,14 @@ impl Tokens {
         if !is_b64token(token) {
             return Err(Error::InvalidToken);
         }
-        Ok(Tokens { access: AccessToken::new(token), expires_at_ms, refresh: None, scopes: Vec::new(), mode: SessionMode::Bearer })
+        Ok(Tokens {
+            access: AccessToken::new(token),
+            expires_at_ms,
+            refresh: None,
+            scopes: Vec::new(),
+            mode: SessionMode::Bearer,
+            remote: false,
+        })
     }
 
     /// Applies a refresh response: the new access token always; the new refresh token when the
@@ -124,23 +135,36 @@ impl Tokens {
         SessionInfo {
             scopes: self.scopes.clone(),
             expires_at: self.expires_at_ms,
-            has_refresh_token: self.refresh.is_some(),
+            has_refresh_token: self.refresh.is_some() || self.remote,
             mode: self.mode,
         }
     }
 
-    /// Serialises for the opt-in `sessionStorage` mode (holds the tokens).
+    /// Whether another tab holds this session's refresh token and refreshes it on request.
+    pub fn remote_refresh(&self) -> bool {
+        self.remote
+    }
+
+    /// Serialises for storage and for the other tabs (holds the tokens).
     pub fn to_storage(&self) -> Secret {
-        let tokens = self.access.expose().len() + self.refresh.as_ref().map_or(0, |r| r.expose().len());
+        self.to_record(true, self.remote)
+    }
+
+    /// The record without the refresh token, for a tab that must ask this one to refresh
+    /// (`remote`: this session can be refreshed that way).
+    pub fn to_record(&self, with_refresh: bool, remote: bool) -> Secret {
+        let refresh = self.refresh.as_ref().filter(|_| with_refresh);
+        let tokens = self.access.expose().len() + refresh.map_or(0, |r| r.expose().len());
         let scopes: usize = self.scopes.iter().map(|s| s.len() + 3).sum();
         Secret::new(
             Obj::with_capacity(128 + 2 * tokens + scopes)
                 .u64("v", 1)
                 .str("access", self.access.expose())
                 .opt_u64("expiresAt", self.expires_at_ms)
-                .opt_str("refresh", self.refresh.as_ref().map(RefreshToken::expose))
+                .opt_str("refresh", refresh.map(RefreshToken::expose))
                 .strs("scopes", &self.scopes)
                 .str("mode", self.mode.as_str())
+                .opt_bool_true("remote", remote)
                 .finish(),
         )
     }
@@ -162,12 +186,16 @@ impl Tokens {
             let refresh = f.string("refresh");
             let scopes = f.strings("scopes").unwrap_or_default();
             let mode = f.one_of("mode", &[("oauth", SessionMode::OAuth), ("bearer", SessionMode::Bearer)]);
+            let remote = f.bool("remote").unwrap_or_default();
             f.finish()?;
             let mode = mode.ok_or(json::ShapeError::WrongType("mode"))?;
             if v != Some(1) || !is_b64token(&access) || refresh.as_deref().is_some_and(str::is_empty) {
                 return Err(json::ShapeError::WrongType("v"));
             }
-            Ok(Tokens { access: AccessToken::new(access), expires_at_ms, refresh: refresh.map(RefreshToken::new), scopes, mode })
+            if remote && (refresh.is_some() || mode != SessionMode::OAuth) {
+                return Err(json::ShapeError::WrongType("remote"));
+            }
+            Ok(Tokens { access: AccessToken::new(access), expires_at_ms, refresh: refresh.map(RefreshToken::new), scopes, mode, remote })
         };
         read().map_err(|_| bad)
     }

@@ -1,0 +1,1244 @@
+//! The session as a state machine, sans I/O: every state of a signed-in session and every
+//! ordering decision between the tabs of one origin. Events go in ([`Machine::handle`]: the
+//! app's calls, token-endpoint answers with the request id they answer, messages from other tabs,
+//! the refresh lock granted or timed out, the shared record read, storage loaded, timers, each
+//! with the time), actions come out ([`Action`]: send this request, broadcast this message,
+//! store or erase the session, take or release the lock, read or write the shared record, tell
+//! the app, settle a call, set a timer). No clock, no randomness, no I/O: the drivers (the
+//! package's JavaScript session, `web::session` for Rust front-ends, and the simulation in
+//! `tests/session_sim.rs`) perform the actions and feed the results back.
+//!
+//! # The order of sessions
+//! A session has a [`Version`]: the login it comes from (an id that the login draws from the
+//! clock and the CSPRNG, newer logins larger) and the number of refreshes since. A tab adopts a
+//! session from another tab or from storage only when it is newer than every session it has held
+//! and its login is newer than every login it knows has ended ([`Machine`]'s `ended`), so a late
+//! message, a reloaded record or a record written back by hand never revives an ended login.
+//!
+//! # Who may send a refresh token
+//! Refresh tokens rotate: a token sent twice makes the server revoke the whole family. A tab
+//! sends one only while it holds the refresh lock (Web Locks) and after reading the shared
+//! record (IndexedDB: the newest version and the newest ended login of the client, written before
+//! the lock is released), and only when its version is the newest. Where the shared record cannot
+//! be kept (no IndexedDB), nothing could order one tab's refresh after another's, so only the tab
+//! that produced the current version (by its login or its own refresh) holds the refresh token:
+//! other tabs receive the session without it and ask that tab for a newer one.
+//!
+//! # Logout
+//! Ends the session at once (tokens forgotten, every operation of its generation cancelled: a
+//! code exchange or refresh answering later is discarded, and tokens it brought are revoked),
+//! tells the other tabs, and records the ended login in the shared record under the lock before
+//! the call settles. A logout made before the tab knows whether a session exists (while it asks
+//! the other tabs and reads storage) waits for that answer and ends what it finds.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+
+use super::config::{ClientConfig, StorageMode};
+use super::error::{Error, Result};
+use super::retry::{refresh_outcome, token_step_of, RefreshOutcome, Stale, TokenStep};
+use super::secret::{AccessToken, Secret};
+use super::session::{SessionInfo, Tokens};
+use super::token::{parse_token_response_limited, refresh_token_request, revocation_request, Revocable, TokenRequest};
+
+/// Whether the guard `$g` is in place: always, but in the simulation's mutants.
+macro_rules! guard {
+    ($m:expr, $g:ident) => {{
+        #[cfg(feature = "fuzzing")]
+        let on = $m.guarded(Guard::$g);
+        #[cfg(not(feature = "fuzzing"))]
+        let on = true;
+        on
+    }};
+}
+
+/// How long a new tab waits for a live tab to send it the session, ms.
+pub const ASK_MS: u64 = 300;
+
+/// Where a session stands among the sessions of one client: the login it comes from, then the
+/// number of refreshes since. Ordered by login, then by refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Version {
+    /// The login's id (0: none).
+    pub login: u64,
+    /// Refreshes since the login.
+    pub seq: u64,
+}
+
+/// The record the tabs of one client share (IndexedDB), read and written only under the refresh
+/// lock: the newest version any tab produced, the newest login that ended, the newest refresh
+/// token sent. A write merges: each field keeps the larger of the stored and the written value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedRecord {
+    /// The newest version produced by a login or a refresh.
+    pub newest: Version,
+    /// The version a logout ended at: its login and everything before it are over.
+    pub ended: Version,
+    /// The newest version whose refresh token was sent: written before the request goes out, so
+    /// that when the sending tab closes before the answer, no other tab sends that token again.
+    pub spent: Version,
+    /// The newest version whose refresh token a logout revoked.
+    pub revoked: Version,
+}
+
+/// A message between the tabs of one client (BroadcastChannel). Read from the channel like any
+/// untrusted input ([`Message::from_json`]).
+#[derive(Debug)]
+pub enum Message {
+    /// A new tab asks the live tabs for their session.
+    Ask,
+    /// A tab's session: its version and record (tokens; no refresh token where the tabs cannot
+    /// share the refresh, see the module docs).
+    Session {
+        /// The session's version.
+        version: Version,
+        /// The session record (as stored).
+        record: Secret,
+    },
+    /// A login ended at `version` (and every login before it). `reason`: `logout`,
+    /// `invalid_grant` or `expired`.
+    Ended {
+        /// The version the sender held.
+        version: Version,
+        /// Why.
+        reason: EndReason,
+    },
+    /// A tab needs a session newer than `version` (no shared record: only its producer refreshes).
+    Need {
+        /// The version the sender holds.
+        version: Version,
+    },
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The app logged out (here or in another tab).
+    Logout,
+    /// The server refused the refresh token.
+    InvalidGrant,
+    /// The access token expired and there is no way to refresh it.
+    Expired,
+    /// A stored session did not open.
+    CorruptRecord,
+}
+
+impl EndReason {
+    /// The `reason` of the `ended` event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Logout => "logout",
+            EndReason::InvalidGrant => "invalid_grant",
+            EndReason::Expired => "expired",
+            EndReason::CorruptRecord => "corrupt_record",
+        }
+    }
+}
+
+/// Why a session started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartReason {
+    /// A code exchange in this tab.
+    Login,
+    /// A token the app supplied.
+    Bearer,
+    /// Another tab's session.
+    Tab,
+    /// The stored session.
+    Restored,
+}
+
+impl StartReason {
+    /// The `reason` of the `started` event.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartReason::Login => "login",
+            StartReason::Bearer => "bearer",
+            StartReason::Tab => "tab",
+            StartReason::Restored => "restored",
+        }
+    }
+}
+
+/// A change the app is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The tab knows now whether there is a session (`loading` ends).
+    Ready,
+    /// A session started.
+    Started(StartReason),
+    /// The session's tokens were refreshed.
+    Refreshed,
+    /// The session ended.
+    Ended(EndReason),
+}
+
+/// Why the refresh lock or the shared record is wanted (echoed back with the answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Loading: the ended login and the newest version before adopting anything.
+    Load,
+    /// A refresh.
+    Refresh,
+    /// Recording a logout.
+    Logout,
+    /// Adopting another tab's session: its login must not have ended meanwhile.
+    Adopt,
+}
+
+/// The timers the machine sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The live tabs had their chance to answer `Ask`.
+    Ask,
+    /// A newer session announced elsewhere did not arrive (the number tells catch-ups apart).
+    CatchUp(u64),
+}
+
+/// What a settled call resolves to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// An access token (`accessToken()`, the token of `fetch`).
+    Token(AccessToken),
+    /// The session after a refresh or login.
+    Session(SessionInfo),
+    /// Done (`logout()`).
+    Done,
+}
+
+/// What the machine asks its driver to do, in order.
+#[derive(Debug)]
+pub enum Action {
+    /// Send `request` to the token endpoint; answer with [`Event::Answer`] or [`Event::Failed`]
+    /// carrying `id`.
+    Send {
+        /// The request id.
+        id: u64,
+        /// The request.
+        request: TokenRequest,
+    },
+    /// Send a revocation request (RFC 7009), best effort; answer with [`Event::Revoked`].
+    Revoke {
+        /// The request id.
+        id: u64,
+        /// The request.
+        request: TokenRequest,
+    },
+    /// Post to the other tabs.
+    Broadcast(Message),
+    /// Store the session (`sessionStorage`, or sealed in IndexedDB under a key of its login), or
+    /// erase it (`None`: and the sealing keys of every login before `ended`); record `ended`.
+    Store {
+        /// The session and its version.
+        session: Option<(Secret, Version)>,
+        /// The newest ended login this tab knows.
+        ended: Version,
+    },
+    /// Ask for the refresh lock, for at most twice the timeout; answer [`Event::Locked`].
+    Lock(Purpose),
+    /// Release the lock held for this purpose (after every action before it is done).
+    Unlock(Purpose),
+    /// Read the shared record; answer [`Event::Shared`].
+    Read(Purpose),
+    /// Write the shared record (before the `Unlock` that follows).
+    Write(SharedRecord),
+    /// Tell the app's listeners; `session` is what the app may see now.
+    Emit(Change, Option<SessionInfo>),
+    /// Settle an app call.
+    Settle(u64, Result<Outcome>),
+    /// Call back with [`Event::Timer`] after `ms`.
+    SetTimer(Timer, u64),
+}
+
+/// A stored session as the driver read it back.
+#[derive(Debug)]
+pub enum Stored {
+    /// Nothing stored (or storage unavailable).
+    Nothing,
+    /// A record that does not open or read (changed, truncated, key gone).
+    Corrupt,
+    /// The record and its version.
+    Session(Secret, Version),
+}
+
+/// An app call.
+#[derive(Debug)]
+pub enum Call {
+    /// A valid access token; `stale` is a token the API just refused.
+    Token {
+        /// The refused token, if any.
+        stale: Option<AccessToken>,
+    },
+    /// Refresh now.
+    Refresh,
+    /// Log out.
+    Logout,
+    /// Exchange a validated callback's code: `request` from `authorization_code_request`.
+    Exchange {
+        /// The token request.
+        request: TokenRequest,
+        /// The scopes the login asked for.
+        requested: Vec<String>,
+        /// A fresh login id's random part (20 bits are used).
+        nonce: u32,
+    },
+    /// Use a token the app supplies.
+    Bearer {
+        /// The session.
+        tokens: Tokens,
+        /// A fresh login id's random part.
+        nonce: u32,
+    },
+}
+
+/// What happens to the machine.
+#[derive(Debug)]
+pub enum Event {
+    /// An app call, with the id its settlement will carry.
+    Call(u64, Call),
+    /// The token endpoint answered request `id` with `status` and `body`.
+    Answer {
+        /// The request id.
+        id: u64,
+        /// The HTTP status.
+        status: u16,
+        /// The body.
+        body: Secret,
+    },
+    /// Request `id` failed before an answer (`network`, `timeout`, a body too large...).
+    Failed {
+        /// The request id.
+        id: u64,
+        /// The error.
+        error: Error,
+    },
+    /// A revocation request finished (whatever the answer).
+    Revoked {
+        /// The request id.
+        id: u64,
+    },
+    /// A message from another tab.
+    Message(Message),
+    /// The lock asked for `Purpose` is held (`true`) or the wait timed out (`false`).
+    Locked(Purpose, bool),
+    /// The shared record, or `None` where it cannot be kept (no IndexedDB).
+    Shared(Purpose, Option<SharedRecord>),
+    /// The stored session and the ended version stored beside it.
+    Loaded(Stored, Version),
+    /// A timer fired.
+    Timer(Timer),
+}
+
+/// The guards of the machine that the simulation removes one at a time, to show that it catches
+/// the defect each one prevents (feature `fuzzing` only; the shipped machine has every guard).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// A logout ends every login made before it, also one this tab has not heard of yet, and
+    /// calls made while loading wait for it (issue 20, defect 1).
+    LogoutEndsEarlier,
+    /// Nothing of an ended login is adopted (defect 2; with `Restored`, defect 6).
+    EndedFloor,
+    /// A restored record is judged against the ended login (defect 6).
+    RestoredFloor,
+    /// Without a shared record only the producer holds the refresh token (defect 4).
+    ProducerOnly,
+    /// A logout cancels the code exchange in flight (defect 7).
+    LogoutCancelsExchange,
+}
+
+/// The session a tab holds.
+#[derive(Debug)]
+struct Held {
+    tokens: Tokens,
+    version: Version,
+    /// This tab made this version (its login or its refresh): without a shared record, only
+    /// such a tab holds and sends the refresh token.
+    produced: bool,
+    /// The session can be refreshed: here (a refresh token), or by its producer (a tab that
+    /// received it without the refresh token).
+    refreshable: bool,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Before the tab knows whether a session exists: what is still awaited (the live tabs'
+    /// answers, the shared record, the stored session), and the best candidate so far.
+    Loading {
+        ask: bool,
+        shared: bool,
+        stored: bool,
+        candidate: Option<(Secret, Version, StartReason)>,
+    },
+    SignedOut,
+    SignedIn(Held),
+}
+
+/// A refresh in progress (one at a time; callers wait in `waiting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    Idle,
+    /// Waiting for the lock, then the shared record; `from` is the version to move past.
+    Locking {
+        from: Version,
+    },
+    Reading {
+        from: Version,
+    },
+    /// Request `id` is out, refreshing `from`, under the lock or not.
+    Sending {
+        id: u64,
+        from: Version,
+        locked: bool,
+    },
+    /// Waiting for a newer session from another tab (holding the lock, or asking the producer).
+    CatchingUp {
+        from: Version,
+        locked: bool,
+        timer: u64,
+    },
+}
+
+/// An ended session being retired: the ended login recorded in the shared record (under the
+/// lock), its tokens revoked where this tab may, then the logout calls settle.
+#[derive(Debug)]
+struct Retire {
+    calls: Vec<u64>,
+    held: Option<Held>,
+    /// Revocations out.
+    pending: Vec<u64>,
+    /// Waiting for the lock or the shared record.
+    recording: bool,
+}
+
+/// A request whose answer counts for nothing (its operation was cancelled), but whose tokens
+/// are revoked, and whose lock is released, when it answers.
+#[derive(Debug, Clone, Copy)]
+struct Orphan {
+    id: u64,
+    /// A refresh under the lock: the version it was refreshing.
+    locked_from: Option<Version>,
+}
+
+/// The session machine of one tab (or worker). See the module docs.
+#[derive(Debug)]
+pub struct Machine {
+    config: Rc<ClientConfig>,
+    share: bool,
+    /// Whether the shared record can be kept (false once a read says it cannot).
+    shared: bool,
+    state: State,
+    /// The newest version this tab has held.
+    high: Version,
+    /// The newest ended version this tab knows of: its login and every earlier one are over.
+    ended: Version,
+    /// A stored session did not open: the next call that needs the session says so, once.
+    corrupt: bool,
+    refresh: Refresh,
+    /// Code exchanges out: request id, the call, the requested scopes, the login's nonce.
+    exchanges: Vec<(u64, u64, Vec<String>, u32)>,
+    orphans: Vec<Orphan>,
+    retiring: Vec<Retire>,
+    /// Calls waiting for loading or for the refresh.
+    waiting: Vec<(u64, Call)>,
+    /// A session from another tab, adopted once the shared record is read.
+    pending: Option<(Secret, Version)>,
+    /// The version whose refresh token this tab last sent: it may send it again after a
+    /// transport failure (the shared record's `spent` stops every other tab).
+    sent: Version,
+    next_id: u64,
+    out: Vec<Action>,
+    #[cfg(feature = "fuzzing")]
+    removed: Option<Guard>,
+}
+
+impl Machine {
+    /// [`Machine::new`] with one guard removed (the simulation's mutants).
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn without_guard(config: Rc<ClientConfig>, guard: Option<Guard>) -> (Self, Vec<Action>) {
+        let (mut m, actions) = Self::new(config);
+        m.removed = guard;
+        (m, actions)
+    }
+
+    /// Whether `guard` holds (always, but in the simulation's mutants).
+    #[cfg(feature = "fuzzing")]
+    fn guarded(&self, guard: Guard) -> bool {
+        self.removed != Some(guard)
+    }
+    /// A tab's machine, with the actions that start it: ask the live tabs and read the shared
+    /// record (`shareAcrossTabs`), and wait for the stored session ([`Event::Loaded`]) unless
+    /// the storage is memory.
+    pub fn new(config: Rc<ClientConfig>) -> (Self, Vec<Action>) {
+        let share = config.share_across_tabs();
+        let stored = config.storage() != StorageMode::Memory;
+        let mut m = Machine {
+            config,
+            share,
+            shared: share,
+            state: State::Loading { ask: share, shared: share, stored, candidate: None },
+            high: Version::default(),
+            ended: Version::default(),
+            corrupt: false,
+            refresh: Refresh::Idle,
+            exchanges: Vec::new(),
+            orphans: Vec::new(),
+            retiring: Vec::new(),
+            waiting: Vec::new(),
+            sent: Version::default(),
+            pending: None,
+            next_id: 0,
+            out: Vec::new(),
+            #[cfg(feature = "fuzzing")]
+            removed: None,
+        };
+        if share {
+            m.out.push(Action::Broadcast(Message::Ask));
+            m.out.push(Action::SetTimer(Timer::Ask, ASK_MS));
+            m.out.push(Action::Read(Purpose::Load));
+        }
+        m.settle_loading(0);
+        let actions = m.take();
+        (m, actions)
+    }
+
+    fn take(&mut self) -> Vec<Action> {
+        core::mem::take(&mut self.out)
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Whether the tab still waits to know if a session exists.
+    pub fn is_loading(&self) -> bool {
+        matches!(self.state, State::Loading { .. })
+    }
+
+    /// What the app may see of the session.
+    pub fn info(&self) -> Option<SessionInfo> {
+        self.held().map(|h| h.tokens.info())
+    }
+
+    fn held(&self) -> Option<&Held> {
+        match &self.state {
+            State::SignedIn(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The version held, if any.
+    pub fn version(&self) -> Option<Version> {
+        self.held().map(|h| h.version)
+    }
+
+    /// The tokens held, if any (for the drivers' revocation at page close and the simulation).
+    pub fn tokens(&self) -> Option<&Tokens> {
+        self.held().map(|h| &h.tokens)
+    }
+
+    /// The newest ended version this tab knows of.
+    pub fn ended(&self) -> Version {
+        self.ended
+    }
+
+    /// Feeds one event at `now_ms`; returns what to do, in order.
+    pub fn handle(&mut self, now_ms: u64, event: Event) -> Vec<Action> {
+        match event {
+            Event::Call(id, call) => self.call(now_ms, id, call),
+            Event::Answer { id, status, body } => {
+                let parsed = parse_token_response_limited(status, body.expose(), now_ms, self.config.max_token_response_bytes());
+                self.answer(now_ms, id, parsed);
+            }
+            Event::Failed { id, error } => self.answer(now_ms, id, Err(error)),
+            Event::Revoked { id } => self.revoked(id),
+            Event::Message(m) => self.message(now_ms, m),
+            Event::Locked(p, ok) => self.locked(now_ms, p, ok),
+            Event::Shared(p, record) => self.shared_read(now_ms, p, record),
+            Event::Loaded(stored, ended) => self.loaded(now_ms, stored, ended),
+            Event::Timer(t) => self.timer(now_ms, t),
+        }
+        self.take()
+    }
+
+    // ---- loading ----
+
+    fn loaded(&mut self, now: u64, stored: Stored, ended: Version) {
+        self.learn_ended(ended);
+        let State::Loading { stored: waiting @ true, .. } = &mut self.state else { return };
+        *waiting = false;
+        match stored {
+            Stored::Nothing => {}
+            Stored::Corrupt => {
+                self.out.push(Action::Store { session: None, ended: self.ended });
+                self.out.push(Action::Emit(Change::Ended(EndReason::CorruptRecord), None));
+                self.corrupt = true;
+            }
+            Stored::Session(record, version) => self.offer(record, version, StartReason::Restored),
+        }
+        self.settle_loading(now);
+    }
+
+    /// A session that may be adopted once loading ends: kept when newer than the one kept so far.
+    /// With a shared record, the candidate waits for a read made after it arrived: a logout
+    /// returns only once its end is recorded there.
+    fn offer(&mut self, record: Secret, version: Version, reason: StartReason) {
+        let check = self.shared;
+        if let State::Loading { candidate, shared, .. } = &mut self.state {
+            if candidate.as_ref().map_or(true, |(_, v, _)| version > *v) {
+                *candidate = Some((record, version, reason));
+                if check && !*shared {
+                    *shared = true;
+                    self.out.push(Action::Read(Purpose::Load));
+                }
+            }
+        }
+    }
+
+    fn settle_loading(&mut self, now: u64) {
+        let State::Loading { ask: false, shared: false, stored: false, candidate } = &mut self.state else { return };
+        let candidate = candidate.take();
+        self.state = State::SignedOut;
+        if let Some((record, version, reason)) = candidate {
+            self.adopt(record, version, reason);
+        }
+        self.out.push(Action::Emit(Change::Ready, self.info()));
+        self.drain(now);
+    }
+
+    /// Leaves loading at once (a login or bearer token made here is newer than anything it
+    /// could find).
+    fn end_loading(&mut self) {
+        if self.is_loading() {
+            self.state = State::SignedOut;
+            self.out.push(Action::Emit(Change::Ready, None));
+        }
+    }
+
+    /// Whether a session at `version` may be adopted: newer than every session held here, of a
+    /// login newer than every ended one.
+    fn adoptable(&self, version: Version, reason: StartReason) -> bool {
+        version > self.high && (version.login > self.ended.login || !self.floor_applies(reason))
+    }
+
+    fn floor_applies(&self, reason: StartReason) -> bool {
+        guard!(self, EndedFloor) && (reason != StartReason::Restored || guard!(self, RestoredFloor))
+    }
+
+    fn learn_ended(&mut self, ended: Version) {
+        self.ended = self.ended.max(ended);
+        let floor = |m: &Self, r| m.floor_applies(r);
+        let drop = match &self.state {
+            State::Loading { candidate: Some((_, v, r)), .. } => v.login <= ended.login && floor(self, *r),
+            _ => false,
+        };
+        if let (true, State::Loading { candidate, .. }) = (drop, &mut self.state) {
+            *candidate = None;
+        }
+    }
+
+    // ---- app calls ----
+
+    fn call(&mut self, now: u64, id: u64, call: Call) {
+        match call {
+            Call::Exchange { request, requested, nonce } => {
+                let req = self.id();
+                self.exchanges.push((req, id, requested, nonce));
+                self.out.push(Action::Send { id: req, request });
+            }
+            Call::Bearer { tokens, nonce } => {
+                self.start(now, tokens, nonce, StartReason::Bearer);
+                self.out.push(Action::Settle(id, Ok(Outcome::Done)));
+            }
+            call if self.is_loading() && guard!(self, LogoutEndsEarlier) => {
+                if let Call::Logout = call {
+                    self.abandon_exchanges();
+                }
+                self.waiting.push((id, call));
+            }
+            Call::Logout => self.logout(now, id),
+            Call::Token { stale } => self.token(now, id, stale),
+            Call::Refresh => match self.held() {
+                Some(h) if h.refreshable => {
+                    self.waiting.push((id, Call::Refresh));
+                    self.start_refresh();
+                }
+                _ => self.fail(id, Error::LoginRequired),
+            },
+        }
+    }
+
+    fn fail(&mut self, id: u64, e: Error) {
+        self.out.push(Action::Settle(id, Err(e)));
+    }
+
+    fn token(&mut self, now: u64, id: u64, stale: Option<AccessToken>) {
+        let skew = self.config.clock_skew_ms();
+        let Some(h) = self.held() else {
+            let e = if core::mem::take(&mut self.corrupt) { Error::CorruptRecord } else { Error::LoginRequired };
+            return self.fail(id, e);
+        };
+        let stale = stale.map(|s| if s.expose() == h.tokens.access_token().expose() { Stale::Current } else { Stale::Older });
+        match token_step_of(stale, h.tokens.is_fresh(now, skew), h.refreshable) {
+            TokenStep::UseCurrent => {
+                let t = h.tokens.access_token().duplicate();
+                self.out.push(Action::Settle(id, Ok(Outcome::Token(t))));
+            }
+            TokenStep::End => {
+                self.end(EndReason::Expired, true);
+                self.fail(id, Error::LoginRequired);
+            }
+            TokenStep::Refresh => {
+                self.waiting.push((id, Call::Token { stale: None }));
+                self.start_refresh();
+            }
+        }
+    }
+
+    /// Runs the calls that waited for loading or for a refresh that moved the session on.
+    fn drain(&mut self, now: u64) {
+        for (id, call) in core::mem::take(&mut self.waiting) {
+            self.call(now, id, call);
+        }
+    }
+
+    // ---- refresh ----
+
+    fn start_refresh(&mut self) {
+        let Some(h) = self.held() else { return };
+        if self.refresh != Refresh::Idle {
+            return;
+        }
+        let (from, has_rt, produced) = (h.version, h.tokens.refresh_token().is_some(), h.produced);
+        if !self.share || (!self.shared && produced && has_rt && guard!(self, ProducerOnly)) {
+            self.send_refresh(from, false);
+        } else if self.shared || !guard!(self, ProducerOnly) {
+            self.refresh = Refresh::Locking { from };
+            self.out.push(Action::Lock(Purpose::Refresh));
+        } else {
+            self.need(from);
+        }
+    }
+
+    /// No shared record and no refresh token here: ask the tab that produced the session.
+    fn need(&mut self, from: Version) {
+        self.out.push(Action::Broadcast(Message::Need { version: from }));
+        self.catch_up(from, false);
+    }
+
+    fn catch_up(&mut self, from: Version, locked: bool) {
+        let timer = self.id();
+        self.refresh = Refresh::CatchingUp { from, locked, timer };
+        self.out.push(Action::SetTimer(Timer::CatchUp(timer), 2 * self.config.timeout_ms()));
+    }
+
+    fn send_refresh(&mut self, from: Version, locked: bool) {
+        let Some(rt) = self.held().and_then(|h| h.tokens.refresh_token()) else {
+            return self.refresh_failed(Error::LoginRequired, locked);
+        };
+        let request = refresh_token_request(&self.config, rt, None);
+        let id = self.id();
+        if locked {
+            self.out.push(Action::Write(SharedRecord { newest: from, ended: self.ended, spent: from, revoked: Version::default() }));
+        }
+        self.sent = from;
+        self.refresh = Refresh::Sending { id, from, locked };
+        self.out.push(Action::Send { id, request });
+    }
+
+    fn refresh_failed(&mut self, e: Error, locked: bool) {
+        self.refresh = Refresh::Idle;
+        if locked {
+            self.out.push(Action::Unlock(Purpose::Refresh));
+        }
+        for (id, _) in core::mem::take(&mut self.waiting) {
+            self.fail(id, e.clone());
+        }
+    }
+
+    /// The refresh is over and the session has moved on (here or in another tab): the waiting
+    /// calls get the new session.
+    fn refresh_done(&mut self, locked: bool) {
+        self.refresh = Refresh::Idle;
+        if locked {
+            self.out.push(Action::Unlock(Purpose::Refresh));
+        }
+        let Some(h) = self.held() else { return self.refresh_failed(Error::LoginRequired, false) };
+        let (info, token) = (h.tokens.info(), h.tokens.access_token().duplicate());
+        for (id, call) in core::mem::take(&mut self.waiting) {
+            let outcome = match call {
+                Call::Refresh => Outcome::Session(info.clone()),
+                _ => Outcome::Token(token.duplicate()),
+            };
+            self.out.push(Action::Settle(id, Ok(outcome)));
+        }
+    }
+
+    fn locked(&mut self, now: u64, purpose: Purpose, ok: bool) {
+        match purpose {
+            Purpose::Refresh => match self.refresh {
+                Refresh::Locking { from } if ok => {
+                    self.refresh = Refresh::Reading { from };
+                    self.out.push(Action::Read(Purpose::Refresh));
+                }
+                // A frozen holder: no request was sent.
+                Refresh::Locking { .. } => self.refresh_failed(Error::Timeout, false),
+                // Cancelled meanwhile.
+                _ if ok => self.out.push(Action::Unlock(Purpose::Refresh)),
+                _ => {}
+            },
+            Purpose::Logout => {
+                let Some(r) = self.retiring.iter_mut().find(|r| r.recording) else {
+                    if ok {
+                        self.out.push(Action::Unlock(Purpose::Logout));
+                    }
+                    return;
+                };
+                if ok {
+                    self.out.push(Action::Read(Purpose::Logout));
+                } else {
+                    // Not recorded: the other tabs still learn of it from the broadcast.
+                    r.recording = false;
+                    self.revoke_retired(false, now);
+                }
+            }
+            Purpose::Load | Purpose::Adopt => {}
+        }
+    }
+
+    fn shared_read(&mut self, now: u64, purpose: Purpose, record: Option<SharedRecord>) {
+        match record {
+            None => self.shared = false,
+            Some(r) => {
+                self.learn_ended(r.ended);
+                if self.version().is_some_and(|v| v.login <= r.ended.login) && purpose != Purpose::Logout {
+                    // Another tab logged out of this session; this tab had not heard yet. When it
+                    // made a newer version than the one that tab ended, it revokes that.
+                    let held = self.end(EndReason::Logout, false);
+                    if let Some(h) = held.filter(|h| h.produced) {
+                        self.retire(Some(h), None);
+                    }
+                }
+            }
+        }
+        match purpose {
+            Purpose::Load => {
+                if let State::Loading { shared, .. } = &mut self.state {
+                    *shared = false;
+                }
+                self.settle_loading(now);
+            }
+            Purpose::Refresh => {
+                let Refresh::Reading { from } = self.refresh else {
+                    return self.out.push(Action::Unlock(Purpose::Refresh));
+                };
+                let Some(h) = self.held() else { return self.refresh_failed(Error::LoginRequired, true) };
+                let newest = record.map(|r| r.newest);
+                if h.version > from {
+                    // A newer session arrived while this tab waited for the lock.
+                    self.refresh_done(true);
+                } else if newest.is_some_and(|n| n > h.version) || record.is_some_and(|r| r.spent >= h.version && self.sent != h.version) {
+                    // Another tab refreshed (or signed in, or sent this refresh token and has not
+                    // answered) and this tab has not heard yet: its refresh token is spent. Wait
+                    // for the newer session, holding the lock.
+                    self.out.push(Action::Broadcast(Message::Ask));
+                    self.catch_up(from, true);
+                } else if record.is_some() || ((h.produced || !guard!(self, ProducerOnly)) && h.tokens.refresh_token().is_some()) {
+                    self.send_refresh(from, true);
+                } else {
+                    self.out.push(Action::Unlock(Purpose::Refresh));
+                    self.need(from);
+                }
+            }
+            Purpose::Logout => self.record_retired(now, record),
+            Purpose::Adopt => {
+                if let Some((record, version)) = self.pending.take() {
+                    self.adopt(record, version, StartReason::Tab);
+                }
+            }
+        }
+    }
+
+    fn answer(&mut self, now: u64, id: u64, result: Result<super::token::TokenSet>) {
+        if let Some(i) = self.exchanges.iter().position(|e| e.0 == id) {
+            let (_, call, requested, nonce) = self.exchanges.remove(i);
+            match result {
+                Ok(set) => {
+                    self.start(now, Tokens::from_token_set(set, &requested), nonce, StartReason::Login);
+                    let info = self.info();
+                    self.out.push(Action::Settle(call, info.map(Outcome::Session).ok_or(Error::LoginRequired)));
+                }
+                Err(e) => self.fail(call, e),
+            }
+            return;
+        }
+        if let Some(i) = self.orphans.iter().position(|o| o.id == id) {
+            let orphan = self.orphans.remove(i);
+            return self.discard(orphan, result);
+        }
+        let Refresh::Sending { id: current, from, locked } = self.refresh else { return };
+        if current != id {
+            return;
+        }
+        if self.version() != Some(from) {
+            // The session moved on meanwhile: this answer is for nobody.
+            self.refresh = Refresh::Idle;
+            return self.discard(Orphan { id, locked_from: locked.then_some(from) }, result);
+        }
+        match refresh_outcome(result, false) {
+            RefreshOutcome::Rotate(set) => {
+                let State::SignedIn(h) = &mut self.state else { return };
+                h.tokens.rotate(set);
+                h.version = Version { seq: from.seq + 1, ..from };
+                h.produced = true;
+                self.high = self.high.max(h.version);
+                let version = h.version;
+                if locked {
+                    self.out.push(Action::Write(SharedRecord {
+                        newest: version,
+                        ended: self.ended,
+                        spent: Version::default(),
+                        revoked: Version::default(),
+                    }));
+                }
+                self.store_and_share();
+                self.out.push(Action::Emit(Change::Refreshed, self.info()));
+                self.refresh_done(locked);
+            }
+            RefreshOutcome::End(e) => {
+                if locked {
+                    // The grant is gone for every tab.
+                    self.out.push(Action::Write(SharedRecord { newest: from, ended: from, spent: from, revoked: Version::default() }));
+                }
+                self.refresh_failed(e, locked);
+                self.end(EndReason::InvalidGrant, true);
+            }
+            RefreshOutcome::Report(e) => self.refresh_failed(e, locked),
+        }
+    }
+
+    /// The answer of a request whose operation was cancelled: tokens it brought are revoked (no
+    /// tab will use them), the rotation it caused is recorded so that no tab sends the refresh
+    /// token it spent, and its lock is released.
+    fn discard(&mut self, orphan: Orphan, result: Result<super::token::TokenSet>) {
+        if let Ok(set) = result {
+            if let Some(from) = orphan.locked_from {
+                self.out.push(Action::Write(SharedRecord {
+                    newest: Version { seq: from.seq + 1, ..from },
+                    ended: self.ended,
+                    spent: from,
+                    revoked: Version { seq: from.seq + 1, ..from },
+                }));
+            }
+            self.revoke_tokens(&Tokens::from_token_set(set, &[]), true, None);
+        }
+        if orphan.locked_from.is_some() {
+            self.out.push(Action::Unlock(Purpose::Refresh));
+        }
+    }
+
+    // ---- sessions ----
+
+    /// A new login (or bearer token) made in this tab: newer than any session before it.
+    fn start(&mut self, now: u64, tokens: Tokens, nonce: u32, reason: StartReason) {
+        self.end_loading();
+        self.cancel_refresh();
+        let login = (now.saturating_mul(1000) + u64::from(nonce % 1000)).max(self.high.login + 1).max(self.ended.login + 1);
+        let version = Version { login, seq: 0 };
+        let refreshable = tokens.refresh_token().is_some();
+        self.state = State::SignedIn(Held { tokens, version, produced: true, refreshable });
+        self.high = version;
+        if self.shared {
+            self.out.push(Action::Write(SharedRecord {
+                newest: version,
+                ended: self.ended,
+                spent: Version::default(),
+                revoked: Version::default(),
+            }));
+        }
+        self.store_and_share();
+        self.out.push(Action::Emit(Change::Started(reason), self.info()));
+        self.drain(now);
+    }
+
+    /// Stores the held session and tells the other tabs.
+    fn store_and_share(&mut self) {
+        let Some(h) = self.held() else { return };
+        let session = Some((h.tokens.to_storage(), h.version));
+        let message = self.share.then(|| self.session_message(h));
+        self.out.push(Action::Store { session, ended: self.ended });
+        if let Some(m) = message {
+            self.out.push(Action::Broadcast(m));
+        }
+    }
+
+    /// The session as sent to the other tabs: without the refresh token where only its producer
+    /// may use it.
+    fn session_message(&self, h: &Held) -> Message {
+        let record =
+            if self.shared || !guard!(self, ProducerOnly) { h.tokens.to_storage() } else { h.tokens.to_record(false, h.refreshable) };
+        Message::Session { version: h.version, record }
+    }
+
+    fn adopt(&mut self, record: Secret, version: Version, reason: StartReason) {
+        if !self.adoptable(version, reason) {
+            return;
+        }
+        let Ok(tokens) = Tokens::from_storage(record.expose()) else { return };
+        let same_login = self.version().is_some_and(|v| v.login == version.login);
+        if !same_login {
+            self.cancel_refresh();
+        }
+        let refreshable = tokens.refresh_token().is_some() || tokens.remote_refresh();
+        self.state = State::SignedIn(Held { tokens, version, produced: false, refreshable });
+        self.high = version;
+        self.out.push(Action::Store { session: Some((record, version)), ended: self.ended });
+        let change = if same_login { Change::Refreshed } else { Change::Started(reason) };
+        self.out.push(Action::Emit(change, self.info()));
+        if let Refresh::CatchingUp { from, locked, .. } = self.refresh {
+            if version > from {
+                self.refresh_done(locked);
+            }
+        }
+    }
+
+    /// Cancels the refresh of the session being replaced or ended: a request already out
+    /// becomes an orphan.
+    fn cancel_refresh(&mut self) {
+        match core::mem::replace(&mut self.refresh, Refresh::Idle) {
+            Refresh::Idle => return,
+            Refresh::Sending { id, from, locked } => self.orphans.push(Orphan { id, locked_from: locked.then_some(from) }),
+            Refresh::CatchingUp { locked: true, .. } => self.out.push(Action::Unlock(Purpose::Refresh)),
+            _ => {}
+        }
+        for (id, _) in core::mem::take(&mut self.waiting) {
+            self.fail(id, Error::LoginRequired);
+        }
+    }
+
+    /// Ends the held session here (and in the other tabs when `broadcast`); returns it.
+    fn end(&mut self, reason: EndReason, broadcast: bool) -> Option<Held> {
+        let State::SignedIn(h) = core::mem::replace(&mut self.state, State::SignedOut) else { return None };
+        self.cancel_refresh();
+        self.ended = self.ended.max(h.version);
+        self.out.push(Action::Store { session: None, ended: self.ended });
+        if broadcast && self.share {
+            self.out.push(Action::Broadcast(Message::Ended { version: self.ended, reason }));
+        }
+        self.out.push(Action::Emit(Change::Ended(reason), None));
+        Some(h)
+    }
+
+    /// A code exchange still out belongs to the login a logout abandons.
+    fn abandon_exchanges(&mut self) {
+        if guard!(self, LogoutCancelsExchange) {
+            for (req, call, _, _) in core::mem::take(&mut self.exchanges) {
+                self.orphans.push(Orphan { id: req, locked_from: None });
+                self.fail(call, Error::LoginRequired);
+            }
+        }
+    }
+
+    fn logout(&mut self, now: u64, id: u64) {
+        self.abandon_exchanges();
+        if guard!(self, LogoutEndsEarlier) {
+            // Login ids come from the clock: every login made before now is over, in every tab,
+            // also one whose message has not reached this tab yet.
+            self.ended = self.ended.max(Version { login: now.saturating_mul(1000) + 999, seq: 0 });
+        }
+        let held = self.end(EndReason::Logout, true);
+        if self.share && self.shared {
+            // Recorded at once (a merge needs no lock): a tab that opens or adopts from now on
+            // reads it. The revocation below waits for the lock.
+            self.out.push(Action::Write(SharedRecord { ended: self.ended, ..SharedRecord::default() }));
+        }
+        if held.is_none() && self.share && guard!(self, LogoutEndsEarlier) {
+            self.out.push(Action::Store { session: None, ended: self.ended });
+            self.out.push(Action::Broadcast(Message::Ended { version: self.ended, reason: EndReason::Logout }));
+        }
+        self.retire(held, Some(id));
+    }
+
+    /// Records the end of `held` and revokes what this tab may (see the module docs), then
+    /// settles `call`.
+    fn retire(&mut self, held: Option<Held>, call: Option<u64>) {
+        let recording = self.share && self.shared && (held.is_some() || call.is_some());
+        self.retiring.push(Retire { calls: call.into_iter().collect(), held, pending: Vec::new(), recording });
+        if recording {
+            self.out.push(Action::Lock(Purpose::Logout));
+        } else {
+            // Without a shared record only the tab that produced a session refreshes it: its
+            // refresh token is the newest. A tab-private session (`shareAcrossTabs: false`) is
+            // its own.
+            let newest = !self.share || self.retiring.last().and_then(|r| r.held.as_ref()).is_some_and(|h| h.produced);
+            self.revoke_retired(newest, 0);
+        }
+    }
+
+    /// The shared record under the logout lock: the ended login recorded, and the tokens revoked
+    /// when the retired session is the newest.
+    fn record_retired(&mut self, now: u64, record: Option<SharedRecord>) {
+        let ended = self.ended;
+        let Some(r) = self.retiring.iter_mut().find(|r| r.recording) else {
+            return self.out.push(Action::Unlock(Purpose::Logout));
+        };
+        r.recording = false;
+        let version = r.held.as_ref().map(|h| h.version).unwrap_or_default();
+        let newest = match record {
+            Some(s) => {
+                let newest = r.held.is_some() && s.newest <= version && s.revoked < version && (s.spent < version || self.sent == version);
+                let revoked = if newest { version } else { s.revoked };
+                self.out.push(Action::Write(SharedRecord {
+                    newest: s.newest.max(version),
+                    ended: s.ended.max(ended),
+                    spent: s.spent,
+                    revoked,
+                }));
+                newest
+            }
+            None => r.held.as_ref().is_some_and(|h| h.produced),
+        };
+        self.out.push(Action::Unlock(Purpose::Logout));
+        self.revoke_retired(newest, now);
+    }
+
+    /// Revokes the retired session's tokens (the refresh token only when `newest`) and settles
+    /// its calls once every revocation has answered.
+    fn revoke_retired(&mut self, newest: bool, _now: u64) {
+        let Some(i) = self.retiring.iter().position(|r| !r.recording && r.pending.is_empty() && r.held.is_some()) else {
+            return self.finish_retired();
+        };
+        if let Some(h) = self.retiring[i].held.take() {
+            let mut pending = Vec::new();
+            self.revoke_tokens(&h.tokens, newest, Some(&mut pending));
+            self.retiring[i].pending = pending;
+        }
+        self.finish_retired();
+    }
+
+    fn revoke_tokens(&mut self, tokens: &Tokens, refresh: bool, mut ids: Option<&mut Vec<u64>>) {
+        if tokens.info().mode != super::session::SessionMode::OAuth {
+            // A token the app supplied is the app's to revoke.
+            return;
+        }
+        let rt = tokens.refresh_token().filter(|_| refresh).map(Revocable::Refresh);
+        for token in rt.into_iter().chain([Revocable::Access(tokens.access_token())]) {
+            if let Some(request) = revocation_request(&self.config, token) {
+                self.next_id += 1;
+                let id = self.next_id;
+                if let Some(ids) = ids.as_deref_mut() {
+                    ids.push(id);
+                }
+                self.out.push(Action::Revoke { id, request });
+            }
+        }
+    }
+
+    fn revoked(&mut self, id: u64) {
+        for r in &mut self.retiring {
+            r.pending.retain(|p| *p != id);
+        }
+        self.finish_retired();
+    }
+
+    /// Settles the logouts whose work is done.
+    fn finish_retired(&mut self) {
+        let mut i = 0;
+        while i < self.retiring.len() {
+            let r = &self.retiring[i];
+            if !r.recording && r.pending.is_empty() && r.held.is_none() {
+                for call in self.retiring.remove(i).calls {
+                    self.out.push(Action::Settle(call, Ok(Outcome::Done)));
+                }
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    // ---- other tabs ----
+
+    fn message(&mut self, now: u64, m: Message) {
+        match m {
+            Message::Ask => {
+                if let Some(h) = self.held() {
+                    let m = self.session_message(h);
+                    self.out.push(Action::Broadcast(m));
+                }
+            }
+            Message::Session { version, record } => {
+                if !self.adoptable(version, StartReason::Tab) {
+                    return;
+                }
+                // Judged against the shared record read after it arrived: a logout returns only
+                // once its end is recorded there, so a message that crossed it adopts nothing.
+                if let State::Loading { ask, .. } = &mut self.state {
+                    *ask = false;
+                    self.offer(record, version, StartReason::Tab);
+                    self.settle_loading(now);
+                } else if self.shared {
+                    if self.pending.as_ref().map_or(true, |(_, v)| version > *v) {
+                        self.pending = Some((record, version));
+                    }
+                    self.out.push(Action::Read(Purpose::Adopt));
+                } else {
+                    self.adopt(record, version, StartReason::Tab);
+                }
+            }
+            Message::Ended { version, reason } => {
+                self.learn_ended(version);
+                let holds = self.version().is_some_and(|v| v.login <= version.login);
+                if holds {
+                    // Passed on: a tab that opened after the sender's message and adopted this
+                    // session from a tab that had not heard yet learns of it from this one.
+                    let held = self.end(reason, true);
+                    if reason == EndReason::Logout {
+                        if let Some(h) = held.filter(|h| h.produced) {
+                            // The sender may not hold the newest refresh token: this tab made one,
+                            // and revokes it if it is the newest (`retire` checks).
+                            self.retire(Some(h), None);
+                        }
+                    }
+                }
+            }
+            Message::Need { version } => {
+                let Some(h) = self.held() else { return };
+                if h.version > version {
+                    let m = self.session_message(h);
+                    self.out.push(Action::Broadcast(m));
+                } else if h.version == version && h.produced && h.tokens.refresh_token().is_some() {
+                    self.start_refresh();
+                }
+            }
+        }
+    }
+
+    fn timer(&mut self, now: u64, t: Timer) {
+        match t {
+            Timer::Ask => {
+                if let State::Loading { ask, .. } = &mut self.state {
+                    *ask = false;
+                    self.settle_loading(now);
+                }
+            }
+            Timer::CatchUp(id) => {
+                if let Refresh::CatchingUp { locked, timer, .. } = self.refresh {
+                    if timer != id {
+                        return;
+                    }
+                    // The tab with the newer tokens is gone: this tab's refresh token is spent.
+                    self.refresh = Refresh::Idle;
+                    if locked {
+                        self.out.push(Action::Unlock(Purpose::Refresh));
+                    }
+                    self.end(EndReason::Expired, false);
+                }
+            }
+        }
+    }
+}
