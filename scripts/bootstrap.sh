@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-}
-if [ "$mode" = "--test" ]; then total=7; else total=4; fi
+if [ "$mode" = "--test" ]; then total=8; else total=4; fi
 n=0
 step() { n=$((n + 1)); printf '\n[bootstrap %d/%d] %s\n' "$n" "$total" "$*"; }
 ok() { printf '  already there: %s\n' "$*"; }
@@ -58,6 +58,18 @@ if [ "$mode" = "--test" ]; then
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   command -v firefox-esr >/dev/null || missing+=(firefox-esr)
   if [ ${#missing[@]} = 0 ]; then ok "chromium, chromedriver, firefox-esr"; else
+    echo "  installing ${missing[*]} with apt-get (about 1-2 minutes)..."
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+
+  step "WebKit for the tests: Debian webkit2gtk-driver (WebKitWebDriver, MiniBrowser), xvfb"
+  # Debian puts WebKitWebDriver in /usr/bin; other layouts keep it beside MiniBrowser, off PATH.
+  webkit_driver() { command -v WebKitWebDriver || ls /usr/lib/*/webkit2gtk-*/WebKitWebDriver /usr/libexec/webkit2gtk-*/WebKitWebDriver 2>/dev/null | head -1; }
+  missing=()
+  [ -n "$(webkit_driver)" ] || missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null || missing+=(xvfb)
+  if [ ${#missing[@]} = 0 ]; then ok "$(webkit_driver), $(command -v Xvfb)"; else
     echo "  installing ${missing[*]} with apt-get (about 1-2 minutes)..."
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
