@@ -1,4 +1,4 @@
-// The package's Expensify classes in Chromium and Firefox: the in-page suite of
+// The package's Expensify classes in Chromium, Firefox and WebKit: the in-page suite of
 // tests/browser/expensify.spec.mjs against the emulator's Integration Server, each test in a
 // freshly loaded page.
 import { suite } from "./in-page.mjs";

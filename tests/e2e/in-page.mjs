@@ -1,6 +1,6 @@
 // Runs an in-page suite (tests/browser/<spec>.spec.mjs) against the emulator in Chromium (through
-// playwright-core) and Firefox (through geckodriver's WebDriver), each test in a freshly loaded
-// page of tests/browser/index.html.
+// playwright-core), and in Firefox and WebKit (through their WebDriver drivers), each test in a
+// freshly loaded page of tests/browser/index.html.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { startEmulator } from "../../scripts/emulator.mjs";
 import { startStaticServer } from "../../scripts/serve.mjs";
 import { launch } from "./browser.mjs";
-import { firefoxSession, startGeckodriver } from "./webdriver.mjs";
+import { ENGINES, newSession, startDriver } from "./webdriver.mjs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -55,25 +55,27 @@ export function suite(spec, min, title) {
     }
   });
 
-  test(`Firefox: ${title}`, async (t) => {
-    const { child, base } = await startGeckodriver();
-    let session;
-    try {
-      session = await firefoxSession(base);
-      for (const name of names) {
-        await t.test(name, async () => {
-          await session.call("POST", "/url", { url: page() });
-          const r = await session.call("POST", "/execute/async", {
-            script: `const done = arguments[arguments.length - 1];
-              (async () => { for (let i = 0; i < 200 && !window.runTest; i++) await new Promise((r) => setTimeout(r, 50)); return window.runTest(arguments[0]); })().then(done, (e) => done({ ok: false, error: String(e) }));`,
-            args: [name],
+  for (const engine of ENGINES) {
+    test(`${engine.name}: ${title}`, async (t) => {
+      const driver = await startDriver(engine);
+      let session;
+      try {
+        session = await newSession(driver);
+        for (const name of names) {
+          await t.test(name, async () => {
+            await session.call("POST", "/url", { url: page() });
+            const r = await session.call("POST", "/execute/async", {
+              script: `const done = arguments[arguments.length - 1];
+                (async () => { for (let i = 0; i < 200 && !window.runTest; i++) await new Promise((r) => setTimeout(r, 50)); return window.runTest(arguments[0]); })().then(done, (e) => done({ ok: false, error: String(e) }));`,
+              args: [name],
+            });
+            assert.ok(r.ok, r.error);
           });
-          assert.ok(r.ok, r.error);
-        });
+        }
+      } finally {
+        await session?.close();
+        await driver.close();
       }
-    } finally {
-      await session?.close();
-      child.kill();
-    }
-  });
+    });
+  }
 }

@@ -1,6 +1,6 @@
 // One session per browser, not per tab (`shareAcrossTabs`, on by default): several tabs of one
-// browser profile against the emulator, in Chromium (playwright-core) and Firefox (geckodriver),
-// the same scenario code in both. Every claim is checked on the emulator's counters: token
+// browser profile against the emulator, in Chromium (playwright-core), Firefox (geckodriver) and
+// WebKit (WebKitWebDriver), the same scenario code in all three. Every claim is checked on the emulator's counters: token
 // requests, refreshes, refresh-token reuse.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +12,7 @@ import { chromium } from "playwright-core";
 import { startEmulator } from "../../scripts/emulator.mjs";
 import { startStaticServer } from "../../scripts/serve.mjs";
 import { ARGS } from "./browser.mjs";
-import { browsers } from "./webdriver.mjs";
+import { ENGINES, browsers } from "./webdriver.mjs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 let emulator;
@@ -302,13 +302,15 @@ function sealedStored(clientId) {
   });
 }
 
-for (const name of ["Chromium", "Firefox"]) {
+for (const name of ["Chromium", ...ENGINES.map((e) => e.name)]) {
   test(`${name}: one session per browser`, async (t) => {
     const driver = drivers.list.find((d) => d.name === name);
     for (const [title, run] of Object.entries(scenarios)) await t.test(title, () => run(driver));
   });
 }
 
+// Chromium only: geckodriver and WebKitWebDriver start every session from a new, empty profile, so
+// a browser restarted over the same profile cannot be driven there.
 test("Chromium: indexedDB mode survives a browser restart", async () => {
   const clientId = `restart-${Math.floor(Math.random() * 1e9)}`;
   await control("clients", { clientId, redirectUris: [tabUrl()] });

@@ -1,7 +1,11 @@
-// A minimal W3C WebDriver client for Firefox through geckodriver (Playwright drives only its own
-// Firefox build, which cannot be downloaded here), and one "tab" interface over it and over
-// Playwright's Chromium pages, so that the multi-tab tests run the same code in both browsers.
+// A minimal W3C WebDriver client for the engines Playwright cannot drive here (it drives only its
+// own browser builds, which cannot be downloaded): Firefox through geckodriver, and WebKit (the
+// engine of Safari) through WebKitGTK's WebKitWebDriver under Xvfb. One "engine" description
+// serves both (how to start its driver, the capabilities of a session), and one "tab" interface
+// spans them and Playwright's Chromium pages, so the multi-tab tests run the same code in all.
 import { spawn } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
 import { launch } from "./browser.mjs";
 
 async function call(base, method, path, body) {
@@ -11,30 +15,116 @@ async function call(base, method, path, body) {
   return json.value;
 }
 
-/** Starts geckodriver on a free port; resolves to `{ child, base }`. */
-export async function startGeckodriver() {
-  const child = spawn("geckodriver", ["--port", "0", "--host", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
-  const port = await new Promise((resolve, reject) => {
-    let text = "";
-    const on = (chunk) => {
-      text += chunk;
-      const m = text.match(/Listening on 127\.0\.0\.1:(\d+)/);
-      if (m) resolve(Number(m[1]));
-    };
-    child.stdout.on("data", on);
-    child.stderr.on("data", on);
-    child.on("exit", (code) => reject(new Error(`geckodriver exited (${code}): ${text}`)));
-    setTimeout(() => reject(new Error(`geckodriver did not start: ${text}`)), 20_000);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP port free on 127.0.0.1 at the time of asking. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer().once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
-  return { child, base: `http://127.0.0.1:${port}` };
 }
 
-/** A Firefox session (a fresh profile), with `call(method, path, body)` on it. */
-export async function firefoxSession(base) {
-  const binary = process.env.FIREFOX_PATH || "/usr/bin/firefox-esr";
-  const { sessionId } = await call(base, "POST", "/session", {
-    capabilities: { alwaysMatch: { browserName: "firefox", "moz:firefoxOptions": { binary, args: ["-headless"] } } },
+/** Spawns `cmd`, keeping the end of its output for error messages (`child.output()`). */
+function run(cmd, args, options = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+  let text = "";
+  const keep = (chunk) => (text = (text + chunk).slice(-4000));
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  child.output = () => text;
+  child.on("error", (e) => keep(`\n${cmd}: ${e.message}`));
+  return child;
+}
+
+/** Kills `child` and resolves once it has exited. */
+function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", resolve);
+    child.kill();
   });
+}
+
+/** An X display of its own (Xvfb picks a free number and reports it on fd 3): `{ child, display }`. */
+async function startXvfb() {
+  const child = run("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"], { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+  const display = await new Promise((resolve, reject) => {
+    let text = "";
+    child.stdio[3].on("data", (chunk) => {
+      text += chunk;
+      if (text.includes("\n")) resolve(`:${text.trim()}`);
+    });
+    child.on("exit", (code) => reject(new Error(`Xvfb exited (${code}): ${child.output()}`)));
+  });
+  return { child, display };
+}
+
+/** WebKitWebDriver: on PATH, or where Debian's webkit2gtk-driver puts it. */
+function webkitDriverPath() {
+  if (process.env.WEBKIT_WEBDRIVER_PATH) return process.env.WEBKIT_WEBDRIVER_PATH;
+  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(`${dir}/WebKitWebDriver`)) return `${dir}/WebKitWebDriver`;
+  for (const lib of ["/usr/lib", "/usr/libexec"]) {
+    for (const arch of existsSync(lib) ? readdirSync(lib) : []) {
+      for (const dir of existsSync(`${lib}/${arch}`) && arch.includes("linux") ? readdirSync(`${lib}/${arch}`).filter((d) => d.startsWith("webkit2gtk")) : []) {
+        if (existsSync(`${lib}/${arch}/${dir}/WebKitWebDriver`)) return `${lib}/${arch}/${dir}/WebKitWebDriver`;
+      }
+    }
+  }
+  return "WebKitWebDriver";
+}
+
+/**
+ * The plain W3C WebDriver engines: `spawn(port)` starts the driver listening on `port` (and
+ * whatever it needs) and returns the processes to kill; `capabilities` opens a session.
+ */
+export const ENGINES = [
+  {
+    name: "Firefox",
+    spawn: async (port) => [run("geckodriver", ["--port", String(port), "--host", "127.0.0.1"])],
+    capabilities: () => ({ browserName: "firefox", "moz:firefoxOptions": { binary: process.env.FIREFOX_PATH || "/usr/bin/firefox-esr", args: ["-headless"] } }),
+  },
+  {
+    // WebKitGTK's MiniBrowser, which needs an X display. Loopback pages are secure contexts there
+    // (Web Locks, BroadcastChannel, IndexedDB, SubtleCrypto, WebAssembly all exist). The driver
+    // has no console-log endpoint, and every automation session starts from an empty profile.
+    name: "WebKit",
+    spawn: async (port) => {
+      const x = await startXvfb();
+      return [run(webkitDriverPath(), [`--port=${port}`, "--host=127.0.0.1"], { env: { ...process.env, DISPLAY: x.display } }), x.child];
+    },
+    // --javascript-can-open-windows-automatically: window.open works without a user gesture.
+    capabilities: () => ({ "webkitgtk:browserOptions": { args: ["--automation", "--javascript-can-open-windows-automatically=true"] } }),
+  },
+];
+
+/** Starts `engine`'s driver on a free port: `{ engine, base, close() }`, ready for sessions. */
+export async function startDriver(engine) {
+  const port = await freePort();
+  const children = await engine.spawn(port);
+  const close = () => Promise.all(children.map(stop));
+  const base = `http://127.0.0.1:${port}`;
+  for (const end = Date.now() + 20_000; ; await sleep(50)) {
+    const dead = children.find((c) => c.exitCode !== null || c.signalCode !== null);
+    if (dead) {
+      await close();
+      throw new Error(`${engine.name}: ${dead.spawnfile} exited (${dead.exitCode ?? dead.signalCode}): ${dead.output()}`);
+    }
+    if (await fetch(`${base}/status`).then((r) => r.ok, () => false)) return { engine, base, close };
+    if (Date.now() > end) {
+      await close();
+      throw new Error(`${engine.name}: the driver did not start: ${children[0].output()}`);
+    }
+  }
+}
+
+/** A new browser session (a fresh profile) on `driver`, with `call(method, path, body)` on it. */
+export async function newSession(driver) {
+  const { base } = driver;
+  const { sessionId } = await call(base, "POST", "/session", { capabilities: { alwaysMatch: driver.engine.capabilities() } });
   await call(base, "POST", `/session/${sessionId}/timeouts`, { script: 120_000, pageLoad: 30_000 });
   return {
     id: sessionId,
@@ -58,8 +148,13 @@ function unwrap(r) {
 
 /** Tabs of one browser context: `open(url)`, `openFrom(tab, url)` (window.open), `close()`. */
 export async function browsers() {
-  const chromium = await launch();
-  const gecko = await startGeckodriver();
+  const started = await Promise.allSettled([launch(), ...ENGINES.map(startDriver)]);
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) {
+    await Promise.all(started.map((r) => r.status === "fulfilled" && r.value.close()));
+    throw failed.reason;
+  }
+  const [chromium, ...drivers] = started.map((r) => r.value);
   return {
     list: [
       {
@@ -94,10 +189,10 @@ export async function browsers() {
           };
         },
       },
-      {
-        name: "Firefox",
+      ...drivers.map((driver) => ({
+        name: driver.engine.name,
         async context() {
-          const s = await firefoxSession(gecko.base);
+          const s = await newSession(driver);
           // WebDriver commands act on the current window: one at a time, each switching first.
           let queue = Promise.resolve();
           const serial = (op) => {
@@ -148,11 +243,10 @@ export async function browsers() {
             close: () => s.close(),
           };
         },
-      },
+      })),
     ],
     async close() {
-      await chromium.close();
-      gecko.child.kill();
+      await Promise.all([chromium.close(), ...drivers.map((d) => d.close())]);
     },
   };
 }
