@@ -1,7 +1,8 @@
-// The Expensify credential store's IndexedDB and WebCrypto calls: used by the package's
-// ExpensifyCredentialStore (expensify.js) and, through wasm-bindgen, by the Rust store
-// (src/web/expensify.rs). One file for both. The database holds two object stores:
-// `credentials` (records by id) and `keys` (the non-extractable AES-GCM key, `master`).
+// The Expensify entry's IndexedDB and WebCrypto calls: used by the package's
+// ExpensifyCredentialStore and limiter (expensify.js) and, through wasm-bindgen, by the Rust
+// store (src/web/expensify.rs). One file for both. The store's database holds two object stores:
+// `credentials` (records by id) and `keys` (the non-extractable AES-GCM key, `master`); the
+// limiter's, `expensicat-auth:expensify-limits`, one: `sent` (send times by partnerUserID hash).
 
 const req = (r) => new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
 const store = (db, name, mode) => db.transaction(name, mode).objectStore(name);
@@ -41,4 +42,36 @@ export async function seal(key, plain, aad) {
 /** Opens a seal; rejects when the key, IV, ciphertext or `aad` do not match. */
 export async function unseal(key, iv, ct, aad) {
   return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad }, key, ct));
+}
+
+let limitsDb;
+
+/**
+ * The shared half of the Expensify limiter: lets `limiter` (an ExpensifyLimiter) decide on a
+ * request by `partnerUserId` at `Date.now()` from the send times that every tab and worker of the
+ * origin recorded, and records this one when it may go. The read, the decision and the write are
+ * one IndexedDB readwrite transaction, and such transactions on one store run one at a time
+ * across all the origin's connections: no two pages decide on the same times. The times are kept
+ * under the SHA-256 of the partnerUserID (not the ID itself), and are only numbers. Resolves to
+ * the wait (0: go now); rejects where IndexedDB or WebCrypto is missing or fails (the caller then
+ * keeps to the limits with the page's own times).
+ */
+export async function sharedTake(limiter, partnerUserId) {
+  limitsDb ??= (async () => {
+    const r = indexedDB.open("expensicat-auth:expensify-limits", 1);
+    r.onupgradeneeded = () => r.result.createObjectStore("sent");
+    return req(r);
+  })();
+  const db = await limitsDb;
+  const key = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(partnerUserId));
+  return new Promise((ok, fail) => {
+    const t = db.transaction("sent", "readwrite");
+    const s = t.objectStore("sent");
+    const got = s.get(key);
+    let wait;
+    // A throw here (a record of the wrong shape) aborts the transaction.
+    got.onsuccess = () => (wait = limiter.take(Date.now(), got.result)) || s.put(limiter.sent, key);
+    t.oncomplete = () => ok(wait);
+    t.onabort = t.onerror = () => fail(t.error);
+  });
 }

@@ -18,7 +18,7 @@ import {
   readCredentialRecord,
 } from "./glue.mjs";
 import { postAndRead } from "./http.js";
-import { idbDelete, idbGet, idbGetAll, idbOpen, idbPut, masterKey, seal, unseal } from "./credential-db.js";
+import { idbDelete, idbGet, idbGetAll, idbOpen, idbPut, masterKey, seal, sharedTake, unseal } from "./credential-db.js";
 
 const absent = (v) => v === undefined || v === null;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,13 +26,19 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The limiter of each partnerUserID in this page: Expensify counts requests per ID. */
 const limiters = new Map();
 
-/** Waits until the limits let a request by `c` go (or refuses, with `onRateLimit: "refuse"`). */
+/**
+ * Waits until the limits let a request by `c` go (or refuses, with `onRateLimit: "refuse"`).
+ * The limits hold across the tabs and workers of the origin: the core decides on the send times
+ * they all recorded for the partnerUserID, kept in IndexedDB (`sharedTake`). Where IndexedDB or
+ * WebCrypto is missing or fails (Node, an insecure origin, some private modes), the limits hold
+ * per page only: the page's limiter decides on its own times.
+ */
 async function underLimit(c) {
   const id = c.partnerUserId;
   let limiter = limiters.get(id);
   if (!limiter) limiters.set(id, (limiter = c.limiter()));
   for (;;) {
-    const delay = limiter.take(Date.now());
+    const delay = await sharedTake(limiter, id).catch(() => limiter.take(Date.now()));
     if (delay === 0) return;
     if (c.refusesAtLimit) throw expensifyError("rate_limited", delay);
     await sleep(delay);

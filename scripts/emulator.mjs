@@ -78,6 +78,7 @@ export async function startEmulator(options = {}) {
   addClient(defaultClient, defaultRedirect);
 
   const expensifyCreds = new Map();
+  const expensifyArrivals = new Map(); // partnerUserID -> arrival times (ms) of its requests
   const defaultPartner = options.expensify ?? { partnerUserID: "aa_demo_partner", partnerUserSecret: "demo-partner-secret-7c1f" };
   expensifyCreds.set(defaultPartner.partnerUserID, defaultPartner.partnerUserSecret);
 
@@ -518,6 +519,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     }
     const id = job?.credentials?.partnerUserID;
     count("expensify", "expensifyRequests");
+    if (typeof id === "string") expensifyArrivals.set(id, [...(expensifyArrivals.get(id) ?? []), Date.now()]);
     if (await applyFault(takeFault("expensify", undefined), res, cors)) return;
     if (rateLimited(`expensify:${id}`, settings.expensifyRateLimit, settings.expensifyRateWindowMs)) {
       count("expensify", "rateLimited");
@@ -586,6 +588,9 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
         for (const t of accessTokens.values()) if (!body.clientId || t.clientId === body.clientId) t.expiresAt = 0;
         return json(res, 200, { ok: true }, cors);
       }
+      case "/__emulator/expensify-arrivals":
+        // When each request of a partnerUserID arrived (ms), for checks of the client's limits.
+        return json(res, 200, { times: expensifyArrivals.get(url.searchParams.get("partnerUserID")) ?? [] }, cors);
       case "/__emulator/expensify-credentials":
         expensifyCreds.set(body.partnerUserID, body.partnerUserSecret);
         return json(res, 200, { ok: true }, cors);
@@ -593,6 +598,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
         counters.clear();
         faults.length = 0;
         rate.clear();
+        expensifyArrivals.clear();
         return json(res, 200, { ok: true }, cors);
       default:
         return json(res, 404, { error: "unknown control" }, cors);

@@ -260,20 +260,33 @@ impl ExpensifyClient {
 }
 
 /// The client-side limits of one partnerUserID (by default 5 requests per 10 s and 20 per
-/// 60 s). The caller passes the time.
+/// 60 s). The caller passes the time, and may share the send times between the pages and
+/// workers of the origin (`take`'s `sent`, and the `sent` it leaves).
 #[wasm_bindgen]
 pub struct ExpensifyLimiter(RateLimiter);
 
 #[wasm_bindgen]
 impl ExpensifyLimiter {
     /// How long to wait before a request may go at `nowMs`; 0 records the request as sent.
-    pub fn take(&mut self, #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue) -> Result<f64, JsValue> {
+    /// `sent`, when given, replaces the send times this limiter counts: those every page of the
+    /// origin recorded for the partnerUserID (the `sent` of the last `take`, in any of them).
+    pub fn take(
+        &mut self,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] sent: Option<JsValue>,
+    ) -> Result<f64, JsValue> {
         let now = int_arg(&now_ms, "nowMs", 9_007_199_254_740_991.0)?;
-        let delay = self.0.delay(now);
-        if delay == 0 {
-            self.0.record(now);
+        if let Some(sent) = optional(sent, |v| string_arg(v, "sent"))? {
+            self.0.restore(&sent, now).ok_or_else(|| bad_arg("sent", "must be a limiter's sent"))?;
         }
-        Ok(delay as f64)
+        Ok(self.0.take(now) as f64)
+    }
+
+    /// The send times this limiter counts (ms, oldest first, separated by commas): what to keep
+    /// for the next `take` of any page.
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn sent(&self) -> JsValue {
+        JsValue::from_str(&self.0.sent())
     }
 }
 

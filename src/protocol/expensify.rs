@@ -11,11 +11,11 @@ use crate::prelude::*;
 
 use alloc::collections::VecDeque;
 
-use super::encoding::form_encode;
+use super::encoding::{form_encode, parse_digits};
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, write_str, Fields, FromJson, Obj, Value};
 use super::secret::{PartnerSecret, Secret};
-use super::text::{char_count, concat, trim_end_byte};
+use super::text::{char_count, concat, split_byte, trim_end_byte};
 use super::url::Url;
 
 /// The default Integration Server.
@@ -470,7 +470,10 @@ impl Connection {
 }
 
 /// A client-side limiter for Expensify's published limits (by default 5 requests per 10 s and
-/// 20 per 60 s). Pure: the caller passes the time.
+/// 20 per 60 s). Pure: the caller passes the time. Expensify counts per partnerUserID, so the
+/// pages and workers of an origin share one limiter's state: each [`RateLimiter::restore`]s the
+/// send times they keep together (the package keeps them in IndexedDB), [`RateLimiter::take`]s
+/// its verdict, and keeps [`RateLimiter::sent`] for the next one.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
     limits: Vec<(usize, u64)>,
@@ -510,6 +513,56 @@ impl RateLimiter {
     /// Records a request sent at `now_ms`.
     pub fn record(&mut self, now_ms: u64) {
         self.sent.push_back(now_ms);
+    }
+
+    /// The verdict on a request about to go at `now_ms`: how long to wait first ([`delay`]);
+    /// when 0, the request is recorded as sent.
+    ///
+    /// [`delay`]: RateLimiter::delay
+    pub fn take(&mut self, now_ms: u64) -> u64 {
+        let wait = self.delay(now_ms);
+        if wait == 0 {
+            self.record(now_ms);
+        }
+        wait
+    }
+
+    /// Replaces the recorded send times with `sent`: the times that every page of the origin
+    /// recorded for this partnerUserID, as [`RateLimiter::sent`] wrote them (ms, oldest first,
+    /// in decimal, separated by commas). A time after `now_ms` (left before the clock was set
+    /// back) is dropped rather than counted until the clock catches up with it, and so is a time
+    /// older than the one before it (a list no limiter wrote); of the others, the newest are
+    /// kept, as many as the largest count of a window (the older ones cannot change a verdict).
+    /// `None` when `sent` is not such a list (the times read up to there are kept).
+    pub fn restore(&mut self, sent: &str, now_ms: u64) -> Option<()> {
+        let keep = self.limits.iter().map(|(c, _)| *c).max().unwrap_or(0);
+        self.sent.clear();
+        if sent.is_empty() {
+            return Some(());
+        }
+        for item in split_byte(sent, b',') {
+            let t = parse_digits(item.as_bytes())?;
+            if t <= now_ms && !self.sent.back().is_some_and(|last| t < *last) {
+                self.sent.push_back(t);
+                if self.sent.len() > keep {
+                    self.sent.pop_front();
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The recorded send times, ms, oldest first, in decimal and separated by commas: what the
+    /// pages keep for the next [`RateLimiter::restore`].
+    pub fn sent(&self) -> String {
+        let mut out = String::new();
+        for t in &self.sent {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            json::write_u64(&mut out, *t);
+        }
+        out
     }
 }
 
@@ -861,6 +914,53 @@ mod tests {
         let mut custom = RateLimiter::new(vec![(1, 1000), (0, 5)]);
         custom.record(0);
         assert_eq!(custom.delay(400), 600);
+    }
+
+    #[test]
+    fn limiters_that_share_their_send_times_keep_one_limit_together() {
+        // Two pages, each with a limiter of its own, sharing the send times between decisions
+        // (as the package does through IndexedDB): 5 per 10 s together, not 5 each.
+        let mut shared = String::new();
+        let mut pages = [RateLimiter::default(), RateLimiter::default()];
+        let mut sent_at = Vec::new();
+        let mut t = 1_000_000;
+        while sent_at.len() < 12 {
+            for page in &mut pages {
+                page.restore(&shared, t).unwrap();
+                if page.take(t) == 0 {
+                    sent_at.push(t);
+                    shared = page.sent();
+                }
+            }
+            t += 250;
+        }
+        for (i, start) in sent_at.iter().enumerate() {
+            assert!(sent_at[i..].iter().filter(|s| **s - start < 10_000).count() <= 5, "{sent_at:?}");
+        }
+        assert_eq!(sent_at[5] - sent_at[0], 10_000);
+        // Kept: the newest, as many as the largest count; a time after now, or older than the
+        // one before it, is dropped.
+        let mut l = RateLimiter::default();
+        let thirty: Vec<String> = (0..30).map(|i| i.to_string()).collect();
+        l.restore(&thirty.join(","), 100).unwrap();
+        assert_eq!(l.sent(), thirty[10..].join(","));
+        l.restore("5,500,7,6,8", 100).unwrap();
+        assert_eq!(l.sent(), "5,7,8");
+        l.restore("", 100).unwrap();
+        assert_eq!(l.sent(), "");
+        for bad in [",", "1,,2", "1,", "x", "-1", "1.5", " 1", "[1]", "99999999999999999999"] {
+            assert_eq!(l.restore(bad, 100), None, "{bad}");
+        }
+        // A restored limiter decides as the one that recorded the times.
+        let mut a = RateLimiter::default();
+        for i in 0..5 {
+            assert_eq!(a.take(i * 10), 0);
+        }
+        let mut b = RateLimiter::default();
+        b.restore(&a.sent(), 50).unwrap();
+        assert_eq!(b.sent(), "0,10,20,30,40");
+        assert_eq!(b.take(50), a.take(50));
+        assert_eq!(b.take(50), 10_000 - 50);
     }
 
     #[test]

@@ -19,7 +19,8 @@ use crate::protocol::json::Value;
 use crate::protocol::retry_after::parse_retry_after;
 use crate::protocol::secret::PartnerSecret;
 
-/// One limiter per partnerUserID, shared by every credential object in the page.
+/// One limiter per partnerUserID, shared by every credential object in the page (not with other
+/// tabs: the package's JavaScript client shares its limiter's send times through IndexedDB).
 static LIMITERS: crate::web::local::PageLocal<Vec<(String, RateLimiter)>> = crate::web::local::PageLocal::new(Vec::new());
 
 /// Sends `job` with `cred`, keeping to the rate limits, and parses the answer.
@@ -41,12 +42,7 @@ pub async fn send(cred: &Credential, job: &Value, extra: &[(String, String)], op
                     m.len() - 1
                 }
             };
-            let limiter = &mut m[i].1;
-            let d = limiter.delay(now);
-            if d == 0 {
-                limiter.record(now);
-            }
-            d
+            m[i].1.take(now)
         });
         if delay == 0 {
             break;
