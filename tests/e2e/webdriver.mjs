@@ -4,7 +4,7 @@
 // serves both (how to start its driver, the capabilities of a session), and one "tab" interface
 // spans them and Playwright's Chromium pages, so the multi-tab tests run the same code in all.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { launch } from "./browser.mjs";
 
@@ -133,6 +133,45 @@ export async function newSession(driver) {
   };
 }
 
+/**
+ * The windows of one new session. WebDriver commands act on the current window, so they run one
+ * at a time, each after switching to its window: `on(handle, op)`. `take()` is a window for a new
+ * page (the session's first, then new ones); `opened(action)` the window that `action` opens.
+ */
+export async function windows(driver) {
+  const s = await newSession(driver);
+  let queue = Promise.resolve();
+  const serial = (op) => {
+    const p = queue.then(op);
+    queue = p.catch(() => {});
+    return p;
+  };
+  let first = (await s.call("GET", "/window/handles"))[0];
+  const handles = () => serial(() => s.call("GET", "/window/handles"));
+  return {
+    call: s.call,
+    on: (handle, op) => serial(async () => {
+      await s.call("POST", "/window", { handle });
+      return op();
+    }),
+    async take() {
+      const handle = first;
+      first = undefined;
+      return handle ?? (await serial(() => s.call("POST", "/window/new", { type: "window" }))).handle;
+    },
+    async opened(action) {
+      const before = await handles();
+      await action();
+      for (let i = 0; i < 100; i++, await sleep(50)) {
+        const handle = (await handles()).find((h) => !before.includes(h));
+        if (handle) return handle;
+      }
+      throw new Error("no new window opened");
+    },
+    close: () => s.close(),
+  };
+}
+
 // The script every tab runs: `f` (a function's source) applied to `arg`, settled as {ok, v} or
 // {ok: false, e}. A started job is kept in the page until it is joined.
 const START = `const [src, arg] = arguments;
@@ -192,55 +231,34 @@ export async function browsers() {
       ...drivers.map((driver) => ({
         name: driver.engine.name,
         async context() {
-          const s = await newSession(driver);
-          // WebDriver commands act on the current window: one at a time, each switching first.
-          let queue = Promise.resolve();
-          const serial = (op) => {
-            const p = queue.then(op);
-            queue = p.catch(() => {});
-            return p;
-          };
+          const w = await windows(driver);
           const wrap = (handle) => {
-            const on = (op) => serial(async () => {
-              await s.call("POST", "/window", { handle });
-              return op();
-            });
+            const on = (op) => w.on(handle, op);
             return {
               handle,
               start(f, arg) {
-                const id = on(() => s.call("POST", "/execute/sync", { script: START, args: [f.toString(), arg] }));
-                return { join: () => id.then((i) => on(() => s.call("POST", "/execute/async", { script: JOIN, args: [i] }))).then(unwrap) };
+                const id = on(() => w.call("POST", "/execute/sync", { script: START, args: [f.toString(), arg] }));
+                return { join: () => id.then((i) => on(() => w.call("POST", "/execute/async", { script: JOIN, args: [i] }))).then(unwrap) };
               },
               run(f, arg) {
                 return this.start(f, arg).join();
               },
-              goto: (url) => on(() => s.call("POST", "/url", { url })),
-              close: () => on(() => s.call("DELETE", "/window")),
+              goto: (url) => on(() => w.call("POST", "/url", { url })),
+              close: () => on(() => w.call("DELETE", "/window")),
             };
           };
-          let first = (await s.call("GET", "/window/handles"))[0];
           return {
             async open(url) {
-              let handle = first;
-              first = undefined;
-              if (!handle) handle = (await serial(() => s.call("POST", "/window/new", { type: "window" }))).handle;
-              const tab = wrap(handle);
+              const tab = wrap(await w.take());
               await tab.goto(url);
               return tab;
             },
             async openFrom(tab, url) {
-              const before = await serial(() => s.call("GET", "/window/handles"));
-              await tab.run((u) => void window.open(u), url);
-              let handle;
-              for (let i = 0; i < 100 && !handle; i++) {
-                handle = (await serial(() => s.call("GET", "/window/handles"))).find((h) => !before.includes(h));
-                if (!handle) await new Promise((r) => setTimeout(r, 50));
-              }
-              const opened = wrap(handle);
+              const opened = wrap(await w.opened(() => tab.run((u) => void window.open(u), url)));
               await opened.run(() => new Promise((r) => (document.readyState === "complete" ? r() : addEventListener("load", () => r()))));
               return opened;
             },
-            close: () => s.close(),
+            close: () => w.close(),
           };
         },
       })),
@@ -248,5 +266,105 @@ export async function browsers() {
     async close() {
       await Promise.all([chromium.close(), ...drivers.map((d) => d.close())]);
     },
+  };
+}
+
+// Finds the element of a CSS selector, or of an XPath one (starting with "//"), in the page.
+const FIND = `const find = (sel) => sel.startsWith("//") ? document.evaluate(sel, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue : document.querySelector(sel);
+  const visible = (el) => !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";`;
+const KEYS = { Escape: "\uE00C", Enter: "\uE007", Tab: "\uE004" };
+
+/**
+ * A browser context of a WebDriver engine with the part of Playwright's API the demo test uses,
+ * so that one scenario code drives Chromium's Playwright pages and these: `newPage()`,
+ * `opened(action)` (the page that `action` opens), `close()`. Selectors are CSS, or XPath when
+ * they start with "//". `page.errors()` is what WebDriver lets a test see of the page's errors:
+ * uncaught errors and unhandled rejections since the last `goto` or `reload` (WebKitWebDriver
+ * has no console log).
+ */
+export async function pageContext(driver, { viewport } = {}) {
+  const w = await windows(driver);
+  const page = (handle) => {
+    const on = (op) => w.on(handle, op);
+    const exec = (script, args = []) => on(() => w.call("POST", "/execute/sync", { script, args }));
+    const state = (sel) => exec(`${FIND} const el = find(arguments[0]); return el ? (visible(el) ? "visible" : "attached") : "detached";`, [sel]);
+    const watchErrors = () => exec(`window.__errors = [];
+      addEventListener("error", (e) => window.__errors.push(String(e.message)));
+      addEventListener("unhandledrejection", (e) => window.__errors.push(String(e.reason)));`);
+    const element = async (sel) => {
+      await p.waitForSelector(sel);
+      return Object.values(await on(() => w.call("POST", "/element", { using: sel.startsWith("//") ? "xpath" : "css selector", value: sel })))[0];
+    };
+    const property = async (sel, expr) => {
+      await p.waitForSelector(sel, { state: "attached" });
+      return exec(`${FIND} const el = find(arguments[0]); return ${expr};`, [sel]);
+    };
+    const p = {
+      async goto(url) {
+        await on(() => w.call("POST", "/url", { url }));
+        await watchErrors();
+      },
+      async reload() {
+        await on(() => w.call("POST", "/refresh", {}));
+        await watchErrors();
+      },
+      url: () => on(() => w.call("GET", "/url")),
+      content: () => on(() => w.call("GET", "/source")),
+      evaluate: (f, arg) => on(() => w.call("POST", "/execute/async", {
+        script: `const done = arguments[1]; Promise.resolve().then(() => (${f})(arguments[0])).then(done, (e) => done({ __error: String(e) }));`,
+        args: [arg],
+      })).then((r) => {
+        if (r && r.__error) throw new Error(`in the page: ${r.__error}`);
+        return r;
+      }),
+      async waitForFunction(f, arg, { timeout = 30_000 } = {}) {
+        for (const end = Date.now() + timeout; !(await p.evaluate(f, arg)); await sleep(50)) {
+          if (Date.now() > end) throw new Error(`timed out waiting for ${f}`);
+        }
+      },
+      async waitForSelector(sel, { state: want = "visible", timeout = 30_000 } = {}) {
+        const ok = { visible: (s) => s === "visible", attached: (s) => s !== "detached", hidden: (s) => s !== "visible", detached: (s) => s === "detached" }[want];
+        for (const end = Date.now() + timeout; !ok(await state(sel)); await sleep(50)) {
+          if (Date.now() > end) throw new Error(`timed out waiting for ${sel} to be ${want}`);
+        }
+      },
+      isHidden: async (sel) => (await state(sel)) !== "visible",
+      textContent: (sel) => property(sel, "el.textContent"),
+      inputValue: (sel) => property(sel, "el.value"),
+      getAttribute: (sel, name) => property(sel, `el.getAttribute(${JSON.stringify(name)})`),
+      async click(sel) {
+        const id = await element(sel);
+        await on(() => w.call("POST", `/element/${id}/click`, {}));
+      },
+      async fill(sel, text) {
+        const id = await element(sel);
+        await on(() => w.call("POST", `/element/${id}/clear`, {}));
+        await on(() => w.call("POST", `/element/${id}/value`, { text }));
+      },
+      keyboard: {
+        press: (key) => on(() => w.call("POST", "/actions", { actions: [{ type: "key", id: "keyboard", actions: [{ type: "keyDown", value: KEYS[key] ?? key }, { type: "keyUp", value: KEYS[key] ?? key }] }] })),
+      },
+      async screenshot({ path }) {
+        writeFileSync(path, Buffer.from(await on(() => w.call("GET", "/screenshot")), "base64"));
+      },
+      errors: () => exec("return window.__errors ?? [];"),
+      close: () => on(() => w.call("DELETE", "/window")),
+    };
+    return p;
+  };
+  return {
+    async newPage() {
+      const handle = await w.take();
+      if (viewport) {
+        // The window's size, corrected by what the browser's own frame takes.
+        const set = (width, height) => w.on(handle, () => w.call("POST", "/window/rect", { width, height }));
+        await set(viewport.width, viewport.height);
+        const [iw, ih] = await w.on(handle, () => w.call("POST", "/execute/sync", { script: "return [innerWidth, innerHeight];", args: [] }));
+        if (iw !== viewport.width || ih !== viewport.height) await set(2 * viewport.width - iw, 2 * viewport.height - ih);
+      }
+      return page(handle);
+    },
+    opened: async (action) => page(await w.opened(action)),
+    close: () => w.close(),
   };
 }
