@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh machine: set-up, lints, native tests, browser tests
-# (Chromium and Firefox), then the JavaScript suite, whose runner prints the closing summary.
+# (Chromium, Firefox and WebKit), then the JavaScript suite, whose runner prints the closing summary.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
