@@ -1,16 +1,21 @@
-//! Expensify credentials in the browser against the emulator's Integration Server: every job
-//! type, each failure path with its exact code, the rate limiter, and the encrypted store.
+//! The Rust Expensify client (`expensicat_auth::web::expensify`: `send` and `CredentialStore`)
+//! in the browser against the emulator's Integration Server: every job type, each failure path
+//! with its exact error, the rate limiter, and the encrypted store. Called as a Rust front-end
+//! calls it (no JavaScript class in between); the package's JavaScript classes have their own
+//! suite (tests/browser/expensify.spec.mjs).
 #![cfg(target_arch = "wasm32")]
 
-use expensicat_auth::bindings::{ExpensifyCredential, ExpensifyCredentialStore};
+use expensicat_auth::protocol::expensify::{job_from_json, jobs, Connection, Credential, CredentialInput, ExpensifyResponse, SendOptions};
+use expensicat_auth::protocol::json::{self, FromJson, ShapeError, Value};
+use expensicat_auth::web::expensify::{send, CredentialStore, Listed};
+use expensicat_auth::{Error, PartnerSecret};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array, JSON};
-use wasm_bindgen::convert::TryFromJsValue;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::*;
+use common::{control, counter, emu, s};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -47,170 +52,258 @@ async fn partner(name: &str) -> (String, String) {
     (id, secret)
 }
 
-fn credential(id: &str, secret: &str, options: &str) -> ExpensifyCredential {
-    let input = json(&format!(
-        r#"{{"name":"Acme","description":"Nightly sync","serverUrl":"{}","partnerUserId":"{id}","partnerUserSecret":"{secret}"}}"#,
-        emu()
-    ));
-    ExpensifyCredential::new(input, if options.is_empty() { None } else { Some(json(options)) }).unwrap()
+fn input(server_url: &str, id: &str, secret: &str) -> CredentialInput {
+    CredentialInput {
+        name: "Acme".into(),
+        description: Some("Nightly sync".into()),
+        server_url: Some(server_url.into()),
+        partner_user_id: id.into(),
+        partner_user_secret: PartnerSecret::new(secret),
+    }
+}
+
+fn credential(id: &str, secret: &str) -> Credential {
+    Credential::new(input(emu(), id, secret)).unwrap()
+}
+
+/// `ExpensifyOptions` as JSON (`""`: the defaults).
+fn options(text: &str) -> SendOptions {
+    if text.is_empty() {
+        SendOptions::default()
+    } else {
+        SendOptions::from_json(text).unwrap()
+    }
+}
+
+fn job(text: &str) -> Value {
+    job_from_json(text).unwrap()
+}
+
+/// Sends `job` with no extra form fields.
+async fn run(c: &Credential, job: &Value, opts: &SendOptions) -> Result<ExpensifyResponse, Error> {
+    send(c, job, &[], opts).await
+}
+
+fn json_of(r: ExpensifyResponse) -> Value {
+    match r {
+        ExpensifyResponse::Json(v) => v,
+        ExpensifyResponse::Text(t) => panic!("a text answer: {t}"),
+    }
+}
+
+fn text_of(r: ExpensifyResponse) -> String {
+    match r {
+        ExpensifyResponse::Text(t) => t,
+        ExpensifyResponse::Json(v) => panic!("a JSON answer: {}", v.to_json()),
+    }
+}
+
+/// The error's code, after checking that neither its message nor its `Debug` shows any of
+/// `secrets`.
+fn code_of(e: &Error, secrets: &[String]) -> &'static str {
+    let shown = format!("{} {e:?}", e.message());
+    for secret in secrets {
+        assert!(!shown.contains(secret.as_str()), "secret leaked: {shown}");
+    }
+    e.code()
+}
+
+/// The field an error names, if any.
+fn field_of(e: &Error) -> Option<&str> {
+    match e {
+        Error::InvalidCredential { field, .. } | Error::InsecureUrl { field } => Some(field),
+        _ => None,
+    }
 }
 
 async fn expensify_requests() -> u32 {
     counter("expensify", "expensifyRequests").await
 }
 
+async fn resolve(p: Promise) -> JsValue {
+    JsFuture::from(p).await.unwrap()
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn get_str(v: &JsValue, key: &str) -> String {
+    get(v, key).as_string().unwrap_or_default()
+}
+
 #[wasm_bindgen_test]
 async fn every_job_type_against_the_emulator() {
     let (id, secret) = partner("jobs").await;
+    let c = credential(&id, &secret);
     // Eight jobs in a row: the default 5-per-10 s limit would (rightly) make this test wait.
-    let c = credential(&id, &secret, r#"{"rateLimits":[[100,1000]]}"#);
+    let o = options(r#"{"rateLimits":[[100,1000]]}"#);
     assert_eq!(c.endpoint(), format!("{}/Integration-Server/ExpensifyIntegrations", emu()));
-    let policies = resolve(c.policy_list(None)).await.unwrap();
-    assert_eq!(get(&policies, "responseCode").as_f64(), Some(200.0));
-    let list = Array::from(&get(&policies, "policyList"));
-    assert_eq!(list.length(), 2);
-    let pid = get_str(&list.get(0), "id");
-    let details = resolve(c.policy_details(JsValue::from(Array::of1(&s(&pid))), None)).await.unwrap();
-    assert!(get(&get(&details, "policyInfo"), &pid).is_object());
-    let file = resolve(c.export_reports(json(r#"{"startDate":"2026-01-01"}"#), s("<#list reports as r>${r.reportName}</#list>"), None))
-        .await
-        .unwrap();
-    assert_eq!(file.as_string().as_deref(), Some("exportedReport_emulator.csv"));
-    let csv = resolve(c.download(file)).await.unwrap();
-    assert!(csv.as_string().unwrap().starts_with("Merchant,Amount"));
-    let created = resolve(
-        c.create_expenses(s("e@example.com"), json(r#"[{"merchant":"Cafe","amount":450,"currency":"USD","created":"2026-10-01"}]"#)),
-    )
-    .await
-    .unwrap();
-    assert_eq!(get_str(&Array::from(&get(&created, "transactionList")).get(0), "transactionID"), "1000");
-    let report = resolve(c.create_report(s("e@example.com"), s(&pid), s("Trip"), json("[]"))).await.unwrap();
-    assert_eq!(get_str(&report, "reportName"), "Trip");
-    let generic = resolve(c.send(json(r#"{"type":"get","inputSettings":{"type":"policyList"}}"#), None)).await.unwrap();
-    assert_eq!(get(&generic, "responseCode").as_f64(), Some(200.0));
+    let policies = json_of(run(&c, &jobs::policy_list(false), &o).await.unwrap());
+    assert_eq!(policies.get("responseCode").and_then(Value::as_u64), Some(200));
+    let list = match policies.get("policyList") {
+        Some(Value::Array(items)) => items.clone(),
+        other => panic!("policyList: {other:?}"),
+    };
+    assert_eq!(list.len(), 2);
+    let pid = list[0].get_str("id").unwrap().to_owned();
+    let details =
+        json_of(run(&c, &jobs::policy_details(core::slice::from_ref(&pid), &["categories".into(), "tags".into()]), &o).await.unwrap());
+    assert!(details.get("policyInfo").and_then(|i| i.get(&pid)).and_then(Value::as_object).is_some());
+    let filters = json::parse(r#"{"startDate":"2026-01-01"}"#).unwrap();
+    let template = [("template".to_owned(), "<#list reports as r>${r.reportName}</#list>".to_owned())];
+    let file = text_of(send(&c, &jobs::report_export(filters, "csv"), &template, &o).await.unwrap());
+    assert_eq!(file, "exportedReport_emulator.csv");
+    let csv = text_of(run(&c, &jobs::download(&file), &o).await.unwrap());
+    assert!(csv.starts_with("Merchant,Amount"), "{csv}");
+    let transactions = json::parse(r#"[{"merchant":"Cafe","amount":450,"currency":"USD","created":"2026-10-01"}]"#).unwrap();
+    let created = json_of(run(&c, &jobs::create_expenses("e@example.com", transactions), &o).await.unwrap());
+    let first = match created.get("transactionList") {
+        Some(Value::Array(items)) => items[0].clone(),
+        other => panic!("transactionList: {other:?}"),
+    };
+    assert_eq!(first.get_str("transactionID"), Some("1000"));
+    let report = json_of(run(&c, &jobs::create_report("e@example.com", &pid, "Trip", Value::Array(Vec::new())), &o).await.unwrap());
+    assert_eq!(report.get_str("reportName"), Some("Trip"));
+    let generic = json_of(run(&c, &job(r#"{"type":"get","inputSettings":{"type":"policyList"}}"#), &o).await.unwrap());
+    assert_eq!(generic.get("responseCode").and_then(Value::as_u64), Some(200));
 }
 
 #[wasm_bindgen_test]
 async fn response_codes_in_the_body_decide() {
     let (id, secret) = partner("codes").await;
     let secrets = [secret.clone()];
-    let c = credential(&id, &secret, "");
-    let missing = resolve(c.policy_details(JsValue::from(Array::of1(&s("NOPE"))), None)).await.unwrap_err();
+    let c = credential(&id, &secret);
+    let o = options("");
+    let missing = run(&c, &jobs::policy_details(&["NOPE".into()], &["categories".into()]), &o).await.unwrap_err();
     assert_eq!(code_of(&missing, &secrets), "missing_or_not_found");
-    let unknown = resolve(c.send(json(r#"{"type":"frobnicate"}"#), None)).await.unwrap_err();
+    let unknown = run(&c, &job(r#"{"type":"frobnicate"}"#), &o).await.unwrap_err();
     assert_eq!(code_of(&unknown, &secrets), "expensify_error");
-    assert_eq!(get(&unknown, "responseCode").as_f64(), Some(500.0));
-    let no_template = resolve(c.send(json(r#"{"type":"file","inputSettings":{"type":"combinedReportData"}}"#), None)).await.unwrap_err();
+    assert!(matches!(unknown, Error::ExpensifyError { response_code: 500, .. }), "{unknown:?}");
+    let no_template = run(&c, &job(r#"{"type":"file","inputSettings":{"type":"combinedReportData"}}"#), &o).await.unwrap_err();
     assert_eq!(code_of(&no_template, &secrets), "missing_or_not_found");
-    let wrong = credential(&id, "not-the-secret", "");
-    assert_eq!(code_of(&resolve(wrong.policy_list(None)).await.unwrap_err(), &secrets), "invalid_credentials");
-    let injected =
-        resolve(c.send(json(r#"{"type":"get","credentials":{"partnerUserID":"x","partnerUserSecret":"y"}}"#), None)).await.unwrap_err();
+    let wrong = credential(&id, "not-the-secret");
+    assert_eq!(code_of(&run(&wrong, &jobs::policy_list(false), &o).await.unwrap_err(), &secrets), "invalid_credentials");
+    let before = expensify_requests().await;
+    let injected = run(&c, &job(r#"{"type":"get","credentials":{"partnerUserID":"x","partnerUserSecret":"y"}}"#), &o).await.unwrap_err();
     assert_eq!(code_of(&injected, &secrets), "invalid_job");
+    let extra = [("requestJobDescription".to_owned(), "{}".to_owned())];
+    assert_eq!(code_of(&send(&c, &jobs::policy_list(false), &extra, &o).await.unwrap_err(), &secrets), "invalid_job");
+    assert_eq!(expensify_requests().await, before, "a refused job sends nothing");
 }
 
 #[wasm_bindgen_test]
 async fn test_connection_tells_the_three_cases_apart() {
     let (id, secret) = partner("conn").await;
-    let ok = resolve(credential(&id, &secret, "").test_connection()).await.unwrap();
-    assert_eq!(get_str(&ok, "status"), "valid");
-    let bad = resolve(credential(&id, "wrong-secret", "").test_connection()).await.unwrap();
-    assert_eq!(get_str(&bad, "status"), "invalid_credentials");
-    let input = json(&format!(r#"{{"name":"x","serverUrl":"http://127.0.0.1:9","partnerUserId":"{id}","partnerUserSecret":"{secret}"}}"#));
-    let down = ExpensifyCredential::new(input, Some(json(r#"{"timeoutMs":2000}"#))).unwrap();
-    let res = resolve(down.test_connection()).await.unwrap();
-    assert_eq!(get_str(&res, "status"), "unreachable");
-    assert_eq!(get_str(&res, "code"), "network");
+    let o = options("");
+    let verdict = |r: &Result<ExpensifyResponse, Error>| Connection::of(r).as_str();
+    assert_eq!(verdict(&run(&credential(&id, &secret), &jobs::policy_list(false), &o).await), "valid");
+    assert_eq!(verdict(&run(&credential(&id, "wrong-secret"), &jobs::policy_list(false), &o).await), "invalid_credentials");
+    let down = Credential::new(input("http://127.0.0.1:9", &id, &secret)).unwrap();
+    let res = run(&down, &jobs::policy_list(false), &options(r#"{"timeoutMs":2000}"#)).await;
+    assert_eq!(verdict(&res), "unreachable");
+    assert_eq!(res.err().map(|e| e.code()), Some("network"));
 }
 
 #[wasm_bindgen_test]
 async fn server_429_timeout_and_html() {
     let (id, secret) = partner("faults").await;
     let secrets = [secret.clone()];
-    let c = credential(&id, &secret, r#"{"timeoutMs":400}"#);
+    let c = credential(&id, &secret);
+    let o = options(r#"{"timeoutMs":400}"#);
     control("faults", r#"{"endpoint":"expensify","status":429,"headers":{"Retry-After":"7"},"body":"Too Many Requests"}"#).await;
-    let e = resolve(c.policy_list(None)).await.unwrap_err();
+    let e = run(&c, &jobs::policy_list(false), &o).await.unwrap_err();
     assert_eq!(code_of(&e, &secrets), "rate_limited");
-    assert_eq!(get(&e, "retryAfterMs").as_f64(), Some(7000.0));
+    assert_eq!(e, Error::RateLimited { retry_after_ms: Some(7000) });
     control("faults", r#"{"endpoint":"expensify","delayMs":1500}"#).await;
-    assert_eq!(code_of(&resolve(c.policy_list(None)).await.unwrap_err(), &secrets), "timeout");
+    assert_eq!(code_of(&run(&c, &jobs::policy_list(false), &o).await.unwrap_err(), &secrets), "timeout");
     control("faults", r#"{"endpoint":"expensify","html":true}"#).await;
-    assert_eq!(code_of(&resolve(c.policy_list(None)).await.unwrap_err(), &secrets), "invalid_response");
+    assert_eq!(code_of(&run(&c, &jobs::policy_list(false), &o).await.unwrap_err(), &secrets), "invalid_response");
 }
 
 #[wasm_bindgen_test]
 async fn client_side_limiter_refuses_or_waits() {
     let (id, secret) = partner("limit").await;
-    let refuse = credential(&id, &secret, r#"{"rateLimits":[[2,60000]],"onRateLimit":"refuse"}"#);
+    let refuse = credential(&id, &secret);
+    let o = options(r#"{"rateLimits":[[2,60000]],"onRateLimit":"refuse"}"#);
     let before = expensify_requests().await;
-    resolve(refuse.policy_list(None)).await.unwrap();
-    resolve(refuse.policy_list(None)).await.unwrap();
-    let e = resolve(refuse.policy_list(None)).await.unwrap_err();
+    run(&refuse, &jobs::policy_list(false), &o).await.unwrap();
+    run(&refuse, &jobs::policy_list(false), &o).await.unwrap();
+    let e = run(&refuse, &jobs::policy_list(false), &o).await.unwrap_err();
     assert_eq!(code_of(&e, &[]), "rate_limited");
-    assert!(get(&e, "retryAfterMs").as_f64().unwrap() > 59_000.0);
+    assert!(matches!(e, Error::RateLimited { retry_after_ms: Some(ms) } if ms > 59_000), "{e:?}");
     assert_eq!(expensify_requests().await - before, 2, "the refused call sent nothing");
+    // Another credential for the same partnerUserID shares the page's limiter.
+    let twin = credential(&id, &secret);
+    let e = run(&twin, &jobs::policy_list(false), &options(r#"{"onRateLimit":"refuse"}"#)).await.unwrap_err();
+    assert_eq!(code_of(&e, &[]), "rate_limited", "same partnerUserID");
 
     let (id, secret) = partner("wait").await;
-    let waiter = credential(&id, &secret, r#"{"rateLimits":[[1,300]]}"#);
+    let waiter = credential(&id, &secret);
+    let o = options(r#"{"rateLimits":[[1,300]]}"#);
     let t0 = js_sys::Date::now();
-    resolve(waiter.policy_list(None)).await.unwrap();
-    resolve(waiter.policy_list(None)).await.unwrap();
+    run(&waiter, &jobs::policy_list(false), &o).await.unwrap();
+    run(&waiter, &jobs::policy_list(false), &o).await.unwrap();
     assert!(js_sys::Date::now() - t0 >= 280.0, "the second call waited for the window");
 }
 
 #[wasm_bindgen_test]
 fn validation_and_redaction() {
     let secret = "hunter2-partner-secret";
-    let cases = [
-        (r#""name":"  ""#, "invalid_credential", "name"),
-        (r#""partnerUserId":"""#, "invalid_credential", "partnerUserId"),
-        (r#""partnerUserSecret":" ""#, "invalid_credential", "partnerUserSecret"),
-        (r#""serverUrl":"http://integrations.expensify.com""#, "insecure_url", "serverUrl"),
-        (r#""serverUrl":"https://u:p@integrations.expensify.com""#, "invalid_credential", "serverUrl"),
-        (r#""serverUrl":"https://integrations.expensify.com/?a=1""#, "invalid_credential", "serverUrl"),
-        (r#""extra":"x""#, "invalid_config", "credential"),
+    type Change = fn(&mut CredentialInput);
+    let cases: [(Change, &str, &str); 6] = [
+        (|i| i.name = "  ".into(), "invalid_credential", "name"),
+        (|i| i.partner_user_id = String::new(), "invalid_credential", "partnerUserId"),
+        (|i| i.partner_user_secret = PartnerSecret::new(" "), "invalid_credential", "partnerUserSecret"),
+        (|i| i.server_url = Some("http://integrations.expensify.com".into()), "insecure_url", "serverUrl"),
+        (|i| i.server_url = Some("https://u:p@integrations.expensify.com".into()), "invalid_credential", "serverUrl"),
+        (|i| i.server_url = Some("https://integrations.expensify.com/?a=1".into()), "invalid_credential", "serverUrl"),
     ];
-    for (patch, code, field) in cases {
-        let text = format!(r#"{{"name":"n","partnerUserId":"id","partnerUserSecret":"{secret}",{patch}}}"#);
-        let err = ExpensifyCredential::new(json(&text), None).unwrap_err();
-        assert_eq!(code_of(&err, &[secret.to_string()]), code, "{patch}");
-        assert_eq!(get_str(&err, "field"), field, "{patch}");
+    for (change, code, field) in cases {
+        let mut i = input("https://integrations.expensify.com", "id", secret);
+        change(&mut i);
+        let err = Credential::new(i).unwrap_err();
+        assert_eq!(code_of(&err, &[secret.to_string()]), code, "{field}");
+        assert_eq!(field_of(&err), Some(field), "{field}");
     }
-    let pasted = json(&format!(
-        r#"{{"name":"n","serverUrl":"https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations","partnerUserId":"id","partnerUserSecret":"{secret}"}}"#
-    ));
-    let c = ExpensifyCredential::new(pasted, None).unwrap();
+    // What a caller writes as JSON is read strictly.
+    let text = format!(r#"{{"name":"n","serverUrl":"{}","partnerUserId":"id","partnerUserSecret":"{secret}"}}"#, emu());
+    assert_eq!(Credential::new(CredentialInput::from_json(&text).unwrap()).unwrap().partner_user_id(), "id");
+    // A misspelt key is refused, not ignored.
+    let misspelt = format!(r#"{{"name":"n","partnerUserId":"id","partnerUserSecret":"{secret}","extra":"x"}}"#);
+    assert!(matches!(CredentialInput::from_json(&misspelt), Err(ShapeError::UnknownKey)));
+    let pasted = input("https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations", "id", &format!(" {secret} "));
+    let c = Credential::new(pasted).unwrap();
     assert_eq!(c.endpoint(), "https://integrations.expensify.com/Integration-Server/ExpensifyIntegrations");
     assert_eq!(c.server_url(), "https://integrations.expensify.com");
-    let shown = format!("{} {}", c.to_js_string(), JSON::stringify(&c.to_json()).unwrap().as_string().unwrap());
+    assert_eq!(c.secret().expose(), secret, "trimmed");
+    let shown = format!("{c:?}");
     assert!(!shown.contains(secret), "{shown}");
-    let js: JsValue = c.into();
-    for key in ["partnerUserSecret", "secret", "partner_user_secret"] {
-        assert!(Reflect::get(&js, &key.into()).unwrap().is_undefined(), "{key}");
-    }
 }
 
 #[wasm_bindgen_test]
 async fn encrypted_store_survives_reopen_and_reports_corruption() {
     let db = unique("store-test");
     let (id, secret) = partner("store").await;
-    let store = ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(s(&db)))).await.unwrap()).unwrap();
-    let first = resolve(store.save(credential(&id, &secret, "").into())).await.unwrap().as_string().unwrap();
-    let second = resolve(store.save(credential(&id, &secret, "").into())).await.unwrap().as_string().unwrap();
-    // A new connection, as after a reload, sees both.
-    let store = ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(s(&db)))).await.unwrap()).unwrap();
-    let list = Array::from(&resolve(store.list()).await.unwrap());
-    assert_eq!(list.length(), 2);
-    let item = list.get(0);
-    assert_eq!(get_str(&item, "id"), first);
-    assert_eq!(get_str(&item, "name"), "Acme");
-    assert_eq!(get_str(&item, "partnerUserId"), id);
-    assert_eq!(get_str(&item, "serverUrl"), emu());
-    assert!(get(&item, "createdAt").as_f64().unwrap() > 0.0);
-    let listing = JSON::stringify(&list.clone().into()).unwrap().as_string().unwrap();
-    assert!(!listing.contains(&secret), "{listing}");
+    let secrets = [secret.clone()];
+    let store = CredentialStore::open(&db).await.unwrap();
+    let first = store.save(&credential(&id, &secret)).await.unwrap();
+    let second = store.save(&credential(&id, &secret)).await.unwrap();
+    assert_ne!(first, second);
+    // A new connection, as after a reload, sees both, oldest first.
+    let store = CredentialStore::open(&db).await.unwrap();
+    let list = store.list().await.unwrap();
+    assert_eq!(list.len(), 2);
+    let Listed::Ok(item) = &list[0] else { panic!("the first record is corrupt") };
+    assert_eq!(item.id, first);
+    assert_eq!(item.name, "Acme");
+    assert_eq!(item.partner_user_id, id);
+    assert_eq!(item.server_url, emu());
+    assert!(item.created_at > 0);
+    assert!(!item.to_json().contains(&secret));
     // The raw IndexedDB records hold no plaintext secret anywhere.
-    let raw = Array::from(&resolve(raw_records(&db)).await.unwrap());
+    let raw = Array::from(&resolve(raw_records(&db)).await);
+    assert_eq!(raw.length(), 2);
     for r in raw.iter() {
         let ct = Uint8Array::new(&get(&r, "secret")).to_vec();
         assert!(!ct.is_empty());
@@ -218,39 +311,43 @@ async fn encrypted_store_survives_reopen_and_reports_corruption() {
         assert!(!as_text.contains(&secret));
         assert!(!JSON::stringify(&r).unwrap().as_string().unwrap().contains(&secret));
     }
-    // A stored credential signs and sends without the secret coming back to JS.
-    let loaded = ExpensifyCredential::try_from_js_value(resolve(store.get(s(&first), None)).await.unwrap()).unwrap();
-    assert_eq!(loaded.id().as_deref(), Some(first.as_str()));
-    assert_eq!(get_str(&resolve(loaded.test_connection()).await.unwrap(), "status"), "valid");
+    // A stored credential decrypts straight into wasm memory, and sends.
+    let (loaded, info) = store.get(&first).await.unwrap();
+    assert_eq!(info.id, first);
+    assert_eq!(loaded.secret().expose(), secret);
+    assert!(run(&loaded, &jobs::policy_list(false), &options("")).await.is_ok());
     // Corruption: a junk record and a tampered ciphertext are reported; the rest still work.
-    resolve(raw_put(&db, &json(r#"{"id":"junk","name":5}"#))).await.unwrap();
-    // Tamper with the second credential's ciphertext (raw records come back in key order).
+    resolve(raw_put(&db, &common::json(r#"{"id":"junk","name":5}"#))).await;
     let tampered = raw.iter().find(|r| get_str(r, "id") == second).unwrap();
     let ct: Uint8Array = get(&tampered, "secret").unchecked_into();
     ct.set_index(0, ct.get_index(0) ^ 1);
-    resolve(raw_put(&db, &tampered)).await.unwrap();
-    let list = Array::from(&resolve(store.list()).await.unwrap());
-    assert_eq!(list.length(), 3);
-    assert_eq!(get_str(&list.get(0), "id"), first);
-    // Both the junk record and the tampered one are listed as corrupt: the listing opens every
-    // seal, so a record is never shown with fields that do not authenticate.
-    let mut corrupt: Vec<String> = (1..3).map(|i| get_str(&list.get(i), "id")).collect();
+    resolve(raw_put(&db, &tampered)).await;
+    let list = store.list().await.unwrap();
+    assert_eq!(list.len(), 3);
+    assert!(matches!(&list[0], Listed::Ok(i) if i.id == first));
+    // Both the junk record and the tampered one are listed as corrupt, after the others: the
+    // listing opens every seal, so a record is never shown with fields that do not authenticate.
+    let mut corrupt: Vec<String> = list[1..]
+        .iter()
+        .map(|l| match l {
+            Listed::Corrupt(id) => id.clone(),
+            Listed::Ok(i) => panic!("{} listed as intact", i.id),
+        })
+        .collect();
     corrupt.sort();
     let mut expected = vec!["junk".to_owned(), second.clone()];
     expected.sort();
     assert_eq!(corrupt, expected);
-    assert!((1..3).all(|i| get_str(&list.get(i), "error") == "corrupt_record"));
-    assert_eq!(code_of(&resolve(store.get(s("junk"), None)).await.unwrap_err(), &[]), "corrupt_record");
-    let tampered_id = get_str(&tampered, "id");
-    assert_eq!(code_of(&resolve(store.get(s(&tampered_id), None)).await.unwrap_err(), &[]), "corrupt_record");
-    assert!(resolve(store.get(s(&first), None)).await.is_ok());
-    // Delete.
-    resolve(store.delete(s(&second))).await.unwrap();
-    resolve(store.delete(s("junk"))).await.unwrap();
-    assert_eq!(Array::from(&resolve(store.list()).await.unwrap()).length(), 1);
-    resolve(store.delete(s(&first))).await.unwrap();
-    assert_eq!(code_of(&resolve(store.get(s(&first), None)).await.unwrap_err(), &[]), "credential_not_found");
-    let _ = JsFuture::from(Promise::resolve(&JsValue::NULL)).await;
+    assert_eq!(code_of(&store.get("junk").await.unwrap_err(), &secrets), "corrupt_record");
+    assert_eq!(code_of(&store.get(&second).await.unwrap_err(), &secrets), "corrupt_record");
+    assert!(store.get(&first).await.is_ok());
+    // Delete (no error for an id that is not there).
+    store.delete(&second).await.unwrap();
+    store.delete("junk").await.unwrap();
+    store.delete("never-stored").await.unwrap();
+    assert_eq!(store.list().await.unwrap().len(), 1);
+    store.delete(&first).await.unwrap();
+    assert_eq!(code_of(&store.get(&first).await.unwrap_err(), &[]), "credential_not_found");
 }
 
 #[wasm_bindgen_test]
@@ -258,9 +355,9 @@ async fn a_rewritten_record_field_is_corrupt_and_nothing_is_sent() {
     let db = unique("tamper");
     let (id, secret) = partner("tamper").await;
     let secrets = [secret.clone()];
-    let store = ExpensifyCredentialStore::try_from_js_value(resolve(ExpensifyCredentialStore::open(Some(s(&db)))).await.unwrap()).unwrap();
-    let saved = resolve(store.save(credential(&id, &secret, "").into())).await.unwrap().as_string().unwrap();
-    let original = Array::from(&resolve(raw_records(&db)).await.unwrap()).get(0);
+    let store = CredentialStore::open(&db).await.unwrap();
+    let saved = store.save(&credential(&id, &secret)).await.unwrap();
+    let original = Array::from(&resolve(raw_records(&db)).await).get(0);
     let capture = format!("{}/capture", emu());
     let captured_before = counter("capture", "captured").await;
     // Script that can write the page's IndexedDB rewrites one stored field at a time.
@@ -275,65 +372,66 @@ async fn a_rewritten_record_field_is_corrupt_and_nothing_is_sent() {
     for (field, value) in rewrites {
         let record = Object::assign(&Object::new(), original.unchecked_ref());
         Reflect::set(&record, &field.into(), &value).unwrap();
-        resolve(raw_put(&db, &record)).await.unwrap();
-        let err = resolve(store.get(s(&saved), None)).await.unwrap_err();
+        resolve(raw_put(&db, &record)).await;
+        let err = store.get(&saved).await.unwrap_err();
         assert_eq!(code_of(&err, &secrets), "corrupt_record", "{field}");
-        let listed = Array::from(&resolve(store.list()).await.unwrap());
-        assert_eq!(get_str(&listed.get(0), "error"), "corrupt_record", "{field}");
+        let listed = store.list().await.unwrap();
+        assert!(matches!(&listed[0], Listed::Corrupt(i) if *i == saved), "{field}");
     }
     // The sealed record copied under another id does not open either.
     let moved = Object::assign(&Object::new(), original.unchecked_ref());
     Reflect::set(&moved, &"id".into(), &s("moved-record")).unwrap();
-    resolve(raw_put(&db, &moved)).await.unwrap();
-    assert_eq!(code_of(&resolve(store.get(s("moved-record"), None)).await.unwrap_err(), &secrets), "corrupt_record");
+    resolve(raw_put(&db, &moved)).await;
+    assert_eq!(code_of(&store.get("moved-record").await.unwrap_err(), &secrets), "corrupt_record");
     // The untouched record still works, and talks to its own server.
-    resolve(raw_put(&db, &original)).await.unwrap();
-    let loaded = ExpensifyCredential::try_from_js_value(resolve(store.get(s(&saved), None)).await.unwrap()).unwrap();
-    resolve(loaded.policy_list(None)).await.unwrap();
+    resolve(raw_put(&db, &original)).await;
+    let (loaded, _) = store.get(&saved).await.unwrap();
+    run(&loaded, &jobs::policy_list(false), &options("")).await.unwrap();
     assert_eq!(counter("capture", "captured").await, captured_before, "nothing reached the capture server");
     // The capture server does count what reaches it (so the check above can fail).
-    let input =
-        json(&format!(r#"{{"name":"x","serverUrl":"{capture}","partnerUserId":"aa_capture_probe","partnerUserSecret":"probe-secret"}}"#));
-    resolve(ExpensifyCredential::new(input, None).unwrap().policy_list(None)).await.unwrap();
+    let probe = Credential::new(input(&capture, "aa_capture_probe", "probe-secret")).unwrap();
+    run(&probe, &jobs::policy_list(false), &options("")).await.unwrap();
     assert_eq!(counter("capture", "captured").await, captured_before + 1);
 }
 
 #[wasm_bindgen_test]
 async fn without_cors_headers_the_network_error_names_cors() {
     let (id, secret) = partner("cors").await;
-    let c = credential(&id, &secret, "");
+    let c = credential(&id, &secret);
+    let o = options("");
     control("settings", r#"{"expensifyCors":false}"#).await;
-    let err = resolve(c.policy_list(None)).await.unwrap_err();
-    let verdict = resolve(c.test_connection()).await.unwrap();
+    let err = run(&c, &jobs::policy_list(false), &o).await.unwrap_err();
+    let verdict = Connection::of(&run(&c, &jobs::policy_list(false), &o).await);
     control("settings", r#"{"expensifyCors":true}"#).await;
     assert_eq!(code_of(&err, &[secret]), "network");
-    let message = String::from(err.unchecked_ref::<js_sys::Error>().message());
+    let message = err.message();
     assert!(message.contains("CORS") && message.contains("serverUrl"), "{message}");
-    assert_eq!(get_str(&verdict, "status"), "unreachable");
-    assert!(resolve(c.policy_list(None)).await.is_ok(), "with CORS headers back, the same call works");
+    assert_eq!(verdict, Connection::Unreachable);
+    assert!(run(&c, &jobs::policy_list(false), &o).await.is_ok(), "with CORS headers back, the same call works");
 }
 
 #[wasm_bindgen_test]
 async fn expensify_bodies_are_bounded_and_under_the_deadline() {
     let (id, secret) = partner("bounded").await;
     let secrets = [secret.clone()];
-    let c = credential(&id, &secret, r#"{"timeoutMs":800,"rateLimits":[[100,1000]]}"#);
+    let c = credential(&id, &secret);
     // Headers, then a stall: the deadline covers the body.
     control("faults", r#"{"endpoint":"expensify","stall":true}"#).await;
     let t0 = js_sys::Date::now();
-    assert_eq!(code_of(&resolve(c.policy_list(None)).await.unwrap_err(), &secrets), "timeout");
+    let o = options(r#"{"timeoutMs":800,"rateLimits":[[100,1000]]}"#);
+    assert_eq!(code_of(&run(&c, &jobs::policy_list(false), &o).await.unwrap_err(), &secrets), "timeout");
     assert!(js_sys::Date::now() - t0 < 5000.0);
     // 40 MiB declared, and 40 MiB streamed without a length: the read stops at 1 MiB. The deadline
     // is long and the pace slow (8 MB/s, 5 s for the whole body), so only the size limit can stop
     // the body early, and neither a busy machine's lag before the abort nor what a browser buffers
     // from a loopback socket at full speed (8 MiB in Firefox) decides the outcome.
-    let c = credential(&id, &secret, r#"{"timeoutMs":20000,"rateLimits":[[100,1000]]}"#);
+    let o = options(r#"{"timeoutMs":20000,"rateLimits":[[100,1000]]}"#);
     for (spec, name) in [
         (r#"{"endpoint":"expensify","hugeBytes":41943040,"paceMs":8,"counter":"xDeclared"}"#, "xDeclared"),
         (r#"{"endpoint":"expensify","hugeBytes":41943040,"undeclared":true,"paceMs":8,"counter":"xUndeclared"}"#, "xUndeclared"),
     ] {
         control("faults", spec).await;
-        let err = resolve(c.policy_list(None)).await.unwrap_err();
+        let err = run(&c, &jobs::policy_list(false), &o).await.unwrap_err();
         // What the server had written when the error came back: the limit (1 MiB) and what the
         // browser buffered, nowhere near the 40 MiB.
         let sent = counter("*", name).await;

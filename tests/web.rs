@@ -212,7 +212,7 @@ fn scopes_and_helpers() {
 /// and no panic (in wasm a panic aborts the module, so the final call would fail).
 #[wasm_bindgen_test]
 fn hostile_corpus_through_the_exports() {
-    use expensicat_auth::bindings::ExpensifyCredential;
+    use expensicat_auth::bindings::ExpensifyClient;
     use expensicat_auth::fuzzing::{expand, secret_markers};
     let file: serde_json::Value = serde_json::from_str(include_str!("corpus/hostile.json")).unwrap();
     let cases = file["cases"].as_array().unwrap();
@@ -249,7 +249,7 @@ fn hostile_corpus_through_the_exports() {
             }
             "credential" => {
                 let input = case["input"].to_string();
-                (input.clone(), ExpensifyCredential::new(json(&input), None).map(JsValue::from))
+                (input.clone(), ExpensifyClient::new(json(&input), None).map(JsValue::from))
             }
             other => panic!("unknown kind {other}"),
         };

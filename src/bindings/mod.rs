@@ -31,7 +31,7 @@ pub(crate) fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
 
 /// The value of an argument check, or (in a method that returns a promise) the promise rejected
 /// with its error.
-#[cfg(any(feature = "session", feature = "expensify-web"))]
+#[cfg(feature = "session")]
 macro_rules! or_reject {
     ($result:expr) => {
         match $result {
@@ -165,8 +165,6 @@ pub(crate) fn from_js_or_default<T: FromJson + Default>(value: Option<JsValue>, 
 // After the helpers and `or_reject!`, which the entry files use.
 #[cfg(feature = "expensify")]
 pub mod expensify;
-#[cfg(feature = "expensify-web")]
-pub mod expensify_web;
 #[cfg(feature = "session")]
 pub mod session;
 #[cfg(feature = "signin")]
@@ -174,8 +172,6 @@ pub mod signin;
 
 #[cfg(feature = "expensify")]
 pub use expensify::*;
-#[cfg(feature = "expensify-web")]
-pub use expensify_web::*;
 #[cfg(feature = "session")]
 pub use session::*;
 #[cfg(feature = "signin")]
@@ -184,7 +180,7 @@ pub use signin::*;
 /// `future_to_promise` instantiated once for every async method of an entry point: each
 /// `async` block is boxed into the same type, instead of each getting its own copy of the
 /// promise plumbing.
-#[cfg(any(feature = "session", feature = "expensify-web"))]
+#[cfg(feature = "session")]
 pub(crate) fn spawn_promise(work: core::pin::Pin<Box<dyn core::future::Future<Output = Result<JsValue, JsValue>>>>) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(work)
 }
