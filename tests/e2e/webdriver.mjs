@@ -1,8 +1,10 @@
 // A minimal W3C WebDriver client for the engines Playwright cannot drive here (it drives only its
 // own browser builds, which cannot be downloaded): Firefox through geckodriver, and WebKit (the
 // engine of Safari) through WebKitGTK's WebKitWebDriver under Xvfb. One "engine" description
-// serves both (how to start its driver, the capabilities of a session), and one "tab" interface
-// spans them and Playwright's Chromium pages, so the multi-tab tests run the same code in all.
+// serves both (how to start its driver, the capabilities of a session). Over them, the "tab"
+// interface of the multi-tab tests (`browsers()`, which spans Playwright's Chromium pages too) and
+// the part of Playwright's page API the demo test uses (`pageContext()`), so that each test runs
+// the same scenario code in all three engines.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -59,22 +61,22 @@ async function startXvfb() {
       if (text.includes("\n")) resolve(`:${text.trim()}`);
     });
     child.on("exit", (code) => reject(new Error(`Xvfb exited (${code}): ${child.output()}`)));
+    child.on("error", (e) => reject(new Error(`Xvfb: ${e.message}`)));
   });
   return { child, display };
 }
 
-/** WebKitWebDriver: on PATH, or where Debian's webkit2gtk-driver puts it. */
+/** WebKitWebDriver: on PATH, or beside MiniBrowser (/usr/lib/<arch>/webkit2gtk-<api>/ or /usr/libexec/webkit2gtk-<api>/). */
 function webkitDriverPath() {
-  if (process.env.WEBKIT_WEBDRIVER_PATH) return process.env.WEBKIT_WEBDRIVER_PATH;
-  for (const dir of (process.env.PATH ?? "").split(":")) if (dir && existsSync(`${dir}/WebKitWebDriver`)) return `${dir}/WebKitWebDriver`;
-  for (const lib of ["/usr/lib", "/usr/libexec"]) {
-    for (const arch of existsSync(lib) ? readdirSync(lib) : []) {
-      for (const dir of existsSync(`${lib}/${arch}`) && arch.includes("linux") ? readdirSync(`${lib}/${arch}`).filter((d) => d.startsWith("webkit2gtk")) : []) {
-        if (existsSync(`${lib}/${arch}/${dir}/WebKitWebDriver`)) return `${lib}/${arch}/${dir}/WebKitWebDriver`;
-      }
+  const dirs = (process.env.PATH ?? "").split(":");
+  for (const lib of ["/usr/libexec", ...(existsSync("/usr/lib") ? readdirSync("/usr/lib").map((d) => `/usr/lib/${d}`) : [])]) {
+    try {
+      dirs.push(...readdirSync(lib).filter((d) => d.startsWith("webkit2gtk-")).map((d) => `${lib}/${d}`));
+    } catch {
+      // Not a directory.
     }
   }
-  return "WebKitWebDriver";
+  return process.env.WEBKIT_WEBDRIVER_PATH || dirs.map((d) => `${d}/WebKitWebDriver`).find((f) => existsSync(f)) || "WebKitWebDriver";
 }
 
 /**
