@@ -57,11 +57,11 @@ let limitsDb;
  * keeps to the limits with the page's own times).
  */
 export async function sharedTake(limiter, partnerUserId) {
-  limitsDb ??= (async () => {
+  if (!limitsDb) {
     const r = indexedDB.open("expensicat-auth:expensify-limits", 1);
     r.onupgradeneeded = () => r.result.createObjectStore("sent");
-    return req(r);
-  })();
+    limitsDb = req(r);
+  }
   const db = await limitsDb;
   const key = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(partnerUserId));
   return new Promise((ok, fail) => {
@@ -69,9 +69,19 @@ export async function sharedTake(limiter, partnerUserId) {
     const s = t.objectStore("sent");
     const got = s.get(key);
     let wait;
-    // A throw here (a record of the wrong shape) aborts the transaction.
-    got.onsuccess = () => (wait = limiter.take(Date.now(), got.result)) || s.put(limiter.sent, key);
+    got.onsuccess = () => {
+      const now = Date.now();
+      // A record that is not a limiter's `sent` (rewritten by other script) is replaced by this
+      // page's own times, rather than failing every later request.
+      try {
+        wait = limiter.take(now, got.result);
+      } catch {
+        wait = limiter.take(now);
+      }
+      wait || s.put(limiter.sent, key);
+    };
     t.oncomplete = () => ok(wait);
-    t.onabort = t.onerror = () => fail(t.error);
+    // A failed request aborts the transaction (its error event is not prevented).
+    t.onabort = fail;
   });
 }

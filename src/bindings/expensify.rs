@@ -269,7 +269,8 @@ pub struct ExpensifyLimiter(RateLimiter);
 impl ExpensifyLimiter {
     /// How long to wait before a request may go at `nowMs`; 0 records the request as sent.
     /// `sent`, when given, replaces the send times this limiter counts: those every page of the
-    /// origin recorded for the partnerUserID (the `sent` of the last `take`, in any of them).
+    /// origin recorded for the partnerUserID (the `sent` of the last `take`, in any of them);
+    /// `corrupt_record` when it is a string no limiter wrote (the limiter's times are kept).
     pub fn take(
         &mut self,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
@@ -277,7 +278,7 @@ impl ExpensifyLimiter {
     ) -> Result<f64, JsValue> {
         let now = int_arg(&now_ms, "nowMs", 9_007_199_254_740_991.0)?;
         if let Some(sent) = optional(sent, |v| string_arg(v, "sent"))? {
-            self.0.restore(&sent, now).ok_or_else(|| bad_arg("sent", "must be a limiter's sent"))?;
+            self.0.restore(&sent, now).ok_or_else(|| js_error(&Error::CorruptRecord))?;
         }
         Ok(self.0.take(now) as f64)
     }

@@ -533,22 +533,20 @@ impl RateLimiter {
     /// back) is dropped rather than counted until the clock catches up with it, and so is a time
     /// older than the one before it (a list no limiter wrote); of the others, the newest are
     /// kept, as many as the largest count of a window (the older ones cannot change a verdict).
-    /// `None` when `sent` is not such a list (the times read up to there are kept).
+    /// `None` when `sent` is not such a list; the limiter's own times are then left as they were.
     pub fn restore(&mut self, sent: &str, now_ms: u64) -> Option<()> {
         let keep = self.limits.iter().map(|(c, _)| *c).max().unwrap_or(0);
-        self.sent.clear();
-        if sent.is_empty() {
-            return Some(());
-        }
-        for item in split_byte(sent, b',') {
+        let mut times = VecDeque::new();
+        for item in split_byte(sent, b',').filter(|_| !sent.is_empty()) {
             let t = parse_digits(item.as_bytes())?;
-            if t <= now_ms && !self.sent.back().is_some_and(|last| t < *last) {
-                self.sent.push_back(t);
-                if self.sent.len() > keep {
-                    self.sent.pop_front();
+            if t <= now_ms && !times.back().is_some_and(|last| t < *last) {
+                times.push_back(t);
+                if times.len() > keep {
+                    times.pop_front();
                 }
             }
         }
+        self.sent = times;
         Some(())
     }
 
@@ -948,8 +946,10 @@ mod tests {
         assert_eq!(l.sent(), "5,7,8");
         l.restore("", 100).unwrap();
         assert_eq!(l.sent(), "");
+        l.restore("7,8", 100).unwrap();
         for bad in [",", "1,,2", "1,", "x", "-1", "1.5", " 1", "[1]", "99999999999999999999"] {
             assert_eq!(l.restore(bad, 100), None, "{bad}");
+            assert_eq!(l.sent(), "7,8", "{bad}: the limiter's own times are kept");
         }
         // A restored limiter decides as the one that recorded the times.
         let mut a = RateLimiter::default();

@@ -111,6 +111,39 @@ export const tests = {
     assert(Date.now() - t0 >= 280, "the second call waited for the window");
   },
 
+  async the_limiter_counts_the_sends_other_tabs_recorded() {
+    // Issue 20 defect 11 within one page: the limiter decides on the send times kept in
+    // IndexedDB for the partnerUserID (under its SHA-256), which every tab and worker records.
+    const limits = (mode, op) => idbStore("expensicat-auth:expensify-limits", "sent", mode, op);
+    const hash = (id) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(id));
+    let [id, secret] = await partner("shared");
+    const c = credential(id, secret, { onRateLimit: "refuse" });
+    await c.policyList();
+    const key = await hash(id);
+    const recorded = await limits("readonly", (s) => s.get(key));
+    assert(/^\d+$/.test(recorded), `the send is recorded: ${recorded}`);
+    // Another tab's five sends, a second ago: this page may not send for about 9 s more.
+    const now = Date.now();
+    await limits("readwrite", (s) => s.put([5, 4, 3, 2, 1].map((i) => now - 1000 - i).join(","), key));
+    const before = await expensifyRequests();
+    const e = await rejection(c.policyList());
+    eq(codeOf(e, [secret]), "rate_limited", "the other tab's sends count");
+    assert(e.retryAfterMs > 8000 && e.retryAfterMs <= 9000, `retryAfterMs ${e.retryAfterMs}`);
+    eq(await expensifyRequests(), before, "nothing sent");
+    // A record that no limiter wrote is replaced by this page's own times: neither trusted nor
+    // fatal to later requests.
+    [id, secret] = await partner("rewritten");
+    const d = credential(id, secret);
+    await d.policyList();
+    const key2 = await hash(id);
+    await limits("readwrite", (s) => s.put({ not: "a list" }, key2));
+    await d.policyList();
+    assert(/^\d+,\d+$/.test(await limits("readonly", (s) => s.get(key2))), "an object replaced by the two sends");
+    await limits("readwrite", (s) => s.put("not,a,list", key2));
+    await d.policyList();
+    assert(/^\d+,\d+,\d+$/.test(await limits("readonly", (s) => s.get(key2))), "a malformed list replaced by the three sends");
+  },
+
   async validation_and_redaction() {
     const secret = "hunter2-partner-secret";
     const cases = [
