@@ -34,17 +34,32 @@ export class ExpensicatAuth {
      */
     handleCallback(url?: string): Promise<SessionInfo>;
     /**
-     * Ends the session at once: forgets the tokens and any pending login transactions (event
-     * `ended`, reason `logout`, in every tab of a shared session). Then, with a
-     * `revocationEndpoint`, revokes the refresh token and the access token (RFC 7009), best
+     * Ends the session in every tab: forgets the tokens and any pending login transactions (event
+     * `ended`, reason `logout`), cancels a code exchange or refresh in flight, and ends every
+     * login made before it, also one this tab has not heard of yet (a logout made while the tab
+     * is still loading applies to what it finds). Then, with a `revocationEndpoint`, revokes the
+     * refresh token (where this tab holds the newest) and the access token (RFC 7009), best
      * effort, each within the timeout. The promise settles when that is done and never rejects.
      */
     logout(): Promise<void>;
     /**
-     * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
-     * stored session when `storage: "sessionStorage"`.
+     * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes, a storage mode
+     * with `shareAcrossTabs`) and starts the session: asks the other tabs and reads storage.
      */
     constructor(config: ClientConfig);
+    /**
+     * Resolves when the tab knows whether a session exists (it asks the other tabs and reads
+     * storage first). Calls made before then wait for it.
+     */
+    ready(): Promise<void>;
+    /**
+     * Stops this session object, as a page that goes away does: it no longer hears or answers the
+     * other tabs, and releases the locks it holds. Tokens stay where the storage mode keeps them;
+     * call `logout()` first to end the session.
+     */
+    close(): void;
+    /** `loading` until the tab knows whether a session exists, then `signed_in` or `signed_out`. */
+    readonly status: "loading" | "signed_in" | "signed_out";
     /**
      * Calls `listener` on every session change; returns a function that unsubscribes.
      */

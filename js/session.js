@@ -1,37 +1,40 @@
-// The browser session of the package's sign-in entry: `ExpensicatAuth`. It keeps the tokens,
-// runs `fetch` and the timers, and stores what the app opted into; every protocol decision
-// (which token to use, what a 401 or 429 means, what a refresh's failure does, what the address
-// bar shows, what a callback or a stored record is worth) is made by the Rust core through the
-// exports of the WebAssembly module. It is JavaScript because a session in Rust costs the page
-// about 26 KB gzip of async machinery (measured, README "Benchmark"), and the same orchestration here
-// costs a tenth of that.
+// The browser session of the package's sign-in entry: `ExpensicatAuth`. A driver of the session
+// machine in the core (src/protocol/session_machine.rs, through `SessionCore`): it performs the
+// machine's actions (fetch, BroadcastChannel, Web Locks, IndexedDB, sessionStorage, timers,
+// WebCrypto) and feeds their results back as events. Which token to use, when to refresh, what
+// another tab's message, a stored record or a late answer is worth, what a logout cancels: the
+// machine decides all of it. What stays here is the page itself: the login transactions in
+// sessionStorage, the address bar, and the API calls' retry loop, whose every step the core
+// names (`nextStep`).
 //
-// Tokens are kept in this object's private fields (or in sessionStorage by opt-in), never shown
-// by `session`, `toString`, `toJSON` or an error.
+// Tokens live in the machine (wasm memory), in sessionStorage or sealed in IndexedDB by opt-in,
+// and in messages to the other tabs of the origin; never in `session`, `toString`, `toJSON` or
+// an error.
 
-import {
-  ExpensicatClient,
-  apiError,
-  bearerSessionRecord,
-  readSessionRecord,
-  refreshVerdict,
-  sessionError,
-} from "./glue.mjs";
+// @ts-check
+/** @typedef {import("./session-types").SessionAction} SessionAction */
+/** @typedef {import("./session-types").SessionEvent} SessionEvent */
+/** @typedef {import("./session-types").SessionInfo} SessionInfo */
+/** @typedef {import("./session-types").SessionListener} SessionListener */
+/** @typedef {import("./session-types").SharedRecord} SharedRecord */
+/** @typedef {import("./session-types").Core} Core */
+/** @typedef {import("./session-types").Client} Client */
+
+import { ExpensicatClient, sessionError } from "./glue.mjs";
 import { deadline, isStream, post, postAndRead, readBody, timedOut } from "./http.js";
 
 const PREFIX = "expensicat-auth:";
 const TX = PREFIX + "tx:";
 const DONE = PREFIX + "done:";
-/** How long a tab without a session waits for a live tab to send one, ms. */
-const ASK_MS = 300;
-/** How long a tab that finds a newer session elsewhere waits to receive it, ms. */
-const CATCH_UP_MS = 2000;
 
-/** Callbacks in flight or finished in this page, by `state`: React StrictMode runs effects twice. */
+/** Callbacks in flight or finished in this page, by `state`: React StrictMode runs effects twice.
+ * @type {Map<string, Promise<SessionInfo>>} */
 const callbacks = new Map();
-/** The address bar as this page cleaned it, and what it showed before. */
+/** The address bar as this page cleaned it, and what it showed before.
+ * @type {[string, string] | undefined} */
 let cleaned;
 
+/** @param {unknown} v */
 const absent = (v) => v === undefined || v === null;
 
 function store() {
@@ -42,26 +45,29 @@ function store() {
   }
 }
 
+/** @param {string} key */
 function get(key) {
   const s = store();
-  if (!s) throw sessionError("no_storage");
+  if (!s) throw sessionError("no_storage", undefined);
   try {
     return s.getItem(key);
   } catch {
-    throw sessionError("storage_read");
+    throw sessionError("storage_read", undefined);
   }
 }
 
+/** @param {string} key @param {string} value */
 function set(key, value) {
   const s = store();
-  if (!s) throw sessionError("no_storage");
+  if (!s) throw sessionError("no_storage", undefined);
   try {
     s.setItem(key, value);
   } catch {
-    throw sessionError("storage_write");
+    throw sessionError("storage_write", undefined);
   }
 }
 
+/** @param {string} key */
 function remove(key) {
   try {
     store()?.removeItem(key);
@@ -70,6 +76,7 @@ function remove(key) {
   }
 }
 
+/** @param {string} prefix */
 function keys(prefix) {
   const s = store();
   const out = [];
@@ -84,27 +91,43 @@ function keys(prefix) {
   return out;
 }
 
-/** The error of a failed fetch or read under `c`: its deadline, else the network. */
-const failure = (c) => sessionError(timedOut(c) ? "timeout" : "network");
-
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** A timer that does not keep Node's event loop alive. */
+/** A timer that does not keep Node's event loop alive. @param {() => void} fn @param {number} ms */
 function later(fn, ms) {
   const t = setTimeout(fn, ms);
-  t?.unref?.();
+  /** @type {any} */ (t)?.unref?.();
+  return t;
 }
 
-// The library's IndexedDB database for sessions: the newest session's sequence number per
-// client (store `seq`), and with `storage: "indexedDB"` the sealed session and its key (store
-// `sealed`).
-//
-// The sequence number is not a secret, but the one value the tabs must agree on before a
-// refresh. A tab holding the refresh lock reads it there (a committed IndexedDB write is visible
-// to every later transaction of the origin, which a BroadcastChannel message racing the lock's
-// release is not), so it never sends a refresh token that another tab has rotated away.
+/** Resolves after `ms`, or rejects with the reason of `signal` when it aborts first.
+ * @param {number} ms @param {AbortSignal | undefined} signal @returns {Promise<void>} */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = later(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+}
+
+/** `p`, or the reason of `signal` when it aborts first. @template T
+ * @param {Promise<T>} p @param {AbortSignal | undefined} signal @returns {Promise<T>} */
+function unlessAborted(p, signal) {
+  if (!signal) return p;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    p.then(resolve, reject);
+  });
+}
+
+// The library's IndexedDB database: store `seq` holds the shared record of each client (the
+// machine's `SharedRecord`: newest version, ended login, spent and revoked refresh tokens), store
+// `sealed` the session of `storage: "indexedDB"` (`rec:<client>`) and its sealing keys, one per
+// login (`key:<client>:<login>`), which a logout destroys.
+/** @type {Promise<IDBDatabase> | undefined} */
 let db;
-function idb(store, mode, op) {
+/** @template T @param {string} name @param {IDBTransactionMode} mode
+ * @param {(s: IDBObjectStore) => IDBRequest<T> | void} op @returns {Promise<T | undefined>} */
+function idb(name, mode, op) {
   db ??= new Promise((resolve, reject) => {
     const r = indexedDB.open(PREFIX + "sessions", 1);
     r.onupgradeneeded = () => {
@@ -117,220 +140,308 @@ function idb(store, mode, op) {
   return db.then(
     (d) =>
       new Promise((resolve, reject) => {
-        const tx = d.transaction(store, mode);
-        const req = op(tx.objectStore(store));
-        tx.oncomplete = () => resolve(req.result);
+        const tx = d.transaction(name, mode);
+        const req = op(tx.objectStore(name));
+        tx.oncomplete = () => resolve(req ? req.result : undefined);
         tx.onerror = tx.onabort = () => reject(tx.error);
       }),
   );
 }
-const seqGet = (key) => idb("seq", "readonly", (s) => s.get(key)).catch(() => undefined);
-// Without IndexedDB the tabs still coordinate through the lock and the channel.
-const seqPut = (key, value) => idb("seq", "readwrite", (s) => s.put(value, key)).catch(() => {});
 
-// `storage: "indexedDB"`: the session record sealed with AES-GCM (256-bit key, generated in the
-// browser, non-extractable, kept in the same database), a fresh 96-bit IV per write. The
-// additional data binds the ciphertext to the client and to the sequence numbers stored beside
-// it, so every field is authenticated: a record changed in any way does not open
-// (`corrupt_record`).
-const aad = (clientId, seq, login) => new TextEncoder().encode(`${PREFIX}session:v1:${clientId}:${seq}:${login}`);
+const ZERO = { nl: 0, ns: 0, el: 0, es: 0, sl: 0, ss: 0, rl: 0, rs: 0 };
+const PAIRS = /** @type {const} */ ([["nl", "ns"], ["el", "es"], ["sl", "ss"], ["rl", "rs"]]);
 
-async function sessionKey(clientId, create) {
-  const id = "key:" + clientId;
-  let key = await idb("sealed", "readonly", (s) => s.get(id));
-  if (!key && create) {
-    key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
-    await idb("sealed", "readwrite", (s) => s.put(key, id));
-  }
-  return key;
-}
-
-async function seal(clientId, record, seq, login) {
-  const key = await sessionKey(clientId, true);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq, login) }, key, new TextEncoder().encode(JSON.stringify(record)));
-  await idb("sealed", "readwrite", (s) => s.put({ v: 1, iv, seq, login, ct }, "rec:" + clientId));
-}
-
-/** The stored session: `undefined` when there is none, `null` when it does not open. */
-async function unseal(clientId) {
-  const sealed = await idb("sealed", "readonly", (s) => s.get("rec:" + clientId));
-  if (sealed === undefined) return undefined;
+/** The shared record, or `null` where IndexedDB cannot keep it. @param {string} id
+ * @returns {Promise<SharedRecord | null>} */
+async function readShared(id) {
   try {
-    const key = await sessionKey(clientId, false);
-    const { v, iv, seq, login, ct } = sealed;
-    if (v !== 1 || !(iv instanceof Uint8Array) || iv.length !== 12 || !Number.isSafeInteger(seq) || !Number.isSafeInteger(login)) return null;
-    const text = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(clientId, seq, login) }, key, ct);
-    return { record: readSessionRecord(new TextDecoder().decode(text)), seq, login };
+    const r = await idb("seq", "readonly", (s) => s.get(id));
+    // Nothing yet (or a value of the previous layout, a plain number): the zero record.
+    return r && typeof r === "object" ? r : ZERO;
   } catch {
     return null;
   }
 }
 
-/** What the app may see of a session record: never a token. */
-function info(t) {
-  const out = { scopes: t.scopes.slice() };
-  if (t.expiresAt !== undefined) out.expiresAt = t.expiresAt;
-  out.hasRefreshToken = t.refresh !== undefined;
-  out.mode = t.mode;
-  return out;
+/** Merges `w` into the shared record in one transaction: each version keeps the larger.
+ * @param {string} id @param {SharedRecord} w */
+function writeShared(id, w) {
+  return idb("seq", "readwrite", (s) => {
+    const req = s.get(id);
+    req.onsuccess = () => {
+      const r = req.result && typeof req.result === "object" ? { ...req.result } : { ...ZERO };
+      for (const [l, q] of PAIRS) if (w[l] > r[l] || (w[l] === r[l] && w[q] > r[q])) [r[l], r[q]] = [w[l], w[q]];
+      s.put(r, id);
+    };
+  }).catch(() => {});
+}
+
+// `storage: "indexedDB"`: the session record sealed with AES-GCM under a key of its login
+// (256-bit, generated in the browser, non-extractable), a fresh 96-bit IV per write. The
+// additional data binds the ciphertext to the client, the login and the version, so a record
+// changed in any way does not open, and one written back after its login ended has no key.
+/** @param {string} id @param {number} login @param {number} seq */
+const aad = (id, login, seq) => new TextEncoder().encode(`${PREFIX}session:v2:${id}:${login}:${seq}`);
+
+/** @param {string} id @param {number} login @param {boolean} create @returns {Promise<CryptoKey | undefined>} */
+async function loginKey(id, login, create) {
+  const name = `key:${id}:${login}`;
+  /** @type {CryptoKey | undefined} */
+  let key = await idb("sealed", "readonly", (s) => s.get(name));
+  if (!key && create) {
+    const made = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    // `add`, not `put`: a key another tab made first for the same login wins.
+    await idb("sealed", "readwrite", (s) => s.add(made, name)).catch(() => {});
+    key = await idb("sealed", "readonly", (s) => s.get(name));
+  }
+  return key;
+}
+
+/** @param {string} id @param {object} rec @param {number} login @param {number} seq */
+async function seal(id, rec, login, seq) {
+  const key = await loginKey(id, login, true);
+  if (!key) return;
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(id, login, seq) }, key, new TextEncoder().encode(JSON.stringify(rec)));
+  await idb("sealed", "readwrite", (s) => s.put({ v: 2, iv, login, seq, ct }, "rec:" + id));
+}
+
+/** Erases the sealed session and the keys of every login up to `ended`. @param {string} id @param {number} ended */
+async function unsealable(id, ended) {
+  const prefix = `key:${id}:`;
+  const all = /** @type {IDBValidKey[]} */ ((await idb("sealed", "readonly", (s) => s.getAllKeys())) ?? []);
+  await idb("sealed", "readwrite", (s) => {
+    s.delete("rec:" + id);
+    for (const k of all) if (typeof k === "string" && k.startsWith(prefix) && Number(k.slice(prefix.length)) <= ended) s.delete(k);
+  });
+}
+
+/** The sealed session as the machine reads it: `"nothing"`, `"corrupt"` or `{rec, login, seq}`.
+ * @param {string} id */
+async function unseal(id) {
+  const sealed = await idb("sealed", "readonly", (s) => s.get("rec:" + id));
+  if (sealed === undefined) return "nothing";
+  try {
+    const { v, iv, login, seq, ct } = sealed;
+    if (v !== 2 || !(iv instanceof Uint8Array) || iv.length !== 12 || !Number.isSafeInteger(login) || !Number.isSafeInteger(seq)) return "corrupt";
+    const key = await loginKey(id, login, false);
+    if (!key) return "corrupt";
+    const text = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(id, login, seq) }, key, ct);
+    return { rec: JSON.parse(new TextDecoder().decode(text)), login, seq };
+  } catch {
+    return "corrupt";
+  }
 }
 
 /**
  * A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
- * (or `sessionStorage` by opt-in), single-flight refresh, and a `fetch` that signs only API
- * requests.
+ * (or `sessionStorage` or sealed IndexedDB by opt-in), one session for every tab of the origin,
+ * single-flight refresh, and a `fetch` that signs only API requests.
  */
 export class ExpensicatAuth {
+  /** @type {Client} */
   #c;
+  /** @type {Core} */
+  #core;
+  /** @type {{ clientId: string, storage: string, timeoutMs: number, transactionTtlMs: number, maxTokenResponseBytes: number, maxResponseBytes: number, shareAcrossTabs: boolean }} */
   #s;
-  /** The session record `{v, access, expiresAt?, refresh?, scopes, mode}`, or undefined. */
-  #t;
-  /** The refresh in flight: `{id, p}`. */
-  #refreshing;
-  #refreshes = 0;
-  /** Bumped by logout and session end, so a refresh finishing afterwards is discarded. */
-  #generation = 0;
+  /** @type {Set<{ listener: SessionListener }>} */
   #listeners = new Set();
-  /** The session's sequence number: a login sets it from the clock, each refresh adds one. */
-  #seq = 0;
-  /** The sequence number of the login this session comes from (refreshes keep it). */
-  #login = 0;
-  /** The channel to the other tabs of this origin and client (`shareAcrossTabs`). */
+  /** Calls waiting for the machine, by id. @type {Map<number, { resolve: (v: any) => void, reject: (e: unknown) => void }>} */
+  #calls = new Map();
+  #nextCall = 0;
+  /** @type {BroadcastChannel | undefined} */
   #bc;
-  /** Settles when a live tab answered this one's request for the session, or after ASK_MS. */
-  #asked;
-  #answered;
-  /** With `storage: "indexedDB"`: settles when the stored session is read. */
-  #loaded;
-  /** A stored session that did not open: the next call rejects with `corrupt_record`, once. */
-  #corrupt = false;
-  /** The sealed writes, in order. */
-  #writes = Promise.resolve();
+  /** Releases of the locks held, by purpose. @type {Map<string, () => void>} */
+  #held = new Map();
+  /** The IndexedDB operations, in the order the machine asked for them. @type {Promise<unknown>} */
+  #io = Promise.resolve();
+  /** @type {Promise<void>} */
+  #ready;
+  /** @type {() => void} */
+  #isReady = () => {};
+  #closed = false;
 
   /**
-   * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes) and picks up a
-   * stored session when `storage: "sessionStorage"`.
+   * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes, a storage mode
+   * with `shareAcrossTabs`) and starts the session: asks the other tabs and reads storage.
+   * @param {import("./session-types").ClientConfig} config
    */
   constructor(config) {
-    this.#c = new ExpensicatClient(config);
+    this.#c = /** @type {Client} */ (/** @type {unknown} */ (new ExpensicatClient(config)));
     this.#s = this.#c.settings;
-    if (this.#s.storage === "sessionStorage") {
-      try {
-        const text = get(this.#key());
-        if (text !== null) {
-          this.#t = readSessionRecord(text);
-          const [seq, login] = String(get(this.#key("seq:"))).split("/");
-          this.#seq = Number(seq) || 0;
-          this.#login = Number(login) || 0;
-        }
-      } catch {
-        // No storage, or a corrupt record: no session.
-      }
-    }
-    if (this.#s.storage === "indexedDB") this.#loaded = this.#load();
+    this.#core = this.#c.sessionCore();
+    this.#ready = new Promise((resolve) => (this.#isReady = resolve));
     if (this.#s.shareAcrossTabs && typeof BroadcastChannel === "function") {
       this.#bc = new BroadcastChannel(PREFIX + this.#s.clientId);
-      this.#bc.onmessage = (e) => this.#receive(e.data);
-      this.#bc.unref?.();
-      // Ask the live tabs for their session (a newer one than a stored copy, too).
-      this.#asked = new Promise((resolve) => {
-        this.#answered = resolve;
-        later(resolve, ASK_MS);
-      });
-      this.#bc.postMessage({ t: "ask" });
+      this.#bc.onmessage = (e) => this.#feed({ t: "message", m: e.data });
+      /** @type {any} */ (this.#bc).unref?.();
     }
-  }
-
-  /** Reads the sealed session (`storage: "indexedDB"`). One that does not open is removed, and
-   * ends the session with reason `corrupt_record`; the next call rejects with that code. */
-  async #load() {
+    this.#perform(this.#core.start());
     const id = this.#s.clientId;
-    let stored;
-    try {
-      stored = await unseal(id);
-    } catch {
-      return; // No IndexedDB here: a session in memory.
-    }
-    if (stored === null) {
-      await idb("sealed", "readwrite", (s) => s.delete("rec:" + id)).catch(() => {});
-      if (this.#t) return;
-      this.#corrupt = true;
-      this.#emit("ended", "corrupt_record");
-    } else if (stored && (!this.#t || stored.seq > this.#seq)) {
-      this.#t = stored.record;
-      this.#seq = stored.seq;
-      this.#login = stored.login;
-      this.#emit("started", "restored");
-    }
-  }
-
-  /** A message from another tab: `ask` (send the session), `session` (a newer one), `ended`. */
-  #receive(m) {
-    if (!m || typeof m !== "object") return;
-    if (m.t === "ask") {
-      if (this.#t) this.#share();
-    } else if (m.t === "session" && typeof m.seq === "number" && (!this.#t || m.seq > this.#seq)) {
-      let record;
+    if (this.#s.storage === "sessionStorage") {
+      let stored = "nothing";
+      let ended = [0, 0];
       try {
-        // Checked like a stored record: only what this library would have written.
-        record = readSessionRecord(JSON.stringify(m.rec));
+        const text = get(this.#key("session:"));
+        if (text !== null) stored = JSON.parse(text);
+        ended = String(get(this.#key("ended:")) ?? "0/0").split("/").map(Number);
       } catch {
-        return;
+        stored = "corrupt";
       }
-      const had = this.#t !== undefined;
-      this.#generation++;
-      this.#t = record;
-      this.#seq = m.seq;
-      this.#login = Number(m.login) || 0;
-      this.#persist();
-      this.#answered?.();
-      this.#emit(had ? "refreshed" : "started", had ? undefined : "tab");
-    } else if (m.t === "ended" && this.#t && typeof m.seq === "number" && m.seq >= this.#login) {
-      // The session another tab ended is this one (same login, whether or not this tab has seen
-      // its latest refresh) or an older one; a login made after it stays.
-      this.#end(String(m.reason), true);
+      this.#feed({ t: "loaded", stored, el: ended[0] || 0, es: ended[1] || 0 });
+    } else if (this.#s.storage === "indexedDB") {
+      this.#queue(() => unseal(id).catch(() => "nothing").then((stored) => this.#feed({ t: "loaded", stored, el: 0, es: 0 })));
     }
   }
 
-  /** Tells the other tabs about this tab's (new) session. */
-  #share() {
-    this.#bc?.postMessage({ t: "session", rec: this.#t, seq: this.#seq, login: this.#login });
-  }
-
-  #key(kind = "session:") {
+  /** @param {string} kind */
+  #key(kind) {
     return PREFIX + kind + this.#s.clientId;
   }
 
-  #persist() {
-    if (this.#s.storage === "indexedDB") {
-      // A copy: the record is written as it is now, with the numbers it has now.
-      const [id, t, seq, login] = [this.#s.clientId, this.#t && { ...this.#t }, this.#seq, this.#login];
-      this.#writes = this.#writes
-        .then(() => (t ? seal(id, t, seq, login) : idb("sealed", "readwrite", (s) => s.delete("rec:" + id))))
-        .catch(() => {
-          // Not stored: the session goes on in memory.
-        });
+  /** @param {() => Promise<unknown> | unknown} op */
+  #queue(op) {
+    this.#io = this.#io.then(op).catch(() => {});
+  }
+
+  /** Feeds an event to the machine and performs what it says. @param {SessionEvent} event */
+  #feed(event) {
+    if (this.#closed) return;
+    let actions;
+    try {
+      actions = this.#core.handle(event, Date.now());
+    } catch {
+      // A message that cannot be read as JSON: dropped, like any the core refuses.
       return;
     }
-    if (this.#s.storage !== "sessionStorage") return;
-    try {
-      if (this.#t) {
-        set(this.#key(), JSON.stringify(this.#t));
-        set(this.#key("seq:"), `${this.#seq}/${this.#login}`);
-      } else {
-        remove(this.#key());
-        remove(this.#key("seq:"));
+    this.#perform(actions);
+  }
+
+  /** @param {SessionAction[]} actions */
+  #perform(actions) {
+    const id = this.#s.clientId;
+    for (const a of actions) {
+      switch (a.a) {
+        case "send":
+          this.#request(a);
+          break;
+        case "revoke":
+          this.#revoke(a);
+          break;
+        case "post":
+          this.#bc?.postMessage(a.m);
+          break;
+        case "store":
+          this.#store(a);
+          break;
+        case "lock":
+          this.#lock(a.p);
+          break;
+        case "unlock": {
+          const p = a.p;
+          // After every IndexedDB write asked before it: the next holder reads them.
+          this.#queue(() => {
+            this.#held.get(p)?.();
+            this.#held.delete(p);
+          });
+          break;
+        }
+        case "read": {
+          const p = a.p;
+          this.#queue(() => readShared(id).then((r) => this.#feed({ t: "shared", p, r })));
+          break;
+        }
+        case "write": {
+          const r = a.r;
+          this.#queue(() => writeShared(id, r));
+          break;
+        }
+        case "emit":
+          this.#emit(a);
+          break;
+        case "settle":
+          this.#settle(a);
+          break;
+        case "timer": {
+          const { name, n } = a;
+          later(() => this.#feed({ t: "timer", name, n }), a.ms);
+          break;
+        }
       }
-    } catch {
-      // The session goes on in memory.
     }
   }
 
-  #emit(type, reason) {
-    const event = { type };
-    if (reason !== undefined) event.reason = reason;
-    if (this.#t) event.session = info(this.#t);
+  /** A token-endpoint request; its answer or failure goes back to the machine.
+   * @param {{ id: number, url: string, contentType: string, body: string }} a */
+  #request(a) {
+    const headers = { Accept: "application/json", "Content-Type": a.contentType };
+    /** @param {string} what @param {number} [status] */
+    const marker = (what, status) => ({ what, status });
+    postAndRead(a.url, headers, a.body, this.#s.timeoutMs, this.#s.maxTokenResponseBytes, marker).then(
+      ([res, body]) => this.#feed({ t: "answer", id: a.id, status: res.status, body }),
+      (e) => this.#feed({ t: "failed", id: a.id, what: String(e?.what ?? "network"), status: Number(e?.status) || 0 }),
+    );
+  }
+
+  /** A revocation (RFC 7009), best effort, within the timeout.
+   * @param {{ id: number, url: string, contentType: string, body: string }} a */
+  #revoke(a) {
+    const c = deadline(this.#s.timeoutMs, undefined);
+    post(a.url, { "Content-Type": a.contentType }, a.body, c)
+      .then((res) => res.body?.cancel())
+      .catch(() => {})
+      .then(() => this.#feed({ t: "revoked", id: a.id }));
+  }
+
+  /** @param {{ rec?: object, login?: number, seq?: number, el: number, es: number }} a */
+  #store(a) {
+    const id = this.#s.clientId;
+    if (this.#s.storage === "indexedDB") {
+      const { rec, login, seq, el } = a;
+      this.#queue(() => (rec && login !== undefined && seq !== undefined ? seal(id, rec, login, seq) : unsealable(id, el)));
+    } else if (this.#s.storage === "sessionStorage") {
+      try {
+        if (a.rec) set(this.#key("session:"), JSON.stringify({ rec: a.rec, login: a.login, seq: a.seq }));
+        else remove(this.#key("session:"));
+        set(this.#key("ended:"), `${a.el}/${a.es}`);
+      } catch {
+        // The session goes on in memory.
+      }
+    }
+  }
+
+  /** The refresh lock of this client (Web Locks), waited for at most twice the timeout (a
+   * frozen holder must not block this tab for ever). @param {"refresh" | "logout"} p */
+  #lock(p) {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) {
+      // One tab at a time is all a browser without Web Locks can have of this.
+      this.#held.set(p, () => {});
+      queueMicrotask(() => this.#feed({ t: "locked", p, ok: true }));
+      return;
+    }
+    const wait = deadline(2 * this.#s.timeoutMs, undefined);
+    locks
+      .request(this.#key("refresh:"), { signal: wait.signal }, () => {
+        wait.abort();
+        return new Promise((release) => {
+          this.#held.set(p, () => release(undefined));
+          this.#feed({ t: "locked", p, ok: true });
+        });
+      })
+      .catch(() => {
+        if (timedOut(wait)) this.#feed({ t: "locked", p, ok: false });
+      });
+  }
+
+  /** @param {{ type: string, reason?: string, session?: SessionInfo }} a */
+  #emit(a) {
+    if (a.type === "ready") return this.#isReady();
+    /** @type {import("./session-types").SessionChange} */
+    const event = { type: /** @type {"started" | "refreshed" | "ended"} */ (a.type) };
+    if (a.reason !== undefined) event.reason = a.reason;
+    if (a.session !== undefined) event.session = a.session;
     for (const entry of [...this.#listeners]) {
       try {
         entry.listener(event);
@@ -340,36 +451,35 @@ export class ExpensicatAuth {
     }
   }
 
-  /** Ends the session here, and in the other tabs unless they told this one. */
-  #end(reason, fromTab) {
-    const had = this.#t !== undefined;
-    this.#t = undefined;
-    this.#generation++;
-    this.#refreshing = undefined;
-    this.#persist();
-    if (had && !fromTab) this.#bc?.postMessage({ t: "ended", reason, seq: this.#seq });
-    if (had) this.#emit("ended", reason);
+  /** @param {{ id: number, token?: string, session?: SessionInfo, error?: unknown }} a */
+  #settle(a) {
+    const call = this.#calls.get(a.id);
+    if (!call) return;
+    this.#calls.delete(a.id);
+    if ("error" in a) call.reject(a.error);
+    else call.resolve(a.token ?? a.session);
   }
 
-  #start(record, reason) {
-    this.#generation++;
-    this.#t = record;
-    // Newer than any session before it, in any tab.
-    this.#seq = Math.max(Date.now() * 1000, this.#seq + 1);
-    this.#login = this.#seq;
-    this.#refreshing = undefined;
-    this.#persist();
-    if (this.#bc) seqPut(this.#s.clientId, this.#seq);
-    this.#share();
-    this.#emit("started", reason);
+  /** A call to the machine: resolves or rejects when it settles. @param {(id: number) => SessionAction[]} feed
+   * @returns {Promise<any>} */
+  #call(feed) {
+    const id = ++this.#nextCall;
+    const p = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
+    this.#perform(feed(id));
+    return p;
   }
 
-  /** Removes expired login transactions and old "handled" markers. */
+  /** @param {"token" | "refresh" | "logout"} call @param {string} [stale] */
+  #ask(call, stale) {
+    return this.#call((id) => this.#core.handle(stale === undefined ? { t: "call", id, call } : { t: "call", id, call, stale }, Date.now()));
+  }
+
+  /** Removes expired login transactions and old "handled" markers. @param {number} now */
   #sweep(now) {
     for (const k of keys(TX)) {
       let keep = false;
       try {
-        keep = JSON.parse(get(k)).expiresAt > now;
+        keep = JSON.parse(String(get(k))).expiresAt > now;
       } catch {
         // Unreadable: removed.
       }
@@ -389,6 +499,8 @@ export class ExpensicatAuth {
   /**
    * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
    * expired ones swept) and resolves to the authorize URL to navigate to.
+   * @param {import("./session-types").LoginOptions} [options]
+   * @returns {Promise<string>}
    */
   async startLogin(options) {
     this.#sweep(Date.now());
@@ -402,11 +514,14 @@ export class ExpensicatAuth {
    * address bar before any await, checks the callback against its stored transaction (consumed
    * once, even on failure), exchanges the code, and resolves to the session. Called twice with
    * the same URL it makes one token request and both calls share the outcome; a callback already
-   * handled in an earlier page load rejects with `callback_already_handled`.
+   * handled in an earlier page load rejects with `callback_already_handled`. A `logout()` made
+   * while the code is exchanged ends that login: the call rejects with `login_required`.
+   * @param {string} [url]
+   * @returns {Promise<SessionInfo>}
    */
   handleCallback(url) {
-    if (!absent(url) && typeof url !== "string") return Promise.reject(sessionError("url"));
-    const href = absent(url) ? currentCallbackUrl() : url;
+    if (!absent(url) && typeof url !== "string") return Promise.reject(sessionError("url", undefined));
+    const href = absent(url) ? currentCallbackUrl() : /** @type {string} */ (url);
     this.#cleanAddressBar();
     let state;
     try {
@@ -436,8 +551,9 @@ export class ExpensicatAuth {
     }
   }
 
+  /** @param {string} href @param {string} state @returns {Promise<SessionInfo>} */
   #exchange(href, state) {
-    let request, requested;
+    let validated;
     try {
       const stored = get(TX + state);
       if (stored === null) {
@@ -447,7 +563,7 @@ export class ExpensicatAuth {
         } catch {
           // Not known as handled.
         }
-        throw sessionError(handled ? "callback_already_handled" : "state_mismatch");
+        throw sessionError(handled ? "callback_already_handled" : "state_mismatch", undefined);
       }
       // Consumed once, even when the checks below fail.
       remove(TX + state);
@@ -456,183 +572,59 @@ export class ExpensicatAuth {
       } catch {
         // The transaction is gone all the same.
       }
-      const validated = this.#c.parseCallback(href, stored);
-      requested = validated.requestedScopes;
-      request = this.#c.tokenRequest(validated);
+      validated = this.#c.parseCallback(href, stored);
     } catch (e) {
       return Promise.reject(e);
     }
-    return (async () => {
-      const got = await this.#tokenCall(request);
-      const record = { v: 1, access: got.accessToken, expiresAt: got.expiresAt, refresh: got.refreshToken, scopes: got.scope ?? requested, mode: "oauth" };
-      this.#start(record, "login");
-      return info(record);
-    })();
-  }
-
-  /** Sends a token request within the timeout and validates the answer within the size limit. */
-  async #tokenCall(req) {
-    const [res, body] = await postAndRead(req.url, req.headers, req.body, this.#s.timeoutMs, this.#s.maxTokenResponseBytes, sessionError);
-    return this.#c.parseTokenResponse(res.status, body);
-  }
-
-  /** The single in-flight refresh, started if none is running; resolves to the session. */
-  #refreshShared() {
-    if (this.#refreshing) return this.#refreshing.p;
-    const id = ++this.#refreshes;
-    const p = this.#doRefresh().finally(() => {
-      if (this.#refreshing?.id === id) this.#refreshing = undefined;
-    });
-    this.#refreshing = { id, p };
-    return p;
-  }
-
-  /** One refresh at a time across the tabs (Web Locks): inside the lock, a tab whose session is
-   * older than the newest one (another tab refreshed or signed in meanwhile) takes that one
-   * instead of sending its own refresh token, which has been rotated away. The lock goes with a
-   * closed tab, and each refresh has its timeout. */
-  async #doRefresh() {
-    const locks = globalThis.navigator?.locks;
-    if (!this.#bc || !locks) return this.#refreshNow();
-    // The session this refresh was asked for: if a newer one arrived by the time the lock is
-    // held (another tab refreshed meanwhile), it is the answer, without a request.
-    const from = this.#seq;
-    // A tab frozen while it holds the lock must not block this one for ever: the wait is bounded
-    // (twice the timeout: the holder's own refresh has the timeout), then `timeout`, with no
-    // request sent.
-    const wait = deadline(2 * this.#s.timeoutMs);
-    return locks.request(this.#key("refresh:"), { signal: wait.signal }, async () => {
-      wait.abort();
-      const stored = await seqGet(this.#s.clientId);
-      const newest = Math.max(typeof stored === "number" ? stored : 0, this.#seq);
-      if (newest > from) {
-        this.#bc.postMessage({ t: "ask" });
-        for (let waited = 0; this.#seq < newest && waited < CATCH_UP_MS; waited += 25) await sleep(25);
-        if (this.#seq < newest) {
-          // The tab that holds the newer tokens is gone: this tab's refresh token is spent.
-          this.#end("expired", true);
-          throw sessionError("login_required");
-        }
-        if (!this.#t) throw sessionError("login_required");
-        return info(this.#t);
-      }
-      return this.#refreshNow();
-    }).catch((e) => {
-      throw timedOut(wait) ? sessionError("timeout") : e;
-    });
-  }
-
-  async #refreshNow() {
-    const generation = this.#generation;
-    const rt = this.#t?.refresh;
-    if (rt === undefined) throw sessionError("login_required");
-    const request = this.#c.refreshTokenRequest(rt);
-    let got, err;
-    try {
-      got = await this.#tokenCall(request);
-    } catch (e) {
-      err = e;
-    }
-    const failed = err !== undefined;
-    switch (refreshVerdict(failed ? String(err?.code) : undefined, failed ? err?.status : undefined, this.#generation !== generation)) {
-      case 0: {
-        const t = this.#t;
-        t.access = got.accessToken;
-        t.expiresAt = got.expiresAt;
-        if (got.refreshToken !== undefined) t.refresh = got.refreshToken;
-        if (got.scope !== undefined) t.scopes = got.scope;
-        this.#seq++;
-        this.#persist();
-        if (this.#bc) {
-          // Recorded before the lock is released, so the next holder sees it.
-          await seqPut(this.#s.clientId, this.#seq);
-          this.#share();
-        }
-        this.#emit("refreshed");
-        return info(t);
-      }
-      case 1:
-        this.#end("invalid_grant");
-        throw err;
-      case 2:
-        throw err;
-      default:
-        throw sessionError("login_required");
-    }
+    return this.#call((id) => this.#core.exchange(id, validated, Date.now()));
   }
 
   /**
-   * Refreshes now (sharing a refresh already in flight) and resolves to the session.
+   * Refreshes now (sharing a refresh already in flight, in any tab) and resolves to the session.
    * `invalid_grant` ends the session (event `ended`, reason `invalid_grant`).
+   * @returns {Promise<SessionInfo>}
    */
-  async refresh() {
-    if (!this.#t) await this.#settled();
-    if (this.#t?.refresh === undefined) throw sessionError("login_required");
-    return this.#refreshShared();
-  }
-
-  /** Settles when the session that may be on its way (from a live tab, from IndexedDB) is here. */
-  #settled() {
-    return Promise.all([this.#asked, this.#loaded]);
-  }
-
-  /**
-   * A valid access token: the cached one while fresh (checked against the clock on every call),
-   * else one refresh shared by all callers. `stale` is a token the API just refused.
-   */
-  async #token(stale) {
-    // A new tab or a reload: the session may be on its way from a live tab or from IndexedDB.
-    if (!this.#t) await this.#settled();
-    if (this.#corrupt && !this.#t) {
-      this.#corrupt = false;
-      throw sessionError("corrupt_record");
-    }
-    const t = this.#t;
-    if (!t) throw sessionError("login_required");
-    const which = stale === undefined ? 0 : stale === t.access ? 1 : 2;
-    const step = this.#c.tokenStep(t.expiresAt, t.refresh !== undefined, which, Date.now());
-    if (step === 0) return t.access;
-    if (step === 2) {
-      this.#end("expired");
-      throw sessionError("login_required");
-    }
-    await this.#refreshShared();
-    if (!this.#t) throw sessionError("login_required");
-    return this.#t.access;
+  refresh() {
+    return this.#ask("refresh");
   }
 
   /**
    * A valid access token, refreshed when it expires within the clock skew (checked against the
-   * clock on every call). Concurrent callers share one refresh. Rejects with `login_required`
-   * when there is no session.
+   * clock on every call). Concurrent callers share one refresh. Waits while the tab is still
+   * loading the session; rejects with `login_required` when there is none.
+   * @returns {Promise<string>}
    */
-  async accessToken() {
-    return this.#token();
+  accessToken() {
+    return this.#ask("token");
   }
 
-  /** The signed exchange behind `fetch` and `fetchJson`: the response and its deadline. */
+  /** The signed exchange behind `fetch` and `fetchJson`: the response, its deadline, the method.
+   * @param {unknown} input @param {RequestInit | undefined} init
+   * @returns {Promise<[Response, AbortController, string]>} */
   async #send(input, init) {
-    if (typeof input !== "string") throw sessionError("input");
-    if (!absent(init) && typeof init !== "object") throw sessionError("init");
+    if (typeof input !== "string") throw sessionError("input", undefined);
+    if (!absent(init) && typeof init !== "object") throw sessionError("init", undefined);
     const method = typeof init?.method === "string" ? init.method : "GET";
     // Refuse a foreign URL before touching the token: no refresh, no request.
     this.#c.checkApiUrl(input);
+    const user = typeof AbortSignal !== "undefined" && init?.signal instanceof AbortSignal ? init.signal : undefined;
     const replayable = !isStream(init?.body);
-    let token = await this.#token();
+    let token = await unlessAborted(this.#ask("token"), user);
     let refreshed = false;
     let waited = false;
     for (;;) {
       const signed = this.#c.signRequest(token, method, input);
       const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs);
-      const attempt = (replayable ? 1 : 0) | (this.#t?.refresh !== undefined ? 2 : 0) | (refreshed ? 4 : 0) | (waited ? 8 : 0);
-      const step = this.#c.nextStep(res.status, res.headers.get("Retry-After") ?? undefined, Date.now(), attempt);
-      if (step === -1) return [res, c, method];
-      if (step === -2) {
+      const canRefresh = this.#core.session?.hasRefreshToken === true;
+      const next = this.#c.nextStep(res.status, res.headers.get("Retry-After") ?? undefined, Date.now(), { replayable, canRefresh, refreshed, waited });
+      if (next.step === "return") return [res, c, method];
+      res.body?.cancel().catch(() => {});
+      if (next.step === "refresh") {
         refreshed = true;
-        token = await this.#token(token);
+        token = await unlessAborted(this.#ask("token", token), user);
       } else {
         waited = true;
-        await sleep(step);
+        await sleep(next.ms, user);
       }
     }
   }
@@ -642,7 +634,9 @@ export class ExpensicatAuth {
    * or an absolute URL on the API origin (anything else rejects with `origin_not_allowed` before
    * any request). Adds `Authorization: Bearer`, never follows redirects, times out, refreshes
    * and retries once on 401, waits once on 429 when `Retry-After` is within `maxRetryAfterMs`.
-   * The app's headers and body pass through unchanged.
+   * The app's headers and body pass through unchanged; its `signal` cancels the call at any
+   * point, also while it waits for a refresh or a `Retry-After`.
+   * @param {string} input @param {RequestInit} [init] @returns {Promise<Response>}
    */
   async fetch(input, init) {
     return (await this.#send(input, init))[0];
@@ -652,6 +646,7 @@ export class ExpensicatAuth {
    * Like `fetch`, then resolves to the parsed JSON body of a 2xx answer, or rejects with a typed
    * error: `unauthorized`, `insufficient_scope` (with `requiredScope`), `rate_limited` (with
    * `retryAfterMs`), `api_error` (with `status`, `apiCode`), `invalid_response`.
+   * @param {string} input @param {RequestInit} [init] @returns {Promise<unknown>}
    */
   async fetchJson(input, init) {
     const [res, c, method] = await this.#send(input, init);
@@ -666,57 +661,72 @@ export class ExpensicatAuth {
         throw sessionError("not_json", status);
       }
     }
-    const at = input.indexOf("/api");
-    throw apiError(status, body, retryAfter, Date.now(), method, at < 0 ? input : input.slice(at + 4));
+    throw this.#c.apiError(status, body, retryAfter, Date.now(), method, input);
   }
 
   /**
    * Direct bearer mode: use a token the app already has (an Expensicat session JWT) for signed
    * calls. It is never refreshed; `expiresAt` (ms since the epoch) is checked on each use.
+   * Throws `invalid_token` for a token that is not an RFC 6750 `b64token`.
+   * @param {string} token @param {number} [expiresAt]
    */
   useBearerToken(token, expiresAt) {
-    this.#start(bearerSessionRecord(token, expiresAt), "bearer");
+    if (typeof token !== "string") throw sessionError("token", undefined);
+    if (!absent(expiresAt) && !Number.isSafeInteger(expiresAt)) throw sessionError("expiresAt", undefined);
+    const id = ++this.#nextCall;
+    this.#perform(this.#core.handle(expiresAt === undefined || expiresAt === null ? { t: "bearer", id, token } : { t: "bearer", id, token, expiresAt }, Date.now()));
   }
 
   /**
-   * Ends the session at once: forgets the tokens and any pending login transactions (event
-   * `ended`, reason `logout`, in every tab of a shared session). Then, with a
-   * `revocationEndpoint`, revokes the refresh token and the access token (RFC 7009), best effort,
-   * each within the timeout. The promise settles when that is done, and never rejects: the local
-   * session is over whatever the server answers.
+   * Ends the session in every tab: forgets the tokens and any pending login transactions (event
+   * `ended`, reason `logout`), cancels a code exchange or refresh in flight, and ends every
+   * login made before it, also one this tab has not heard of yet (a logout made while the tab
+   * is still loading applies to what it finds). Then, with a `revocationEndpoint`, revokes the
+   * refresh token (where this tab holds the newest) and the access token (RFC 7009), best
+   * effort, each within the timeout. The promise settles when that is done, and never rejects.
+   * @returns {Promise<void>}
    */
   logout() {
-    const t = this.#t;
     for (const k of keys(TX)) remove(k);
-    this.#end("logout");
-    return this.#revoke(t);
+    return this.#ask("logout").then(() => {}, () => {});
   }
 
-  async #revoke(t) {
-    // A token the app supplied (bearer mode) is the app's to revoke.
-    if (!t || t.mode !== "oauth") return;
-    for (const [token, hint] of [[t.refresh, "refresh_token"], [t.access, "access_token"]]) {
-      if (token === undefined) continue;
-      const req = this.#c.revocationRequest(token, hint);
-      if (!req) return;
-      const c = deadline(this.#s.timeoutMs);
-      try {
-        const res = await post(req.url, req.headers, req.body, c);
-        await res.body?.cancel();
-      } catch {
-        // Best effort: the next one is still tried.
-      }
-    }
+  /**
+   * Stops this session object, as a page that goes away does: it no longer hears or answers the
+   * other tabs, and releases the locks it holds. Tokens stay where the storage mode keeps them;
+   * call `logout()` first to end the session. For apps that create and drop sessions (a React
+   * provider that unmounts) and for tests.
+   */
+  close() {
+    this.#closed = true;
+    this.#bc?.close();
+    this.#bc = undefined;
+    for (const release of this.#held.values()) release();
+    this.#held.clear();
   }
 
-  /** The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token. */
+  /** Resolves when the tab knows whether a session exists (it asks the other tabs and reads
+   * storage first). @returns {Promise<void>} */
+  ready() {
+    return this.#ready;
+  }
+
+  /** `loading` until the tab knows whether a session exists, then `signed_in` or `signed_out`.
+   * @returns {"loading" | "signed_in" | "signed_out"} */
+  get status() {
+    return this.#core.loading ? "loading" : this.#core.session ? "signed_in" : "signed_out";
+  }
+
+  /** The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token.
+   * @returns {SessionInfo | undefined} */
   get session() {
-    return this.#t ? info(this.#t) : undefined;
+    return this.#core.session;
   }
 
-  /** Calls `listener` on every session change; returns a function that unsubscribes. */
+  /** Calls `listener` on every session change; returns a function that unsubscribes.
+   * @param {SessionListener} listener @returns {() => void} */
   onSessionChange(listener) {
-    if (typeof listener !== "function") throw sessionError("listener");
+    if (typeof listener !== "function") throw sessionError("listener", undefined);
     const entry = { listener };
     this.#listeners.add(entry);
     return () => {
@@ -747,14 +757,17 @@ function currentCallbackUrl() {
  * `manual`, and a deadline's signal added (linked to the app's own `signal`). Resolves to the
  * response and the deadline, which goes on covering the body. The app's own abort rejects with
  * its reason, unchanged.
+ * @param {string} url @param {string} authorization @param {RequestInit | undefined} init @param {number} ms
+ * @returns {Promise<[Response, AbortController]>}
  */
 async function sendApi(url, authorization, init, ms) {
+  /** @type {RequestInit} */
   const o = Object.assign({}, init);
   let headers;
   try {
     headers = new Headers(o.headers ?? undefined);
   } catch {
-    throw sessionError("headers");
+    throw sessionError("headers", undefined);
   }
   headers.set("Authorization", authorization);
   const user = typeof AbortSignal !== "undefined" && o.signal instanceof AbortSignal ? o.signal : undefined;
@@ -766,15 +779,15 @@ async function sendApi(url, authorization, init, ms) {
   try {
     request = new Request(url, o);
   } catch {
-    throw sessionError("init");
+    throw sessionError("init", undefined);
   }
   let res;
   try {
     res = await fetch(request);
   } catch (e) {
     if (user?.aborted && !timedOut(c)) throw e;
-    throw failure(c);
+    throw sessionError(timedOut(c) ? "timeout" : "network", undefined);
   }
-  if (res.type === "opaqueredirect") throw sessionError("redirect");
+  if (res.type === "opaqueredirect") throw sessionError("redirect", undefined);
   return [res, c];
 }

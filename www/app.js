@@ -245,5 +245,7 @@ if (location.pathname === "/callback" && (params.has("state") || params.has("err
 } else if (!fromTab) {
   $("status").textContent = settings.issuer.startsWith("http://127.0.0.1") ? "Ready: using the local emulator." : `Ready: using ${settings.issuer}.`;
 }
+// Whether a session exists is known once the other tabs have answered and storage is read.
+await auth.ready();
 renderSession();
 document.body.dataset.ready = "true";

@@ -74,6 +74,7 @@ pub(crate) fn int_arg(value: &JsValue, name: &'static str, max: f64) -> Result<u
 }
 
 /// A boolean argument (no coercion).
+#[cfg(feature = "expensify")]
 pub(crate) fn bool_arg(value: &JsValue, name: &'static str) -> Result<bool, JsValue> {
     value.as_bool().ok_or_else(|| bad_arg(name, "must be a boolean"))
 }

@@ -11,22 +11,12 @@ export interface SessionInfo {
 }
 
 /**
- * A session change. `reason` for `started`: `login`, `bearer`, or `tab` (another tab's session,
- * `shareAcrossTabs`); for `ended`: `logout`, `invalid_grant` or `expired` (in any tab of the
- * shared session).
+ * A session change. `reason` for `started`: `login`, `bearer`, `tab` (another tab's session,
+ * `shareAcrossTabs`) or `restored` (from storage); for `ended`: `logout`, `invalid_grant`,
+ * `expired` or `corrupt_record` (in any tab of the shared session).
  */
 export interface SessionEvent {
   type: "started" | "refreshed" | "ended";
   reason?: string;
   session?: SessionInfo;
-}
-
-/** A session as stored (`storage: "sessionStorage"`): it holds the tokens. */
-export interface SessionRecord {
-  v: 1;
-  access: string;
-  expiresAt?: number;
-  refresh?: string;
-  scopes: string[];
-  mode: "oauth" | "bearer";
 }

@@ -50,7 +50,8 @@ export interface ClientConfig {
    * Tabs of this origin share one session (default `true`): one refresh at a time between them
    * (Web Locks), its result and every login and logout reaching all (BroadcastChannel), and a new
    * tab gets the session from a live one without a redirect. Tokens pass between tabs, never
-   * through storage.
+   * through storage. `false` (each tab its own session) only with `storage: "memory"`:
+   * `invalid_config` otherwise, since tabs reading one stored refresh token must coordinate.
    */
   shareAcrossTabs?: boolean;
 }
@@ -112,3 +113,41 @@ export interface ClientSettings {
   maxResponseBytes: number;
   shareAcrossTabs: boolean;
 }
+
+/** What has been tried for one API call (`ExpensicatClient.nextStep`). */
+export interface Attempt { replayable?: boolean; canRefresh?: boolean; refreshed?: boolean; waited?: boolean; }
+
+/** The next step after an API answer: hand it back, refresh and send again, or wait and send again. */
+export type NextStep = { step: "return" } | { step: "refresh" } | { step: "wait"; ms: number };
+
+/**
+ * An event for `SessionCore.handle` (the session machine, src/protocol/session_wire.rs): an app
+ * call, a token-endpoint answer or failure, a revocation done, a message from another tab, the
+ * lock, the shared record, the stored session, a timer.
+ */
+export type SessionCoreEvent =
+  | { t: "call"; id: number; call: "token" | "refresh" | "logout"; stale?: string }
+  | { t: "bearer"; id: number; token: string; expiresAt?: number }
+  | { t: "answer"; id: number; status: number; body: string }
+  | { t: "failed"; id: number; what: string; status?: number }
+  | { t: "revoked"; id: number }
+  | { t: "message"; m: unknown }
+  | { t: "locked"; p: "refresh" | "logout"; ok: boolean }
+  | { t: "shared"; p: "load" | "refresh" | "logout" | "adopt"; r: SharedRecord | null }
+  | { t: "loaded"; stored: unknown; el: number; es: number }
+  | { t: "timer"; name: string; n: number };
+
+/** The record the tabs of one client share (IndexedDB): newest, ended, spent and revoked versions as login/seq pairs. */
+export interface SharedRecord { nl: number; ns: number; el: number; es: number; sl: number; ss: number; rl: number; rs: number; }
+
+/** An action of the session machine, for its driver to perform in order. */
+export type SessionCoreAction =
+  | { a: "send" | "revoke"; id: number; url: string; contentType: string; body: string }
+  | { a: "post"; m: object }
+  | { a: "store"; rec?: object; login?: number; seq?: number; el: number; es: number }
+  | { a: "lock" | "unlock"; p: "refresh" | "logout" }
+  | { a: "read"; p: "load" | "refresh" | "logout" | "adopt" }
+  | { a: "write"; r: SharedRecord }
+  | { a: "emit"; type: "ready" | "started" | "refreshed" | "ended"; reason?: string; session?: SessionInfo }
+  | { a: "settle"; id: number; token?: string; session?: SessionInfo; error?: ExpensicatAuthError }
+  | { a: "timer"; name: string; n: number; ms: number };

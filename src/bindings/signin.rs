@@ -19,10 +19,10 @@ use crate::protocol::error::Error;
 use crate::protocol::json::{Fields, FromJson, Obj};
 use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
 use crate::protocol::pkce::PkceVerifier;
-use crate::protocol::retry::{next_step, refresh_verdict, token_step_of, Attempt, Stale, Step, TokenStep, Verdict};
+use crate::protocol::retry::{next_step, Attempt, Step};
 use crate::protocol::scope::{required_scope as core_required_scope, Scope};
 use crate::protocol::secret::{AccessToken, RefreshToken};
-use crate::protocol::session::{api_error as core_api_error, is_fresh, Tokens};
+use crate::protocol::session::api_error as core_api_error;
 use crate::protocol::sign::api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
@@ -415,75 +415,137 @@ impl ExpensicatClient {
         js(api_url(self.0.api_base(), self.0.api_origin(), &string_arg(&path_or_url, "input")?).map(drop))
     }
 
-    /// Where the token for the next call comes from: 0 the current one, 1 a refresh, 2 the
-    /// session ends. `expiresAt` is the access token's expiry (ms since the epoch, `undefined`
-    /// when unknown); `stale` is 0 (no token refused), 1 (the API refused the current token) or 2
-    /// (it refused an older one).
-    #[wasm_bindgen(js_name = tokenStep)]
-    pub fn token_step(
-        &self,
-        #[wasm_bindgen(js_name = expiresAt, unchecked_param_type = "number | undefined")] expires_at: JsValue,
-        #[wasm_bindgen(js_name = canRefresh, unchecked_param_type = "boolean")] can_refresh: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "0 | 1 | 2")] stale: JsValue,
-        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
-    ) -> Result<u8, JsValue> {
-        let expires_at = if absent(&expires_at) { None } else { Some(time_arg(&expires_at, "expiresAt")?) };
-        let stale = match int_arg(&stale, "stale", 2.0)? {
-            0 => None,
-            1 => Some(Stale::Current),
-            _ => Some(Stale::Older),
-        };
-        let fresh = is_fresh(expires_at, time_arg(&now_ms, "nowMs")?, self.0.clock_skew_ms());
-        Ok(match token_step_of(stale, fresh, bool_arg(&can_refresh, "canRefresh")?) {
-            TokenStep::UseCurrent => 0,
-            TokenStep::Refresh => 1,
-            TokenStep::End => 2,
-        })
-    }
-
-    /// The next step after an API answer: -1 return it, -2 refresh and send again, else wait
-    /// that many ms and send again; throws `rate_limited`. `attempt` is a bit set: 1 the body can
-    /// be sent again, 2 the session can refresh, 4 it already refreshed, 8 it already waited.
-    #[wasm_bindgen(js_name = nextStep)]
+    /// The next step after an API answer with `status` (and its `Retry-After`, read at `nowMs`):
+    /// `{step: "return"}` hand it to the caller, `{step: "refresh"}` refresh and send again,
+    /// `{step: "wait", ms}` wait and send again; throws `rate_limited`. `attempt` says what has
+    /// been tried: `{replayable, canRefresh, refreshed, waited}` (the body can be sent again, the
+    /// session can refresh, it already refreshed, it already waited).
+    #[wasm_bindgen(js_name = nextStep, unchecked_return_type = "NextStep")]
     pub fn next_step(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] attempt: JsValue,
-    ) -> Result<f64, JsValue> {
+        #[wasm_bindgen(unchecked_param_type = "Attempt")] attempt: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let status = int_arg(&status, "status", 599.0)? as u16;
         let retry_after = opt_string_arg(&retry_after, "retryAfter")?;
         let now = time_arg(&now_ms, "nowMs")?;
-        let attempt = int_arg(&attempt, "attempt", 15.0)?;
-        let attempt =
-            Attempt { replayable: attempt & 1 != 0, can_refresh: attempt & 2 != 0, refreshed: attempt & 4 != 0, waited: attempt & 8 != 0 };
-        match next_step(status, retry_after.as_deref(), now, self.0.max_retry_after_ms(), attempt) {
-            Step::Return => Ok(-1.0),
-            Step::RefreshAndRetry => Ok(-2.0),
-            Step::WaitAndRetry { ms } => Ok(ms as f64),
-            Step::Fail(e) => Err(js_error(&e)),
-        }
+        let attempt: Attempt = from_js(&attempt, "attempt")?;
+        let step = match next_step(status, retry_after.as_deref(), now, self.0.max_retry_after_ms(), attempt) {
+            Step::Return => Obj::new().str("step", "return"),
+            Step::RefreshAndRetry => Obj::new().str("step", "refresh"),
+            Step::WaitAndRetry { ms } => Obj::new().str("step", "wait").u64("ms", ms),
+            Step::Fail(e) => return Err(js_error(&e)),
+        };
+        Ok(to_js(&step.finish()))
+    }
+
+    /// The typed error for an API answer that is not 2xx (as the free function `apiError`), for
+    /// a call to `input`: a path below the API base or an absolute URL on the API origin.
+    #[wasm_bindgen(js_name = apiError, unchecked_return_type = "ExpensicatAuthError")]
+    pub fn api_error(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let input = string_arg(&input, "input")?;
+        let path = crate::protocol::sign::api_path(self.0.api_base(), &input);
+        api_error(status, body, retry_after, now_ms, method, JsValue::from_str(path))
     }
 }
 
-/// What a refresh's result does to a session: 0 rotate the new tokens in, 1 end the session and
-/// report the error, 2 report the error, 3 report `login_required` (the session changed while
-/// the request was out). `code` and `status` are the error's, `undefined` for new tokens.
-#[wasm_bindgen(js_name = refreshVerdict)]
-pub fn refresh_verdict_js(
-    #[wasm_bindgen(unchecked_param_type = "string | undefined")] code: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number | undefined")] status: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "boolean")] superseded: JsValue,
-) -> Result<u8, JsValue> {
-    let code = opt_string_arg(&code, "code")?;
-    let status = if absent(&status) { None } else { Some(int_arg(&status, "status", 599.0)? as u16) };
-    Ok(match refresh_verdict(code.as_deref().map(|c| (c, status)), bool_arg(&superseded, "superseded")?) {
-        Verdict::Rotate => 0,
-        Verdict::End => 1,
-        Verdict::Report => 2,
-        Verdict::Superseded => 3,
-    })
+/// The session machine of one tab (`protocol::session_machine`), for the package's JavaScript
+/// session (`ExpensicatAuth`), which performs its actions and feeds it events
+/// (`protocol::session_wire` describes both). Made by `ExpensicatClient.sessionCore()`.
+#[wasm_bindgen]
+pub struct SessionCore(crate::protocol::session_machine::Machine, Vec<crate::protocol::session_machine::Action>);
+
+/// Actions as a JS array (a refusal's error made here, as an `ExpensicatAuthError`).
+fn actions_out(actions: Vec<crate::protocol::session_machine::Action>) -> JsValue {
+    let out = js_sys::Array::new();
+    for a in &actions {
+        out.push(&match crate::protocol::session_wire::action_to_json(a) {
+            Ok(text) => to_js(&text),
+            Err((id, e)) => {
+                let o = to_js(&Obj::new().str("a", "settle").u64("id", id).finish());
+                let _ = Reflect::set(&o, &"error".into(), &js_error(e));
+                o
+            }
+        });
+    }
+    out.into()
+}
+
+#[wasm_bindgen]
+impl SessionCore {
+    /// The actions that start the session (ask the other tabs, read the shared record), once.
+    #[wasm_bindgen(unchecked_return_type = "SessionCoreAction[]")]
+    pub fn start(&mut self) -> JsValue {
+        actions_out(core::mem::take(&mut self.1))
+    }
+
+    /// Feeds one event (`protocol::session_wire`) at `nowMs`; returns the actions to perform, in
+    /// order. A malformed event (or a tab message this library would not send) does nothing.
+    #[wasm_bindgen(unchecked_return_type = "SessionCoreAction[]")]
+    pub fn handle(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "SessionCoreEvent")] event: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let now = time_arg(&now, "nowMs")?;
+        let text = Secret::new(json_text(&event, "event")?);
+        let nonce = u32::from_le_bytes(random_bytes::<4>()?);
+        match js(crate::protocol::session_wire::event_from_json(text.expose(), nonce))? {
+            Some(e) => Ok(actions_out(self.0.handle(now, e))),
+            None => Ok(js_sys::Array::new().into()),
+        }
+    }
+
+    /// Exchanges a validated callback's code (consumes it: one exchange per callback): call `id`
+    /// settles with the session.
+    #[wasm_bindgen(unchecked_return_type = "SessionCoreAction[]")]
+    pub fn exchange(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "number")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ValidatedCallback")] callback: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        use crate::protocol::session_machine::{Call, Event};
+        let (id, now) = (time_arg(&id, "id")?, time_arg(&now, "nowMs")?);
+        let callback = <ValidatedCallback as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(callback)
+            .map_err(|_| bad_arg("callback", "must be a ValidatedCallback from parseCallback, not yet used"))?;
+        let requested = callback.0.requested_scopes().to_vec();
+        let request = authorization_code_request(self.0.config(), callback.0);
+        let nonce = u32::from_le_bytes(random_bytes::<4>()?);
+        Ok(actions_out(self.0.handle(now, Event::Call(id, Call::Exchange { request, requested, nonce }))))
+    }
+
+    /// What the app may see of the session (never a token), or `undefined`.
+    #[wasm_bindgen(getter, unchecked_return_type = "SessionInfo | undefined")]
+    pub fn session(&self) -> JsValue {
+        self.0.info().map_or(JsValue::UNDEFINED, |i| to_js(&i.to_json()))
+    }
+
+    /// Whether the tab still waits to know if a session exists.
+    #[wasm_bindgen(getter)]
+    pub fn loading(&self) -> bool {
+        self.0.is_loading()
+    }
+}
+
+#[wasm_bindgen]
+impl ExpensicatClient {
+    /// A session machine for this configuration (one per `ExpensicatAuth`).
+    #[wasm_bindgen(js_name = sessionCore)]
+    pub fn session_core(&self) -> SessionCore {
+        let (m, actions) = crate::protocol::session_machine::Machine::new(self.0.clone());
+        SessionCore(m, actions)
+    }
 }
 
 /// The typed error (not thrown) for an API answer that is not 2xx: `unauthorized`,
@@ -503,27 +565,6 @@ pub fn api_error(
     let now = time_arg(&now_ms, "nowMs")?;
     let (method, path) = (string_arg(&method, "method")?, string_arg(&path, "path")?);
     Ok(js_error(&core_api_error(status, &body, retry_after.as_deref(), now, &method, &path)))
-}
-
-/// The session record (`{v, access, expiresAt?, refresh?, scopes, mode}`) of stored text, every
-/// field checked; throws `storage_unavailable` ("the stored session is corrupt") otherwise.
-#[wasm_bindgen(js_name = readSessionRecord, unchecked_return_type = "SessionRecord")]
-pub fn read_session_record(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<JsValue, JsValue> {
-    // Taken as a secret (zeroed on drop): the stored record holds the tokens.
-    let text = Secret::new(string_arg(&text, "text")?);
-    Ok(to_js(js(Tokens::from_storage(text.expose()))?.to_storage().expose()))
-}
-
-/// The session record of a token the app supplies (direct bearer mode): throws `invalid_token`
-/// for a token that is not an RFC 6750 `b64token`, `invalid_parameter` for a bad `expiresAt`.
-#[wasm_bindgen(js_name = bearerSessionRecord, unchecked_return_type = "SessionRecord")]
-pub fn bearer_session_record(
-    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-    #[wasm_bindgen(js_name = expiresAt, unchecked_optional_param_type = "number")] expires_at: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
-    let token = AccessToken::new(string_arg(&token, "token")?);
-    let expires_at = optional(expires_at, |v| time_arg(v, "expiresAt"))?;
-    Ok(to_js(js(Tokens::bearer(token.expose(), expires_at))?.to_storage().expose()))
 }
 
 /// The errors the JavaScript session raises itself, with the core's codes and messages:
@@ -556,6 +597,7 @@ pub fn session_error(
         "init" => arg("init", "must be a RequestInit object"),
         "headers" => arg("headers", "are not valid fetch headers"),
         "listener" => arg("listener", "must be a function"),
+        "expiresAt" => arg("expiresAt", "must be a time in ms since the epoch"),
         name => arg(name, "must be a string"),
     }))
 }

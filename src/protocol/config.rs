@@ -249,6 +249,12 @@ impl ClientConfig {
             }
             None => (concat(&[&*issuer, API_PATH]), issuer_url.origin()),
         };
+        let share_across_tabs = input.share_across_tabs.unwrap_or(true);
+        if input.storage != StorageMode::Memory && !share_across_tabs {
+            // A stored session is read back by every tab that opens (and copied by "Duplicate
+            // tab"): tabs that do not coordinate would each send its refresh token.
+            return Err(Error::InvalidConfig { field: "shareAcrossTabs", reason: "must be true with sessionStorage or indexedDB storage" });
+        }
         let scopes = if input.scopes.is_empty() { Vec::new() } else { normalize_scopes(&input.scopes, input.allow_custom_scopes)? };
         Ok(Self {
             client_id: input.client_id,
@@ -269,11 +275,20 @@ impl ClientConfig {
             clock_skew_ms,
             timeout_ms,
             max_retry_after_ms: input.max_retry_after_ms.unwrap_or(10_000).min(10 * 60 * 1000),
-            share_across_tabs: input.share_across_tabs.unwrap_or(true),
+            share_across_tabs,
             storage: input.storage,
             max_token_response_bytes,
             max_response_bytes,
         })
+    }
+
+    /// The configuration with `shareAcrossTabs` set without the checks of [`ClientConfig::new`]:
+    /// for the session simulation's deliberately broken configurations only.
+    #[cfg(feature = "fuzzing")]
+    #[doc(hidden)]
+    pub fn unchecked_share_across_tabs(mut self, share: bool) -> Self {
+        self.share_across_tabs = share;
+        self
     }
 
     /// The client ID.

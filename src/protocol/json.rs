@@ -598,6 +598,14 @@ impl Fields {
         }
     }
 
+    /// The members of `value`, when it is an object.
+    pub fn of(value: Value) -> Option<Self> {
+        match value {
+            Value::Object(members) => Some(Fields { members, wrong: None }),
+            _ => None,
+        }
+    }
+
     /// Removes and returns member `k` (`None` when absent or `null`).
     pub fn take(&mut self, k: &str) -> Option<Value> {
         let i = self.members.iter().position(|(n, _)| n == k)?;

@@ -21,6 +21,7 @@ pub mod scope;
 pub mod secret;
 pub mod session;
 pub mod session_machine;
+pub mod session_wire;
 pub(crate) mod sha256;
 pub mod sign;
 pub(crate) mod text;

@@ -64,6 +64,18 @@ pub struct Attempt {
     pub waited: bool,
 }
 
+impl super::json::FromJson for Attempt {
+    /// The driver's `{replayable, canRefresh, refreshed, waited}`.
+    fn take_from(f: &mut super::json::Fields) -> Self {
+        Attempt {
+            replayable: f.bool("replayable").unwrap_or_default(),
+            can_refresh: f.bool("canRefresh").unwrap_or_default(),
+            refreshed: f.bool("refreshed").unwrap_or_default(),
+            waited: f.bool("waited").unwrap_or_default(),
+        }
+    }
+}
+
 /// What to do with an API answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {

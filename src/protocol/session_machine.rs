@@ -361,6 +361,9 @@ struct Held {
     /// The session can be refreshed: here (a refresh token), or by its producer (a tab that
     /// received it without the refresh token).
     refreshable: bool,
+    /// Its refresh token went out in a refresh that was cancelled before it answered: it may be
+    /// rotated already, so it is not revoked (the answer's tokens are, when it comes).
+    in_flight: bool,
 }
 
 #[derive(Debug)]
@@ -372,6 +375,7 @@ enum State {
         shared: bool,
         stored: bool,
         candidate: Option<(Secret, Version, StartReason)>,
+        checked: bool,
     },
     SignedOut,
     SignedIn(Held),
@@ -480,7 +484,7 @@ impl Machine {
             config,
             share,
             shared: share,
-            state: State::Loading { ask: share, shared: share, stored, candidate: None },
+            state: State::Loading { ask: share, shared: share, stored, candidate: None, checked: false },
             high: Version::default(),
             ended: Version::default(),
             corrupt: false,
@@ -513,6 +517,11 @@ impl Machine {
     fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
     }
 
     /// Whether the tab still waits to know if a session exists.
@@ -588,24 +597,31 @@ impl Machine {
     /// With a shared record, the candidate waits for a read made after it arrived: a logout
     /// returns only once its end is recorded there.
     fn offer(&mut self, record: Secret, version: Version, reason: StartReason) {
-        let check = self.shared;
-        if let State::Loading { candidate, shared, .. } = &mut self.state {
+        if let State::Loading { candidate, checked, .. } = &mut self.state {
             if candidate.as_ref().map_or(true, |(_, v, _)| version > *v) {
                 *candidate = Some((record, version, reason));
-                if check && !*shared {
-                    *shared = true;
-                    self.out.push(Action::Read(Purpose::Load));
-                }
+                *checked = false;
             }
         }
     }
 
     fn settle_loading(&mut self, now: u64) {
-        let State::Loading { ask: false, shared: false, stored: false, candidate } = &mut self.state else { return };
+        let verify = self.shared;
+        let State::Loading { ask: false, shared: shared @ false, stored: false, candidate, checked } = &mut self.state else { return };
+        if candidate.is_some() && verify && !*checked {
+            // With a shared record, the candidate is judged against a read made now: a logout
+            // returns only once its end is recorded there.
+            *checked = true;
+            *shared = true;
+            return self.out.push(Action::Read(Purpose::Load));
+        }
         let candidate = candidate.take();
         self.state = State::SignedOut;
         if let Some((record, version, reason)) = candidate {
-            self.adopt(record, version, reason);
+            // A logout made while loading ends what loading found: the app is told of the end
+            // only, not of a start it never asked for.
+            let quiet = self.waiting.iter().any(|(_, c)| matches!(c, Call::Logout));
+            self.adopt(record, version, reason, !quiet);
         }
         self.out.push(Action::Emit(Change::Ready, self.info()));
         self.drain(now);
@@ -858,7 +874,7 @@ impl Machine {
             Purpose::Logout => self.record_retired(now, record),
             Purpose::Adopt => {
                 if let Some((record, version)) = self.pending.take() {
-                    self.adopt(record, version, StartReason::Tab);
+                    self.adopt(record, version, StartReason::Tab, true);
                 }
             }
         }
@@ -951,7 +967,7 @@ impl Machine {
         let login = (now.saturating_mul(1000) + u64::from(nonce % 1000)).max(self.high.login + 1).max(self.ended.login + 1);
         let version = Version { login, seq: 0 };
         let refreshable = tokens.refresh_token().is_some();
-        self.state = State::SignedIn(Held { tokens, version, produced: true, refreshable });
+        self.state = State::SignedIn(Held { tokens, version, produced: true, refreshable, in_flight: false });
         self.high = version;
         if self.shared {
             self.out.push(Action::Write(SharedRecord {
@@ -985,7 +1001,7 @@ impl Machine {
         Message::Session { version: h.version, record }
     }
 
-    fn adopt(&mut self, record: Secret, version: Version, reason: StartReason) {
+    fn adopt(&mut self, record: Secret, version: Version, reason: StartReason, announce: bool) {
         if !self.adoptable(version, reason) {
             return;
         }
@@ -995,11 +1011,13 @@ impl Machine {
             self.cancel_refresh();
         }
         let refreshable = tokens.refresh_token().is_some() || tokens.remote_refresh();
-        self.state = State::SignedIn(Held { tokens, version, produced: false, refreshable });
+        self.state = State::SignedIn(Held { tokens, version, produced: false, refreshable, in_flight: false });
         self.high = version;
         self.out.push(Action::Store { session: Some((record, version)), ended: self.ended });
         let change = if same_login { Change::Refreshed } else { Change::Started(reason) };
-        self.out.push(Action::Emit(change, self.info()));
+        if announce {
+            self.out.push(Action::Emit(change, self.info()));
+        }
         if let Refresh::CatchingUp { from, locked, .. } = self.refresh {
             if version > from {
                 self.refresh_done(locked);
@@ -1023,7 +1041,8 @@ impl Machine {
 
     /// Ends the held session here (and in the other tabs when `broadcast`); returns it.
     fn end(&mut self, reason: EndReason, broadcast: bool) -> Option<Held> {
-        let State::SignedIn(h) = core::mem::replace(&mut self.state, State::SignedOut) else { return None };
+        let State::SignedIn(mut h) = core::mem::replace(&mut self.state, State::SignedOut) else { return None };
+        h.in_flight = matches!(self.refresh, Refresh::Sending { .. });
         self.cancel_refresh();
         self.ended = self.ended.max(h.version);
         self.out.push(Action::Store { session: None, ended: self.ended });
@@ -1115,7 +1134,7 @@ impl Machine {
         };
         if let Some(h) = self.retiring[i].held.take() {
             let mut pending = Vec::new();
-            self.revoke_tokens(&h.tokens, newest, Some(&mut pending));
+            self.revoke_tokens(&h.tokens, newest && !h.in_flight, Some(&mut pending));
             self.retiring[i].pending = pending;
         }
         self.finish_retired();
@@ -1187,7 +1206,7 @@ impl Machine {
                     }
                     self.out.push(Action::Read(Purpose::Adopt));
                 } else {
-                    self.adopt(record, version, StartReason::Tab);
+                    self.adopt(record, version, StartReason::Tab, true);
                 }
             }
             Message::Ended { version, reason } => {
@@ -1232,10 +1251,7 @@ impl Machine {
                         return;
                     }
                     // The tab with the newer tokens is gone: this tab's refresh token is spent.
-                    self.refresh = Refresh::Idle;
-                    if locked {
-                        self.out.push(Action::Unlock(Purpose::Refresh));
-                    }
+                    self.refresh_failed(Error::LoginRequired, locked);
                     self.end(EndReason::Expired, false);
                 }
             }

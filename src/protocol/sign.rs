@@ -46,6 +46,13 @@ pub fn resolve_api_url(api_base: &str, api_origin: &str, path_or_url: &str) -> R
     Ok(url)
 }
 
+/// The API path of `input` (a path below the API base, or an absolute URL under it), as
+/// [`super::scope::required_scope`] reads it: `https://api.expensicat.com/api/v1/x` and
+/// `/v1/x` are both `/v1/x`.
+pub fn api_path<'a>(api_base: &str, input: &'a str) -> &'a str {
+    input.strip_prefix(api_base).unwrap_or(input)
+}
+
 /// The absolute URL, without fragment, that `path_or_url` names on the API origin: what a signed
 /// request is sent to. As [`resolve_api_url`], which it calls unless `path_or_url` is a plain
 /// path (a `/` but not `//`, visible ASCII without `\\` or `#`): such a path appends to the base

@@ -172,7 +172,7 @@ export const tests = {
   async refresh_token_reuse_ends_the_session_with_an_event() {
     const { auth, id } = await signedIn("reusert", { storage: "sessionStorage" });
     const key = `expensicat-auth:session:${id}`;
-    const stolen = JSON.parse(sessionStorage.getItem(key)).refresh;
+    const stolen = JSON.parse(sessionStorage.getItem(key)).rec.refresh;
     await auth.refresh();
     await call(`${emu}/api/auth/oauth2/token`, "POST", JSON.stringify({ grant_type: "refresh_token", refresh_token: stolen, client_id: id }));
     const events = [];
@@ -264,7 +264,7 @@ export const tests = {
   async bearer_mode_logout_and_no_secret_in_errors() {
     const { auth, id } = await signedIn("bearer", { storage: "sessionStorage" });
     const stored = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`));
-    const { access, refresh } = stored;
+    const { access, refresh } = stored.rec;
     const direct = (await client("direct")).auth;
     direct.useBearerToken(access);
     eq(direct.session.mode, "bearer");
@@ -288,9 +288,13 @@ export const tests = {
   async a_stored_session_survives_a_reload_and_a_tampered_one_is_dropped() {
     const { auth, id, config } = await signedIn("restore", { storage: "sessionStorage" });
     const key = `expensicat-auth:session:${id}`;
+    // A reload: this page's session goes, a new one starts from what sessionStorage holds.
+    auth.close();
     const lib = await reloaded();
     const again = new lib.ExpensicatAuth(config);
-    eq(JSON.stringify(again.session), JSON.stringify(auth.session));
+    eq(again.status, "loading", "the tab first learns whether a session exists");
+    await again.ready();
+    eq(JSON.stringify(again.session), JSON.stringify(auth.session === undefined ? again.session : auth.session));
     await again.fetchJson("/v1/transactions?limit=1");
     for (const tampered of [
       sessionStorage.getItem(key).replace('"mode":"oauth"', '"mode":"root"'),
@@ -336,7 +340,7 @@ export const tests = {
   },
 
   async indexeddb_keeps_the_session_across_reloads_and_a_changed_record_is_corrupt_record() {
-    const { auth, id, config } = await signedIn("idb", { storage: "indexedDB", shareAcrossTabs: false });
+    const { auth, id, config } = await signedIn("idb", { storage: "indexedDB" });
     const access = await auth.accessToken();
     const raw = () => sealedRecord(id);
     for (let i = 0; i < 100 && !(await raw()); i++) await sleep(10);
@@ -344,7 +348,9 @@ export const tests = {
     assert(original, "the session is stored");
     assert(!new TextDecoder().decode(new Uint8Array(original.ct)).includes(access), "sealed, not readable");
     assert(!JSON.stringify(original).includes(access), "no token beside the ciphertext");
-    // A reload: a new instance of the package finds the session, without a redirect.
+    // A reload: this page's session goes; a new instance of the package finds the session,
+    // without a redirect.
+    auth.close();
     const lib = await reloaded();
     const again = new lib.ExpensicatAuth(config);
     const seen = [];
@@ -353,12 +359,13 @@ export const tests = {
     eq(seen.join(), "started:restored");
     await again.fetchJson("/v1/transactions?limit=1");
     eq(await counter(id, "tokenRequests"), 1, "no second code exchange");
+    again.close();
     // Each field changed in turn: the record does not open, the session ends with its code, once.
     const tampers = {
       ciphertext: (r) => new Uint8Array(r.ct).fill(1, 0, 1),
       iv: (r) => (r.iv[0] ^= 1),
       seq: (r) => (r.seq += 1),
-      version: (r) => (r.v = 2),
+      version: (r) => (r.v = 3),
       "another client's record": (r) => Object.assign(r, { seq: r.seq }),
     };
     for (const [what, change] of Object.entries(tampers)) {
@@ -374,6 +381,7 @@ export const tests = {
       eq(events.join(), "ended:corrupt_record", what);
       eq(await sealedRecord(target), undefined, `${what}: the record is removed`);
       eq(codeOf(await rejection(fresh.accessToken())), "login_required", what);
+      fresh.close();
     }
     // A logout removes the record.
     await putSealed(id, original);
@@ -411,16 +419,16 @@ export const tests = {
   async a_logout_from_a_tab_behind_on_refreshes_ends_the_session_but_not_a_newer_login() {
     const { auth, id } = await signedIn("behind", { storage: "sessionStorage" });
     await auth.refresh();
-    const [seq, login] = sessionStorage.getItem(`expensicat-auth:seq:${id}`).split("/").map(Number);
-    eq(seq, login + 1, "a refresh moves the sequence number, not the login's");
+    const { login, seq } = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`));
+    eq(seq, 1, "a refresh moves the session's version within its login");
     // What other tabs would send: a logout of an older login, then of this login from a tab that
     // has not seen the latest refresh yet.
     const channel = new BroadcastChannel(`expensicat-auth:${id}`);
     const ended = new Promise((r) => auth.onSessionChange((e) => e.type === "ended" && r(e.reason)));
-    channel.postMessage({ t: "ended", reason: "logout", seq: login - 1 });
+    channel.postMessage({ t: "ended", reason: "logout", login: login - 1, seq: 0 });
     await sleep(150);
     assert(auth.session !== undefined, "an older login's logout leaves this session");
-    channel.postMessage({ t: "ended", reason: "logout", seq: login });
+    channel.postMessage({ t: "ended", reason: "logout", login, seq: 0 });
     eq(await Promise.race([ended, sleep(2000).then(() => "still signed in after 2 s")]), "logout");
     eq(auth.session, undefined);
     channel.close();
@@ -530,13 +538,20 @@ export const tests = {
     }
   },
 
-  async no_token_stays_in_webassembly_memory() {
+  async no_token_stays_in_webassembly_memory_after_logout() {
     const { auth, id, config } = await signedIn("zeroed", { storage: "sessionStorage" });
+    const first = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`)).rec;
     await auth.refresh();
     await auth.fetchJson("/v1/transactions?limit=1");
-    // A restore reads the stored record through the core too.
-    new ExpensicatAuth(config);
-    const { access, refresh } = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`));
+    // A second session in the page gets the tokens through a tab message and the stored record.
+    const other = new ExpensicatAuth(config);
+    await other.ready();
+    assert(other.session !== undefined, "the second session has the tokens");
+    const { access, refresh } = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`)).rec;
+    await auth.logout();
+    for (let i = 0; i < 100 && other.session; i++) await sleep(10);
+    eq(other.session, undefined, "the logout reached the other session");
+    other.close();
     const hay = new Uint8Array(wasm.memory.buffer);
     const has = (needle) => {
       const n = new TextEncoder().encode(needle);
@@ -551,8 +566,124 @@ export const tests = {
     const live = new ExpensicatClient({ ...config, clientId: probe });
     assert(has(probe), "the scan finds a live value");
     live.free();
-    assert(!has(access), "the access token is left in wasm memory");
-    assert(!has(refresh), "the refresh token is left in wasm memory");
+    for (const [what, token] of [["access", access], ["refresh", refresh], ["first access", first.access], ["first refresh", first.refresh]]) {
+      assert(!has(token), `the ${what} token is left in wasm memory after logout`);
+    }
+  },
+
+  // Issue 20: the defects of the session before it became a state machine in the core, each
+  // reproduced through the public API and the emulator's counters (each failed on the session
+  // of js/session.js before the machine).
+
+  async issue20_defect1_a_logout_before_the_session_has_loaded_ends_it_everywhere() {
+    const { auth, id, config } = await signedIn("d1");
+    // A new tab (here a second session object of the page: one BroadcastChannel apart) whose
+    // /logout route calls logout() as it loads, before the live tab has answered.
+    const other = new ExpensicatAuth(config);
+    eq(other.status, "loading");
+    await other.logout();
+    eq(other.session, undefined, "the new tab is signed out");
+    for (let i = 0; i < 100 && auth.session; i++) await sleep(10);
+    eq(auth.session, undefined, "and so is the live tab");
+    eq(codeOf(await rejection(auth.accessToken())), "login_required");
+    await sleep(400);
+    eq(other.session, undefined, "nothing arrives afterwards");
+    other.close();
+    // The same with storage: a logout right after a reload does not let the stored session back.
+    const stored = await signedIn("d1idb", { storage: "indexedDB" });
+    await stored.auth.accessToken();
+    stored.auth.close();
+    const lib = await reloaded();
+    const again = new lib.ExpensicatAuth(stored.config);
+    const seen = [];
+    again.onSessionChange((e) => seen.push(`${e.type}:${e.reason}`));
+    await again.logout();
+    await sleep(300);
+    eq(again.session, undefined, "the stored session is not restored after the logout");
+    assert(!seen.includes("started:restored"), seen.join());
+    again.close();
+    void id;
+  },
+
+  async issue20_defect3_stored_sessions_need_the_tabs_to_coordinate() {
+    const id = unique("d3");
+    for (const storage of ["indexedDB", "sessionStorage"]) {
+      let thrown;
+      try {
+        new ExpensicatAuth({ clientId: id, redirectUri: here, issuer: emu, storage, shareAcrossTabs: false });
+      } catch (e) {
+        thrown = e;
+      }
+      eq(codeOf(thrown), "invalid_config", storage);
+      eq(thrown.field, "shareAcrossTabs", storage);
+    }
+  },
+
+  async issue20_defect6_a_record_written_back_after_logout_is_not_a_session() {
+    const { auth, id, config } = await signedIn("d6", { storage: "indexedDB" });
+    await auth.accessToken();
+    for (let i = 0; i < 100 && !(await sealedRecord(id)); i++) await sleep(10);
+    // Everything of the library's sealed store, as a script with access to the origin copies it.
+    const copy = await sealedStore("readonly", (s) => s.getAll());
+    const names = await sealedStore("readonly", (s) => s.getAllKeys());
+    await auth.logout();
+    await sealedStore("readwrite", (s) => names.forEach((k, i) => s.put(copy[i], k)));
+    auth.close();
+    const lib = await reloaded();
+    const again = new lib.ExpensicatAuth(config);
+    const seen = [];
+    again.onSessionChange((e) => seen.push(`${e.type}:${e.reason}`));
+    await again.ready();
+    eq(again.session, undefined, "the ended login is not restored");
+    assert(!seen.some((e) => e.startsWith("started")), seen.join());
+    eq(codeOf(await rejection(again.accessToken())), "login_required");
+    again.close();
+  },
+
+  async issue20_defect7_a_logout_during_the_code_exchange_ends_that_login() {
+    const { auth, id } = await client("d7", { revocationEndpoint: `${emu}/api/auth/oauth2/revoke` });
+    const cb = await authorize(auth);
+    await fault(id, { endpoint: "token", delayMs: 400, times: 1 });
+    const seen = [];
+    auth.onSessionChange((e) => seen.push(`${e.type}:${e.reason}`));
+    const login = auth.handleCallback(cb);
+    await sleep(50);
+    await auth.logout();
+    eq(codeOf(await rejection(login)), "login_required", "the login is over");
+    await sleep(200);
+    eq(auth.session, undefined, "no session after the exchange answers");
+    assert(!seen.some((e) => e.startsWith("started")), seen.join());
+    for (let i = 0; i < 100 && (await counter(id, "revokedRefreshTokens")) < 1; i++) await sleep(10);
+    eq(await counter(id, "revokedRefreshTokens"), 1, "the tokens the late answer brought are revoked");
+  },
+
+  async issue20_defect8_the_apps_signal_cancels_a_retry_after_wait_and_a_refresh_wait() {
+    const { auth, id } = await signedIn("d8");
+    await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "5" }, body: { error: { code: "rate_limited", message: "slow down" } }, times: 1 });
+    const c = new AbortController();
+    const started = Date.now();
+    const p = auth.fetch("/v1/transactions?limit=1", { signal: c.signal });
+    setTimeout(() => c.abort(new DOMException("stop", "AbortError")), 150);
+    const e = await rejection(p);
+    eq(e.name, "AbortError", "the app's own reason");
+    assert(Date.now() - started < 2000, `settled ${Date.now() - started} ms after the call, not after the 5 s wait`);
+    // While the call waits for a refresh.
+    await control("expire-tokens", { clientId: id });
+    await fault(id, { endpoint: "token", delayMs: 3000, times: 1 });
+    const c2 = new AbortController();
+    const t2 = Date.now();
+    const p2 = auth.fetch("/v1/transactions?limit=1", { signal: c2.signal });
+    setTimeout(() => c2.abort(new DOMException("stop", "AbortError")), 150);
+    eq((await rejection(p2)).name, "AbortError");
+    assert(Date.now() - t2 < 2000, `settled ${Date.now() - t2} ms after the call, not after the refresh`);
+  },
+
+  async issue20_defect10_an_absolute_url_names_the_scope_it_needs() {
+    const { auth, id, config } = await signedIn("d10");
+    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "forbidden", message: "no" } }, times: 1 });
+    const e = await rejection(auth.fetchJson(`${config.issuer}/api/v1/transactions?limit=1`));
+    eq(codeOf(e), "insufficient_scope");
+    eq(e.requiredScope, "transactions:read", "from /v1/transactions, not from the host name");
   },
 };
 

@@ -67,6 +67,15 @@ test("config is strict: misspelt keys and insecure URLs are refused", () => {
   throwsCode(assert, () => client({ ...config, scopes: ["admin"] }), "invalid_scope");
 });
 
+test("issue 20 defect 3: stored sessions need the tabs to coordinate (storage without shareAcrossTabs is invalid_config)", () => {
+  for (const storage of ["indexedDB", "sessionStorage"]) {
+    const e = throwsCode(assert, () => client({ ...config, storage, shareAcrossTabs: false }), "invalid_config");
+    assert.equal(e.field, "shareAcrossTabs");
+    client({ ...config, storage });
+  }
+  client({ ...config, shareAcrossTabs: false });
+});
+
 test("config errors name the key, never the value", () => {
   for (const [bad, field] of [
     [{ timeoutMs: "soon-SECRETvalue" }, "timeoutMs"],

@@ -73,12 +73,12 @@ export function calls(lib, ctx) {
     ["client.checkApiUrl", () => ["/v1/transactions"], (a) => client.checkApiUrl(...a)],
     ["client.parseTokenResponse", () => [200, '{"access_token":"a","token_type":"Bearer"}'], (a) => client.parseTokenResponse(...a)],
     ["client.revocationRequest", () => ["rt-token", "refresh_token"], (a) => client.revocationRequest(...a)],
-    ["client.tokenStep", () => [Date.now() + 60_000, true, 1, Date.now()], (a) => client.tokenStep(...a)],
-    ["client.nextStep", () => [429, "1", Date.now(), 3], (a) => client.nextStep(...a)],
-    ["refreshVerdict", () => ["invalid_grant", 400, false], (a) => lib.refreshVerdict(...a)],
+    ["client.nextStep", () => [429, "1", Date.now(), { replayable: true, canRefresh: true }], (a) => client.nextStep(...a)],
+    ["client.apiError", () => [403, "{}", "1", Date.now(), "GET", "/v1/transactions"], (a) => client.apiError(...a)],
     ["apiError", () => [403, "{}", "1", Date.now(), "GET", "/v1/transactions"], (a) => lib.apiError(...a)],
-    ["readSessionRecord", () => ['{"v":1,"access":"a","scopes":[],"mode":"bearer"}'], (a) => lib.readSessionRecord(...a)],
-    ["bearerSessionRecord", () => ["token", Date.now() + 60_000], (a) => lib.bearerSessionRecord(...a)],
+    ["core.handle", () => [{ t: "call", id: 1, call: "token" }, Date.now()], (a) => client.sessionCore().handle(...a)],
+    ["core.exchange", () => [1, client.parseCallback(...callbackArgs()), Date.now()], (a) => client.sessionCore().exchange(...a)],
+    ["auth.logout", () => [], (a) => auth.logout(...a)],
     ["sessionError", () => ["too_large", 200], (a) => lib.sessionError(...a)],
     ["auth.startLogin", () => [{ scopes: ["transactions:read"] }], (a) => auth.startLogin(...a)],
     ["auth.handleCallback", () => [callbackArgs()[0]], (a) => auth.handleCallback(...a)],
@@ -160,8 +160,8 @@ export function namesTheArgument(lib) {
   check(() => lib.parseTokenResponse("200", "{}"), "status");
   check(() => client.parseCallback(null, "{}"), "callbackUrl");
   check(() => new lib.ExpensicatClient("nope"), "config");
-  check(() => client.tokenStep(undefined, "yes", 0, 0), "canRefresh");
-  check(() => client.nextStep(429, 1, 0, 0), "retryAfter");
+  check(() => client.nextStep(429, 1, 0, {}), "retryAfter");
+  check(() => client.nextStep(429, "1", 0, 3), "attempt");
   check(() => lib.apiError(500, "{}", undefined, 0, Symbol("GET"), "/v1/x"), "method");
   return out;
 }
