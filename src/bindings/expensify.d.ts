@@ -16,7 +16,9 @@ export interface ExpensifyCredentialInput {
 export interface ExpensifyOptions {
   /** Timeout per request, ms. Default 30000. */
   timeoutMs?: number;
-  /** Client-side limits as [requests, windowMs] pairs. Default [[5, 10000], [20, 60000]]. */
+  /** Client-side limits as [requests, windowMs] pairs, counted per partnerUserID across the tabs
+   * and workers of the origin (per page where IndexedDB or WebCrypto is missing). Default
+   * [[5, 10000], [20, 60000]]. */
   rateLimits?: [number, number][];
   /** At the limit: `wait` (default) or `refuse` (rejects with `rate_limited` and `retryAfterMs`). */
   onRateLimit?: "wait" | "refuse";

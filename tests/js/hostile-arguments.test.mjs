@@ -162,3 +162,31 @@ test("issue 20 defect 9: the Expensify entry answers throwing and unwritable arg
   xc.free();
   cred.free();
 });
+
+test("issue 20 defect 11: ExpensifyLimiter.take decides on the send times other pages recorded, and reads them like any argument", async () => {
+  const options = { rateLimits: [[2, 10_000]] };
+  const xc = new lib.ExpensifyClient({ name: "Acme", partnerUserId: "aa_limits", partnerUserSecret: "limits-secret" }, options);
+  // Two pages' limiters: what one records, the other counts.
+  const [a, b] = [xc.limiter(), xc.limiter()];
+  const now = Date.now();
+  assert.equal(a.take(now), 0);
+  assert.equal(b.take(now + 1, a.sent), 0);
+  assert.equal(b.sent, `${now},${now + 1}`);
+  assert.equal(a.take(now + 2, b.sent), 10_000 - 2, "the second page's send counts in the first");
+  assert.equal(a.take(now + 2), 10_000 - 2, "and stays counted");
+  // Wrong types are invalid_parameter; a string no limiter wrote is corrupt_record, and the
+  // limiter keeps its own times.
+  const c = xc.limiter();
+  assert.equal(c.take(now, `${now - 20_000}`), 0);
+  for (const [what, bad] of Object.entries({ number: 5, object: {}, array: [now], symbol: Symbol("s"), bigint: 10n, function: () => 1, ...hostileObjects() })) {
+    await typedError(() => c.take(now, bad), "invalid_parameter", "sent", `take, ${what}`);
+  }
+  for (const bad of ["x", "1,,2", "1,", " 1", "[1]", "-5", "99999999999999999999"]) {
+    await typedError(() => c.take(now, bad), "corrupt_record", undefined, `take, ${JSON.stringify(bad)}`);
+  }
+  assert.equal(c.sent, `${now}`, "its own times are kept");
+  assert.equal(c.take(now + 1, undefined), 0);
+  assert.equal(c.take(now + 2, null), 10_000 - 2);
+  for (const l of [a, b, c]) l.free();
+  xc.free();
+});
