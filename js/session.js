@@ -125,8 +125,12 @@ function unlessAborted(p, signal) {
 // login (`key:<client>:<login>`), which a logout destroys.
 /** @type {Promise<IDBDatabase> | undefined} */
 let db;
-/** @template T @param {string} name @param {IDBTransactionMode} mode
- * @param {(s: IDBObjectStore) => IDBRequest<T> | void} op @returns {Promise<T | undefined>} */
+/** How long one IndexedDB operation may take, ms: a database that hangs (an open blocked by
+ * an old connection, a WebKit storage process gone) fails instead of stalling every call. */
+const IDB_MS = 5000;
+
+/** @template T @param {string | string[]} name @param {IDBTransactionMode} mode
+ * @param {(s: IDBObjectStore, tx: IDBTransaction) => IDBRequest<T> | void} op @returns {Promise<T | undefined>} */
 function idb(name, mode, op) {
   db ??= new Promise((resolve, reject) => {
     const r = indexedDB.open(PREFIX + "sessions", 1);
@@ -137,23 +141,37 @@ function idb(name, mode, op) {
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
-  return db.then(
-    (d) =>
-      new Promise((resolve, reject) => {
-        const tx = d.transaction(name, mode);
-        const req = op(tx.objectStore(name));
-        tx.oncomplete = () => resolve(req ? req.result : undefined);
-        tx.onerror = tx.onabort = () => reject(tx.error);
-      }),
-  );
+  const opened = db;
+  return new Promise((resolve, reject) => {
+    const t = later(() => reject(new DOMException("IndexedDB did not answer", "TimeoutError")), IDB_MS);
+    opened
+      .then(
+        (d) =>
+          new Promise((done, fail) => {
+            const tx = d.transaction(name, mode);
+            const req = op(tx.objectStore(Array.isArray(name) ? name[0] : name), tx);
+            tx.oncomplete = () => done(req ? req.result : undefined);
+            tx.onerror = tx.onabort = () => fail(tx.error);
+          }),
+      )
+      .then(resolve, (e) => {
+        // A database that failed (closed, connection lost) is opened again next time.
+        if (db === opened) db = undefined;
+        reject(e);
+      })
+      .finally(() => clearTimeout(t));
+  });
 }
 
 const ZERO = { nl: 0, ns: 0, el: 0, es: 0, sl: 0, ss: 0, rl: 0, rs: 0 };
 const PAIRS = /** @type {const} */ ([["nl", "ns"], ["el", "es"], ["sl", "ss"], ["rl", "rs"]]);
 
-/** The shared record, or `null` where IndexedDB cannot keep it. @param {string} id
- * @returns {Promise<SharedRecord | null>} */
+/** The shared record, or `null` where it cannot be kept or read. Without Web Locks or
+ * BroadcastChannel nothing could order one tab's use of it after another's, so the tabs work
+ * without it (the machine's mode where only a session's producer refreshes).
+ * @param {string} id @returns {Promise<SharedRecord | null>} */
 async function readShared(id) {
+  if (!globalThis.navigator?.locks || typeof BroadcastChannel !== "function") return null;
   try {
     const r = await idb("seq", "readonly", (s) => s.get(id));
     // Nothing yet (or a value of the previous layout, a plain number): the zero record.
@@ -164,7 +182,7 @@ async function readShared(id) {
 }
 
 /** Merges `w` into the shared record in one transaction: each version keeps the larger.
- * @param {string} id @param {SharedRecord} w */
+ * Resolves to whether it was written. @param {string} id @param {SharedRecord} w */
 function writeShared(id, w) {
   return idb("seq", "readwrite", (s) => {
     const req = s.get(id);
@@ -173,7 +191,10 @@ function writeShared(id, w) {
       for (const [l, q] of PAIRS) if (w[l] > r[l] || (w[l] === r[l] && w[q] > r[q])) [r[l], r[q]] = [w[l], w[q]];
       s.put(r, id);
     };
-  }).catch(() => {});
+  }).then(
+    () => true,
+    () => false,
+  );
 }
 
 // `storage: "indexedDB"`: the session record sealed with AES-GCM under a key of its login
@@ -203,15 +224,27 @@ async function seal(id, rec, login, seq) {
   if (!key) return;
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(id, login, seq) }, key, new TextEncoder().encode(JSON.stringify(rec)));
-  await idb("sealed", "readwrite", (s) => s.put({ v: 2, iv, login, seq, ct }, "rec:" + id));
+  // In one transaction with the shared record: a login that another tab has ended meanwhile is
+  // not written back.
+  await idb(["sealed", "seq"], "readwrite", (s, tx) => {
+    const ended = tx.objectStore("seq").get(id);
+    ended.onsuccess = () => {
+      if (!(ended.result?.el >= login)) s.put({ v: 2, iv, login, seq, ct }, "rec:" + id);
+    };
+  });
 }
 
-/** Erases the sealed session and the keys of every login up to `ended`. @param {string} id @param {number} ended */
-async function unsealable(id, ended) {
+/** Erases the sealed session when it is of a login up to `upTo` (a newer login's record is
+ * another tab's), and the keys of every login up to `ended`.
+ * @param {string} id @param {number} upTo @param {number} ended */
+async function unsealable(id, upTo, ended) {
   const prefix = `key:${id}:`;
   const all = /** @type {IDBValidKey[]} */ ((await idb("sealed", "readonly", (s) => s.getAllKeys())) ?? []);
   await idb("sealed", "readwrite", (s) => {
-    s.delete("rec:" + id);
+    const rec = s.get("rec:" + id);
+    rec.onsuccess = () => {
+      if (!(rec.result?.login > upTo)) s.delete("rec:" + id);
+    };
     for (const k of all) if (typeof k === "string" && k.startsWith(prefix) && Number(k.slice(prefix.length)) <= ended) s.delete(k);
   });
 }
@@ -254,6 +287,11 @@ export class ExpensicatAuth {
   #bc;
   /** Releases of the locks held, by purpose. @type {Map<string, () => void>} */
   #held = new Map();
+  /** The lock requests still waiting. @type {Set<AbortController>} */
+  #waits = new Set();
+  /** The newest login whose sealed record this session wrote or read: an erase removes the
+   * record up to it (any record, after one that did not open). */
+  #mine = 0;
   /** The IndexedDB operations, in the order the machine asked for them. @type {Promise<unknown>} */
   #io = Promise.resolve();
   /** @type {Promise<void>} */
@@ -291,7 +329,14 @@ export class ExpensicatAuth {
       }
       this.#feed({ t: "loaded", stored, el: ended[0] || 0, es: ended[1] || 0 });
     } else if (this.#s.storage === "indexedDB") {
-      this.#queue(() => unseal(id).catch(() => "nothing").then((stored) => this.#feed({ t: "loaded", stored, el: 0, es: 0 })));
+      this.#queue(() =>
+        unseal(id)
+          .catch(() => "nothing")
+          .then((stored) => {
+            this.#mine = typeof stored === "object" ? stored.login : stored === "corrupt" ? Number.MAX_SAFE_INTEGER : 0;
+            this.#feed({ t: "loaded", stored, el: 0, es: 0 });
+          }),
+      );
     }
   }
 
@@ -357,6 +402,11 @@ export class ExpensicatAuth {
           this.#queue(() => writeShared(id, r));
           break;
         }
+        case "mark": {
+          const { p, r } = a;
+          this.#queue(() => writeShared(id, r).then((ok) => this.#feed({ t: "marked", p, ok })));
+          break;
+        }
         case "emit":
           this.#emit(a);
           break;
@@ -399,7 +449,8 @@ export class ExpensicatAuth {
     const id = this.#s.clientId;
     if (this.#s.storage === "indexedDB") {
       const { rec, login, seq, el } = a;
-      this.#queue(() => (rec && login !== undefined && seq !== undefined ? seal(id, rec, login, seq) : unsealable(id, el)));
+      this.#queue(() => (rec && login !== undefined && seq !== undefined ? seal(id, rec, login, seq) : unsealable(id, Math.max(el, this.#mine), el)));
+      if (login !== undefined) this.#mine = Math.max(this.#mine, login);
     } else if (this.#s.storage === "sessionStorage") {
       try {
         if (a.rec) set(this.#key("session:"), JSON.stringify({ rec: a.rec, login: a.login, seq: a.seq }));
@@ -422,16 +473,22 @@ export class ExpensicatAuth {
       return;
     }
     const wait = deadline(2 * this.#s.timeoutMs, undefined);
+    this.#waits.add(wait);
     locks
       .request(this.#key("refresh:"), { signal: wait.signal }, () => {
+        this.#waits.delete(wait);
         wait.abort();
+        // Granted after close(): released at once, never held by a session that is gone.
+        if (this.#closed) return;
         return new Promise((release) => {
           this.#held.set(p, () => release(undefined));
           this.#feed({ t: "locked", p, ok: true });
         });
       })
       .catch(() => {
-        if (timedOut(wait)) this.#feed({ t: "locked", p, ok: false });
+        this.#waits.delete(wait);
+        // Timed out, or refused for any other reason: the machine is told either way.
+        this.#feed({ t: "locked", p, ok: false });
       });
   }
 
@@ -701,6 +758,8 @@ export class ExpensicatAuth {
     this.#closed = true;
     this.#bc?.close();
     this.#bc = undefined;
+    for (const wait of this.#waits) wait.abort();
+    this.#waits.clear();
     for (const release of this.#held.values()) release();
     this.#held.clear();
   }

@@ -133,6 +133,7 @@ export type SessionCoreEvent =
   | { t: "revoked"; id: number }
   | { t: "message"; m: unknown }
   | { t: "locked"; p: "refresh" | "logout"; ok: boolean }
+  | { t: "marked"; p: "refresh" | "logout"; ok: boolean }
   | { t: "shared"; p: "load" | "refresh" | "logout" | "adopt"; r: SharedRecord | null }
   | { t: "loaded"; stored: unknown; el: number; es: number }
   | { t: "timer"; name: string; n: number };
@@ -148,6 +149,7 @@ export type SessionCoreAction =
   | { a: "lock" | "unlock"; p: "refresh" | "logout" }
   | { a: "read"; p: "load" | "refresh" | "logout" | "adopt" }
   | { a: "write"; r: SharedRecord }
+  | { a: "mark"; p: "refresh" | "logout"; r: SharedRecord }
   | { a: "emit"; type: "ready" | "started" | "refreshed" | "ended"; reason?: string; session?: SessionInfo }
   | { a: "settle"; id: number; token?: string; session?: SessionInfo; error?: ExpensicatAuthError }
   | { a: "timer"; name: string; n: number; ms: number };

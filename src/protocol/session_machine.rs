@@ -244,6 +244,9 @@ pub enum Action {
     Read(Purpose),
     /// Write the shared record (before the `Unlock` that follows).
     Write(SharedRecord),
+    /// Write the shared record and say whether it was written ([`Event::Marked`]): the mark of
+    /// a refresh token about to be sent, which must be stored before it goes out.
+    Mark(Purpose, SharedRecord),
     /// Tell the app's listeners; `session` is what the app may see now.
     Emit(Change, Option<SessionInfo>),
     /// Settle an app call.
@@ -327,6 +330,8 @@ pub enum Event {
     Shared(Purpose, Option<SharedRecord>),
     /// The stored session and the ended version stored beside it.
     Loaded(Stored, Version),
+    /// The shared record of a [`Action::Mark`] was written (`true`) or not.
+    Marked(Purpose, bool),
     /// A timer fired.
     Timer(Timer),
 }
@@ -348,6 +353,12 @@ pub enum Guard {
     ProducerOnly,
     /// A logout cancels the code exchange in flight (defect 7).
     LogoutCancelsExchange,
+}
+
+/// Whether `v` could have been made by now: a login id is the time of the login (ms) times 1000
+/// plus a random part, and the clocks of one browser's tabs agree (a minute of slack).
+fn plausible(v: Version, now: u64) -> bool {
+    v.login <= now.saturating_add(60_000).saturating_mul(1000)
 }
 
 /// The session a tab holds.
@@ -392,6 +403,10 @@ enum Refresh {
     Reading {
         from: Version,
     },
+    /// The refresh token's mark is being written (see [`Action::Mark`]).
+    Marking {
+        from: Version,
+    },
     /// Request `id` is out, refreshing `from`, under the lock or not.
     Sending {
         id: u64,
@@ -416,6 +431,8 @@ struct Retire {
     pending: Vec<u64>,
     /// Waiting for the lock or the shared record.
     recording: bool,
+    /// Waiting for the record of its refresh token's revocation to be written.
+    marking: bool,
 }
 
 /// A request whose answer counts for nothing (its operation was cancelled), but whose tokens
@@ -450,9 +467,6 @@ pub struct Machine {
     waiting: Vec<(u64, Call)>,
     /// A session from another tab, adopted once the shared record is read.
     pending: Option<(Secret, Version)>,
-    /// The version whose refresh token this tab last sent: it may send it again after a
-    /// transport failure (the shared record's `spent` stops every other tab).
-    sent: Version,
     next_id: u64,
     out: Vec<Action>,
     #[cfg(feature = "fuzzing")]
@@ -493,7 +507,6 @@ impl Machine {
             orphans: Vec::new(),
             retiring: Vec::new(),
             waiting: Vec::new(),
-            sent: Version::default(),
             pending: None,
             next_id: 0,
             out: Vec::new(),
@@ -571,6 +584,8 @@ impl Machine {
             Event::Shared(p, record) => self.shared_read(now_ms, p, record),
             Event::Loaded(stored, ended) => self.loaded(now_ms, stored, ended),
             Event::Timer(t) => self.timer(now_ms, t),
+            Event::Marked(Purpose::Logout, ok) => self.marked_retired(now_ms, ok),
+            Event::Marked(_, ok) => self.marked(ok),
         }
         self.take()
     }
@@ -578,7 +593,13 @@ impl Machine {
     // ---- loading ----
 
     fn loaded(&mut self, now: u64, stored: Stored, ended: Version) {
-        self.learn_ended(ended);
+        if plausible(ended, now) {
+            self.learn_ended(ended);
+        }
+        let stored = match stored {
+            Stored::Session(_, v) if !plausible(v, now) => Stored::Corrupt,
+            s => s,
+        };
         let State::Loading { stored: waiting @ true, .. } = &mut self.state else { return };
         *waiting = false;
         match stored {
@@ -643,7 +664,8 @@ impl Machine {
     }
 
     fn floor_applies(&self, reason: StartReason) -> bool {
-        guard!(self, EndedFloor) && (reason != StartReason::Restored || guard!(self, RestoredFloor))
+        let (floor, restored) = (guard!(self, EndedFloor), guard!(self, RestoredFloor));
+        floor && (reason != StartReason::Restored || restored)
     }
 
     fn learn_ended(&mut self, ended: Version) {
@@ -759,10 +781,6 @@ impl Machine {
         };
         let request = refresh_token_request(&self.config, rt, None);
         let id = self.id();
-        if locked {
-            self.out.push(Action::Write(SharedRecord { newest: from, ended: self.ended, spent: from, revoked: Version::default() }));
-        }
-        self.sent = from;
         self.refresh = Refresh::Sending { id, from, locked };
         self.out.push(Action::Send { id, request });
     }
@@ -795,6 +813,18 @@ impl Machine {
         }
     }
 
+    fn marked(&mut self, ok: bool) {
+        let Refresh::Marking { from } = self.refresh else {
+            // Cancelled meanwhile: the lock is still held for it.
+            return self.out.push(Action::Unlock(Purpose::Refresh));
+        };
+        if ok {
+            self.send_refresh(from, true);
+        } else {
+            self.refresh_failed(Error::Storage { reason: "IndexedDB refused a write" }, true);
+        }
+    }
+
     fn locked(&mut self, now: u64, purpose: Purpose, ok: bool) {
         match purpose {
             Purpose::Refresh => match self.refresh {
@@ -809,7 +839,7 @@ impl Machine {
                 _ => {}
             },
             Purpose::Logout => {
-                let Some(r) = self.retiring.iter_mut().find(|r| r.recording) else {
+                let Some(r) = self.retiring.iter_mut().find(|r| r.recording && !r.marking) else {
                     if ok {
                         self.out.push(Action::Unlock(Purpose::Logout));
                     }
@@ -828,8 +858,13 @@ impl Machine {
     }
 
     fn shared_read(&mut self, now: u64, purpose: Purpose, record: Option<SharedRecord>) {
+        // A version from the future (a hostile or broken writer) is not a record of this client.
+        let record = record.filter(|r| plausible(r.ended, now) && plausible(r.newest, now));
         match record {
-            None => self.shared = false,
+            // Without it at the start, the tabs work without a shared record for good; a read
+            // that fails later is a failure of that read only.
+            None if purpose == Purpose::Load && self.is_loading() => self.shared = false,
+            None => {}
             Some(r) => {
                 self.learn_ended(r.ended);
                 if self.version().is_some_and(|v| v.login <= r.ended.login) && purpose != Purpose::Logout {
@@ -858,13 +893,24 @@ impl Machine {
                 if h.version > from {
                     // A newer session arrived while this tab waited for the lock.
                     self.refresh_done(true);
-                } else if newest.is_some_and(|n| n > h.version) || record.is_some_and(|r| r.spent >= h.version && self.sent != h.version) {
-                    // Another tab refreshed (or signed in, or sent this refresh token and has not
-                    // answered) and this tab has not heard yet: its refresh token is spent. Wait
-                    // for the newer session, holding the lock.
+                } else if newest.is_some_and(|n| n > h.version) || record.is_some_and(|r| r.spent >= h.version) {
+                    // Another tab refreshed (or signed in), or this refresh token went out once
+                    // already (from a tab that closed, or here with its answer lost): it may be
+                    // spent, and is never sent twice. Wait for a newer session, holding the lock.
                     self.out.push(Action::Broadcast(Message::Ask));
                     self.catch_up(from, true);
-                } else if record.is_some() || ((h.produced || !guard!(self, ProducerOnly)) && h.tokens.refresh_token().is_some()) {
+                } else if record.is_some() {
+                    // Marked as spent before it goes out: if this tab closes or its answer is
+                    // lost, no tab sends it again.
+                    self.refresh = Refresh::Marking { from };
+                    self.out.push(Action::Mark(
+                        Purpose::Refresh,
+                        SharedRecord { newest: from, ended: self.ended, spent: from, revoked: Version::default() },
+                    ));
+                } else if self.shared && guard!(self, ProducerOnly) {
+                    // The shared record could not be read: no refresh token goes out unordered.
+                    self.refresh_failed(Error::Storage { reason: "IndexedDB refused a read" }, true);
+                } else if (h.produced || !guard!(self, ProducerOnly)) && h.tokens.refresh_token().is_some() {
                     self.send_refresh(from, true);
                 } else {
                     self.out.push(Action::Unlock(Purpose::Refresh));
@@ -873,7 +919,7 @@ impl Machine {
             }
             Purpose::Logout => self.record_retired(now, record),
             Purpose::Adopt => {
-                if let Some((record, version)) = self.pending.take() {
+                if let (Some((record, version)), true) = (self.pending.take(), record.is_some() || !self.shared) {
                     self.adopt(record, version, StartReason::Tab, true);
                 }
             }
@@ -1044,9 +1090,14 @@ impl Machine {
         let State::SignedIn(mut h) = core::mem::replace(&mut self.state, State::SignedOut) else { return None };
         h.in_flight = matches!(self.refresh, Refresh::Sending { .. });
         self.cancel_refresh();
-        self.ended = self.ended.max(h.version);
+        // A logout or a refused grant ends the login for every tab; an expiry or a spent refresh
+        // token ends only this tab's copy (another tab may hold a newer version of it).
+        let over = matches!(reason, EndReason::Logout | EndReason::InvalidGrant);
+        if over {
+            self.ended = self.ended.max(h.version);
+        }
         self.out.push(Action::Store { session: None, ended: self.ended });
-        if broadcast && self.share {
+        if broadcast && self.share && over {
             self.out.push(Action::Broadcast(Message::Ended { version: self.ended, reason }));
         }
         self.out.push(Action::Emit(Change::Ended(reason), None));
@@ -1087,7 +1138,7 @@ impl Machine {
     /// settles `call`.
     fn retire(&mut self, held: Option<Held>, call: Option<u64>) {
         let recording = self.share && self.shared && (held.is_some() || call.is_some());
-        self.retiring.push(Retire { calls: call.into_iter().collect(), held, pending: Vec::new(), recording });
+        self.retiring.push(Retire { calls: call.into_iter().collect(), held, pending: Vec::new(), recording, marking: false });
         if recording {
             self.out.push(Action::Lock(Purpose::Logout));
         } else {
@@ -1103,27 +1154,37 @@ impl Machine {
     /// when the retired session is the newest.
     fn record_retired(&mut self, now: u64, record: Option<SharedRecord>) {
         let ended = self.ended;
-        let Some(r) = self.retiring.iter_mut().find(|r| r.recording) else {
+        let Some(r) = self.retiring.iter_mut().find(|r| r.recording && !r.marking) else {
             return self.out.push(Action::Unlock(Purpose::Logout));
         };
-        r.recording = false;
         let version = r.held.as_ref().map(|h| h.version).unwrap_or_default();
-        let newest = match record {
-            Some(s) => {
-                let newest = r.held.is_some() && s.newest <= version && s.revoked < version && (s.spent < version || self.sent == version);
-                let revoked = if newest { version } else { s.revoked };
-                self.out.push(Action::Write(SharedRecord {
-                    newest: s.newest.max(version),
-                    ended: s.ended.max(ended),
-                    spent: s.spent,
-                    revoked,
-                }));
-                newest
-            }
-            None => r.held.as_ref().is_some_and(|h| h.produced),
+        // The read failed: whether this tab holds the newest refresh token is unknown.
+        let Some(s) = record else {
+            r.recording = false;
+            self.out.push(Action::Unlock(Purpose::Logout));
+            return self.revoke_retired(false, now);
         };
+        let newest = r.held.is_some() && s.newest <= version && s.revoked < version && s.spent < version;
+        let record = SharedRecord { newest: s.newest.max(version), ended: s.ended.max(ended), spent: s.spent, revoked: s.revoked };
+        if newest {
+            // The newest refresh token is revoked by this tab only once the record says so: no
+            // other tab revokes it again.
+            r.marking = true;
+            self.out.push(Action::Mark(Purpose::Logout, SharedRecord { revoked: version, ..record }));
+        } else {
+            r.recording = false;
+            self.out.push(Action::Write(record));
+            self.out.push(Action::Unlock(Purpose::Logout));
+            self.revoke_retired(false, now);
+        }
+    }
+
+    fn marked_retired(&mut self, now: u64, ok: bool) {
+        let Some(r) = self.retiring.iter_mut().find(|r| r.marking) else { return };
+        r.marking = false;
+        r.recording = false;
         self.out.push(Action::Unlock(Purpose::Logout));
-        self.revoke_retired(newest, now);
+        self.revoke_retired(ok, now);
     }
 
     /// Revokes the retired session's tokens (the refresh token only when `newest`) and settles
@@ -1183,6 +1244,14 @@ impl Machine {
     // ---- other tabs ----
 
     fn message(&mut self, now: u64, m: Message) {
+        let version = match &m {
+            Message::Ask => Version::default(),
+            Message::Session { version, .. } | Message::Ended { version, .. } | Message::Need { version } => *version,
+        };
+        if !plausible(version, now) {
+            // A login id from the future would outrank every real login for good.
+            return;
+        }
         match m {
             Message::Ask => {
                 if let Some(h) = self.held() {

@@ -627,7 +627,10 @@ export const tests = {
     const copy = await sealedStore("readonly", (s) => s.getAll());
     const names = await sealedStore("readonly", (s) => s.getAllKeys());
     await auth.logout();
-    await sealedStore("readwrite", (s) => names.forEach((k, i) => s.put(copy[i], k)));
+    await sealedStore("readwrite", (s) => {
+      names.forEach((k, i) => s.put(copy[i], k));
+      return s.count();
+    });
     auth.close();
     const lib = await reloaded();
     const again = new lib.ExpensicatAuth(config);
