@@ -1,10 +1,13 @@
 // fetch under a deadline, and bounded body reads: used by the JavaScript classes (session.js,
 // expensify.js) and, through wasm-bindgen, by the Rust layer (src/web/http.rs). One file for
 // all, so the package carries one copy.
+// @ts-check
 
-/** An AbortController fired `ms` after now (reason: a `TimeoutError`), or when `user` aborts. */
+/** An AbortController fired `ms` after now (reason: a `TimeoutError`), or when `user` aborts.
+ * @param {number} ms @param {AbortSignal} [user] */
 export function deadline(ms, user) {
   const c = new AbortController();
+  /** @type {any} */
   const t = setTimeout(() => c.abort(new DOMException("deadline", "TimeoutError")), ms);
   if (typeof t === "object" && t && t.unref) t.unref();
   if (user) {
@@ -14,13 +17,14 @@ export function deadline(ms, user) {
   return c;
 }
 
-/** Whether `c` fired because of its deadline. */
+/** Whether `c` fired because of its deadline. @param {AbortController} c */
 export function timedOut(c) {
   const r = c.signal.reason;
   return c.signal.aborted && !!r && r.name === "TimeoutError";
 }
 
-/** Whether `body` is a ReadableStream, which fetch consumes: such a request is never sent twice. */
+/** Whether `body` is a ReadableStream, which fetch consumes: such a request is never sent twice.
+ * @param {unknown} body */
 export function isStream(body) {
   return typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
 }
@@ -30,8 +34,10 @@ export function isStream(body) {
  * before reading, and a longer stream is cut there (`c` aborted). Throws "too_large"; a body
  * that ends short of its Content-Length throws something else (a network failure to callers).
  * The bytes read are zeroed once decoded.
+ * @param {Response} response @param {number} limit @param {AbortController} c @returns {Promise<string>}
  */
 export async function readLimited(response, limit, c) {
+  /** @type {any} */
   const declared = response.headers.get("Content-Length");
   // Compared as numbers (absent: null, never over; not a number: NaN, never over nor under).
   if (declared > limit) { c.abort(); throw "too_large"; }
@@ -58,13 +64,16 @@ export async function readLimited(response, limit, c) {
   return text;
 }
 
-/** POSTs `body` with `headers` to `url` under `c`: no cookies, no cache, no redirects. */
+/** POSTs `body` with `headers` to `url` under `c`: no cookies, no cache, no redirects.
+ * @param {string} url @param {Record<string, string>} headers @param {string} body @param {AbortController} c */
 export function post(url, headers, body, c) {
   return fetch(url, { method: "POST", headers, body, redirect: "manual", signal: c.signal, credentials: "omit", cache: "no-store" });
 }
 
 /** The body of `res` as text within `limit` bytes and the deadline of `c`; a failure is
- * `error("too_large", status)`, else `error("timeout")` or `error("network")`. */
+ * `error("too_large", status)`, else `error("timeout")` or `error("network")`.
+ * @param {Response} res @param {number} limit @param {AbortController} c
+ * @param {(what: string, status?: number) => unknown} error @returns {Promise<string>} */
 export async function readBody(res, limit, c, error) {
   try {
     return await readLimited(res, limit, c);
@@ -77,6 +86,9 @@ export async function readBody(res, limit, c, error) {
  * POSTs `body` to `url` and reads the answer within `limit` bytes, all under one deadline of
  * `ms`: resolves to `[response, body]`. Failures are `error(what)` for `timeout`, `network` and
  * `redirect` (never followed), and as `readBody` says for the body.
+ * @param {string} url @param {Record<string, string>} headers @param {string} body @param {number} ms
+ * @param {number} limit @param {(what: string, status?: number) => unknown} error
+ * @returns {Promise<[Response, string]>}
  */
 export async function postAndRead(url, headers, body, ms, limit, error) {
   const c = deadline(ms);

@@ -252,6 +252,7 @@ async function unsealable(id, upTo, ended) {
 /** The sealed session as the machine reads it: `"nothing"`, `"corrupt"` or `{rec, login, seq}`.
  * @param {string} id */
 async function unseal(id) {
+  /** @type {any} */
   const sealed = await idb("sealed", "readonly", (s) => s.get("rec:" + id));
   if (sealed === undefined) return "nothing";
   try {
@@ -259,7 +260,7 @@ async function unseal(id) {
     if (v !== 2 || !(iv instanceof Uint8Array) || iv.length !== 12 || !Number.isSafeInteger(login) || !Number.isSafeInteger(seq)) return "corrupt";
     const key = await loginKey(id, login, false);
     if (!key) return "corrupt";
-    const text = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(id, login, seq) }, key, ct);
+    const text = await crypto.subtle.decrypt({ name: "AES-GCM", iv: new Uint8Array(iv), additionalData: aad(id, login, seq) }, key, ct);
     return { rec: JSON.parse(new TextDecoder().decode(text)), login, seq };
   } catch {
     return "corrupt";

@@ -893,12 +893,18 @@ impl Machine {
                 if h.version > from {
                     // A newer session arrived while this tab waited for the lock.
                     self.refresh_done(true);
-                } else if newest.is_some_and(|n| n > h.version) || record.is_some_and(|r| r.spent >= h.version) {
-                    // Another tab refreshed (or signed in), or this refresh token went out once
-                    // already (from a tab that closed, or here with its answer lost): it may be
-                    // spent, and is never sent twice. Wait for a newer session, holding the lock.
+                } else if newest.is_some_and(|n| n > h.version) {
+                    // Another tab refreshed (or signed in) and this tab has not heard yet: its
+                    // refresh token is spent. Wait for the newer session, holding the lock.
                     self.out.push(Action::Broadcast(Message::Ask));
                     self.catch_up(from, true);
+                } else if record.is_some_and(|r| r.spent >= h.version) {
+                    // This refresh token went out once already (from a tab that closed, or here
+                    // with its answer lost) and no newer version was recorded: it may be spent,
+                    // and is never sent twice. Nothing newer can come (a refresh records it before
+                    // the lock is free): this tab's copy of the session is over.
+                    self.refresh_failed(Error::LoginRequired, true);
+                    self.end(EndReason::Expired, false);
                 } else if record.is_some() {
                     // Marked as spent before it goes out: if this tab closes or its answer is
                     // lost, no tab sends it again.

@@ -93,3 +93,19 @@ test("the error code union is the README's error table", () => {
   for (const c of ["invalid_parameter", "state_mismatch", "rate_limited", "csp_blocked", "corrupt_record"]) assert.ok(codes.includes(c), c);
   assert.ok(!/[:<(|,]\s*any\b/.test(dts.split("export interface InitOutput")[0]), "no any in the public types");
 });
+
+// The package's JavaScript is checked too: js/session.js (the session machine's driver) and
+// js/http.js carry JSDoc types (`// @ts-check`), read against the built package's declarations
+// (js/glue.d.mts, js/session-types.d.ts), so the shipped code and its .d.ts cannot drift apart.
+test("the shipped JavaScript (js/session.js, js/http.js) type-checks under tsc --strict", () => {
+  const dir = mkdtempSync(join(tmpdir(), "expensicat-jsdoc-"));
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, allowJs: true, checkJs: true, target: "es2022", module: "es2022", moduleResolution: "bundler", lib: ["es2022", "dom"], skipLibCheck: false, types: [] },
+      files: [join(root, "js/session.js"), join(root, "js/http.js")],
+    }),
+  );
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+  assert.equal(tsc.status, 0, `tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+});
