@@ -165,6 +165,9 @@ const scenarios = {
     await page.waitForSelector("body[data-ready=true]");
     await page.goto(callback);
     await page.waitForSelector("#error:not([hidden])");
+    // The page shows the session once it knows whether one exists (the stored one is read and
+    // the other tabs asked first).
+    await page.waitForSelector("body[data-ready=true]");
     assert.match(await page.textContent("#error"), /^callback_already_handled: /);
     assert.ok(await count(page, "#error.info"), "shown as information, not a failure");
     assert.equal((await counters()).tokenRequests, before.tokenRequests, "no second token request");
