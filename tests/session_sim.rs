@@ -710,8 +710,9 @@ impl World {
     }
 
     /// Time passes: to the next timer or lock timeout, or a random amount. Answers the server
-    /// gave arrive first (a refresh answer lost after the server rotated is the one fault not
-    /// simulated: see SECURITY.md); requests the server has not handled within the timeout fail.
+    /// gave arrive first (answers lost after the server handled them are the business of
+    /// `review_random_simulation_with_lost_refresh_answers`); requests the server has not handled
+    /// within the timeout fail.
     fn advance(&mut self) {
         let answered: Vec<usize> =
             (0..self.requests.len()).rev().filter(|&r| self.requests[r].answer.is_some() && self.live(self.requests[r].tab)).collect();
@@ -979,12 +980,10 @@ fn review_refresh_to_send(m: &mut Machine, now: u64, call: u64, idb: SharedRecor
     (review_sends(&a).first().cloned(), a)
 }
 
-/// Finding 8: a refresh whose answer is lost after the server rotated (the request times out at
-/// `timeoutMs` while the server is slow, or the connection drops after the server committed):
-/// the machine lets the same tab send the same refresh token again (`sent == version`), which
-/// the server's reuse detection answers by revoking the family. The simulation never generates
-/// this fault ("the one fault not simulated: see SECURITY.md", which does not mention it), and
-/// the README says no tab ever trips reuse detection.
+/// Review finding: a refresh whose answer is lost after the server rotated (the request times
+/// out at `timeoutMs` while the server is slow, or the connection drops after the server
+/// committed) must not be followed by the same refresh token again, from this tab or another:
+/// the server's reuse detection would revoke the family. The token counts as spent.
 #[test]
 fn review_a_refresh_answer_lost_after_rotation_is_not_followed_by_reuse() {
     let c = review_cfg(StorageMode::Memory);

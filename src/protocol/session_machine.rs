@@ -967,12 +967,7 @@ impl Machine {
                 self.high = self.high.max(h.version);
                 let version = h.version;
                 if locked {
-                    self.out.push(Action::Write(SharedRecord {
-                        newest: version,
-                        ended: self.ended,
-                        spent: Version::default(),
-                        revoked: Version::default(),
-                    }));
+                    self.record_newest(version);
                 }
                 self.store_and_share();
                 self.out.push(Action::Emit(Change::Refreshed, self.info()));
@@ -1022,16 +1017,16 @@ impl Machine {
         self.state = State::SignedIn(Held { tokens, version, produced: true, refreshable, in_flight: false });
         self.high = version;
         if self.shared {
-            self.out.push(Action::Write(SharedRecord {
-                newest: version,
-                ended: self.ended,
-                spent: Version::default(),
-                revoked: Version::default(),
-            }));
+            self.record_newest(version);
         }
         self.store_and_share();
         self.out.push(Action::Emit(Change::Started(reason), self.info()));
         self.drain(now);
+    }
+
+    /// Tells the shared record of a version made here (a login or a refresh).
+    fn record_newest(&mut self, newest: Version) {
+        self.out.push(Action::Write(SharedRecord { newest, ended: self.ended, ..SharedRecord::default() }));
     }
 
     /// Stores the held session and tells the other tabs.
