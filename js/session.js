@@ -163,21 +163,25 @@ function idb(name, mode, op) {
   });
 }
 
-const ZERO = { nl: 0, ns: 0, el: 0, es: 0, sl: 0, ss: 0, rl: 0, rs: 0 };
+const ZERO = { nl: 0, ns: 0, el: 0, es: 0, sl: 0, ss: 0, rl: 0, rs: 0, t: 0, a: 0 };
 const PAIRS = /** @type {const} */ ([["nl", "ns"], ["el", "es"], ["sl", "ss"], ["rl", "rs"]]);
 
-/** The shared record, or `null` where it cannot be kept or read. Without Web Locks or
- * BroadcastChannel nothing could order one tab's use of it after another's, so the tabs work
- * without it (the machine's mode where only a session's producer refreshes).
- * @param {string} id @returns {Promise<SharedRecord | null>} */
+/** The shared record; `null` where it cannot be kept (no IndexedDB, Web Locks or
+ * BroadcastChannel: nothing could order one tab's use of it after another's, and the tabs work
+ * without it, in the machine's mode where only a session's producer refreshes); `undefined`
+ * when this read failed (an error, or no answer in time).
+ * @param {string} id @returns {Promise<SharedRecord | null | undefined>} */
 async function readShared(id) {
-  if (!globalThis.navigator?.locks || typeof BroadcastChannel !== "function") return null;
+  if (!globalThis.navigator?.locks || typeof BroadcastChannel !== "function" || typeof indexedDB === "undefined" || !indexedDB) return null;
   try {
     const r = await idb("seq", "readonly", (s) => s.get(id));
     // Nothing yet (or a value of the previous layout, a plain number): the zero record.
     return r && typeof r === "object" ? r : ZERO;
-  } catch {
-    return null;
+  } catch (e) {
+    // A database that cannot be opened at all (a private mode) is unavailable; one that fails
+    // now and then is a failed read.
+    const name = /** @type {any} */ (e)?.name;
+    return name === "InvalidStateError" || name === "SecurityError" ? null : undefined;
   }
 }
 
@@ -189,6 +193,7 @@ function writeShared(id, w) {
     req.onsuccess = () => {
       const r = req.result && typeof req.result === "object" ? { ...req.result } : { ...ZERO };
       for (const [l, q] of PAIRS) if (w[l] > r[l] || (w[l] === r[l] && w[q] > r[q])) [r[l], r[q]] = [w[l], w[q]];
+      for (const k of /** @type {const} */ (["t", "a"])) r[k] = Math.max(Number(r[k]) || 0, w[k]);
       s.put(r, id);
     };
   }).then(
@@ -395,7 +400,7 @@ export class ExpensicatAuth {
         }
         case "read": {
           const p = a.p;
-          this.#queue(() => readShared(id).then((r) => this.#feed({ t: "shared", p, r })));
+          this.#queue(() => readShared(id).then((r) => this.#feed(r === undefined ? { t: "shared", p, r: null, failed: true } : { t: "shared", p, r })));
           break;
         }
         case "write": {
@@ -426,6 +431,11 @@ export class ExpensicatAuth {
   /** A token-endpoint request; its answer or failure goes back to the machine.
    * @param {{ id: number, url: string, contentType: string, body: string }} a */
   #request(a) {
+    if (globalThis.navigator?.onLine === false) {
+      // Not sent: the machine knows its refresh token is unspent.
+      queueMicrotask(() => this.#feed({ t: "unsent", id: a.id }));
+      return;
+    }
     const headers = { Accept: "application/json", "Content-Type": a.contentType };
     /** @param {string} what @param {number} [status] */
     const marker = (what, status) => ({ what, status });
@@ -521,6 +531,7 @@ export class ExpensicatAuth {
   /** A call to the machine: resolves or rejects when it settles. @param {(id: number) => SessionAction[]} feed
    * @returns {Promise<any>} */
   #call(feed) {
+    if (this.#closed) return Promise.reject(sessionError("login_required", undefined));
     const id = ++this.#nextCall;
     const p = new Promise((resolve, reject) => this.#calls.set(id, { resolve, reject }));
     this.#perform(feed(id));
@@ -662,11 +673,18 @@ export class ExpensicatAuth {
   async #send(input, init) {
     if (typeof input !== "string") throw sessionError("input", undefined);
     if (!absent(init) && typeof init !== "object") throw sessionError("init", undefined);
-    const method = typeof init?.method === "string" ? init.method : "GET";
+    let method, user, replayable;
+    try {
+      // The app's object, read once: a getter or Proxy trap that throws is an argument error.
+      init = absent(init) ? undefined : Object.assign({}, init);
+      method = typeof init?.method === "string" ? init.method : "GET";
+      user = typeof AbortSignal !== "undefined" && init?.signal instanceof AbortSignal ? init.signal : undefined;
+      replayable = !isStream(init?.body);
+    } catch {
+      throw sessionError("init", undefined);
+    }
     // Refuse a foreign URL before touching the token: no refresh, no request.
     this.#c.checkApiUrl(input);
-    const user = typeof AbortSignal !== "undefined" && init?.signal instanceof AbortSignal ? init.signal : undefined;
-    const replayable = !isStream(init?.body);
     let token = await unlessAborted(this.#ask("token"), user);
     let refreshed = false;
     let waited = false;
@@ -757,6 +775,10 @@ export class ExpensicatAuth {
    */
   close() {
     this.#closed = true;
+    // Every call settles: those still waiting, with `login_required`.
+    for (const call of this.#calls.values()) call.reject(sessionError("login_required", undefined));
+    this.#calls.clear();
+    this.#isReady();
     this.#bc?.close();
     this.#bc = undefined;
     for (const wait of this.#waits) wait.abort();

@@ -88,6 +88,7 @@ impl Server {
             return (200, issue(self.families.len() - 1, 0));
         }
         let Some((f, n)) = token_of(body, "\"refresh_token\":\"") else { return (400, r#"{"error":"invalid_request"}"#.into()) };
+
         self.refreshes.push((f, now));
         let fam = &mut self.families[f];
         if fam.revoked {
@@ -307,6 +308,11 @@ impl World {
     fn perform(&mut self, tab: usize, actions: Vec<Action>) {
         for a in actions {
             match a {
+                Action::Send { id, request } if request.body.expose().contains("refresh_token") && self.rng.chance(2) => {
+                    // The browser is offline: the driver sends nothing.
+                    self.log(format!("tab {tab}: offline, request {id} not sent"));
+                    self.feed(tab, Event::Unsent { id });
+                }
                 Action::Send { id, request } => self.request(tab, id, false, request),
                 Action::Revoke { id, request } => {
                     let b = request.body.expose();
@@ -362,10 +368,14 @@ impl World {
                     if !matches!(p, Purpose::Load | Purpose::Adopt) && self.lock != Some((tab, p)) {
                         self.fail(format!("tab {tab} read the shared record without the lock ({p:?})"));
                     }
-                    // Present or absent for the whole run; once present, a read fails now and
-                    // then (not the first, which tells whether IndexedDB is there at all).
-                    let r = (self.s.idb && (p == Purpose::Load || !self.rng.chance(2))).then_some(self.shared);
-                    self.feed(tab, Event::Shared(p, r));
+                    // Present or absent for the whole run; where present, a read fails now and
+                    // then (an error, or no answer in time), the first of a tab's too.
+                    if self.s.idb && self.rng.chance(2) {
+                        self.feed(tab, Event::ReadFailed(p));
+                    } else {
+                        let r = self.s.idb.then_some(self.shared);
+                        self.feed(tab, Event::Shared(p, r));
+                    }
                 }
                 Action::Mark(p, r) => {
                     // IndexedDB refuses a write now and then (quota, a lost connection).
@@ -411,6 +421,8 @@ impl World {
             s.ended = s.ended.max(r.ended);
             s.spent = s.spent.max(r.spent);
             s.revoked = s.revoked.max(r.revoked);
+            s.tries = s.tries.max(r.tries);
+            s.answered = s.answered.max(r.answered);
         }
     }
 
@@ -571,7 +583,12 @@ impl World {
                     (200, String::new())
                 } else {
                     let body = self.requests[r].body.clone();
-                    let a = self.server.token(&body, self.requests[r].sent);
+                    let a = if body.contains("\"refresh_token\"") && self.rng.chance(5) {
+                        // A server error: answered, nothing rotated.
+                        (503, r#"{"error":"temporarily_unavailable"}"#.to_owned())
+                    } else {
+                        self.server.token(&body, self.requests[r].sent)
+                    };
                     if body.ends_with("&abandoned") {
                         if let Some((f, _)) = token_of(&a.1, "\"access_token\":\"") {
                             self.abandoned.insert(f);
@@ -937,6 +954,8 @@ fn review_merge(s: &mut SharedRecord, a: &[Action]) {
         s.ended = s.ended.max(r.ended);
         s.spent = s.spent.max(r.spent);
         s.revoked = s.revoked.max(r.revoked);
+        s.tries = s.tries.max(r.tries);
+        s.answered = s.answered.max(r.answered);
     }
 }
 

@@ -134,12 +134,13 @@ export type SessionCoreEvent =
   | { t: "message"; m: unknown }
   | { t: "locked"; p: "refresh" | "logout"; ok: boolean }
   | { t: "marked"; p: "refresh" | "logout"; ok: boolean }
-  | { t: "shared"; p: "load" | "refresh" | "logout" | "adopt"; r: SharedRecord | null }
+  | { t: "shared"; p: "load" | "refresh" | "logout" | "adopt"; r: SharedRecord | null; failed?: boolean }
+  | { t: "unsent"; id: number }
   | { t: "loaded"; stored: unknown; el: number; es: number }
   | { t: "timer"; name: string; n: number };
 
-/** The record the tabs of one client share (IndexedDB): newest, ended, spent and revoked versions as login/seq pairs. */
-export interface SharedRecord { nl: number; ns: number; el: number; es: number; sl: number; ss: number; rl: number; rs: number; }
+/** The record the tabs of one client share (IndexedDB): newest, ended, spent and revoked versions as login/seq pairs, the refresh tries marked (`t`) and the last one answered unspent (`a`). */
+export interface SharedRecord { nl: number; ns: number; el: number; es: number; sl: number; ss: number; rl: number; rs: number; t: number; a: number; }
 
 /** An action of the session machine, for its driver to perform in order. */
 export type SessionCoreAction =

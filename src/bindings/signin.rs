@@ -470,7 +470,8 @@ fn actions_out(actions: Vec<crate::protocol::session_machine::Action>) -> JsValu
     let out = js_sys::Array::new();
     for a in &actions {
         out.push(&match crate::protocol::session_wire::action_to_json(a) {
-            Ok(text) => to_js(&text),
+            // Zeroed once it is a JavaScript value: it may hold a token.
+            Ok(text) => to_js(Secret::new(text).expose()),
             Err((id, e)) => {
                 let o = to_js(&Obj::new().str("a", "settle").u64("id", id).finish());
                 let _ = Reflect::set(&o, &"error".into(), &js_error(e));

@@ -81,6 +81,11 @@ pub struct SharedRecord {
     pub spent: Version,
     /// The newest version whose refresh token a logout revoked.
     pub revoked: Version,
+    /// How many refresh tokens were marked as sent (each mark adds one).
+    pub tries: u64,
+    /// The last of those tries that came back unspent: the server answered with an error other
+    /// than `invalid_grant` (so it did not rotate), or the driver never sent it (offline).
+    pub answered: u64,
 }
 
 /// A message between the tabs of one client (BroadcastChannel). Read from the channel like any
@@ -332,6 +337,14 @@ pub enum Event {
     Loaded(Stored, Version),
     /// The shared record of a [`Action::Mark`] was written (`true`) or not.
     Marked(Purpose, bool),
+    /// A read of the shared record failed (an error or no answer in time), where IndexedDB is
+    /// there: that operation fails; the tab does not change how it works.
+    ReadFailed(Purpose),
+    /// Request `id` was not sent (the browser is offline): its refresh token is unspent.
+    Unsent {
+        /// The request id.
+        id: u64,
+    },
     /// A timer fired.
     Timer(Timer),
 }
@@ -355,10 +368,22 @@ pub enum Guard {
     LogoutCancelsExchange,
 }
 
+/// Whether a refresh's error came from the server (an answer, not a transport failure): then
+/// the refresh token was not rotated (`invalid_grant` ends the session before this is asked).
+fn answered(e: &Error) -> bool {
+    match e {
+        Error::OAuth(o) => o.status != 0,
+        Error::InvalidResponse { status, .. } => *status != 0,
+        Error::RateLimited { .. } | Error::Api { .. } => true,
+        _ => false,
+    }
+}
+
 /// Whether `v` could have been made by now: a login id is the time of the login (ms) times 1000
 /// plus a random part, and the clocks of one browser's tabs agree (a minute of slack).
 fn plausible(v: Version, now: u64) -> bool {
-    v.login <= now.saturating_add(60_000).saturating_mul(1000)
+    // A login refreshes at most a few times a minute: a billion refreshes is not a real session.
+    v.login <= now.saturating_add(60_000).saturating_mul(1000) && v.seq < 1_000_000_000
 }
 
 /// The session a tab holds.
@@ -465,6 +490,11 @@ pub struct Machine {
     retiring: Vec<Retire>,
     /// Calls waiting for loading or for the refresh.
     waiting: Vec<(u64, Call)>,
+    /// The number of this tab's last refresh try (its mark in the shared record).
+    attempt: u64,
+    /// The newest version whose refresh got no answer here (without the shared record, the
+    /// machine's own memory of a possibly spent token).
+    lost: Version,
     /// A session from another tab, adopted once the shared record is read.
     pending: Option<(Secret, Version)>,
     next_id: u64,
@@ -507,6 +537,8 @@ impl Machine {
             orphans: Vec::new(),
             retiring: Vec::new(),
             waiting: Vec::new(),
+            attempt: 0,
+            lost: Version::default(),
             pending: None,
             next_id: 0,
             out: Vec::new(),
@@ -585,6 +617,11 @@ impl Machine {
             Event::Loaded(stored, ended) => self.loaded(now_ms, stored, ended),
             Event::Timer(t) => self.timer(now_ms, t),
             Event::Marked(Purpose::Logout, ok) => self.marked_retired(now_ms, ok),
+            Event::ReadFailed(p) => self.read_failed(now_ms, p),
+            Event::Unsent { id } => {
+                self.came_back(id);
+                self.answer(now_ms, id, Err(Error::Network));
+            }
             Event::Marked(_, ok) => self.marked(ok),
         }
         self.take()
@@ -753,7 +790,11 @@ impl Machine {
             return;
         }
         let (from, has_rt, produced) = (h.version, h.tokens.refresh_token().is_some(), h.produced);
-        if !self.share || (!self.shared && produced && has_rt && guard!(self, ProducerOnly)) {
+        if (!self.share || !self.shared) && from <= self.lost && from.login != 0 {
+            // Its last send got no answer (the server may have rotated it): never sent again.
+            self.refresh_failed(Error::LoginRequired, false);
+            self.end(EndReason::Expired, false);
+        } else if !self.share || (!self.shared && produced && has_rt && guard!(self, ProducerOnly)) {
             self.send_refresh(from, false);
         } else if self.shared || !guard!(self, ProducerOnly) {
             self.refresh = Refresh::Locking { from };
@@ -813,6 +854,41 @@ impl Machine {
         }
     }
 
+    /// A read of the shared record failed: the operation that needed it fails, nothing changes
+    /// mode.
+    fn read_failed(&mut self, now: u64, purpose: Purpose) {
+        match purpose {
+            Purpose::Load => {
+                if let State::Loading { shared, candidate, checked, .. } = &mut self.state {
+                    // Nothing can be judged against the floor: nothing is adopted.
+                    *shared = false;
+                    *candidate = None;
+                    *checked = true;
+                }
+                self.settle_loading(now);
+            }
+            Purpose::Refresh => {
+                if let Refresh::Reading { .. } = self.refresh {
+                    self.refresh_failed(Error::Storage { reason: "IndexedDB refused a read" }, true);
+                } else {
+                    self.out.push(Action::Unlock(Purpose::Refresh));
+                }
+            }
+            Purpose::Logout => self.record_retired(now, None),
+            Purpose::Adopt => self.pending = None,
+        }
+    }
+
+    /// A request the driver did not send: when it was a refresh under the lock, its token is
+    /// recorded as unspent before the lock goes.
+    fn came_back(&mut self, id: u64) {
+        if let Refresh::Sending { id: current, locked: true, .. } = self.refresh {
+            if current == id {
+                self.out.push(Action::Write(SharedRecord { answered: self.attempt, ..SharedRecord::default() }));
+            }
+        }
+    }
+
     fn marked(&mut self, ok: bool) {
         let Refresh::Marking { from } = self.refresh else {
             // Cancelled meanwhile: the lock is still held for it.
@@ -859,7 +935,7 @@ impl Machine {
 
     fn shared_read(&mut self, now: u64, purpose: Purpose, record: Option<SharedRecord>) {
         // A version from the future (a hostile or broken writer) is not a record of this client.
-        let record = record.filter(|r| plausible(r.ended, now) && plausible(r.newest, now));
+        let record = record.filter(|r| [r.ended, r.newest, r.spent, r.revoked].iter().all(|v| plausible(*v, now)) && r.answered <= r.tries);
         match record {
             // Without it at the start, the tabs work without a shared record for good; a read
             // that fails later is a failure of that read only.
@@ -898,22 +974,24 @@ impl Machine {
                     // refresh token is spent. Wait for the newer session, holding the lock.
                     self.out.push(Action::Broadcast(Message::Ask));
                     self.catch_up(from, true);
-                } else if record.is_some_and(|r| r.spent >= h.version) {
+                } else if record.is_some_and(|r| r.spent >= h.version && r.answered < r.tries) {
                     // This refresh token went out once already (from a tab that closed, or here
                     // with its answer lost) and no newer version was recorded: it may be spent,
                     // and is never sent twice. Nothing newer can come (a refresh records it before
                     // the lock is free): this tab's copy of the session is over.
                     self.refresh_failed(Error::LoginRequired, true);
                     self.end(EndReason::Expired, false);
-                } else if record.is_some() {
+                } else if record.is_some() && h.tokens.refresh_token().is_some() {
                     // Marked as spent before it goes out: if this tab closes or its answer is
                     // lost, no tab sends it again.
+                    let tries = record.map_or(0, |r| r.tries) + 1;
+                    self.attempt = tries;
                     self.refresh = Refresh::Marking { from };
                     self.out.push(Action::Mark(
                         Purpose::Refresh,
-                        SharedRecord { newest: from, ended: self.ended, spent: from, revoked: Version::default() },
+                        SharedRecord { newest: from, ended: self.ended, spent: from, tries, ..SharedRecord::default() },
                     ));
-                } else if self.shared && guard!(self, ProducerOnly) {
+                } else if record.is_none() && self.shared && guard!(self, ProducerOnly) {
                     // The shared record could not be read: no refresh token goes out unordered.
                     self.refresh_failed(Error::Storage { reason: "IndexedDB refused a read" }, true);
                 } else if (h.produced || !guard!(self, ProducerOnly)) && h.tokens.refresh_token().is_some() {
@@ -976,12 +1054,22 @@ impl Machine {
             RefreshOutcome::End(e) => {
                 if locked {
                     // The grant is gone for every tab.
-                    self.out.push(Action::Write(SharedRecord { newest: from, ended: from, spent: from, revoked: Version::default() }));
+                    self.out.push(Action::Write(SharedRecord { newest: from, ended: from, spent: from, ..SharedRecord::default() }));
                 }
                 self.refresh_failed(e, locked);
                 self.end(EndReason::InvalidGrant, true);
             }
-            RefreshOutcome::Report(e) => self.refresh_failed(e, locked),
+            RefreshOutcome::Report(e) => {
+                if !answered(&e) {
+                    // Sent, and no answer: the server may have rotated it. Never sent again.
+                    self.lost = self.lost.max(from);
+                }
+                if locked && answered(&e) {
+                    // The server answered and did not rotate: the token is still good, for any tab.
+                    self.out.push(Action::Write(SharedRecord { answered: self.attempt, ..SharedRecord::default() }));
+                }
+                self.refresh_failed(e, locked)
+            }
         }
     }
 
@@ -996,6 +1084,7 @@ impl Machine {
                     ended: self.ended,
                     spent: from,
                     revoked: Version { seq: from.seq + 1, ..from },
+                    ..SharedRecord::default()
                 }));
             }
             self.revoke_tokens(&Tokens::from_token_set(set, &[]), true, None);
@@ -1166,7 +1255,7 @@ impl Machine {
             return self.revoke_retired(false, now);
         };
         let newest = r.held.is_some() && s.newest <= version && s.revoked < version && s.spent < version;
-        let record = SharedRecord { newest: s.newest.max(version), ended: s.ended.max(ended), spent: s.spent, revoked: s.revoked };
+        let record = SharedRecord { newest: s.newest.max(version), ended: s.ended.max(ended), ..s };
         if newest {
             // The newest refresh token is revoked by this tab only once the record says so: no
             // other tab revokes it again.

@@ -89,9 +89,12 @@ impl Message {
     pub fn to_json(&self) -> String {
         match self {
             Message::Ask => Obj::new().str("t", "ask").finish(),
-            Message::Session { version, record } => {
-                Obj::new().str("t", "session").u64("login", version.login).u64("seq", version.seq).raw("rec", record.expose()).finish()
-            }
+            Message::Session { version, record } => Obj::with_capacity(96 + record.expose().len())
+                .str("t", "session")
+                .u64("login", version.login)
+                .u64("seq", version.seq)
+                .raw("rec", record.expose())
+                .finish(),
             Message::Ended { version, reason } => {
                 Obj::new().str("t", "ended").u64("login", version.login).u64("seq", version.seq).str("reason", reason.as_str()).finish()
             }
@@ -108,9 +111,11 @@ fn shared_record(v: Value) -> Option<SharedRecord> {
     for (slot, (l, s)) in vs.iter_mut().zip(SHARED_KEYS) {
         *slot = version(&mut f, l, s)?;
     }
+    // Absent in a record written before they existed: zero.
+    let (tries, answered) = (safe(f.u64("t")).unwrap_or_default(), safe(f.u64("a")).unwrap_or_default());
     f.finish().ok()?;
     let [newest, ended, spent, revoked] = vs;
-    Some(SharedRecord { newest, ended, spent, revoked })
+    Some(SharedRecord { newest, ended, spent, revoked, tries, answered })
 }
 
 fn shared_json(r: &SharedRecord) -> String {
@@ -118,7 +123,7 @@ fn shared_json(r: &SharedRecord) -> String {
     for (v, (l, s)) in [r.newest, r.ended, r.spent, r.revoked].iter().zip(SHARED_KEYS) {
         o = o.u64(l, v.login).u64(s, v.seq);
     }
-    o.finish()
+    o.u64("t", r.tries).u64("a", r.answered).finish()
 }
 
 /// The error a driver reports for a request that got no usable answer (`what`, as the shared
@@ -169,6 +174,7 @@ pub fn event_from_json(text: &str, nonce: u32) -> Result<Option<Event>, Error> {
             id.map(|id| Event::Failed { id, error: transport_error(&what, status) })
         }
         "revoked" => id.map(|id| Event::Revoked { id }),
+        "unsent" => id.map(|id| Event::Unsent { id }),
         "message" => f.take("m").and_then(Message::from_value).map(Event::Message),
         "locked" => {
             let p = purpose(&mut f);
@@ -177,8 +183,9 @@ pub fn event_from_json(text: &str, nonce: u32) -> Result<Option<Event>, Error> {
         "shared" => {
             // No record (`null`): IndexedDB is not there. A record that does not read counts as
             // none too: the machine then takes the way that needs no shared record.
+            let failed = f.bool("failed").unwrap_or_default();
             let r = f.take("r").and_then(shared_record);
-            purpose(&mut f).map(|p| Event::Shared(p, r))
+            purpose(&mut f).map(|p| if failed { Event::ReadFailed(p) } else { Event::Shared(p, r) })
         }
         "loaded" => {
             let ended = version(&mut f, "el", "es").unwrap_or_default();
@@ -216,7 +223,16 @@ pub fn event_from_json(text: &str, nonce: u32) -> Result<Option<Event>, Error> {
 /// An action as JSON, but a refusal (`Settle` with an error), which the binding turns into an
 /// error object: returned as `Err` with the call id.
 pub fn action_to_json(action: &Action) -> Result<String, (u64, &Error)> {
-    let o = Obj::new();
+    // Sized for the secrets it carries up front, so no grown-out copy of a token is left behind
+    // in freed memory (the caller zeroes the text itself).
+    let secret = match action {
+        Action::Send { request, .. } | Action::Revoke { request, .. } => request.body.expose().len() + request.url.len(),
+        Action::Broadcast(Message::Session { record, .. }) => 2 * record.expose().len(),
+        Action::Store { session: Some((record, _)), .. } => record.expose().len(),
+        Action::Settle(_, Ok(Outcome::Token(t))) => t.expose().len(),
+        _ => 0,
+    };
+    let o = Obj::with_capacity(192 + secret);
     Ok(match action {
         Action::Send { id, request } | Action::Revoke { id, request } => o
             .str("a", if matches!(action, Action::Send { .. }) { "send" } else { "revoke" })
@@ -225,7 +241,7 @@ pub fn action_to_json(action: &Action) -> Result<String, (u64, &Error)> {
             .str("contentType", request.content_type)
             .str("body", request.body.expose())
             .finish(),
-        Action::Broadcast(m) => o.str("a", "post").raw("m", &m.to_json()).finish(),
+        Action::Broadcast(m) => o.str("a", "post").raw("m", Secret::new(m.to_json()).expose()).finish(),
         Action::Store { session, ended } => {
             let mut o = o.str("a", "store").u64("el", ended.login).u64("es", ended.seq);
             if let Some((rec, v)) = session {
