@@ -984,6 +984,17 @@ fn review_login(m: &mut Machine, server: &mut Server, now: u64, call: u64) -> Ve
     m.handle(now + 1, Event::Answer { id, status, body: Secret::new(answer) })
 }
 
+/// A tab (memory storage, shared) signed in at the server, and the shared record after it.
+fn review_signed_in_tab() -> (Machine, Server, SharedRecord) {
+    let c = review_cfg(StorageMode::Memory);
+    let mut server = review_server();
+    let mut idb = SharedRecord::default();
+    let mut a = review_loaded_tab(&c, Some(idb));
+    let acts = review_login(&mut a, &mut server, REVIEW_NOW, 1);
+    review_merge(&mut idb, &acts);
+    (a, server, idb)
+}
+
 /// A refresh under the lock, up to the request: (request id, body), and the actions of the read.
 fn review_refresh_to_send(m: &mut Machine, now: u64, call: u64, idb: SharedRecord) -> (Option<(u64, String)>, Vec<Action>) {
     let stale = m.tokens().map(|t| t.access_token().duplicate());
@@ -1005,12 +1016,7 @@ fn review_refresh_to_send(m: &mut Machine, now: u64, call: u64, idb: SharedRecor
 /// the server's reuse detection would revoke the family. The token counts as spent.
 #[test]
 fn review_a_refresh_answer_lost_after_rotation_is_not_followed_by_reuse() {
-    let c = review_cfg(StorageMode::Memory);
-    let mut server = review_server();
-    let mut idb = SharedRecord::default();
-    let mut a = review_loaded_tab(&c, Some(idb));
-    let acts = review_login(&mut a, &mut server, REVIEW_NOW, 1);
-    review_merge(&mut idb, &acts);
+    let (mut a, mut server, mut idb) = review_signed_in_tab();
     let (sent, acts) = review_refresh_to_send(&mut a, REVIEW_NOW + 10, 2, idb);
     review_merge(&mut idb, &acts);
     let (id, body) = sent.expect("A sends");
@@ -1072,12 +1078,7 @@ fn review_random_simulation_with_lost_refresh_answers() {
 /// can later send a token this one spent unrecorded.
 #[test]
 fn review_a_refused_mark_sends_no_refresh_token() {
-    let c = review_cfg(StorageMode::Memory);
-    let mut server = review_server();
-    let mut idb = SharedRecord::default();
-    let mut a = review_loaded_tab(&c, Some(idb));
-    let acts = review_login(&mut a, &mut server, REVIEW_NOW, 1);
-    review_merge(&mut idb, &acts);
+    let (mut a, _, idb) = review_signed_in_tab();
     let stale = a.tokens().map(|t| t.access_token().duplicate());
     a.handle(REVIEW_NOW + 10, Event::Call(2, Call::Token { stale }));
     a.handle(REVIEW_NOW + 10, Event::Locked(Purpose::Refresh, true));
