@@ -1113,6 +1113,11 @@ impl Machine {
         self.drain(now);
     }
 
+    /// Tells the shared record of the ended floor.
+    fn record_ended(&mut self) {
+        self.out.push(Action::Write(SharedRecord { ended: self.ended, ..SharedRecord::default() }));
+    }
+
     /// Tells the shared record of a version made here (a login or a refresh).
     fn record_newest(&mut self, newest: Version) {
         self.out.push(Action::Write(SharedRecord { newest, ended: self.ended, ..SharedRecord::default() }));
@@ -1185,6 +1190,12 @@ impl Machine {
         let over = matches!(reason, EndReason::Logout | EndReason::InvalidGrant);
         if over {
             self.ended = self.ended.max(h.version);
+            if self.share && self.shared {
+                // Recorded before the stored session is erased (a merge needs no lock): no tab
+                // writes that login back in between, and a tab that opens or adopts from now on
+                // reads it. The revocation that may follow waits for the lock.
+                self.record_ended();
+            }
         }
         self.out.push(Action::Store { session: None, ended: self.ended });
         if broadcast && self.share && over {
@@ -1212,10 +1223,8 @@ impl Machine {
             self.ended = self.ended.max(Version { login: now.saturating_mul(1000) + 999, seq: 0 });
         }
         let held = self.end(EndReason::Logout, true);
-        if self.share && self.shared {
-            // Recorded at once (a merge needs no lock): a tab that opens or adopts from now on
-            // reads it. The revocation below waits for the lock.
-            self.out.push(Action::Write(SharedRecord { ended: self.ended, ..SharedRecord::default() }));
+        if held.is_none() && self.share && self.shared {
+            self.record_ended();
         }
         if held.is_none() && self.share && guard!(self, LogoutEndsEarlier) {
             self.out.push(Action::Store { session: None, ended: self.ended });
