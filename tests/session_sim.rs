@@ -413,16 +413,10 @@ impl World {
         }
     }
 
-    /// A write to the shared record: each version keeps the larger.
+    /// A write to the shared record, where IndexedDB is there.
     fn merge(&mut self, r: SharedRecord) {
         if self.s.idb {
-            let s = &mut self.shared;
-            s.newest = s.newest.max(r.newest);
-            s.ended = s.ended.max(r.ended);
-            s.spent = s.spent.max(r.spent);
-            s.revoked = s.revoked.max(r.revoked);
-            s.tries = s.tries.max(r.tries);
-            s.answered = s.answered.max(r.answered);
+            merge(&mut self.shared, r);
         }
     }
 
@@ -794,6 +788,17 @@ impl World {
     }
 }
 
+/// A write to the shared record as IndexedDB keeps it (js/session.js `writeShared`): each field
+/// keeps the larger of the stored and the written value.
+fn merge(s: &mut SharedRecord, r: SharedRecord) {
+    s.newest = s.newest.max(r.newest);
+    s.ended = s.ended.max(r.ended);
+    s.spent = s.spent.max(r.spent);
+    s.revoked = s.revoked.max(r.revoked);
+    s.tries = s.tries.max(r.tries);
+    s.answered = s.answered.max(r.answered);
+}
+
 /// Runs one seed for `steps` steps; the first violation, with the trace.
 fn run(seed: u64, settings: Settings, steps: u64) -> Result<u64, String> {
     let mut w = World::new(seed, settings);
@@ -950,12 +955,7 @@ fn review_writes(a: &[Action]) -> Vec<SharedRecord> {
 
 fn review_merge(s: &mut SharedRecord, a: &[Action]) {
     for r in review_writes(a) {
-        s.newest = s.newest.max(r.newest);
-        s.ended = s.ended.max(r.ended);
-        s.spent = s.spent.max(r.spent);
-        s.revoked = s.revoked.max(r.revoked);
-        s.tries = s.tries.max(r.tries);
-        s.answered = s.answered.max(r.answered);
+        merge(s, r);
     }
 }
 
