@@ -6,37 +6,18 @@
 //
 // On the main before the fix (96bbdcb) this fails: each tab had its own limiter (a module-level
 // Map), so all 10 requests arrived within a few ms.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
-import { startEmulator } from "../../scripts/emulator.mjs";
-import { startStaticServer } from "../../scripts/serve.mjs";
-import { browsers } from "./webdriver.mjs";
+import { tabWorld } from "./tab-world.mjs";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-let emulator;
-let server;
-let drivers;
-
-before(async () => {
-  emulator = await startEmulator({ quiet: true });
-  server = await startStaticServer({ port: 0, root: repo });
-  drivers = await browsers();
-});
-after(async () => {
-  await drivers?.close();
-  server?.closeAllConnections?.();
-  server?.close();
-  await emulator?.close();
-});
-
-const tabUrl = () => `http://127.0.0.1:${server.address().port}/tests/browser/tab.html`;
+const world = tabWorld();
+const tabUrl = world.tabUrl;
 
 /** A partner registered with the emulator under a fresh ID. */
 async function partner(name) {
   const partnerUserID = `aa_${name}_${Math.floor(Math.random() * 1e9)}`;
   const partnerUserSecret = `secret-${Math.random().toString(36).slice(2)}`;
-  await fetch(`${emulator.url}/__emulator/expensify-credentials`, { method: "POST", body: JSON.stringify({ partnerUserID, partnerUserSecret }) });
+  await fetch(`${world.emulator.url}/__emulator/expensify-credentials`, { method: "POST", body: JSON.stringify({ partnerUserID, partnerUserSecret }) });
   return { partnerUserID, partnerUserSecret };
 }
 
@@ -83,7 +64,7 @@ function mostWithin(times, windowMs) {
 const JITTER_MS = 250;
 
 test("issue 20 defect 11: the Expensify limits hold across the tabs of a browser (5 per 10 s for two tabs together)", async (t) => {
-  for (const driver of drivers.list) {
+  for (const driver of world.drivers.list) {
     await t.test(driver.name, async () => {
       const p = await partner(driver.name.toLowerCase());
       const context = await driver.context();
@@ -91,14 +72,14 @@ test("issue 20 defect 11: the Expensify limits hold across the tabs of a browser
         const tabs = [await context.open(tabUrl()), await context.open(tabUrl())];
         for (const tab of tabs) {
           await tab.run(ready);
-          await tab.run(prepare, { emu: emulator.url, ...p });
+          await tab.run(prepare, { emu: world.emulator.url, ...p });
         }
         const t0 = Date.now();
         const jobs = tabs.map((tab) => tab.start(sendJobs, 5));
         const results = (await Promise.all(jobs.map((j) => j.join()))).flat();
         assert.equal(results.length, 10);
         for (const r of results) assert.ok(r.ok, JSON.stringify(r));
-        const { times } = await (await fetch(`${emulator.url}/__emulator/expensify-arrivals?partnerUserID=${p.partnerUserID}`)).json();
+        const { times } = await (await fetch(`${world.emulator.url}/__emulator/expensify-arrivals?partnerUserID=${p.partnerUserID}`)).json();
         assert.equal(times.length, 10, "every job sent once");
         times.sort((a, b) => a - b);
         const rel = times.map((x) => x - times[0]);

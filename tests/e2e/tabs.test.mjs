@@ -2,50 +2,32 @@
 // browser profile against the emulator, in Chromium (playwright-core), Firefox (geckodriver) and
 // WebKit (WebKitWebDriver), the same scenario code in all three. Every claim is checked on the emulator's counters: token
 // requests, refreshes, refresh-token reuse.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { startEmulator } from "../../scripts/emulator.mjs";
-import { startStaticServer } from "../../scripts/serve.mjs";
 import { ARGS } from "./browser.mjs";
-import { ENGINES, browsers } from "./webdriver.mjs";
+import { ENGINES } from "./webdriver.mjs";
+import { tabWorld } from "./tab-world.mjs";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-let emulator;
-let server;
-let drivers;
-
-before(async () => {
-  emulator = await startEmulator({ quiet: true });
-  server = await startStaticServer({ port: 0, root: repo });
-  drivers = await browsers();
-});
-after(async () => {
-  await drivers?.close();
-  server?.closeAllConnections?.();
-  server?.close();
-  await emulator?.close();
-});
-
-const tabUrl = () => `http://127.0.0.1:${server.address().port}/tests/browser/tab.html`;
+const world = tabWorld();
+const tabUrl = world.tabUrl;
 
 async function control(path, body) {
-  const res = await fetch(`${emulator.url}/__emulator/${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${world.emulator.url}/__emulator/${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   return res.json();
 }
 async function counters(clientId) {
-  return (await fetch(`${emulator.url}/__emulator/counters?client_id=${clientId}`)).json();
+  return (await fetch(`${world.emulator.url}/__emulator/counters?client_id=${clientId}`)).json();
 }
 
 /** A client registered with the emulator, its configuration, and a fresh browser profile. */
 async function app(driver, name, extra = {}) {
   const clientId = `${name}-${Math.floor(Math.random() * 1e9)}`;
   await control("clients", { clientId, redirectUris: [tabUrl()] });
-  const config = { clientId, redirectUri: tabUrl(), issuer: emulator.url, scopes: ["transactions:read"], ...extra };
+  const config = { clientId, redirectUri: tabUrl(), issuer: world.emulator.url, scopes: ["transactions:read"], ...extra };
   return { clientId, config, context: await driver.context() };
 }
 
@@ -399,7 +381,7 @@ function sealedStored(clientId) {
 
 for (const name of ["Chromium", ...ENGINES.map((e) => e.name)]) {
   test(`${name}: one session per browser`, async (t) => {
-    const driver = drivers.list.find((d) => d.name === name);
+    const driver = world.drivers.list.find((d) => d.name === name);
     for (const [title, run] of Object.entries(scenarios)) await t.test(title, () => run(driver));
   });
 }
@@ -409,7 +391,7 @@ for (const name of ["Chromium", ...ENGINES.map((e) => e.name)]) {
 test("Chromium: indexedDB mode survives a browser restart", async () => {
   const clientId = `restart-${Math.floor(Math.random() * 1e9)}`;
   await control("clients", { clientId, redirectUris: [tabUrl()] });
-  const config = { clientId, redirectUri: tabUrl(), issuer: emulator.url, scopes: ["transactions:read"], storage: "indexedDB" };
+  const config = { clientId, redirectUri: tabUrl(), issuer: world.emulator.url, scopes: ["transactions:read"], storage: "indexedDB" };
   const profile = mkdtempSync(join(tmpdir(), "expensicat-profile-"));
   const start = () => chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", headless: true, args: ARGS });
   const openTab = async (context) => {
