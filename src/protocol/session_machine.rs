@@ -612,11 +612,11 @@ impl Machine {
             Event::Failed { id, error } => self.answer(now_ms, id, Err(error)),
             Event::Revoked { id } => self.revoked(id),
             Event::Message(m) => self.message(now_ms, m),
-            Event::Locked(p, ok) => self.locked(now_ms, p, ok),
+            Event::Locked(p, ok) => self.locked(p, ok),
             Event::Shared(p, record) => self.shared_read(now_ms, p, record),
             Event::Loaded(stored, ended) => self.loaded(now_ms, stored, ended),
             Event::Timer(t) => self.timer(now_ms, t),
-            Event::Marked(Purpose::Logout, ok) => self.marked_retired(now_ms, ok),
+            Event::Marked(Purpose::Logout, ok) => self.marked_retired(ok),
             Event::ReadFailed(p) => self.read_failed(now_ms, p),
             Event::Unsent { id } => {
                 self.came_back(id);
@@ -874,7 +874,7 @@ impl Machine {
                     self.out.push(Action::Unlock(Purpose::Refresh));
                 }
             }
-            Purpose::Logout => self.record_retired(now, None),
+            Purpose::Logout => self.record_retired(None),
             Purpose::Adopt => self.pending = None,
         }
     }
@@ -901,7 +901,7 @@ impl Machine {
         }
     }
 
-    fn locked(&mut self, now: u64, purpose: Purpose, ok: bool) {
+    fn locked(&mut self, purpose: Purpose, ok: bool) {
         match purpose {
             Purpose::Refresh => match self.refresh {
                 Refresh::Locking { from } if ok => {
@@ -926,7 +926,7 @@ impl Machine {
                 } else {
                     // Not recorded: the other tabs still learn of it from the broadcast.
                     r.recording = false;
-                    self.revoke_retired(false, now);
+                    self.revoke_retired(false);
                 }
             }
             Purpose::Load | Purpose::Adopt => {}
@@ -1001,7 +1001,7 @@ impl Machine {
                     self.need(from);
                 }
             }
-            Purpose::Logout => self.record_retired(now, record),
+            Purpose::Logout => self.record_retired(record),
             Purpose::Adopt => {
                 if let (Some((record, version)), true) = (self.pending.take(), record.is_some() || !self.shared) {
                     self.adopt(record, version, StartReason::Tab, true);
@@ -1245,13 +1245,13 @@ impl Machine {
             // refresh token is the newest. A tab-private session (`shareAcrossTabs: false`) is
             // its own.
             let newest = !self.share || self.retiring.last().and_then(|r| r.held.as_ref()).is_some_and(|h| h.produced);
-            self.revoke_retired(newest, 0);
+            self.revoke_retired(newest);
         }
     }
 
     /// The shared record under the logout lock: the ended login recorded, and the tokens revoked
     /// when the retired session is the newest.
-    fn record_retired(&mut self, now: u64, record: Option<SharedRecord>) {
+    fn record_retired(&mut self, record: Option<SharedRecord>) {
         let ended = self.ended;
         let Some(r) = self.retiring.iter_mut().find(|r| r.recording && !r.marking) else {
             return self.out.push(Action::Unlock(Purpose::Logout));
@@ -1261,7 +1261,7 @@ impl Machine {
         let Some(s) = record else {
             r.recording = false;
             self.out.push(Action::Unlock(Purpose::Logout));
-            return self.revoke_retired(false, now);
+            return self.revoke_retired(false);
         };
         let newest = r.held.is_some() && s.newest <= version && s.revoked < version && s.spent < version;
         let record = SharedRecord { newest: s.newest.max(version), ended: s.ended.max(ended), ..s };
@@ -1274,21 +1274,21 @@ impl Machine {
             r.recording = false;
             self.out.push(Action::Write(record));
             self.out.push(Action::Unlock(Purpose::Logout));
-            self.revoke_retired(false, now);
+            self.revoke_retired(false);
         }
     }
 
-    fn marked_retired(&mut self, now: u64, ok: bool) {
+    fn marked_retired(&mut self, ok: bool) {
         let Some(r) = self.retiring.iter_mut().find(|r| r.marking) else { return };
         r.marking = false;
         r.recording = false;
         self.out.push(Action::Unlock(Purpose::Logout));
-        self.revoke_retired(ok, now);
+        self.revoke_retired(ok);
     }
 
     /// Revokes the retired session's tokens (the refresh token only when `newest`) and settles
     /// its calls once every revocation has answered.
-    fn revoke_retired(&mut self, newest: bool, _now: u64) {
+    fn revoke_retired(&mut self, newest: bool) {
         let Some(i) = self.retiring.iter().position(|r| !r.recording && r.pending.is_empty() && r.held.is_some()) else {
             return self.finish_retired();
         };
