@@ -19,9 +19,11 @@ pub mod app {
             client_id: "my-app".into(),
             redirect_uri: "https://app.example/callback".into(),
             scopes: vec!["transactions:read".into()],
+            // The Rust session is one page's, in memory.
+            share_across_tabs: Some(false),
             ..Default::default()
         })?;
-        Ok(Session::new(config))
+        Session::new(config)
     }
 
     /// The sign-in button: PKCE and state are made and the transaction stored; navigate the
@@ -45,8 +47,8 @@ pub mod app {
     }
 
     /// The sign-out button.
-    pub fn sign_out(session: &Session) {
-        session.logout();
+    pub async fn sign_out(session: Rc<Session>) {
+        session.logout().await;
     }
 }
 

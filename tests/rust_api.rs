@@ -28,10 +28,12 @@ async fn a_rust_front_end_signs_in_calls_the_api_refreshes_and_signs_out() {
         redirect_uri: redirect_uri(),
         issuer: Some(emu().into()),
         scopes: vec!["transactions:read".into()],
+        share_across_tabs: Some(false),
         ..Default::default()
     })
     .unwrap();
-    let session = Session::new(config);
+    let session = Session::new(config).unwrap();
+    session.ready().await;
     assert!(session.info().is_none());
 
     // Sign in: the authorize URL, consent (auto-approved by the emulator), the callback.
@@ -53,7 +55,7 @@ async fn a_rust_front_end_signs_in_calls_the_api_refreshes_and_signs_out() {
     let token = session.valid_token(None).await.unwrap();
 
     // Refresh: a new access token, the session goes on.
-    let refreshed = session.refresh().await.unwrap().unwrap();
+    let refreshed = session.refresh().await.unwrap();
     assert!(refreshed.has_refresh_token);
     assert_ne!(session.valid_token(None).await.unwrap().expose(), token.expose());
     assert_eq!(counter(&id, "tokenRequests").await, 2);
@@ -76,7 +78,7 @@ async fn a_rust_front_end_signs_in_calls_the_api_refreshes_and_signs_out() {
     }
 
     // Sign out: the session is gone, and so is access.
-    session.logout();
+    session.logout().await;
     assert!(session.info().is_none());
     match session.clone().fetch_json("/v1/transactions".into(), JsValue::UNDEFINED).await {
         Err(FetchError::Auth(Error::LoginRequired)) => {}

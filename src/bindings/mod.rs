@@ -29,18 +29,6 @@ pub(crate) fn js<T>(r: crate::Result<T>) -> Result<T, JsValue> {
     r.map_err(|e| js_error(&e))
 }
 
-/// The value of an argument check, or (in a method that returns a promise) the promise rejected
-/// with its error.
-#[cfg(feature = "session")]
-macro_rules! or_reject {
-    ($result:expr) => {
-        match $result {
-            Ok(value) => value,
-            Err(e) => return js_sys::Promise::reject(&e),
-        }
-    };
-}
-
 /// `invalid_parameter` naming the argument `name` (never its value).
 pub(crate) fn bad_arg(name: &'static str, reason: &'static str) -> JsValue {
     js_error(&Error::InvalidParameter { name: name.into(), reason })
@@ -163,25 +151,13 @@ pub(crate) fn from_js_or_default<T: FromJson + Default>(value: Option<JsValue>, 
     Ok(optional(value, |v| from_js(v, field))?.unwrap_or_default())
 }
 
-// After the helpers and `or_reject!`, which the entry files use.
+// After the helpers, which the entry files use.
 #[cfg(feature = "expensify")]
 pub mod expensify;
-#[cfg(feature = "session")]
-pub mod session;
 #[cfg(feature = "signin")]
 pub mod signin;
 
 #[cfg(feature = "expensify")]
 pub use expensify::*;
-#[cfg(feature = "session")]
-pub use session::*;
 #[cfg(feature = "signin")]
 pub use signin::*;
-
-/// `future_to_promise` instantiated once for every async method of an entry point: each
-/// `async` block is boxed into the same type, instead of each getting its own copy of the
-/// promise plumbing.
-#[cfg(feature = "session")]
-pub(crate) fn spawn_promise(work: core::pin::Pin<Box<dyn core::future::Future<Output = Result<JsValue, JsValue>>>>) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(work)
-}

@@ -8,7 +8,6 @@ use crate::prelude::*;
 
 use super::error::{Error, OAuthErrorCode, Result};
 use super::retry_after::parse_retry_after;
-use super::session::Tokens;
 
 /// Where a token for the next API call comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,13 +20,6 @@ pub enum TokenStep {
     End,
 }
 
-/// Picks the token for a call at `now_ms`. `stale` is a token the API just refused: a refresh is
-/// forced unless the session already moved past it (another call refreshed meanwhile).
-pub fn token_step(tokens: &Tokens, stale: Option<&str>, now_ms: u64, clock_skew_ms: u64) -> TokenStep {
-    let stale = stale.map(|s| if s == tokens.access_token().expose() { Stale::Current } else { Stale::Older });
-    token_step_of(stale, tokens.is_fresh(now_ms, clock_skew_ms), tokens.refresh_token().is_some())
-}
-
 /// Which token the API refused, compared with the session's current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stale {
@@ -37,9 +29,10 @@ pub enum Stale {
     Older,
 }
 
-/// [`token_step`] from what it looks at, for a session that keeps its tokens elsewhere (the
-/// package's JavaScript session): which token was refused, if any; whether the current one is
-/// fresh ([`super::session::is_fresh`]); whether there is a refresh token.
+/// Picks the token for an API call from what the session sees: which token the API just refused,
+/// if any (a refresh is forced unless the session already moved past it: another call refreshed
+/// meanwhile); whether the current one is fresh ([`super::session::is_fresh`]); whether there
+/// is a refresh token.
 pub fn token_step_of(stale: Option<Stale>, fresh: bool, can_refresh: bool) -> TokenStep {
     // Not the refused token, and either fresh or newer than the refused one.
     if stale == Some(Stale::Older) || (stale.is_none() && fresh) {
@@ -167,12 +160,19 @@ pub fn refresh_verdict(failure: Option<(&str, Option<u16>)>, superseded: bool) -
 mod tests {
     use super::*;
     use crate::protocol::error::OAuthError;
+    use crate::protocol::session::Tokens;
     use crate::protocol::token::parse_token_response;
 
     const NOW: u64 = 1_000_000;
 
     fn tokens(body: &str) -> Tokens {
         Tokens::from_token_set(parse_token_response(200, body, NOW).unwrap(), &[])
+    }
+
+    /// The step for `tokens` at `now_ms`, as the session machine asks it.
+    fn token_step(tokens: &Tokens, stale: Option<&str>, now_ms: u64, clock_skew_ms: u64) -> TokenStep {
+        let stale = stale.map(|s| if s == tokens.access_token().expose() { Stale::Current } else { Stale::Older });
+        token_step_of(stale, tokens.is_fresh(now_ms, clock_skew_ms), tokens.refresh_token().is_some())
     }
 
     fn attempt() -> Attempt {

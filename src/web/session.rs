@@ -1,34 +1,47 @@
-//! The browser session: login, callback, code exchange, token cache, single-flight refresh,
-//! signed `fetch`, events. A Rust API (its operations are `async fn`s, or plain functions
-//! returning a future, with typed errors): the JavaScript class `ExpensicatAuth` converts it in
-//! `crate::bindings`, and a Rust front-end (Leptos, Yew, Dioxus) can use it directly.
+//! The browser session in Rust, for Rust front-ends (Leptos, Yew, Dioxus): login, callback, code
+//! exchange, tokens, refresh, signed `fetch`, events, as `async fn`s with typed errors.
+//!
+//! A driver of the same machine as the package's JavaScript session
+//! ([`crate::protocol::session_machine`]): every ordering decision (what a logout cancels, which
+//! refresh is shared, when a late answer is discarded and its tokens revoked) is the machine's;
+//! this file performs its actions (`fetch` to the token endpoint, revocation, timers, the app's
+//! listeners) and feeds the results back.
+//!
+//! What it lacks next to the JavaScript session: it is one page's session. It does not share the
+//! session with other tabs (no BroadcastChannel, Web Locks or shared record) and keeps it in
+//! memory only (no `sessionStorage`, no sealed IndexedDB record), so [`Session::new`] refuses
+//! `shareAcrossTabs: true` and any `storage` but `memory` rather than ignore them.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use core::cell::{Cell, RefCell};
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
 use super::http::{post_token_request, send_api, sleep, Deadline};
 use super::js::is_stream_body;
 use super::shared::{Shared, Wait};
-use super::{now_ms, random_bytes, storage, to_js};
+use super::{now_ms, random_bytes, storage};
 use crate::protocol::callback::{cleaned_address_bar, validate_callback, CallbackParams};
 use crate::protocol::config::{ClientConfig, StorageMode};
 use crate::protocol::error::Error;
 use crate::protocol::login::{start_login, LoginRequest, LOGIN_ENTROPY};
-use crate::protocol::retry::{next_step, refresh_outcome, token_step, Attempt, RefreshOutcome, Step, TokenStep};
-use crate::protocol::secret::{AccessToken, Secret};
+use crate::protocol::retry::{next_step, Attempt, Step};
+use crate::protocol::secret::AccessToken;
 use crate::protocol::session::{api_error, SessionInfo, Tokens};
-use crate::protocol::sign::{api_url, sign_for};
-use crate::protocol::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
+use crate::protocol::session_machine::{Action, Call, Event, Machine, Outcome};
+use crate::protocol::sign::{api_path, api_url, sign_for};
+use crate::protocol::token::authorization_code_request;
 use crate::protocol::transaction::LoginTransaction;
 
-/// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
+pub use crate::protocol::session_machine::{Change, EndReason, StartReason};
+
+/// Callbacks in flight or finished in this page, by `state`: a second `handle_callback` with the
 /// same URL shares the first one's exchange (React StrictMode runs effects twice).
 static CALLBACKS: crate::web::local::PageLocal<Vec<(String, Shared<SessionInfo>)>> = crate::web::local::PageLocal::new(Vec::new());
 /// The address bar as this page cleaned it, and what it showed before: `(cleaned, original)`.
@@ -53,6 +66,11 @@ fn request_method(init: &JsValue) -> String {
     Reflect::get(init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into())
 }
 
+/// A fresh login id's random part.
+fn nonce() -> Result<u32, Error> {
+    Ok(u32::from_le_bytes(random_bytes::<4>()?))
+}
+
 /// Why a signed `fetch` failed: the library's typed error, or the reason the app's own
 /// `AbortSignal` gave, as it is.
 #[derive(Debug)]
@@ -69,45 +87,50 @@ impl From<Error> for FetchError {
     }
 }
 
-/// The shared state of one `ExpensicatAuth`.
+/// What a session listener is told: the change (`Started`, `Refreshed`, `Ended`, never `Ready`:
+/// see [`Session::ready`]) and what the app may see of the session now.
+pub type Listener = Box<dyn Fn(Change, Option<&SessionInfo>)>;
+
+/// A signed-in session of one page: the driver of a [`Machine`].
 pub struct Session {
-    config: ClientConfig,
-    tokens: RefCell<Option<Tokens>>,
-    /// The refresh in flight, with its number: a refresh clears the slot only while it still
-    /// holds its own, never a newer one that replaced it after a logout and a new login.
-    refreshing: RefCell<Option<(u64, Shared<Option<SessionInfo>>)>>,
-    refreshes: Cell<u64>,
-    /// Bumped by logout and session end, so a refresh finishing afterwards is discarded.
-    generation: Cell<u64>,
-    listeners: RefCell<Vec<(u32, Function)>>,
+    config: Rc<ClientConfig>,
+    machine: RefCell<Machine>,
+    /// The app calls waiting for the machine, by call id.
+    calls: RefCell<Vec<(u64, Shared<Outcome>)>>,
+    next_call: Cell<u64>,
+    /// Settled when the machine knows whether a session exists.
+    ready: Shared<()>,
+    listeners: RefCell<Vec<(u32, Rc<Listener>)>>,
     next_listener: Cell<u32>,
 }
 
 impl Session {
-    /// A session for `config`; in `sessionStorage` mode, a stored session is picked up.
-    pub fn new(config: ClientConfig) -> Rc<Self> {
-        let tokens = if config.storage() == StorageMode::SessionStorage {
-            storage::get(&Self::session_key_for(&config))
-                .ok()
-                .flatten()
-                .map(Secret::new)
-                .and_then(|s| Tokens::from_storage(s.expose()).ok())
-        } else {
-            None
-        };
-        Rc::new(Session {
+    /// A session for `config`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for `shareAcrossTabs: true` or a `storage` other than `memory`:
+    /// this session is one page's and keeps its tokens in memory (the package's JavaScript
+    /// session does both).
+    pub fn new(config: ClientConfig) -> Result<Rc<Self>, Error> {
+        if config.share_across_tabs() {
+            return Err(Error::InvalidConfig { field: "shareAcrossTabs", reason: "must be false: the Rust session is one page's" });
+        }
+        if config.storage() != StorageMode::Memory {
+            return Err(Error::InvalidConfig { field: "storage", reason: "must be memory: the Rust session keeps its tokens in memory" });
+        }
+        let config = Rc::new(config);
+        let (machine, actions) = Machine::new(config.clone());
+        let session = Rc::new(Session {
             config,
-            tokens: RefCell::new(tokens),
-            refreshing: RefCell::new(None),
-            refreshes: Cell::new(0),
-            generation: Cell::new(0),
+            machine: RefCell::new(machine),
+            calls: RefCell::new(Vec::new()),
+            next_call: Cell::new(0),
+            ready: Shared::pending(),
             listeners: RefCell::new(Vec::new()),
             next_listener: Cell::new(1),
-        })
-    }
-
-    fn session_key_for(config: &ClientConfig) -> String {
-        [storage::PREFIX, "session:", config.client_id()].concat()
+        });
+        session.perform(actions);
+        Ok(session)
     }
 
     /// The configuration.
@@ -115,45 +138,28 @@ impl Session {
         &self.config
     }
 
-    /// What the app may see of the session.
+    /// What the app may see of the session (never a token).
     pub fn info(&self) -> Option<SessionInfo> {
-        self.tokens.borrow().as_ref().map(Tokens::info)
+        self.machine.borrow().info()
     }
 
-    fn persist(&self) {
-        if self.config.storage() != StorageMode::SessionStorage {
-            return;
-        }
-        let key = Self::session_key_for(&self.config);
-        match self.tokens.borrow().as_ref() {
-            Some(t) => {
-                let _ = storage::set(&key, t.to_storage().expose());
-            }
-            None => storage::remove(&key),
-        }
+    /// Whether the session still waits to know whether a session exists. A session of one page
+    /// in memory knows at once; kept for the same API as the JavaScript session.
+    pub fn is_loading(&self) -> bool {
+        self.machine.borrow().is_loading()
     }
 
-    fn emit(&self, kind: &str, reason: Option<&str>) {
-        let event = Object::new();
-        let _ = Reflect::set(&event, &"type".into(), &kind.into());
-        if let Some(r) = reason {
-            let _ = Reflect::set(&event, &"reason".into(), &r.into());
-        }
-        if let Some(info) = self.info() {
-            let _ = Reflect::set(&event, &"session".into(), &to_js(&info.to_json()));
-        }
-        let listeners: Vec<Function> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
-        for f in listeners {
-            // A throwing listener must not break the session.
-            let _ = f.call1(&JsValue::UNDEFINED, &event);
-        }
+    /// Resolves when the session knows whether a session exists.
+    pub async fn ready(&self) {
+        let _ = self.ready.wait().await;
     }
 
-    /// Adds a session listener; returns its id for [`Session::off`].
-    pub fn on(&self, listener: Function) -> u32 {
+    /// Adds a session listener; returns its id for [`Session::off`]. A listener that panics
+    /// traps the page, as any panic in wasm does: keep it small.
+    pub fn on(&self, listener: impl Fn(Change, Option<&SessionInfo>) + 'static) -> u32 {
         let id = self.next_listener.get();
         self.next_listener.set(id + 1);
-        self.listeners.borrow_mut().push((id, listener));
+        self.listeners.borrow_mut().push((id, Rc::new(Box::new(listener))));
         id
     }
 
@@ -162,39 +168,114 @@ impl Session {
         self.listeners.borrow_mut().retain(|(i, _)| *i != id);
     }
 
-    fn end(&self, reason: &str) {
-        let had = self.tokens.borrow_mut().take().is_some();
-        self.generation.set(self.generation.get() + 1);
-        self.refreshing.borrow_mut().take();
-        self.persist();
-        if had {
-            self.emit("ended", Some(reason));
+    // ---- the driver ----
+
+    /// Feeds one event to the machine and performs what it asks.
+    fn feed(self: &Rc<Self>, event: Event) {
+        let actions = self.machine.borrow_mut().handle(now_ms(), event);
+        self.perform(actions);
+    }
+
+    fn perform(self: &Rc<Self>, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::Send { id, request } => {
+                    let me = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let (timeout, limit) = (me.config.timeout_ms(), me.config.max_token_response_bytes());
+                        let event = match post_token_request(&request, timeout, limit).await {
+                            Ok(res) => Event::Answer { id, status: res.status, body: res.body },
+                            Err(error) => Event::Failed { id, error },
+                        };
+                        me.feed(event);
+                    });
+                }
+                Action::Revoke { id, request } => {
+                    let me = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let timeout = me.config.timeout_ms();
+                        // Best effort: whatever the answer, the revocation is done.
+                        let _ = post_token_request(&request, timeout, 4096).await;
+                        me.feed(Event::Revoked { id });
+                    });
+                }
+                // One page, in memory: no other tab to tell, nothing stored, no lock another
+                // holder could hold, no shared record (the machine then keeps the refresh token
+                // to the page that produced the session, which is this one).
+                Action::Broadcast(_) | Action::Store { .. } | Action::Unlock(_) | Action::Write(_) => {}
+                Action::Lock(p) => self.later(Event::Locked(p, true)),
+                Action::Read(p) => self.later(Event::Shared(p, None)),
+                Action::Mark(p, _) => self.later(Event::Marked(p, false)),
+                Action::Emit(Change::Ready, _) => self.ready.set(Ok(())),
+                Action::Emit(change, info) => {
+                    let listeners: Vec<Rc<Listener>> = self.listeners.borrow().iter().map(|(_, f)| f.clone()).collect();
+                    for f in listeners {
+                        f(change, info.as_ref());
+                    }
+                }
+                Action::Settle(id, result) => {
+                    let reply = {
+                        let mut calls = self.calls.borrow_mut();
+                        calls.iter().position(|(c, _)| *c == id).map(|i| calls.swap_remove(i).1)
+                    };
+                    if let Some(reply) = reply {
+                        reply.set(result);
+                    }
+                }
+                Action::SetTimer(timer, ms) => {
+                    let me = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        sleep(ms).await;
+                        me.feed(Event::Timer(timer));
+                    });
+                }
+            }
         }
     }
 
-    /// Forgets tokens and pending login transactions.
-    pub fn logout(&self) {
+    /// Feeds `event` on the microtask queue, as an answer from the browser would come.
+    fn later(self: &Rc<Self>, event: Event) {
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move { me.feed(event) });
+    }
+
+    /// Makes an app call and waits for the machine to settle it.
+    async fn ask(self: &Rc<Self>, call: Call) -> Result<Outcome, Error> {
+        let id = self.next_call.get() + 1;
+        self.next_call.set(id);
+        let reply = Shared::pending();
+        self.calls.borrow_mut().push((id, reply.clone()));
+        self.feed(Event::Call(id, call));
+        reply.take().await
+    }
+
+    // ---- the app's calls ----
+
+    /// Forgets pending login transactions and ends the session: the tokens are forgotten (event
+    /// `Ended(Logout)`), a code exchange or refresh in flight is cancelled (a late answer's
+    /// tokens are revoked), and with a `revocationEndpoint` the tokens are revoked (RFC 7009),
+    /// best effort. Resolves when that is done.
+    pub async fn logout(self: &Rc<Self>) {
         for key in storage::keys_with_prefix(&[storage::PREFIX, "tx:"].concat()) {
             storage::remove(&key);
         }
-        self.end("logout");
+        let _ = self.ask(Call::Logout).await;
     }
 
     /// Uses a token the app already has (a session JWT) for signed calls; never refreshed.
     ///
     /// # Errors
-    /// [`Error::InvalidToken`] for a malformed token.
-    pub fn use_bearer_token(&self, token: &str, expires_at_ms: Option<u64>) -> Result<(), Error> {
-        let t = Tokens::bearer(token, expires_at_ms)?;
-        self.generation.set(self.generation.get() + 1);
-        *self.tokens.borrow_mut() = Some(t);
-        self.persist();
-        self.emit("started", Some("bearer"));
+    /// [`Error::InvalidToken`] for a malformed token; [`Error::InsufficientEntropy`].
+    pub fn use_bearer_token(self: &Rc<Self>, token: &str, expires_at_ms: Option<u64>) -> Result<(), Error> {
+        let tokens = Tokens::bearer(token, expires_at_ms)?;
+        let id = self.next_call.get() + 1;
+        self.next_call.set(id);
+        self.feed(Event::Call(id, Call::Bearer { tokens, nonce: nonce()? }));
         Ok(())
     }
 
     /// Removes expired transactions and old "handled" markers.
-    fn sweep(&self, now: u64) {
+    fn sweep(now: u64) {
         for key in storage::keys_with_prefix(&[storage::PREFIX, "tx:"].concat()) {
             let keep =
                 storage::get(&key).ok().flatten().and_then(|v| LoginTransaction::from_storage(&v).ok()).is_some_and(|t| !t.is_expired(now));
@@ -217,7 +298,7 @@ impl Session {
     /// Scope and parameter errors from the core, [`Error::Storage`], [`Error::InsufficientEntropy`].
     pub fn start_login(&self, request: &LoginRequest) -> Result<String, Error> {
         let now = now_ms();
-        self.sweep(now);
+        Self::sweep(now);
         let start = start_login(&self.config, request, &random_bytes::<LOGIN_ENTROPY>()?, now)?;
         storage::set(&tx_key(start.transaction.state()), &start.transaction.to_storage())?;
         Ok(start.url)
@@ -227,10 +308,10 @@ impl Session {
     /// redirect URI, whatever the URL holds (see [`cleaned_address_bar`]). Runs synchronously,
     /// before any await, and remembers what the bar showed so that a later no-argument call in
     /// this page (React StrictMode runs effects twice) still sees the callback.
-    fn clean_address_bar(&self) {
+    fn clean_address_bar(config: &ClientConfig) {
         let Some(window) = web_sys::window() else { return };
         let Ok(href) = window.location().href() else { return };
-        let Some(cleaned) = cleaned_address_bar(&self.config, &href) else { return };
+        let Some(cleaned) = cleaned_address_bar(config, &href) else { return };
         if let Ok(history) = window.history() {
             if history.replace_state_with_url(&JsValue::NULL, "", Some(&cleaned)).is_ok() {
                 CLEANED.with(|c| *c.borrow_mut() = Some((cleaned, href)));
@@ -238,8 +319,8 @@ impl Session {
         }
     }
 
-    /// The callback URL for `handleCallback()` without an argument: `location.href`, or what it
-    /// was before this page cleaned it.
+    /// The callback URL for `handle_callback(None)`: `location.href`, or what it was before this
+    /// page cleaned it.
     fn current_callback_url() -> String {
         let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
         CLEANED.with(|c| match &*c.borrow() {
@@ -252,15 +333,17 @@ impl Session {
     /// Before it returns (so before any await), the address bar loses the response parameters
     /// and the callback is checked against its stored transaction (consumed once, even on
     /// failure); the future then resolves when the code is exchanged. A second call for the same
-    /// callback in this page (React StrictMode) shares the first one's exchange and outcome.
+    /// callback in this page (React StrictMode) shares the first one's exchange and outcome. A
+    /// logout made meanwhile ends that login: `login_required`.
     ///
     /// # Errors
     /// The callback errors of [`crate::protocol::callback`] (`state_mismatch`, `access_denied`...),
     /// [`Error::CallbackAlreadyHandled`], and the token endpoint's errors.
     pub fn handle_callback(self: &Rc<Self>, url: Option<&str>) -> Wait<SessionInfo> {
+        let config = &self.config;
         let url = url.map_or_else(Self::current_callback_url, str::to_owned);
-        self.clean_address_bar();
-        let params = match CallbackParams::parse(&self.config, &url) {
+        Self::clean_address_bar(config);
+        let params = match CallbackParams::parse(config, &url) {
             Ok(p) => p,
             Err(e) => return Shared::ready(Err(e)).wait(),
         };
@@ -271,138 +354,68 @@ impl Session {
         if let Some(p) = CALLBACKS.with(|m| m.borrow().iter().find(|(s, _)| *s == state).map(|(_, p)| p.clone())) {
             return p.wait();
         }
-        let exchange = self.clone().exchange(params, &state);
+        let exchange = match self.checked_callback(params, &state) {
+            Ok(call) => {
+                let me = self.clone();
+                Shared::spawn(async move {
+                    match me.ask(call).await? {
+                        Outcome::Session(info) => Ok(info),
+                        _ => Err(Error::LoginRequired),
+                    }
+                })
+            }
+            Err(e) => Shared::ready(Err(e)),
+        };
         CALLBACKS.with(|m| m.borrow_mut().push((state, exchange.clone())));
         exchange.wait()
     }
 
-    fn exchange(self: Rc<Self>, params: CallbackParams, state: &str) -> Shared<SessionInfo> {
-        let now = now_ms();
-        let stored = match storage::get(&tx_key(state)) {
-            Ok(Some(s)) => s,
-            Ok(None) => {
-                let handled = storage::get(&done_key(state)).ok().flatten().is_some();
-                return Shared::ready(Err(if handled { Error::CallbackAlreadyHandled } else { Error::StateMismatch }));
-            }
-            Err(e) => return Shared::ready(Err(e)),
+    /// The stored transaction for `state`, consumed, and the callback checked against it: the
+    /// machine's code exchange call.
+    fn checked_callback(&self, params: CallbackParams, state: &str) -> Result<Call, Error> {
+        let (config, now) = (&*self.config, now_ms());
+        let Some(stored) = storage::get(&tx_key(state))? else {
+            let handled = storage::get(&done_key(state)).ok().flatten().is_some();
+            return Err(if handled { Error::CallbackAlreadyHandled } else { Error::StateMismatch });
         };
         // Consumed once, even when the checks below fail.
         storage::remove(&tx_key(state));
-        let _ = storage::set(&done_key(state), &crate::protocol::text::decimal(now.saturating_add(self.config.transaction_ttl_ms())));
-        let validated = match LoginTransaction::from_storage_for(&stored, &self.config)
-            .and_then(|tx| validate_callback(&self.config, params, tx, now))
-        {
-            Ok(v) => v,
-            Err(e) => return Shared::ready(Err(e)),
-        };
+        let _ = storage::set(&done_key(state), &crate::protocol::text::decimal(now.saturating_add(config.transaction_ttl_ms())));
+        let validated = validate_callback(config, params, LoginTransaction::from_storage_for(&stored, config)?, now)?;
         let requested = validated.requested_scopes().to_vec();
-        let request = authorization_code_request(&self.config, validated);
-        Shared::spawn(async move {
-            let set = self.call_token_endpoint(&request).await?;
-            self.generation.set(self.generation.get() + 1);
-            let tokens = Tokens::from_token_set(set, &requested);
-            let info = tokens.info();
-            *self.tokens.borrow_mut() = Some(tokens);
-            self.refreshing.borrow_mut().take();
-            self.persist();
-            self.emit("started", Some("login"));
-            Ok(info)
-        })
+        Ok(Call::Exchange { request: authorization_code_request(config, validated), requested, nonce: nonce()? })
     }
 
-    /// Sends a token request within the timeout and validates the answer within the size limit.
-    async fn call_token_endpoint(&self, request: &TokenRequest) -> Result<TokenSet, Error> {
-        let limit = self.config.max_token_response_bytes();
-        let res = post_token_request(request, self.config.timeout_ms(), limit).await?;
-        parse_token_response_limited(res.status, res.body.expose(), now_ms(), limit)
-    }
-
-    /// The single in-flight refresh, started if none is running.
-    fn refresh_shared(self: &Rc<Self>) -> Shared<Option<SessionInfo>> {
-        if let Some((_, r)) = self.refreshing.borrow().clone() {
-            return r;
-        }
-        let id = self.refreshes.get() + 1;
-        self.refreshes.set(id);
-        let me = self.clone();
-        let refresh = Shared::spawn(async move {
-            let result = me.clone().do_refresh().await;
-            let mine = me.refreshing.borrow().as_ref().is_some_and(|(slot, _)| *slot == id);
-            if mine {
-                me.refreshing.borrow_mut().take();
-            }
-            result.map(|()| me.info())
-        });
-        *self.refreshing.borrow_mut() = Some((id, refresh.clone()));
-        refresh
-    }
-
-    async fn do_refresh(self: Rc<Self>) -> Result<(), Error> {
-        let generation = self.generation.get();
-        let request = {
-            let tokens = self.tokens.borrow();
-            let rt = tokens.as_ref().and_then(Tokens::refresh_token).ok_or(Error::LoginRequired)?;
-            refresh_token_request(&self.config, rt, None)
-        };
-        let parsed = self.call_token_endpoint(&request).await;
-        match refresh_outcome(parsed, self.generation.get() != generation) {
-            RefreshOutcome::Rotate(set) => {
-                if let Some(t) = self.tokens.borrow_mut().as_mut() {
-                    t.rotate(set);
-                }
-                self.persist();
-                self.emit("refreshed", None);
-                Ok(())
-            }
-            RefreshOutcome::End(e) => {
-                self.end("invalid_grant");
-                Err(e)
-            }
-            RefreshOutcome::Report(e) => Err(e),
-        }
-    }
-
-    /// Refreshes now, sharing any refresh already in flight; resolves to the session.
+    /// Refreshes now, sharing a refresh already in flight; resolves to the session.
     ///
     /// # Errors
     /// [`Error::LoginRequired`] without a refresh token; the token endpoint's errors
-    /// (`invalid_grant` ends the session: event `ended`, reason `invalid_grant`).
-    pub fn refresh(self: &Rc<Self>) -> Wait<Option<SessionInfo>> {
-        if self.tokens.borrow().as_ref().and_then(Tokens::refresh_token).is_none() {
-            return Shared::ready(Err(Error::LoginRequired)).wait();
+    /// (`invalid_grant` ends the session: `Ended(InvalidGrant)`).
+    pub async fn refresh(self: &Rc<Self>) -> Result<SessionInfo, Error> {
+        match self.ask(Call::Refresh).await? {
+            Outcome::Session(info) => Ok(info),
+            _ => Err(Error::LoginRequired),
         }
-        self.refresh_shared().wait()
     }
 
-    /// A valid access token: the cached one while fresh (checked against the clock on every
-    /// read), else one refresh shared by all callers. `stale` is a token the API just refused:
+    /// A valid access token: the current one while fresh (checked against the clock on every
+    /// call), else one refresh shared by all callers. `stale` is a token the API just refused:
     /// a refresh is forced unless the session already moved past it.
     ///
     /// # Errors
     /// [`Error::LoginRequired`] without a session (or when it expired and cannot refresh), and
     /// the refresh's errors.
-    pub async fn valid_token(self: &Rc<Self>, stale: Option<&str>) -> Result<AccessToken, Error> {
-        let step = {
-            let tokens = self.tokens.borrow();
-            let t = tokens.as_ref().ok_or(Error::LoginRequired)?;
-            match token_step(t, stale, now_ms(), self.config.clock_skew_ms()) {
-                TokenStep::UseCurrent => return Ok(t.access_token().duplicate()),
-                step => step,
-            }
-        };
-        if step == TokenStep::End {
-            self.end("expired");
-            return Err(Error::LoginRequired);
+    pub async fn valid_token(self: &Rc<Self>, stale: Option<AccessToken>) -> Result<AccessToken, Error> {
+        match self.ask(Call::Token { stale }).await? {
+            Outcome::Token(t) => Ok(t),
+            _ => Err(Error::LoginRequired),
         }
-        self.refresh_shared().wait().await?;
-        let tokens = self.tokens.borrow();
-        tokens.as_ref().map(|t| t.access_token().duplicate()).ok_or(Error::LoginRequired)
     }
 
     /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401;
-    /// one wait within the bound on 429. A `ReadableStream` body is sent once and never retried
-    /// (`fetch` consumes it): the 401 or 429 answer is returned as it is. The deadline covers the
-    /// body too, and is returned with the response.
+    /// one wait within the bound on 429 (the decisions of [`next_step`]). A `ReadableStream`
+    /// body is sent once and never retried (`fetch` consumes it): the 401 or 429 answer is
+    /// returned as it is. The deadline covers the body too, and is returned with the response.
     ///
     /// # Errors
     /// [`FetchError::Auth`] (`origin_not_allowed` before any request, `timeout`, `network`,
@@ -410,26 +423,27 @@ impl Session {
     pub async fn fetch_with_deadline(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<(Response, Deadline), FetchError> {
         let err = FetchError::Auth;
         let method = request_method(&init);
-        let (base, origin) = (self.config.api_base().to_owned(), self.config.api_origin().to_owned());
+        let config = self.config.clone();
+        let (base, origin) = (config.api_base(), config.api_origin());
         // Refuse a foreign URL before touching the token: no refresh, no request.
-        api_url(&base, &origin, &path_or_url).map_err(err)?;
+        api_url(base, origin, &path_or_url).map_err(err)?;
         let replayable = !is_stream_body(&Reflect::get(&init, &"body".into()).unwrap_or(JsValue::UNDEFINED));
         let mut token = self.valid_token(None).await?;
         let mut attempt = Attempt { replayable, ..Attempt::default() };
         loop {
-            let signed = sign_for(&base, &origin, &token, &method, &path_or_url).map_err(err)?;
-            let (response, deadline) = match send_api(&signed.url, signed.authorization.expose(), &init, self.config.timeout_ms()).await {
+            let signed = sign_for(base, origin, &token, &method, &path_or_url).map_err(err)?;
+            let (response, deadline) = match send_api(&signed.url, signed.authorization.expose(), &init, config.timeout_ms()).await {
                 Ok(r) => r,
                 Err(Ok(e)) => return Err(err(e)),
                 Err(Err(reason)) => return Err(FetchError::Aborted(reason)),
             };
-            attempt.can_refresh = self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some());
+            attempt.can_refresh = self.info().is_some_and(|i| i.has_refresh_token);
             let retry_after = response.headers().get("Retry-After").ok().flatten();
-            match next_step(response.status(), retry_after.as_deref(), now_ms(), self.config.max_retry_after_ms(), attempt) {
+            match next_step(response.status(), retry_after.as_deref(), now_ms(), config.max_retry_after_ms(), attempt) {
                 Step::Return => return Ok((response, deadline)),
                 Step::RefreshAndRetry => {
                     attempt.refreshed = true;
-                    token = self.valid_token(Some(token.expose())).await?;
+                    token = self.valid_token(Some(token)).await?;
                 }
                 Step::WaitAndRetry { ms } => {
                     attempt.waited = true;
@@ -457,10 +471,11 @@ impl Session {
     /// [`crate::protocol::session::api_error`].
     pub async fn fetch_json(self: Rc<Self>, path_or_url: String, init: JsValue) -> Result<JsValue, FetchError> {
         let method = request_method(&init);
+        let (limit, base) = (self.config.max_response_bytes(), self.config.api_base().to_owned());
         let (response, deadline) = self.clone().fetch_with_deadline(path_or_url.clone(), init).await?;
         let status = response.status();
         let retry_after = response.headers().get("Retry-After").ok().flatten();
-        let body = deadline.read(&response, self.config.max_response_bytes()).await?;
+        let body = deadline.read(&response, limit).await?;
         let body = body.expose();
         if (200..300).contains(&status) {
             if body.is_empty() {
@@ -468,7 +483,7 @@ impl Session {
             }
             return js_sys::JSON::parse(body).map_err(|_| FetchError::Auth(Error::not_json(status)));
         }
-        let path = crate::protocol::text::split_once_str(&path_or_url, "/api").map_or(path_or_url.as_str(), |(_, p)| p);
+        let path = api_path(&base, &path_or_url);
         Err(FetchError::Auth(api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
     }
 }
