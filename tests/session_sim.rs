@@ -1108,3 +1108,24 @@ fn review_a_login_id_from_the_future_is_dropped() {
     assert_eq!(a.version(), Some(held), "the session stays");
     assert!(a.ended().login < held.login, "and nothing of it is over");
 }
+
+/// A refresh the browser never sent (offline: `Event::Unsent`) leaves its refresh token unspent:
+/// the next refresh sends it, and the session goes on. The one-page configuration (no sharing,
+/// memory) is the Rust session's; there the machine used to count the token as lost and end the
+/// session at the next refresh (found in the review of the Rust driver).
+#[test]
+fn an_unsent_refresh_leaves_its_token_usable_in_one_page() {
+    let c = config(Settings { storage: StorageMode::Memory, share: false, idb: false, guard: None });
+    let mut server = review_server();
+    let (mut m, _) = Machine::new(c);
+    assert!(!m.is_loading());
+    review_login(&mut m, &mut server, REVIEW_NOW, 1);
+    let a = m.handle(REVIEW_NOW + 10, Event::Call(2, Call::Refresh));
+    let (id, _) = review_sends(&a)[0].clone();
+    m.handle(REVIEW_NOW + 11, Event::Unsent { id });
+    assert!(m.info().is_some(), "still signed in");
+    let a = m.handle(REVIEW_NOW + 20, Event::Call(3, Call::Refresh));
+    let (_, body) = review_sends(&a).first().cloned().expect("the unspent refresh token is sent");
+    assert_eq!(server.token(&body, REVIEW_NOW + 20).0, 200);
+    assert!(server.violations.is_empty(), "{:?}", server.violations);
+}

@@ -607,9 +607,9 @@ impl Machine {
             Event::Call(id, call) => self.call(now_ms, id, call),
             Event::Answer { id, status, body } => {
                 let parsed = parse_token_response_limited(status, body.expose(), now_ms, self.config.max_token_response_bytes());
-                self.answer(now_ms, id, parsed);
+                self.answer(now_ms, id, parsed, true);
             }
-            Event::Failed { id, error } => self.answer(now_ms, id, Err(error)),
+            Event::Failed { id, error } => self.answer(now_ms, id, Err(error), true),
             Event::Revoked { id } => self.revoked(id),
             Event::Message(m) => self.message(now_ms, m),
             Event::Locked(p, ok) => self.locked(p, ok),
@@ -620,7 +620,7 @@ impl Machine {
             Event::ReadFailed(p) => self.read_failed(now_ms, p),
             Event::Unsent { id } => {
                 self.came_back(id);
-                self.answer(now_ms, id, Err(Error::Network));
+                self.answer(now_ms, id, Err(Error::Network), false);
             }
             Event::Marked(_, ok) => self.marked(ok),
         }
@@ -1010,7 +1010,9 @@ impl Machine {
         }
     }
 
-    fn answer(&mut self, now: u64, id: u64, result: Result<super::token::TokenSet>) {
+    /// Request `id` came back with `result`; `sent` is false for a request the browser never sent
+    /// (offline), whose refresh token is therefore unspent.
+    fn answer(&mut self, now: u64, id: u64, result: Result<super::token::TokenSet>, sent: bool) {
         if let Some(i) = self.exchanges.iter().position(|e| e.0 == id) {
             let (_, call, requested, nonce) = self.exchanges.remove(i);
             match result {
@@ -1060,7 +1062,7 @@ impl Machine {
                 self.end(EndReason::InvalidGrant, true);
             }
             RefreshOutcome::Report(e) => {
-                if !answered(&e) {
+                if sent && !answered(&e) {
                     // Sent, and no answer: the server may have rotated it. Never sent again.
                     self.lost = self.lost.max(from);
                 }
