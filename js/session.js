@@ -764,6 +764,8 @@ export class ExpensicatAuth {
    */
   logout() {
     for (const k of keys(TX)) remove(k);
+    // A callback handled before is that login's: it no longer answers for this page.
+    callbacks.clear();
     return this.#ask("logout").then(() => {}, () => {});
   }
 

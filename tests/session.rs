@@ -646,3 +646,39 @@ async fn tokens_are_zeroed_after_logout_and_drop() {
         assert!(!in_memory(&memory, &t), "a token is still in wasm memory after logout and drop");
     }
 }
+
+/// A logout made right after `handle_callback` returns, before anything is awaited, ends that
+/// login: the exchange is the machine's from the call on (review of the Rust driver). The same
+/// callback then no longer answers for the page.
+#[wasm_bindgen_test]
+async fn a_logout_right_after_handle_callback_ends_that_login() {
+    let (auth, id) = client("synclogout", "").await;
+    let changes = record_changes(&auth);
+    let cb = authorize(&auth, "json").await;
+    let exchange = auth.handle_callback(Some(&cb));
+    auth.logout().await;
+    assert_eq!(code(&exchange.await.unwrap_err(), &[]), "login_required");
+    super_sleep(50).await;
+    assert!(auth.info().is_none());
+    assert!(changes.borrow().is_empty(), "never signed in: {:?}", changes.borrow());
+    assert_eq!(code(&auth.handle_callback(Some(&cb)).await.unwrap_err(), &[]), "callback_already_handled");
+    assert_eq!(counter(&id, "tokenRequests").await, 1);
+}
+
+/// With a `revocationEndpoint`, logout revokes the refresh and the access token (RFC 7009), and
+/// an answer whose body stalls does not hold the logout up: its body is not waited for.
+#[wasm_bindgen_test]
+async fn logout_revokes_and_a_stalled_revocation_body_does_not_hold_it() {
+    let extra = format!(r#","revocationEndpoint":"{}/api/auth/oauth2/revoke","timeoutMs":3000"#, emu());
+    let (auth, id) = signed_in("rustrevoke", &extra).await;
+    auth.logout().await;
+    assert_eq!(counter(&id, "revocations").await, 2);
+    assert_eq!(fcode(&fetch_json(&auth, "/v1/transactions").await.unwrap_err()), "login_required");
+
+    let (auth, id) = signed_in("rustrevokestall", &extra).await;
+    fault(&id, r#""endpoint":"revoke","stall":true,"times":2"#).await;
+    let t0 = js_sys::Date::now();
+    auth.logout().await;
+    assert!(js_sys::Date::now() - t0 < 2000.0, "the logout waited for a stalled body");
+    assert!(auth.info().is_none());
+}

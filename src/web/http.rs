@@ -47,6 +47,11 @@ impl Deadline {
         Deadline(deadline(timeout_ms.min(i32::MAX as u64) as f64, &user))
     }
 
+    /// Ends the exchange now: a body still coming is cancelled.
+    pub fn cancel(&self) {
+        self.0.abort();
+    }
+
     /// The signal to give `fetch`.
     pub fn signal(&self) -> web_sys::AbortSignal {
         self.0.signal()
@@ -102,6 +107,26 @@ pub async fn post_token_request(req: &TokenRequest, timeout_ms: u64, limit: usiz
 /// [`Error::Timeout`], [`Error::Network`], or [`Error::InvalidResponse`] for a redirect or a
 /// body over the limit.
 pub async fn post(url: &str, content_type: &str, body: &str, timeout_ms: u64, limit: usize) -> Result<TextResponse> {
+    let (response, deadline) = send_post(url, content_type, body, timeout_ms).await?;
+    let retry_after = response.headers().get("Retry-After").ok().flatten();
+    let body = deadline.read(&response, limit).await?;
+    Ok(TextResponse { status: response.status(), body, retry_after })
+}
+
+/// POSTs a token request (a revocation: RFC 7009 answers carry nothing to read) and cancels the
+/// answer's body once its headers are in; resolves to the status.
+///
+/// # Errors
+/// As [`post`], but for the body, which is never read.
+pub async fn post_unread(req: &TokenRequest, timeout_ms: u64) -> Result<u16> {
+    let (response, deadline) = send_post(&req.url, req.content_type, req.body.expose(), timeout_ms).await?;
+    deadline.cancel();
+    Ok(response.status())
+}
+
+/// The POST of [`post`] up to the answer's headers, and the deadline that goes on covering its
+/// body.
+async fn send_post(url: &str, content_type: &str, body: &str, timeout_ms: u64) -> Result<(Response, Deadline)> {
     let deadline = Deadline::start(timeout_ms, &JsValue::UNDEFINED);
     let headers = Headers::new().map_err(|_| Error::Network)?;
     headers.set("Content-Type", content_type).map_err(|_| Error::Network)?;
@@ -119,9 +144,7 @@ pub async fn post(url: &str, content_type: &str, body: &str, timeout_ms: u64, li
     if response.type_() == web_sys::ResponseType::Opaqueredirect {
         return Err(Error::redirected());
     }
-    let retry_after = response.headers().get("Retry-After").ok().flatten();
-    let body = deadline.read(&response, limit).await?;
-    Ok(TextResponse { status: response.status(), body, retry_after })
+    Ok((response, deadline))
 }
 
 /// Sends an API request: the caller's `init` (method, body, headers...) is copied, the

@@ -23,9 +23,9 @@ use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use web_sys::Response;
 
-use super::http::{post_token_request, send_api, sleep, Deadline};
+use super::http::{post_token_request, post_unread, send_api, sleep, Deadline};
 use super::js::is_stream_body;
-use super::shared::{Shared, Wait};
+use super::shared::{Shared, Take, Wait};
 use super::{now_ms, random_bytes, storage};
 use crate::protocol::callback::{cleaned_address_bar, validate_callback, CallbackParams};
 use crate::protocol::config::{ClientConfig, StorageMode};
@@ -64,6 +64,13 @@ fn done_key(state: &str) -> String {
 /// The method of a `RequestInit` (`GET` when it names none), as `fetch` reads it.
 fn request_method(init: &JsValue) -> String {
     Reflect::get(init, &"method".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "GET".into())
+}
+
+/// Whether the browser says it is offline (`navigator.onLine === false`): a request is then not
+/// sent, and the machine knows its refresh token is unspent.
+fn offline() -> bool {
+    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    navigator.is_object() && Reflect::get(&navigator, &"onLine".into()).ok() == Some(JsValue::FALSE)
 }
 
 /// A fresh login id's random part.
@@ -108,16 +115,14 @@ impl Session {
     /// A session for `config`.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] for `shareAcrossTabs: true` or a `storage` other than `memory`:
-    /// this session is one page's and keeps its tokens in memory (the package's JavaScript
-    /// session does both).
+    /// [`Error::InvalidConfig`] for `shareAcrossTabs: true`: this session is one page's (the
+    /// package's JavaScript session shares). Without sharing, [`ClientConfig::new`] already
+    /// refuses any `storage` but `memory`.
     pub fn new(config: ClientConfig) -> Result<Rc<Self>, Error> {
         if config.share_across_tabs() {
             return Err(Error::InvalidConfig { field: "shareAcrossTabs", reason: "must be false: the Rust session is one page's" });
         }
-        if config.storage() != StorageMode::Memory {
-            return Err(Error::InvalidConfig { field: "storage", reason: "must be memory: the Rust session keeps its tokens in memory" });
-        }
+        debug_assert!(config.storage() == StorageMode::Memory);
         let config = Rc::new(config);
         let (machine, actions) = Machine::new(config.clone());
         let session = Rc::new(Session {
@@ -179,6 +184,7 @@ impl Session {
     fn perform(self: &Rc<Self>, actions: Vec<Action>) {
         for action in actions {
             match action {
+                Action::Send { id, .. } if offline() => self.later(Event::Unsent { id }),
                 Action::Send { id, request } => {
                     let me = self.clone();
                     wasm_bindgen_futures::spawn_local(async move {
@@ -194,8 +200,9 @@ impl Session {
                     let me = self.clone();
                     wasm_bindgen_futures::spawn_local(async move {
                         let timeout = me.config.timeout_ms();
-                        // Best effort: whatever the answer, the revocation is done.
-                        let _ = post_token_request(&request, timeout, 4096).await;
+                        // Best effort: whatever the answer (its body is not waited for), the
+                        // revocation is done.
+                        let _ = post_unread(&request, timeout).await;
                         me.feed(Event::Revoked { id });
                     });
                 }
@@ -239,14 +246,15 @@ impl Session {
         wasm_bindgen_futures::spawn_local(async move { me.feed(event) });
     }
 
-    /// Makes an app call and waits for the machine to settle it.
-    async fn ask(self: &Rc<Self>, call: Call) -> Result<Outcome, Error> {
+    /// Makes an app call now (as a promise would: before the caller awaits anything) and returns
+    /// the settlement to wait for.
+    fn ask(self: &Rc<Self>, call: Call) -> Take<Outcome> {
         let id = self.next_call.get() + 1;
         self.next_call.set(id);
         let reply = Shared::pending();
         self.calls.borrow_mut().push((id, reply.clone()));
         self.feed(Event::Call(id, call));
-        reply.take().await
+        reply.take()
     }
 
     // ---- the app's calls ----
@@ -254,12 +262,17 @@ impl Session {
     /// Forgets pending login transactions and ends the session: the tokens are forgotten (event
     /// `Ended(Logout)`), a code exchange or refresh in flight is cancelled (a late answer's
     /// tokens are revoked), and with a `revocationEndpoint` the tokens are revoked (RFC 7009),
-    /// best effort. Resolves when that is done.
-    pub async fn logout(self: &Rc<Self>) {
+    /// best effort. The logout happens when this is called; the future resolves when it is done.
+    pub fn logout(self: &Rc<Self>) -> impl core::future::Future<Output = ()> {
         for key in storage::keys_with_prefix(&[storage::PREFIX, "tx:"].concat()) {
             storage::remove(&key);
         }
-        let _ = self.ask(Call::Logout).await;
+        // A callback handled before is that login's: it no longer answers for this page.
+        CALLBACKS.with(|m| m.borrow_mut().clear());
+        let done = self.ask(Call::Logout);
+        async move {
+            let _ = done.await;
+        }
     }
 
     /// Uses a token the app already has (a session JWT) for signed calls; never refreshed.
@@ -356,9 +369,10 @@ impl Session {
         }
         let exchange = match self.checked_callback(params, &state) {
             Ok(call) => {
-                let me = self.clone();
+                // Given to the machine now: a logout made after this call ends that login.
+                let settled = self.ask(call);
                 Shared::spawn(async move {
-                    match me.ask(call).await? {
+                    match settled.await? {
                         Outcome::Session(info) => Ok(info),
                         _ => Err(Error::LoginRequired),
                     }
@@ -390,25 +404,33 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::LoginRequired`] without a refresh token; the token endpoint's errors
-    /// (`invalid_grant` ends the session: `Ended(InvalidGrant)`).
-    pub async fn refresh(self: &Rc<Self>) -> Result<SessionInfo, Error> {
-        match self.ask(Call::Refresh).await? {
-            Outcome::Session(info) => Ok(info),
-            _ => Err(Error::LoginRequired),
+    /// (`invalid_grant` ends the session: `Ended(InvalidGrant)`). The refresh starts (or joins
+    /// the one in flight) when this is called.
+    pub fn refresh(self: &Rc<Self>) -> impl core::future::Future<Output = Result<SessionInfo, Error>> {
+        let settled = self.ask(Call::Refresh);
+        async move {
+            match settled.await? {
+                Outcome::Session(info) => Ok(info),
+                _ => Err(Error::LoginRequired),
+            }
         }
     }
 
     /// A valid access token: the current one while fresh (checked against the clock on every
     /// call), else one refresh shared by all callers. `stale` is a token the API just refused:
-    /// a refresh is forced unless the session already moved past it.
+    /// a refresh is forced unless the session already moved past it, and a session that cannot
+    /// refresh (a bearer token) ends (`Ended(Expired)`).
     ///
     /// # Errors
     /// [`Error::LoginRequired`] without a session (or when it expired and cannot refresh), and
     /// the refresh's errors.
-    pub async fn valid_token(self: &Rc<Self>, stale: Option<AccessToken>) -> Result<AccessToken, Error> {
-        match self.ask(Call::Token { stale }).await? {
-            Outcome::Token(t) => Ok(t),
-            _ => Err(Error::LoginRequired),
+    pub fn valid_token(self: &Rc<Self>, stale: Option<AccessToken>) -> impl core::future::Future<Output = Result<AccessToken, Error>> {
+        let settled = self.ask(Call::Token { stale });
+        async move {
+            match settled.await? {
+                Outcome::Token(t) => Ok(t),
+                _ => Err(Error::LoginRequired),
+            }
         }
     }
 
@@ -439,7 +461,12 @@ impl Session {
             };
             attempt.can_refresh = self.info().is_some_and(|i| i.has_refresh_token);
             let retry_after = response.headers().get("Retry-After").ok().flatten();
-            match next_step(response.status(), retry_after.as_deref(), now_ms(), config.max_retry_after_ms(), attempt) {
+            let step = next_step(response.status(), retry_after.as_deref(), now_ms(), config.max_retry_after_ms(), attempt);
+            if step != Step::Return {
+                // Not given to the app: its body is not read.
+                deadline.cancel();
+            }
+            match step {
                 Step::Return => return Ok((response, deadline)),
                 Step::RefreshAndRetry => {
                     attempt.refreshed = true;

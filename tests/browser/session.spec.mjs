@@ -660,6 +660,19 @@ export const tests = {
     eq(await counter(id, "revokedRefreshTokens"), 1, "the tokens the late answer brought are revoked");
   },
 
+  async a_callback_handled_before_a_logout_no_longer_answers_for_the_page() {
+    // Review of the Rust driver, the same in this one: the page's memory of handled callbacks
+    // (React StrictMode's second call shares the first one's outcome) outlived a logout, so the
+    // same callback URL resolved to a session that no longer existed.
+    const { auth, id } = await client("cbafterlogout");
+    const cb = await authorize(auth);
+    await auth.handleCallback(cb);
+    await auth.logout();
+    eq(codeOf(await rejection(auth.handleCallback(cb))), "callback_already_handled", "not the old login's outcome");
+    eq(auth.status, "signed_out");
+    eq(await counter(id, "tokenRequests"), 1);
+  },
+
   async issue20_defect8_the_apps_signal_cancels_a_retry_after_wait_and_a_refresh_wait() {
     const { auth, id } = await signedIn("d8");
     await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "5" }, body: { error: { code: "rate_limited", message: "slow down" } }, times: 1 });
