@@ -10,6 +10,7 @@ use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
 use crate::protocol::bearer::is_b64token;
 use crate::protocol::callback::{parse_callback, CallbackParams};
 use crate::protocol::encoding::decode_form;
+use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::protocol::expensify::{parse_response, Expect};
 use crate::protocol::login::{start_login, LoginRequest};
@@ -22,11 +23,24 @@ pub use crate::test_support::{config, REDIRECT_URI};
 
 /// A deterministic live transaction for `config()`, created at time 0.
 pub fn transaction() -> LoginTransaction {
+    transaction_for(&config())
+}
+
+/// `config()` with another issuer, for the corpus cases that name one (`"issuer"`).
+pub fn config_with_issuer(issuer: &str) -> ClientConfig {
+    match ClientConfig::new(ClientConfigInput { issuer: Some(issuer.into()), ..crate::test_support::input() }) {
+        Ok(c) => c,
+        Err(e) => panic!("the corpus issuer {issuer} is refused: {e}"),
+    }
+}
+
+/// A deterministic live transaction for `config`, created at time 0.
+pub fn transaction_for(config: &ClientConfig) -> LoginTransaction {
     let mut random = [0u8; 64];
     for (i, b) in random.iter_mut().enumerate() {
         *b = (i as u8).wrapping_mul(151).wrapping_add(7);
     }
-    match start_login(&config(), &LoginRequest::default(), &random, 0) {
+    match start_login(config, &LoginRequest::default(), &random, 0) {
         Ok(s) => s.transaction,
         Err(e) => panic!("the fixed fuzz login failed: {e}"),
     }

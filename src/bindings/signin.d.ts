@@ -12,7 +12,7 @@ export interface ClientConfig {
   redirectUri: string;
   /** Scopes requested by default. */
   scopes?: (ExpensicatScope | string)[];
-  /** Issuer identifier and base of the default endpoints. Default `https://api.expensicat.com`. */
+  /** Issuer identifier (kept exactly as written, trailing slash included: the callback's `iss` must equal it as a string, RFC 9207) and base of the default endpoints. Default `https://api.expensicat.com`. */
   issuer?: string;
   /** Default `{issuer}/api/auth/oauth2/authorize`. */
   authorizationEndpoint?: string;

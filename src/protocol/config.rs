@@ -78,7 +78,8 @@ pub struct ClientConfigInput {
     pub redirect_uri: String,
     /// The scopes to request by default.
     pub scopes: Vec<String>,
-    /// The issuer identifier (RFC 9207) and base of the default endpoints.
+    /// The issuer identifier (RFC 9207), kept exactly as written, and base of the default
+    /// endpoints.
     pub issuer: Option<String>,
     /// Override of the authorize endpoint.
     pub authorization_endpoint: Option<String>,
@@ -222,10 +223,14 @@ impl ClientConfig {
         if issuer_url.query().is_some() {
             return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query (RFC 9207)" });
         }
-        let issuer = issuer_url.base();
+        // The issuer identifier stays exactly as configured: RFC 9207 section 2.4 compares `iss`
+        // with it as a plain string, so `https://as.example/` must stay `https://as.example/`.
+        // Only the default endpoints are derived from its base (no trailing slash).
+        let issuer = input.issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
+        let base = issuer_url.base();
         let authorization_endpoint = match &input.authorization_endpoint {
             Some(e) => e.clone(),
-            None => concat(&[&*issuer, AUTHORIZE_PATH]),
+            None => concat(&[&*base, AUTHORIZE_PATH]),
         };
         let authorize_prefix =
             authorize_prefix(&parse_endpoint(&authorization_endpoint, "authorizationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?);
@@ -234,7 +239,7 @@ impl ClientConfig {
                 parse_endpoint(e, "tokenEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
                 e.clone()
             }
-            None => concat(&[&*issuer, TOKEN_PATH]),
+            None => concat(&[&*base, TOKEN_PATH]),
         };
         if let Some(e) = &input.revocation_endpoint {
             parse_endpoint(e, "revocationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
@@ -247,7 +252,7 @@ impl ClientConfig {
                 }
                 (u.base(), u.origin())
             }
-            None => (concat(&[&*issuer, API_PATH]), issuer_url.origin()),
+            None => (concat(&[&*base, API_PATH]), issuer_url.origin()),
         };
         let share_across_tabs = input.share_across_tabs.unwrap_or(true);
         if input.storage != StorageMode::Memory && !share_across_tabs {
@@ -303,7 +308,8 @@ impl ClientConfig {
     pub fn scopes(&self) -> &[String] {
         &self.scopes
     }
-    /// The issuer identifier expected in `iss`.
+    /// The issuer identifier expected in `iss`, exactly as configured (a trailing slash or a
+    /// path included): `iss` is compared with it as a plain string (RFC 9207 section 2.4).
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
@@ -415,7 +421,7 @@ mod tests {
             ..input()
         })
         .unwrap();
-        assert_eq!(c.issuer(), "http://127.0.0.1:4000");
+        assert_eq!(c.issuer(), "http://127.0.0.1:4000/");
         assert_eq!(c.token_endpoint(), "http://127.0.0.1:4000/api/auth/oauth2/token");
         assert_eq!(c.api_origin(), "http://127.0.0.1:4000");
     }
