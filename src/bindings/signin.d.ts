@@ -22,7 +22,7 @@ export interface ClientConfig {
   revocationEndpoint?: string;
   /** Default `{issuer}/api`. Bearer tokens are sent only to this URL's origin. */
   apiBaseUrl?: string;
-  /** `json` (default, as Expensicat documents) or `form` (RFC 6749). */
+  /** How code exchanges and refreshes are encoded. Default: `json` when the token endpoint is on `https://api.expensicat.com` (as Expensicat documents), `form` for any other server (RFC 6749). Revocation is always a form. */
   tokenRequestEncoding?: "json" | "form";
   /** Allow scopes other than the 13 Expensicat scopes. */
   allowCustomScopes?: boolean;

@@ -26,8 +26,7 @@ use crate::protocol::session::api_error as core_api_error;
 use crate::protocol::sign::api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
-    authorization_code_request, parse_token_response_limited, refresh_token_request as core_refresh_request, Revocable, TokenRequest,
-    TokenSet,
+    authorization_code_request, parse_token_answer, refresh_token_request as core_refresh_request, Revocable, TokenRequest, TokenSet,
 };
 use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
@@ -221,13 +220,19 @@ pub fn parse_token_response(
     #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms_opt: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let now = optional(now_ms_opt, |v| time_arg(v, "nowMs"))?.unwrap_or_else(now_ms);
-    token_response(&status, &body, now, crate::protocol::token::MAX_TOKEN_RESPONSE)
+    token_response(&status, &body, now, None)
 }
 
-fn token_response(status: &JsValue, body: &JsValue, now: u64, limit: usize) -> Result<JsValue, JsValue> {
+/// Reads the `status` and `body` arguments and validates them: as the answer to `config`'s own
+/// token request when given, else within the default size limit.
+fn token_response(status: &JsValue, body: &JsValue, now: u64, config: Option<&ClientConfig>) -> Result<JsValue, JsValue> {
     let status = int_arg(status, "status", 599.0)? as u16;
     let body = Secret::new(string_arg(body, "body")?);
-    Ok(to_js(token_out(&js(parse_token_response_limited(status, body.expose(), now, limit))?).expose()))
+    let parsed = match config {
+        Some(c) => parse_token_answer(c, status, body.expose(), now),
+        None => crate::protocol::token::parse_token_response(status, body.expose(), now),
+    };
+    Ok(to_js(token_out(&js(parsed)?).expose()))
 }
 
 fn sign_request_with(config: &ClientConfig, token_js: &JsValue, method_js: &JsValue, url_js: &JsValue) -> Result<JsValue, JsValue> {
@@ -295,14 +300,16 @@ impl ExpensicatClient {
         refresh_token_request_with(&self.0, &refresh_token, scopes)
     }
 
-    /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`.
+    /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`,
+    /// for the answer to this client's own token request: a JSON request refused with
+    /// `unsupported_grant_type` or `invalid_request` gets a message naming `tokenRequestEncoding`.
     #[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
     pub fn parse_token_response(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     ) -> Result<JsValue, JsValue> {
-        token_response(&status, &body, now_ms(), self.0.max_token_response_bytes())
+        token_response(&status, &body, now_ms(), Some(&self.0))
     }
 
     /// The revocation request (RFC 7009) for `token`, of kind `hint` (`refresh_token` or

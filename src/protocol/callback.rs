@@ -175,6 +175,7 @@ pub fn validate_callback(
             description: params.error_description.as_deref().map(untrusted_text),
             uri: params.error_uri.as_deref().map(untrusted_text),
             status: 0,
+            advice: None,
         }));
     }
     let code = params.code.filter(|c| !c.expose().is_empty()).ok_or(Error::MissingCode)?;

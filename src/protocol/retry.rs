@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn refresh_outcomes() {
-        let grant = |code| Error::OAuth(OAuthError { code, raw_code: None, description: None, uri: None, status: 400 });
+        let grant = |code| Error::OAuth(OAuthError { code, raw_code: None, description: None, uri: None, status: 400, advice: None });
         assert_eq!(refresh_outcome::<u8>(Ok(1), false), RefreshOutcome::Rotate(1));
         assert_eq!(
             refresh_outcome::<u8>(Err(grant(OAuthErrorCode::InvalidGrant)), false),

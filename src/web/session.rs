@@ -25,7 +25,7 @@ use crate::protocol::retry::{next_step, refresh_outcome, token_step, Attempt, Re
 use crate::protocol::secret::{AccessToken, Secret};
 use crate::protocol::session::{api_error, SessionInfo, Tokens};
 use crate::protocol::sign::{api_url, sign_for};
-use crate::protocol::token::{authorization_code_request, parse_token_response_limited, refresh_token_request, TokenRequest, TokenSet};
+use crate::protocol::token::{authorization_code_request, parse_token_answer, refresh_token_request, TokenRequest, TokenSet};
 use crate::protocol::transaction::LoginTransaction;
 
 /// Callbacks in flight or finished in this page, by `state`: a second `handleCallback` with the
@@ -312,9 +312,8 @@ impl Session {
 
     /// Sends a token request within the timeout and validates the answer within the size limit.
     async fn call_token_endpoint(&self, request: &TokenRequest) -> Result<TokenSet, Error> {
-        let limit = self.config.max_token_response_bytes();
-        let res = post_token_request(request, self.config.timeout_ms(), limit).await?;
-        parse_token_response_limited(res.status, res.body.expose(), now_ms(), limit)
+        let res = post_token_request(request, self.config.timeout_ms(), self.config.max_token_response_bytes()).await?;
+        parse_token_answer(&self.config, res.status, res.body.expose(), now_ms())
     }
 
     /// The single in-flight refresh, started if none is running.
