@@ -251,6 +251,30 @@ pub fn retry_after(data: &[u8]) {
     }
 }
 
+/// `WWW-Authenticate` values: never panics; a list item more (`, ` at the end) changes nothing;
+/// an `error` is only ever read from a Bearer challenge; and a 403 is a refused token or a
+/// missing scope exactly when the Bearer challenge says so.
+pub fn www_authenticate(data: &[u8]) {
+    use crate::protocol::challenge::{bearer, BearerError, MAX_HEADER};
+    use crate::protocol::session::{refusal, Refusal};
+    let header = text(data);
+    let read = |h: &str| bearer(h).map(|b| (b.error(), b.scope().map(str::to_owned)));
+    let got = read(&header);
+    if header.len() + 2 <= MAX_HEADER {
+        assert_eq!(read(&(header.clone() + ", ")), got, "{header:?}: a trailing list separator changed the reading");
+    }
+    if got.as_ref().is_some_and(|(e, _)| e.is_some()) {
+        assert!(header.to_ascii_lowercase().contains("bearer"), "{header:?}: an error without a Bearer challenge");
+    }
+    let expected = match got {
+        Some((Some(BearerError::InvalidToken), _)) => Refusal::Token,
+        Some((Some(BearerError::InsufficientScope), ref scope)) => Refusal::Scope(scope.as_deref()),
+        _ => Refusal::None,
+    };
+    assert_eq!(refusal(403, Some(&header)), expected, "{header:?}");
+    assert_eq!(refusal(401, Some(&header)), Refusal::Token);
+}
+
 /// A fuzz target's property check.
 pub type Check = fn(&[u8]);
 
@@ -284,7 +308,7 @@ pub fn url_whatwg(data: &[u8]) {
 }
 
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, Check); 10] = [
+pub const TARGETS: [(&str, Check); 11] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
@@ -295,6 +319,7 @@ pub const TARGETS: [(&str, Check); 10] = [
     ("retry_after", retry_after),
     ("address_bar", address_bar),
     ("url_whatwg", url_whatwg),
+    ("www_authenticate", www_authenticate),
 ];
 
 #[cfg(test)]
@@ -324,5 +349,22 @@ mod tests {
         json(br#"{"a":[1,-2.5e3,"\u00e9\ud83d\ude00",true,null,{}]}"#);
         retry_after(b"\0\0\0\0\0\0\0\0Sun, 06 Nov 1994 08:49:37 GMT");
         retry_after(b"\0\0\0\0\0\0\0\0 42");
+        www_authenticate(br#"Bearer error="insufficient_scope", scope="team:read""#);
+    }
+
+    /// The `WWW-Authenticate` properties on generated headers made of the grammar's pieces, so
+    /// that most of them come close to well-formed.
+    #[test]
+    fn www_authenticate_on_generated_headers() {
+        const PIECES: [&str; 22] = [
+            "Bearer", "bearer", "Basic", " ", "\t", ",", "=", "\"", "\\", "error", "ERROR", "scope", "realm", "invalid_token",
+            "insufficient_scope", "\"invalid_token\"", "\"insufficient_scope\"", "\"a, b\"", "abc+/", "==", "\u{0}", "é",
+        ];
+        let mut next = crate::test_support::xorshift(0x5eed_cafe);
+        for _ in 0..20_000 {
+            let n = (next() % 12) as usize;
+            let header: String = (0..n).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            www_authenticate(header.as_bytes());
+        }
     }
 }

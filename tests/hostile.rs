@@ -5,6 +5,7 @@
 use expensicat_auth::fuzzing::{config, config_with_issuer, expand, secret_markers, transaction_for};
 use expensicat_auth::protocol::expensify::{parse_response, Credential, CredentialInput, Expect};
 use expensicat_auth::protocol::json::FromJson;
+use expensicat_auth::protocol::session::api_error;
 use expensicat_auth::protocol::token::parse_token_response;
 use expensicat_auth::{parse_callback, Error};
 use serde_json::Value;
@@ -45,6 +46,12 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
                     _ => Expect::Json,
                 };
                 (body.clone(), outcome(parse_response(case["status"].as_u64().unwrap() as u16, &body, None, expects)))
+            }
+            "api" => {
+                let (body, header) = (expand(&s("body"), &state), expand(&s("header"), &state));
+                let status = case["status"].as_u64().unwrap() as u16;
+                let e = api_error(status, &body, None, Some(&header), 0, "GET", "/v1/transactions");
+                (format!("{header}\n{body}"), outcome::<()>(Err(e)))
             }
             "credential" => {
                 let input = CredentialInput::from_json(&case["input"].to_string()).unwrap();

@@ -256,6 +256,13 @@ fn hostile_corpus_through_the_exports() {
                     ),
                 )
             }
+            "api" => {
+                let (body, header) = (expand(&field("body"), &state), expand(&field("header"), &state));
+                let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
+                let e =
+                    api::api_error(status, s(&body), JsValue::UNDEFINED, s(&header), JsValue::from(0.0), s("GET"), s("/v1/transactions"));
+                (format!("{header}\n{body}"), Err(e.unwrap()))
+            }
             "credential" => {
                 let input = case["input"].to_string();
                 (input.clone(), ExpensifyClient::new(json(&input), None).map(JsValue::from))

@@ -8,6 +8,7 @@ use crate::prelude::*;
 pub mod authorize;
 pub mod bearer;
 pub mod callback;
+pub mod challenge;
 pub mod config;
 pub(crate) mod encoding;
 pub mod error;

@@ -398,7 +398,8 @@ impl Session {
         tokens.as_ref().map(|t| t.access_token().duplicate()).ok_or(Error::LoginRequired)
     }
 
-    /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401;
+    /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401
+    /// (or a 403 whose `WWW-Authenticate` says `invalid_token`);
     /// one wait within the bound on 429. A `ReadableStream` body is sent once and never retried
     /// (`fetch` consumes it): the 401 or 429 answer is returned as it is. The deadline covers the
     /// body too, and is returned with the response.
@@ -424,7 +425,15 @@ impl Session {
             };
             attempt.can_refresh = self.tokens.borrow().as_ref().is_some_and(|t| t.refresh_token().is_some());
             let retry_after = response.headers().get("Retry-After").ok().flatten();
-            match next_step(response.status(), retry_after.as_deref(), now_ms(), self.config.max_retry_after_ms(), attempt) {
+            let www_authenticate = response.headers().get("WWW-Authenticate").ok().flatten();
+            match next_step(
+                response.status(),
+                retry_after.as_deref(),
+                www_authenticate.as_deref(),
+                now_ms(),
+                self.config.max_retry_after_ms(),
+                attempt,
+            ) {
                 Step::Return => return Ok((response, deadline)),
                 Step::RefreshAndRetry => {
                     attempt.refreshed = true;
@@ -459,6 +468,7 @@ impl Session {
         let (response, deadline) = self.clone().fetch_with_deadline(path_or_url.clone(), init).await?;
         let status = response.status();
         let retry_after = response.headers().get("Retry-After").ok().flatten();
+        let www_authenticate = response.headers().get("WWW-Authenticate").ok().flatten();
         let body = deadline.read(&response, self.config.max_response_bytes()).await?;
         let body = body.expose();
         if (200..300).contains(&status) {
@@ -468,6 +478,6 @@ impl Session {
             return js_sys::JSON::parse(body).map_err(|_| FetchError::Auth(Error::not_json(status)));
         }
         let path = crate::protocol::text::split_once_str(&path_or_url, "/api").map_or(path_or_url.as_str(), |(_, p)| p);
-        Err(FetchError::Auth(api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
+        Err(FetchError::Auth(api_error(status, body, retry_after.as_deref(), www_authenticate.as_deref(), now_ms(), &method, path)))
     }
 }
