@@ -357,8 +357,28 @@ mod tests {
     #[test]
     fn www_authenticate_on_generated_headers() {
         const PIECES: [&str; 22] = [
-            "Bearer", "bearer", "Basic", " ", "\t", ",", "=", "\"", "\\", "error", "ERROR", "scope", "realm", "invalid_token",
-            "insufficient_scope", "\"invalid_token\"", "\"insufficient_scope\"", "\"a, b\"", "abc+/", "==", "\u{0}", "é",
+            "Bearer",
+            "bearer",
+            "Basic",
+            " ",
+            "\t",
+            ",",
+            "=",
+            "\"",
+            "\\",
+            "error",
+            "ERROR",
+            "scope",
+            "realm",
+            "invalid_token",
+            "insufficient_scope",
+            "\"invalid_token\"",
+            "\"insufficient_scope\"",
+            "\"a, b\"",
+            "abc+/",
+            "==",
+            "\u{0}",
+            "é",
         ];
         let mut next = crate::test_support::xorshift(0x5eed_cafe);
         for _ in 0..20_000 {
