@@ -14,6 +14,7 @@ extern crate std;
 mod lean;
 mod prelude;
 
+pub mod codec;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod protocol;

@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::encoding::parse_digits;
+use super::decimal::parse_digits;
 use super::text::trim_bytes;
 
 /// Reads a `Retry-After` value (RFC 9110 section 10.2.3) as the delay in ms from `now_ms` (Unix

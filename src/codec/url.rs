@@ -8,9 +8,10 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::encoding::{decode_pairs, parse_digits};
-use super::error::{Error, Result};
-use super::text::{concat, decimal, find_any, rsplit_once_byte, split_byte, split_once_byte, split_once_str, trim_end_byte};
+use super::decimal::{decimal, parse_digits};
+use super::encoding::decode_pairs;
+use super::text::{concat, find_any, rsplit_once_byte, split_byte, split_once_byte, split_once_str, trim_end_byte};
+use crate::protocol::error::{Error, Result};
 
 /// A parsed absolute URL. Scheme and host are lower-cased; everything else is kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]

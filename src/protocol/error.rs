@@ -9,7 +9,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::protocol::text::{concat, decimal};
+use crate::protocol::decimal::decimal;
+use crate::protocol::text::concat;
 
 /// The OAuth 2.0 error codes of RFC 6749 section 4.1.2.1 (authorization) and section 5.2 (token),
 /// plus `other` for any code a server invents.

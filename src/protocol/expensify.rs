@@ -11,7 +11,8 @@ use crate::prelude::*;
 
 use alloc::collections::VecDeque;
 
-use super::encoding::{form_encode, parse_digits};
+use super::decimal::parse_digits;
+use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, write_str, Fields, FromJson, Obj, Value};
 use super::secret::{PartnerSecret, Secret};
@@ -558,7 +559,7 @@ impl RateLimiter {
             if !out.is_empty() {
                 out.push(',');
             }
-            json::write_u64(&mut out, *t);
+            super::decimal::write_u64(&mut out, *t);
         }
         out
     }

@@ -288,7 +288,7 @@ impl Session {
         };
         // Consumed once, even when the checks below fail.
         storage::remove(&tx_key(state));
-        let _ = storage::set(&done_key(state), &crate::protocol::text::decimal(now.saturating_add(self.config.transaction_ttl_ms())));
+        let _ = storage::set(&done_key(state), &crate::protocol::decimal::decimal(now.saturating_add(self.config.transaction_ttl_ms())));
         let validated = match LoginTransaction::from_storage_for(&stored, &self.config)
             .and_then(|tx| validate_callback(&self.config, params, tx, now))
         {
