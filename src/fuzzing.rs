@@ -180,7 +180,7 @@ pub fn authorize_url(data: &[u8]) {
         extra: &extra,
     };
     let Ok(url) = build_authorize_url(&params) else { return };
-    let parsed = Url::parse(&url, "url").unwrap_or_else(|e| panic!("built an unparseable URL: {e}"));
+    let parsed = Url::parse(&url, "url").unwrap_or_else(|e| panic!("built an unparseable URL: {e:?}"));
     assert!(parsed.fragment().is_none(), "a value leaked a #");
     let query = parsed.query().unwrap_or_default();
     assert!(!query.contains(' '), "a value leaked a space");

@@ -53,10 +53,7 @@ impl CallbackParams {
         let query = match plain_query(config, callback_url).filter(|_| shortcut) {
             Some(q) => q,
             None => {
-                url = Url::parse(callback_url, "callbackUrl").map_err(|e| match e {
-                    Error::InvalidUrl { reason, .. } => Error::InvalidCallback { reason },
-                    other => other,
-                })?;
+                url = Url::parse(callback_url, "callbackUrl").map_err(|e| Error::InvalidCallback { reason: e.reason })?;
                 if !url.same_endpoint(&config.redirect) {
                     return Err(Error::RedirectUriMismatch);
                 }

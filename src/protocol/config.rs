@@ -6,11 +6,12 @@
 use crate::prelude::*;
 
 use super::authorize::{authorize_prefix, check_client_id, RESERVED_AUTHORIZE_PARAMS};
+use super::endpoint::parse_endpoint;
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson};
 use super::scope::normalize_scopes;
 use super::text::concat;
-use super::url::{parse_endpoint, Url};
+use super::url::Url;
 
 /// Expensicat's issuer and API host, from the authentication guide.
 pub const DEFAULT_ISSUER: &str = "https://api.expensicat.com";

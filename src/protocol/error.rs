@@ -9,6 +9,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use crate::codec::url::UrlError;
 use crate::protocol::decimal::decimal;
 use crate::protocol::text::concat;
 
@@ -446,6 +447,13 @@ pub fn untrusted_text(text: &str) -> String {
         out.push(if c.is_control() { ' ' } else { c });
     }
     out
+}
+
+impl From<UrlError> for Error {
+    /// A refused URL is `invalid_url`, naming its field.
+    fn from(e: UrlError) -> Self {
+        Error::InvalidUrl { field: e.field, reason: e.reason }
+    }
 }
 
 #[cfg(test)]

@@ -84,10 +84,7 @@ pub fn normalize_server_url(value: &str) -> Result<String> {
     if value.is_empty() {
         return Ok(DEFAULT_SERVER.to_owned());
     }
-    let url = Url::parse(value, "serverUrl").map_err(|e| match e {
-        Error::InvalidUrl { reason, .. } => invalid("serverUrl", reason),
-        other => other,
-    })?;
+    let url = Url::parse(value, "serverUrl").map_err(|e| invalid("serverUrl", e.reason))?;
     url.require_secure("serverUrl")?;
     if url.query().is_some() {
         return Err(invalid("serverUrl", "must not have a query"));

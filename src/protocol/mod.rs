@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod bearer;
 pub mod callback;
 pub mod config;
+pub(crate) mod endpoint;
 pub mod error;
 pub mod expensify;
 pub mod login;
