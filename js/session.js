@@ -692,7 +692,8 @@ export class ExpensicatAuth {
       const signed = this.#c.signRequest(token, method, input);
       const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs);
       const canRefresh = this.#core.session?.hasRefreshToken === true;
-      const next = this.#c.nextStep(res.status, res.headers.get("Retry-After") ?? undefined, Date.now(), { replayable, canRefresh, refreshed, waited });
+      const header = (/** @type {string} */ name) => res.headers.get(name) ?? undefined;
+      const next = this.#c.nextStep(res.status, header("Retry-After"), header("WWW-Authenticate"), Date.now(), { replayable, canRefresh, refreshed, waited });
       if (next.step === "return") return [res, c, method];
       res.body?.cancel().catch(() => {});
       if (next.step === "refresh") {
@@ -728,6 +729,7 @@ export class ExpensicatAuth {
     const [res, c, method] = await this.#send(input, init);
     const status = res.status;
     const retryAfter = res.headers.get("Retry-After") ?? undefined;
+    const challenge = res.headers.get("WWW-Authenticate") ?? undefined;
     const body = await readBody(res, this.#s.maxResponseBytes, c, sessionError);
     if (status >= 200 && status < 300) {
       if (body === "") return null;
@@ -737,7 +739,7 @@ export class ExpensicatAuth {
         throw sessionError("not_json", status);
       }
     }
-    throw this.#c.apiError(status, body, retryAfter, Date.now(), method, input);
+    throw this.#c.apiError(status, body, retryAfter, challenge, Date.now(), method, input);
   }
 
   /**

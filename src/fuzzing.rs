@@ -9,6 +9,7 @@ use crate::prelude::*;
 use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
 use crate::protocol::bearer::is_b64token;
 use crate::protocol::callback::{parse_callback, CallbackParams};
+use crate::protocol::config::{ClientConfig, ClientConfigInput};
 use crate::protocol::encoding::decode_form;
 use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::protocol::expensify::{parse_response, Expect};
@@ -22,11 +23,24 @@ pub use crate::test_support::{config, REDIRECT_URI};
 
 /// A deterministic live transaction for `config()`, created at time 0.
 pub fn transaction() -> LoginTransaction {
+    transaction_for(&config())
+}
+
+/// `config()` with another issuer, for the corpus cases that name one (`"issuer"`).
+pub fn config_with_issuer(issuer: &str) -> ClientConfig {
+    match ClientConfig::new(ClientConfigInput { issuer: Some(issuer.into()), ..crate::test_support::input() }) {
+        Ok(c) => c,
+        Err(e) => panic!("the corpus issuer {issuer} is refused: {e}"),
+    }
+}
+
+/// A deterministic live transaction for `config`, created at time 0.
+pub fn transaction_for(config: &ClientConfig) -> LoginTransaction {
     let mut random = [0u8; 64];
     for (i, b) in random.iter_mut().enumerate() {
         *b = (i as u8).wrapping_mul(151).wrapping_add(7);
     }
-    match start_login(&config(), &LoginRequest::default(), &random, 0) {
+    match start_login(config, &LoginRequest::default(), &random, 0) {
         Ok(s) => s.transaction,
         Err(e) => panic!("the fixed fuzz login failed: {e}"),
     }
@@ -166,7 +180,7 @@ pub fn authorize_url(data: &[u8]) {
         extra: &extra,
     };
     let Ok(url) = build_authorize_url(&params) else { return };
-    let parsed = Url::parse(&url, "url").unwrap_or_else(|e| panic!("built an unparseable URL: {e}"));
+    let parsed = Url::parse(&url, "url").unwrap_or_else(|e| panic!("built an unparseable URL: {e:?}"));
     assert!(parsed.fragment().is_none(), "a value leaked a #");
     let query = parsed.query().unwrap_or_default();
     assert!(!query.contains(' '), "a value leaked a space");
@@ -237,6 +251,30 @@ pub fn retry_after(data: &[u8]) {
     }
 }
 
+/// `WWW-Authenticate` values: never panics; a list item more (`, ` at the end) changes nothing;
+/// an `error` is only ever read from a Bearer challenge; and a 403 is a refused token or a
+/// missing scope exactly when the Bearer challenge says so.
+pub fn www_authenticate(data: &[u8]) {
+    use crate::protocol::challenge::{bearer, BearerError, MAX_HEADER};
+    use crate::protocol::session::{refusal, Refusal};
+    let header = text(data);
+    let read = |h: &str| bearer(h).map(|b| (b.error(), b.scope().map(str::to_owned)));
+    let got = read(&header);
+    if header.len() + 2 <= MAX_HEADER {
+        assert_eq!(read(&(header.clone() + ", ")), got, "{header:?}: a trailing list separator changed the reading");
+    }
+    if got.as_ref().is_some_and(|(e, _)| e.is_some()) {
+        assert!(header.to_ascii_lowercase().contains("bearer"), "{header:?}: an error without a Bearer challenge");
+    }
+    let expected = match got {
+        Some((Some(BearerError::InvalidToken), _)) => Refusal::Token,
+        Some((Some(BearerError::InsufficientScope), ref scope)) => Refusal::Scope(scope.as_deref()),
+        _ => Refusal::None,
+    };
+    assert_eq!(refusal(403, Some(&header)), expected, "{header:?}");
+    assert_eq!(refusal(401, Some(&header)), Refusal::Token);
+}
+
 /// A fuzz target's property check.
 pub type Check = fn(&[u8]);
 
@@ -270,7 +308,7 @@ pub fn url_whatwg(data: &[u8]) {
 }
 
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, Check); 10] = [
+pub const TARGETS: [(&str, Check); 11] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
@@ -281,6 +319,7 @@ pub const TARGETS: [(&str, Check); 10] = [
     ("retry_after", retry_after),
     ("address_bar", address_bar),
     ("url_whatwg", url_whatwg),
+    ("www_authenticate", www_authenticate),
 ];
 
 #[cfg(test)]
@@ -310,5 +349,42 @@ mod tests {
         json(br#"{"a":[1,-2.5e3,"\u00e9\ud83d\ude00",true,null,{}]}"#);
         retry_after(b"\0\0\0\0\0\0\0\0Sun, 06 Nov 1994 08:49:37 GMT");
         retry_after(b"\0\0\0\0\0\0\0\0 42");
+        www_authenticate(br#"Bearer error="insufficient_scope", scope="team:read""#);
+    }
+
+    /// The `WWW-Authenticate` properties on generated headers made of the grammar's pieces, so
+    /// that most of them come close to well-formed.
+    #[test]
+    fn www_authenticate_on_generated_headers() {
+        const PIECES: [&str; 22] = [
+            "Bearer",
+            "bearer",
+            "Basic",
+            " ",
+            "\t",
+            ",",
+            "=",
+            "\"",
+            "\\",
+            "error",
+            "ERROR",
+            "scope",
+            "realm",
+            "invalid_token",
+            "insufficient_scope",
+            "\"invalid_token\"",
+            "\"insufficient_scope\"",
+            "\"a, b\"",
+            "abc+/",
+            "==",
+            "\u{0}",
+            "é",
+        ];
+        let mut next = crate::test_support::xorshift(0x5eed_cafe);
+        for _ in 0..20_000 {
+            let n = (next() % 12) as usize;
+            let header: String = (0..n).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            www_authenticate(header.as_bytes());
+        }
     }
 }

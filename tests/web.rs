@@ -218,13 +218,22 @@ fn hostile_corpus_through_the_exports() {
     let cases = file["cases"].as_array().unwrap();
     for case in cases {
         let field = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
-        let start = client().create_login(None).unwrap();
+        // A case may name the client's issuer (the default is Expensicat's).
+        let client = match case["issuer"].as_str() {
+            Some(issuer) => {
+                let c = config();
+                Reflect::set(&c, &s("issuer"), &s(issuer)).unwrap();
+                api::ExpensicatClient::new(c).unwrap()
+            }
+            None => client(),
+        };
+        let start = client.create_login(None).unwrap();
         let (state, tx) = (get_str(&start, "state"), get_str(&start, "transaction"));
         let verifier = get_str(&json(&tx), "verifier");
         let (input, result) = match field("kind").as_str() {
             "callback" => {
                 let url = expand(&field("url"), &state);
-                (url.clone(), client().parse_callback(s(&url), s(&tx)).map(JsValue::from))
+                (url.clone(), client.parse_callback(s(&url), s(&tx)).map(JsValue::from))
             }
             "token" => {
                 let body = expand(&field("body"), &state);
@@ -246,6 +255,13 @@ fn hostile_corpus_through_the_exports() {
                         None,
                     ),
                 )
+            }
+            "api" => {
+                let (body, header) = (expand(&field("body"), &state), expand(&field("header"), &state));
+                let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
+                let e =
+                    api::api_error(status, s(&body), JsValue::UNDEFINED, s(&header), JsValue::from(0.0), s("GET"), s("/v1/transactions"));
+                (format!("{header}\n{body}"), Err(e.unwrap()))
             }
             "credential" => {
                 let input = case["input"].to_string();

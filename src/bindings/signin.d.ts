@@ -12,7 +12,7 @@ export interface ClientConfig {
   redirectUri: string;
   /** Scopes requested by default. */
   scopes?: (ExpensicatScope | string)[];
-  /** Issuer identifier and base of the default endpoints. Default `https://api.expensicat.com`. */
+  /** Issuer identifier (kept exactly as written, trailing slash included: the callback's `iss` must equal it as a string, RFC 9207) and base of the default endpoints. Default `https://api.expensicat.com`. */
   issuer?: string;
   /** Default `{issuer}/api/auth/oauth2/authorize`. */
   authorizationEndpoint?: string;
@@ -22,7 +22,7 @@ export interface ClientConfig {
   revocationEndpoint?: string;
   /** Default `{issuer}/api`. Bearer tokens are sent only to this URL's origin. */
   apiBaseUrl?: string;
-  /** `json` (default, as Expensicat documents) or `form` (RFC 6749). */
+  /** How code exchanges and refreshes are encoded. Default: `json` when the token endpoint is on `https://api.expensicat.com` (as Expensicat documents), `form` for any other server (RFC 6749). Revocation is always a form. */
   tokenRequestEncoding?: "json" | "form";
   /** Allow scopes other than the 13 Expensicat scopes. */
   allowCustomScopes?: boolean;

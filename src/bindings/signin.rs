@@ -26,8 +26,7 @@ use crate::protocol::session::api_error as core_api_error;
 use crate::protocol::sign::api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::token::{
-    authorization_code_request, parse_token_response_limited, refresh_token_request as core_refresh_request, Revocable, TokenRequest,
-    TokenSet,
+    authorization_code_request, parse_token_answer, refresh_token_request as core_refresh_request, Revocable, TokenRequest, TokenSet,
 };
 use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
@@ -221,13 +220,19 @@ pub fn parse_token_response(
     #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms_opt: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let now = optional(now_ms_opt, |v| time_arg(v, "nowMs"))?.unwrap_or_else(now_ms);
-    token_response(&status, &body, now, crate::protocol::token::MAX_TOKEN_RESPONSE)
+    token_response(&status, &body, now, None)
 }
 
-fn token_response(status: &JsValue, body: &JsValue, now: u64, limit: usize) -> Result<JsValue, JsValue> {
+/// Reads the `status` and `body` arguments and validates them: as the answer to `config`'s own
+/// token request when given, else within the default size limit.
+fn token_response(status: &JsValue, body: &JsValue, now: u64, config: Option<&ClientConfig>) -> Result<JsValue, JsValue> {
     let status = int_arg(status, "status", 599.0)? as u16;
     let body = Secret::new(string_arg(body, "body")?);
-    Ok(to_js(token_out(&js(parse_token_response_limited(status, body.expose(), now, limit))?).expose()))
+    let parsed = match config {
+        Some(c) => parse_token_answer(c, status, body.expose(), now),
+        None => crate::protocol::token::parse_token_response(status, body.expose(), now),
+    };
+    Ok(to_js(token_out(&js(parsed)?).expose()))
 }
 
 fn sign_request_with(config: &ClientConfig, token_js: &JsValue, method_js: &JsValue, url_js: &JsValue) -> Result<JsValue, JsValue> {
@@ -295,14 +300,16 @@ impl ExpensicatClient {
         refresh_token_request_with(&self.0, &refresh_token, scopes)
     }
 
-    /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`.
+    /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`,
+    /// for the answer to this client's own token request: a JSON request refused with
+    /// `unsupported_grant_type` or `invalid_request` gets a message naming `tokenRequestEncoding`.
     #[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
     pub fn parse_token_response(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     ) -> Result<JsValue, JsValue> {
-        token_response(&status, &body, now_ms(), self.0.max_token_response_bytes())
+        token_response(&status, &body, now_ms(), Some(&self.0))
     }
 
     /// The revocation request (RFC 7009) for `token`, of kind `hint` (`refresh_token` or
@@ -415,7 +422,9 @@ impl ExpensicatClient {
         js(api_url(self.0.api_base(), self.0.api_origin(), &string_arg(&path_or_url, "input")?).map(drop))
     }
 
-    /// The next step after an API answer with `status` (and its `Retry-After`, read at `nowMs`):
+    /// The next step after an API answer with `status` (and its `Retry-After`, read at `nowMs`,
+    /// and its `WWW-Authenticate`, which turns a 403 with `Bearer error="invalid_token"` into a
+    /// refused token like a 401):
     /// `{step: "return"}` hand it to the caller, `{step: "refresh"}` refresh and send again,
     /// `{step: "wait", ms}` wait and send again; throws `rate_limited`. `attempt` says what has
     /// been tried: `{replayable, canRefresh, refreshed, waited}` (the body can be sent again, the
@@ -425,14 +434,16 @@ impl ExpensicatClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+        #[wasm_bindgen(js_name = wwwAuthenticate, unchecked_param_type = "string | undefined")] www_authenticate: JsValue,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Attempt")] attempt: JsValue,
     ) -> Result<JsValue, JsValue> {
         let status = int_arg(&status, "status", 599.0)? as u16;
         let retry_after = opt_string_arg(&retry_after, "retryAfter")?;
+        let www_authenticate = opt_string_arg(&www_authenticate, "wwwAuthenticate")?;
         let now = time_arg(&now_ms, "nowMs")?;
         let attempt: Attempt = from_js(&attempt, "attempt")?;
-        let step = match next_step(status, retry_after.as_deref(), now, self.0.max_retry_after_ms(), attempt) {
+        let step = match next_step(status, retry_after.as_deref(), www_authenticate.as_deref(), now, self.0.max_retry_after_ms(), attempt) {
             Step::Return => Obj::new().str("step", "return"),
             Step::RefreshAndRetry => Obj::new().str("step", "refresh"),
             Step::WaitAndRetry { ms } => Obj::new().str("step", "wait").u64("ms", ms),
@@ -444,18 +455,21 @@ impl ExpensicatClient {
     /// The typed error for an API answer that is not 2xx (as the free function `apiError`), for
     /// a call to `input`: a path below the API base or an absolute URL on the API origin.
     #[wasm_bindgen(js_name = apiError, unchecked_return_type = "ExpensicatAuthError")]
+    // The JavaScript signature: one argument per value of the answer and the call, as `apiError`.
+    #[allow(clippy::too_many_arguments)]
     pub fn api_error(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
         #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+        #[wasm_bindgen(js_name = wwwAuthenticate, unchecked_param_type = "string | undefined")] www_authenticate: JsValue,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
         let input = string_arg(&input, "input")?;
         let path = crate::protocol::sign::api_path(self.0.api_base(), &input);
-        api_error(status, body, retry_after, now_ms, method, JsValue::from_str(path))
+        api_error(status, body, retry_after, www_authenticate, now_ms, method, JsValue::from_str(path))
     }
 }
 
@@ -549,13 +563,16 @@ impl ExpensicatClient {
     }
 }
 
-/// The typed error (not thrown) for an API answer that is not 2xx: `unauthorized`,
-/// `insufficient_scope` with the scope, `rate_limited` with the delay, else `api_error`.
+/// The typed error (not thrown) for an API answer that is not 2xx, from its status, body and
+/// `Retry-After` and `WWW-Authenticate` headers: `unauthorized` (401, or 403 with
+/// `Bearer error="invalid_token"`), `insufficient_scope` with the scope (403 whose challenge or
+/// Expensicat error body says so), `rate_limited` with the delay, else `api_error` with the status.
 #[wasm_bindgen(js_name = apiError, unchecked_return_type = "ExpensicatAuthError")]
 pub fn api_error(
     #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+    #[wasm_bindgen(js_name = wwwAuthenticate, unchecked_param_type = "string | undefined")] www_authenticate: JsValue,
     #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
@@ -563,9 +580,10 @@ pub fn api_error(
     let status = int_arg(&status, "status", 599.0)? as u16;
     let body = string_arg(&body, "body")?;
     let retry_after = opt_string_arg(&retry_after, "retryAfter")?;
+    let www_authenticate = opt_string_arg(&www_authenticate, "wwwAuthenticate")?;
     let now = time_arg(&now_ms, "nowMs")?;
     let (method, path) = (string_arg(&method, "method")?, string_arg(&path, "path")?);
-    Ok(js_error(&core_api_error(status, &body, retry_after.as_deref(), now, &method, &path)))
+    Ok(js_error(&core_api_error(status, &body, retry_after.as_deref(), www_authenticate.as_deref(), now, &method, &path)))
 }
 
 /// The errors the JavaScript session raises itself, with the core's codes and messages:

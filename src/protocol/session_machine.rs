@@ -41,7 +41,7 @@ use super::error::{Error, Result};
 use super::retry::{refresh_outcome, token_step_of, RefreshOutcome, Stale, TokenStep};
 use super::secret::{AccessToken, Secret};
 use super::session::{SessionInfo, Tokens};
-use super::token::{parse_token_response_limited, refresh_token_request, revocation_request, Revocable, TokenRequest};
+use super::token::{parse_token_answer, refresh_token_request, revocation_request, Revocable, TokenRequest};
 
 /// Whether the guard `$g` is in place: always, but in the simulation's mutants.
 macro_rules! guard {
@@ -606,7 +606,7 @@ impl Machine {
         match event {
             Event::Call(id, call) => self.call(now_ms, id, call),
             Event::Answer { id, status, body } => {
-                let parsed = parse_token_response_limited(status, body.expose(), now_ms, self.config.max_token_response_bytes());
+                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms);
                 self.answer(now_ms, id, parsed, true);
             }
             Event::Failed { id, error } => self.answer(now_ms, id, Err(error), true),

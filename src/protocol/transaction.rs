@@ -7,7 +7,7 @@ use crate::prelude::*;
 
 use super::authorize::{check_client_id, check_state};
 use super::config::ClientConfig;
-use super::encoding::parse_digits;
+use super::decimal::parse_digits;
 use super::error::{Error, Result};
 use super::json::{Fields, Obj};
 use super::pkce::PkceVerifier;

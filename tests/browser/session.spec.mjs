@@ -210,6 +210,40 @@ export const tests = {
     eq(await counter(id, "refreshes"), 0);
   },
 
+  async api_403_is_read_as_rfc_6750_says() {
+    const { auth, id } = await signedIn("read403");
+    // invalid_token in the challenge: a refused token, as a 401 (one refresh, one retry).
+    const expired = { endpoint: "api", status: 403, headers: { "WWW-Authenticate": 'Bearer realm="expensicat", error="invalid_token"' }, body: { error: { code: "invalid_token", message: "expired" } } };
+    await fault(id, expired);
+    eq((await auth.fetchJson("/v1/transactions?limit=2")).data.length, 2);
+    eq(await counter(id, "refreshes"), 1);
+    eq(await counter(id, "apiCalls"), 2);
+    await fault(id, { ...expired, times: 2 });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "unauthorized");
+    eq(await counter(id, "refreshes"), 2);
+    eq(await counter(id, "apiCalls"), 4);
+    // insufficient_scope in the challenge alone: its scope.
+    await fault(id, { endpoint: "api", status: 403, headers: { "WWW-Authenticate": 'Bearer error="insufficient_scope", scope="team:read"' }, body: {} });
+    let err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "insufficient_scope");
+    eq(err.requiredScope, "team:read");
+    // Expensicat's error body alone (a server that does not expose WWW-Authenticate).
+    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "insufficient_scope", message: "no", details: { required_scope: "invoices:read" } } } });
+    err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "insufficient_scope");
+    eq(err.requiredScope, "invoices:read");
+    // Any other 403: the API's own error, with its status, and no refresh.
+    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "account_suspended", message: "Suspended" } } });
+    err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "api_error");
+    eq(err.status, 403);
+    eq(err.apiCode, "account_suspended");
+    await fault(id, { endpoint: "api", status: 403, headers: { "WWW-Authenticate": 'Bearer error="insufficient_scope", error="invalid_token"' }, body: {} });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "api_error", "a malformed challenge says nothing");
+    eq(await counter(id, "refreshes"), 2);
+    eq(await counter(id, "apiCalls"), 8);
+  },
+
   async api_429_waits_within_bound_else_reports_the_delay() {
     const { auth, id } = await signedIn("rate");
     await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "rate_limited", message: "slow" } } });
@@ -696,7 +730,7 @@ export const tests = {
 
   async issue20_defect10_an_absolute_url_names_the_scope_it_needs() {
     const { auth, id, config } = await signedIn("d10");
-    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "forbidden", message: "no" } }, times: 1 });
+    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "insufficient_scope", message: "no" } }, times: 1 });
     const e = await rejection(auth.fetchJson(`${config.issuer}/api/v1/transactions?limit=1`));
     eq(codeOf(e), "insufficient_scope");
     eq(e.requiredScope, "transactions:read", "from /v1/transactions, not from the host name");

@@ -73,9 +73,9 @@ export function calls(lib, ctx) {
     ["client.checkApiUrl", () => ["/v1/transactions"], (a) => client.checkApiUrl(...a)],
     ["client.parseTokenResponse", () => [200, '{"access_token":"a","token_type":"Bearer"}'], (a) => client.parseTokenResponse(...a)],
     ["client.revocationRequest", () => ["rt-token", "refresh_token"], (a) => client.revocationRequest(...a)],
-    ["client.nextStep", () => [429, "1", Date.now(), { replayable: true, canRefresh: true }], (a) => client.nextStep(...a)],
-    ["client.apiError", () => [403, "{}", "1", Date.now(), "GET", "/v1/transactions"], (a) => client.apiError(...a)],
-    ["apiError", () => [403, "{}", "1", Date.now(), "GET", "/v1/transactions"], (a) => lib.apiError(...a)],
+    ["client.nextStep", () => [429, "1", 'Bearer error="invalid_token"', Date.now(), { replayable: true, canRefresh: true }], (a) => client.nextStep(...a)],
+    ["client.apiError", () => [403, "{}", "1", 'Bearer error="insufficient_scope"', Date.now(), "GET", "/v1/transactions"], (a) => client.apiError(...a)],
+    ["apiError", () => [403, "{}", "1", 'Bearer error="insufficient_scope"', Date.now(), "GET", "/v1/transactions"], (a) => lib.apiError(...a)],
     ["core.handle", () => [{ t: "call", id: 1, call: "token" }, Date.now()], (a) => client.sessionCore().handle(...a)],
     ["core.exchange", () => [1, client.parseCallback(...callbackArgs()), Date.now()], (a) => client.sessionCore().exchange(...a)],
     ["auth.logout", () => [], (a) => auth.logout(...a)],
@@ -160,8 +160,10 @@ export function namesTheArgument(lib) {
   check(() => lib.parseTokenResponse("200", "{}"), "status");
   check(() => client.parseCallback(null, "{}"), "callbackUrl");
   check(() => new lib.ExpensicatClient("nope"), "config");
-  check(() => client.nextStep(429, 1, 0, {}), "retryAfter");
-  check(() => client.nextStep(429, "1", 0, 3), "attempt");
-  check(() => lib.apiError(500, "{}", undefined, 0, Symbol("GET"), "/v1/x"), "method");
+  check(() => client.nextStep(429, 1, undefined, 0, {}), "retryAfter");
+  check(() => client.nextStep(403, "1", 1, 0, {}), "wwwAuthenticate");
+  check(() => client.nextStep(429, "1", undefined, 0, 3), "attempt");
+  check(() => lib.apiError(500, "{}", undefined, undefined, 0, Symbol("GET"), "/v1/x"), "method");
+  check(() => lib.apiError(403, "{}", undefined, ["Bearer"], 0, "GET", "/v1/x"), "wwwAuthenticate");
   return out;
 }
