@@ -3,9 +3,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use expensicat_auth::fuzzing::{config, expand, secret_markers, transaction};
+use expensicat_auth::protocol::discovery::read_metadata;
 use expensicat_auth::protocol::expensify::{parse_response, Credential, CredentialInput, Expect};
 use expensicat_auth::protocol::json::FromJson;
-use expensicat_auth::protocol::token::parse_token_response;
+use expensicat_auth::protocol::token::{parse_token_response, MAX_TOKEN_RESPONSE};
 use expensicat_auth::{parse_callback, Error};
 use serde_json::Value;
 
@@ -47,6 +48,11 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
             "credential" => {
                 let input = CredentialInput::from_json(&case["input"].to_string()).unwrap();
                 (case["input"].to_string(), outcome(Credential::new(input)))
+            }
+            "metadata" => {
+                let body = expand(&s("body"), &state);
+                let status = case["status"].as_u64().unwrap() as u16;
+                (body.clone(), outcome(read_metadata(&s("issuer"), 1, status, &body, MAX_TOKEN_RESPONSE)))
             }
             other => panic!("unknown kind {other}"),
         };

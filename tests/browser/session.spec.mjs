@@ -339,6 +339,26 @@ export const tests = {
     eq(await counter(s3.id, "revocations"), 0);
   },
 
+  async discovered_from_the_issuer_alone_logs_in_refreshes_and_revokes() {
+    const id = unique("discover");
+    await control("clients", { clientId: id, redirectUris: [here] });
+    const auth = await ExpensicatAuth.discover(emu, { clientId: id, redirectUri: here, scopes: ["transactions:read"], tokenRequestEncoding: "form" });
+    await auth.handleCallback(await authorize(auth));
+    eq((await auth.fetchJson("/v1/transactions?limit=2")).data.length, 2);
+    await auth.refresh();
+    eq(await counter(id, "refreshes"), 1);
+    await auth.logout();
+    eq(await counter(id, "revokedRefreshTokens"), 1, "the metadata's revocation endpoint is used");
+    // A document naming another issuer configures nothing.
+    await control("settings", { metadata: { issuer: "https://evil.example" } });
+    try {
+      eq(codeOf(await rejection(ExpensicatAuth.discover(emu, { clientId: id, redirectUri: here }))), "issuer_mismatch");
+      eq(codeOf(await rejection(ExpensicatClient.discover(emu, { clientId: id, redirectUri: here }))), "issuer_mismatch");
+    } finally {
+      await control("settings", { metadata: {} });
+    }
+  },
+
   async indexeddb_keeps_the_session_across_reloads_and_a_changed_record_is_corrupt_record() {
     const { auth, id, config } = await signedIn("idb", { storage: "indexedDB" });
     const access = await auth.accessToken();

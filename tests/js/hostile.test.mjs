@@ -41,6 +41,9 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
       } else if (c.kind === "expensify") {
         input = expand(c.body, start.state);
         run = () => lib.parseExpensifyResponse(c.status, input, c.expects === "file_name" ? "fileName" : c.expects);
+      } else if (c.kind === "metadata") {
+        input = expand(c.body, start.state);
+        run = () => lib.ExpensicatClient.discoveredConfig(c.issuer, config, 1, c.status, input);
       } else {
         input = JSON.stringify(c.input);
         run = () => new lib.ExpensifyCredential(c.input);
