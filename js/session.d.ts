@@ -78,7 +78,10 @@ export class ExpensicatAuth {
     refresh(): Promise<SessionInfo>;
     /**
      * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-     * expired ones swept) and resolves to the authorize URL to navigate to.
+     * expired ones swept) and resolves to the authorize URL to navigate to. With `par`, first
+     * pushes the authorize parameters to the server (RFC 9126): the URL then carries `client_id`
+     * and `request_uri` only, and must be opened before the request_uri expires (call this when
+     * the user starts the login, not ahead of it); a push that fails rejects, and keeps nothing.
      */
     startLogin(options?: LoginOptions): Promise<string>;
     /**

@@ -611,15 +611,28 @@ export class ExpensicatAuth {
 
   /**
    * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-   * expired ones swept) and resolves to the authorize URL to navigate to.
+   * expired ones swept) and resolves to the authorize URL to navigate to. With `par`, first
+   * pushes the authorize parameters to the server (RFC 9126): the URL then carries `client_id`
+   * and `request_uri` only, and must be opened before the request_uri expires (call this when
+   * the user starts the login, not ahead of it); a push that fails rejects, and keeps nothing.
    * @param {import("./session-types").LoginOptions} [options]
    * @returns {Promise<string>}
    */
   async startLogin(options) {
     this.#sweep(Date.now());
-    const start = this.#c.createLogin(options);
+    const start = this.#c.beginLogin(options);
+    let url;
+    if ("push" in start) {
+      // PAR (RFC 9126): the parameters go to the server first; the URL names them by the
+      // request_uri of its answer. The transaction is kept only once the push succeeded.
+      const { push } = start;
+      const [res, body] = await postAndRead(push.url, push.headers, push.body ?? "", this.#s.timeoutMs, this.#s.maxTokenResponseBytes, sessionError);
+      url = this.#c.pushedAuthorizeUrl(res.status, body).url;
+    } else {
+      url = start.url;
+    }
     set(TX + start.state, start.transaction);
-    return start.url;
+    return url;
   }
 
   /**

@@ -67,6 +67,12 @@ export interface ClientConfig {
 /** The configuration given to `discover`: everything but the issuer and the endpoints, which come from the server's metadata. */
 export type DiscoveryConfig = Omit<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint">;
 
+/** `createLogin` with `par`: the pushed authorization request to POST first (RFC 9126); `pushedAuthorizeUrl` makes the authorize URL from its answer. */
+export interface PushedLoginStart { push: HttpRequest; state: string; expiresAt: number; transaction: string; }
+
+/** A pushed authorization request the server accepted: the authorize URL (`client_id` and `request_uri` only), to open before `expiresAt` (ms since the epoch). */
+export interface PushedAuthorization { url: string; expiresAt: number; }
+
 /** What discovery adds to a `DiscoveryConfig`: the issuer and endpoints of the server's metadata, and `par` when the server requires pushed authorization requests. */
 export type DiscoveredMembers = Pick<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint" | "par">;
 

@@ -126,14 +126,25 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
     .map(|u| text_out(&u))
 }
 
-fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<JsValue, JsValue> {
+/// A started login: its `LoginStart`, or with PAR its `PushedLoginStart` when `push` allows it
+/// (else `invalid_config`: that caller has no way to push).
+fn create_login_with(config: &ClientConfig, options: Option<JsValue>, push: bool) -> Result<JsValue, JsValue> {
+    if config.par_endpoint().is_some() && !push {
+        return Err(js_error(&Error::InvalidConfig {
+            field: "par",
+            reason: "needs beginLogin: the authorize URL comes from the push's answer",
+        }));
+    }
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     let tx = &start.transaction;
+    if let Some(push) = crate::protocol::par::par_request(config, &start) {
+        return Ok(pushed_login_start(&http_request_out(push), tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()));
+    }
     Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()))
 }
 
-use crate::web::js::{login_start, pkce, signed, signed_as_given, token_http};
+use crate::web::js::{login_start, pkce, pushed_login_start, signed, signed_as_given, token_http};
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
 /// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.
@@ -257,13 +268,25 @@ impl ExpensicatClient {
     }
 
     /// Starts a login without storing anything: creates PKCE and state from the CSPRNG and
-    /// returns the authorize URL and the serialised transaction for the caller to keep.
+    /// returns the authorize URL and the serialised transaction for the caller to keep. With
+    /// `par`, throws `invalid_config` (use `beginLogin`).
     #[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
     pub fn create_login(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        create_login_with(&self.0, options)
+        create_login_with(&self.0, options, false)
+    }
+
+    /// `createLogin` for every configuration: with `par` there is no URL yet, and the result is
+    /// a `PushedLoginStart`, whose `push` is the pushed authorization request (RFC 9126) to POST
+    /// first; `pushedAuthorizeUrl` makes the URL from its answer.
+    #[wasm_bindgen(js_name = beginLogin, unchecked_return_type = "LoginStart | PushedLoginStart")]
+    pub fn begin_login(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        create_login_with(&self.0, options, true)
     }
 
     /// Validates the callback URL against the stored transaction (from `createLogin`): redirect
@@ -648,5 +671,24 @@ impl ExpensicatClient {
             MetadataAnswer::TryNext => Ok(JsValue::UNDEFINED),
             MetadataAnswer::Found(m) => Ok(to_js(&js(crate::protocol::discovery::discovered_config(&config, &m))?)),
         }
+    }
+}
+
+#[wasm_bindgen]
+impl ExpensicatClient {
+    /// Validates the answer to a `PushedLoginStart`'s `push` (RFC 9126: 201 with `request_uri`
+    /// and `expires_in`; an RFC 6749 error body is that error) at `Date.now()`, and returns
+    /// `{url, expiresAt}`: the authorize URL with `client_id` and `request_uri` only, to open
+    /// before `expiresAt` (ms since the epoch), when the `request_uri` expires.
+    #[wasm_bindgen(js_name = pushedAuthorizeUrl, unchecked_return_type = "PushedAuthorization")]
+    pub fn pushed_authorize_url(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let status = int_arg(&status, "status", 599.0)? as u16;
+        let body = string_arg(&body, "body")?;
+        let p = js(crate::protocol::par::parse_par_response(&self.0, status, &body, now_ms()))?;
+        Ok(to_js(&Obj::new().str("url", &p.url).u64("expiresAt", p.expires_at_ms).finish()))
     }
 }

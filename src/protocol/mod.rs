@@ -15,6 +15,7 @@ pub mod error;
 pub mod expensify;
 pub mod json;
 pub mod login;
+pub mod par;
 pub mod pkce;
 pub mod retry;
 pub mod retry_after;

@@ -252,8 +252,7 @@ async function interop(driver, { requirePar }) {
 }
 
 for (const requirePar of [false, true]) {
-  const skip = requirePar && "PAR is not in the package yet";
-  test(`oidc-provider${requirePar ? ", pushed authorization requests required" : ""}: discovery, login, API, refresh, two tabs, logout with revocation`, { skip }, async (t) => {
+  test(`oidc-provider${requirePar ? ", pushed authorization requests required" : ""}: discovery, login, API, refresh, two tabs, logout with revocation`, async (t) => {
     for (const driver of drivers.list) await t.test(driver.name, () => interop(driver, { requirePar }));
   });
 }
