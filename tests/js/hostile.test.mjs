@@ -41,6 +41,10 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
       } else if (c.kind === "expensify") {
         input = expand(c.body, start.state);
         run = () => lib.parseExpensifyResponse(c.status, input, c.expects === "file_name" ? "fileName" : c.expects);
+      } else if (c.kind === "par") {
+        input = expand(c.body, start.state);
+        const par = new lib.ExpensicatClient({ ...config, par: true, pushedAuthorizationRequestEndpoint: "https://api.expensicat.com/par" });
+        run = () => par.pushedAuthorizeUrl(c.status, input);
       } else if (c.kind === "metadata") {
         input = expand(c.body, start.state);
         run = () => lib.ExpensicatClient.discoveredConfig(c.issuer, config, 1, c.status, input);
