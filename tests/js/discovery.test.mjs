@@ -150,3 +150,37 @@ test("a redirect is never followed: the next address is asked", async () => {
   assert.equal((await counters())["metadata:openid"], 1);
   await reset();
 });
+
+test("a server that requires PAR: the discovered client pushes, and the URL names only the request_uri", async () => {
+  await reset();
+  await settings({ requirePar: true });
+  const client = await lib.ExpensicatClient.discover(emu.url, { ...config, par: false });
+  assert.throws(() => client.createLogin(), (e) => e.code === "invalid_config" && e.field === "par");
+  const start = client.beginLogin({ extraParams: [["auto_approve", "1"]] });
+  assert.equal(start.push.url, `${emu.url}/api/auth/oauth2/par`);
+  assert.equal(start.push.headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
+  const res = await fetch(start.push.url, { method: "POST", headers: start.push.headers, body: start.push.body });
+  const before = Date.now();
+  const { url, expiresAt } = client.pushedAuthorizeUrl(res.status, await res.text());
+  assert.deepEqual([...new URL(url).searchParams.keys()], ["client_id", "request_uri"]);
+  assert.ok(expiresAt >= before + 59_000 && expiresAt <= Date.now() + 60_000, `${expiresAt - before}`);
+  const back = await fetch(url, { redirect: "manual" });
+  assert.equal(back.status, 302);
+  const cb = back.headers.get("location");
+  const validated = client.parseCallback(cb, start.transaction);
+  const exchange = client.tokenRequest(validated);
+  const tokens = await fetch(exchange.url, { method: "POST", headers: exchange.headers, body: exchange.body });
+  assert.equal(client.parseTokenResponse(tokens.status, await tokens.text()).tokenType, "Bearer");
+  await reset();
+});
+
+test("the app opts in to PAR where the server lists the endpoint without requiring it", async () => {
+  await reset();
+  const client = await lib.ExpensicatClient.discover(emu.url, { ...config, par: true });
+  assert.ok(client.beginLogin().push);
+  const plain = await lib.ExpensicatClient.discover(emu.url, config);
+  assert.ok(plain.beginLogin().url.includes("code_challenge="), "without par: the usual authorize URL");
+  await settings({ metadata: { pushed_authorization_request_endpoint: null } });
+  await rejects(lib.ExpensicatClient.discover(emu.url, { ...config, par: true }), "invalid_config");
+  await reset();
+});
