@@ -62,14 +62,16 @@ async function startServers({ requirePar }) {
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // CORS for the app's origin only; a client revokes only its own tokens.
+    clientBasedCORS: (_ctx, origin) => origin === new URL(tabUrl()).origin,
     issueRefreshToken: async () => true,
     rotateRefreshToken: () => true,
-    ttl: { AccessToken: 600, AuthorizationCode: 60, RefreshToken: 3600, Grant: 3600, Interaction: 600, Session: 3600, PushedAuthorizationRequest: 60 },
+    ttl: { IdToken: 600, AccessToken: 600, AuthorizationCode: 60, RefreshToken: 3600, Grant: 3600, Interaction: 600, Session: 3600, PushedAuthorizationRequest: 60 },
   });
   provider.on("grant.success", (ctx) => {
     stats.tokenRequests++;
@@ -205,6 +207,12 @@ async function interop(driver, { requirePar }) {
     if (requirePar) {
       assert.deepEqual([...u.searchParams.keys()].sort(), ["client_id", "request_uri"], authorizeUrl);
       assert.equal(as.stats.par, 1);
+      // The server does require it: the same request in the URL gets no code.
+      const plain = new URL(u.origin + u.pathname);
+      for (const [k, v] of Object.entries({ client_id: "interop-app", redirect_uri: tabUrl(), response_type: "code", scope: "openid", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256", state: "x".repeat(43) })) plain.searchParams.set(k, v);
+      const refused = await fetch(plain, { redirect: "manual" });
+      const to = refused.headers.get("location") ?? "";
+      assert.ok(!to.includes("code=") && (refused.status === 400 || to.includes("error=")), `${refused.status} ${to}`);
     } else {
       assert.equal(u.searchParams.get("code_challenge_method"), "S256");
     }
