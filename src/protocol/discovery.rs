@@ -15,7 +15,7 @@ use crate::prelude::*;
 use super::authorize::RESERVED_AUTHORIZE_PARAMS;
 use super::config::{ClientConfig, ClientConfigInput};
 use super::error::{Error, Result};
-use super::json::{self, Obj, Value};
+use super::json::{Fields, Obj, ShapeError};
 use super::text::{concat, trim_end_byte};
 use super::url::parse_endpoint;
 
@@ -158,55 +158,36 @@ pub fn parse_metadata(status: u16, body: &str, issuer: &str, max_bytes: usize) -
     if body.len() > max_bytes {
         return Err(Error::body_too_large(status));
     }
-    let doc = match json::parse(body) {
-        Some(v @ Value::Object(_)) => v,
-        _ => return Err(bad("the metadata is not a strict JSON object (or it repeats a key)")),
-    };
-    let string = |k: &str| match doc.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(bad("a metadata member has the wrong type")),
-    };
-    let strings = |k: &str| match doc.get(k) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => {
-            let mut out = Vec::new();
-            for item in items {
-                out.push(item.as_str().ok_or_else(|| bad("a metadata member has the wrong type"))?.to_owned());
-            }
-            Ok(out)
-        }
-        Some(_) => Err(bad("a metadata member has the wrong type")),
-    };
-    // The issuer first: nothing else of a document about another server is worth reading.
-    if string("issuer")? != Some(issuer) {
+    let mut f = Fields::parse(body).map_err(|_| bad("the metadata is not a strict JSON object (or it repeats a key)"))?;
+    let named = f.string("issuer");
+    let [authorization_endpoint, token_endpoint, revocation_endpoint, pushed_authorization_request_endpoint] =
+        ENDPOINT_MEMBERS.map(|k| f.string(k));
+    let require_pushed_authorization_requests = f.bool("require_pushed_authorization_requests").unwrap_or_default();
+    let methods = f.strings("code_challenge_methods_supported").unwrap_or_default();
+    let dpop_signing_alg_values_supported = f.strings("dpop_signing_alg_values_supported").unwrap_or_default();
+    // The document's other members are the server's business; only a wrong type is refused.
+    if let Err(ShapeError::WrongType(_)) = f.finish() {
+        return Err(bad("a metadata member has the wrong type"));
+    }
+    // The issuer first: nothing else of a document about another server is worth checking.
+    if named.as_deref() != Some(issuer) {
         return Err(Error::MetadataIssuerMismatch);
     }
-    let endpoint = |k: &'static str| -> Result<Option<String>> {
-        match string(k)? {
-            None => Ok(None),
-            Some(e) => {
-                parse_endpoint(e, k, &RESERVED_AUTHORIZE_PARAMS)?;
-                Ok(Some(e.to_owned()))
-            }
+    let given = [&authorization_endpoint, &token_endpoint, &revocation_endpoint, &pushed_authorization_request_endpoint];
+    for (e, k) in given.iter().zip(ENDPOINT_MEMBERS) {
+        if let Some(e) = e {
+            parse_endpoint(e, k, &RESERVED_AUTHORIZE_PARAMS)?;
         }
-    };
-    let authorization_endpoint = endpoint("authorization_endpoint")?.ok_or_else(|| bad("the metadata has no authorization_endpoint"))?;
-    let token_endpoint = endpoint("token_endpoint")?.ok_or_else(|| bad("the metadata has no token_endpoint"))?;
-    let revocation_endpoint = endpoint("revocation_endpoint")?;
-    let pushed_authorization_request_endpoint = endpoint("pushed_authorization_request_endpoint")?;
-    let require_pushed_authorization_requests = match doc.get("require_pushed_authorization_requests") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(bad("a metadata member has the wrong type")),
+    }
+    let (Some(authorization_endpoint), Some(token_endpoint)) = (authorization_endpoint, token_endpoint) else {
+        return Err(bad("the metadata lacks authorization_endpoint or token_endpoint"));
     };
     if require_pushed_authorization_requests && pushed_authorization_request_endpoint.is_none() {
         return Err(bad("the metadata requires pushed authorization requests but lists no endpoint for them"));
     }
-    if !strings("code_challenge_methods_supported")?.iter().any(|m| m == "S256") {
+    if !methods.iter().any(|m| m == "S256") {
         return Err(bad("the server does not list PKCE S256 in code_challenge_methods_supported"));
     }
-    let dpop_signing_alg_values_supported = strings("dpop_signing_alg_values_supported")?;
     Ok(ServerMetadata {
         issuer: issuer.to_owned(),
         authorization_endpoint,
@@ -217,6 +198,10 @@ pub fn parse_metadata(status: u16, body: &str, issuer: &str, max_bytes: usize) -
         dpop_signing_alg_values_supported,
     })
 }
+
+/// The endpoint members of the metadata this client uses, in the order they are checked.
+const ENDPOINT_MEMBERS: [&str; 4] =
+    ["authorization_endpoint", "token_endpoint", "revocation_endpoint", "pushed_authorization_request_endpoint"];
 
 /// What discovery adds to the app's configuration (`config_json`), as the JSON text of a
 /// partial `ClientConfig`: the issuer and the endpoints of `metadata`, and `par: true` when the
