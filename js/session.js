@@ -21,7 +21,7 @@
 /** @typedef {import("./session-types").Client} Client */
 
 import { ExpensicatClient, sessionError } from "./glue.mjs";
-import { deadline, isStream, post, postAndRead, readBody, timedOut } from "./http.js";
+import { deadline, isStream, post, postAndRead, readBody, readLimited, timedOut } from "./http.js";
 
 const PREFIX = "expensicat-auth:";
 const TX = PREFIX + "tx:";
@@ -273,6 +273,38 @@ async function unseal(id) {
 }
 
 /**
+ * The configuration for `issuer` from its metadata (RFC 8414 section 3.1, then OpenID Connect
+ * Discovery): the core says where to look, judges each answer (exact issuer, HTTPS endpoints,
+ * PKCE S256) and makes the configuration; this performs the GETs, under one deadline over both
+ * and their bodies, without cookies and never following a redirect.
+ * @param {unknown} issuer @param {unknown} config
+ * @returns {Promise<import("./session-types").ClientConfig>}
+ */
+async function discoverConfig(issuer, config) {
+  const plan = ExpensicatClient.discoveryPlan(/** @type {string} */ (issuer), /** @type {any} */ (config));
+  const c = deadline(plan.timeoutMs);
+  for (let attempt = 0; ; attempt++) {
+    let status = 0;
+    let body = "";
+    try {
+      const res = await fetch(plan.urls[attempt], { headers: { Accept: "application/json" }, redirect: "manual", signal: c.signal, credentials: "omit", cache: "no-store" });
+      status = res.status;
+      body = await readLimited(res, plan.maxBytes, c);
+    } catch (e) {
+      if (e === "too_large") throw sessionError("too_large", status);
+      if (timedOut(c)) throw sessionError("timeout", undefined);
+      // No answer here (refused, dropped, CORS): the core decides whether to look elsewhere.
+      status = 0;
+      body = "";
+    }
+    const found = ExpensicatClient.discoveredConfig(/** @type {string} */ (issuer), /** @type {any} */ (config), attempt, status, body);
+    if (found) return { .../** @type {import("./session-types").DiscoveryConfig} */ (config), ...found };
+  }
+}
+
+/** @type {any} */ (ExpensicatClient).discover = async (/** @type {unknown} */ issuer, /** @type {unknown} */ config) => new ExpensicatClient(await discoverConfig(issuer, config));
+
+/**
  * A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
  * (or `sessionStorage` or sealed IndexedDB by opt-in), one session for every tab of the origin,
  * single-flight refresh, and a `fetch` that signs only API requests.
@@ -305,6 +337,18 @@ export class ExpensicatAuth {
   /** @type {() => void} */
   #isReady = () => {};
   #closed = false;
+
+  /**
+   * A session configured from `issuer` alone: its metadata (RFC 8414, then OpenID Connect
+   * Discovery) gives the endpoints, and `config` the rest. Rejects with `issuer_mismatch` when the
+   * metadata names another issuer, `invalid_response` (or `insecure_url`, `invalid_url`) when it
+   * cannot be used (no PKCE S256, a plain-HTTP endpoint...), `timeout` or `network`.
+   * @param {string} issuer @param {import("./session-types").DiscoveryConfig} config
+   * @returns {Promise<ExpensicatAuth>}
+   */
+  static async discover(issuer, config) {
+    return new ExpensicatAuth(await discoverConfig(issuer, config));
+  }
 
   /**
    * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes, a storage mode
@@ -567,15 +611,28 @@ export class ExpensicatAuth {
 
   /**
    * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-   * expired ones swept) and resolves to the authorize URL to navigate to.
+   * expired ones swept) and resolves to the authorize URL to navigate to. With `par`, first
+   * pushes the authorize parameters to the server (RFC 9126): the URL then carries `client_id`
+   * and `request_uri` only, and must be opened before the request_uri expires (call this when
+   * the user starts the login, not ahead of it); a push that fails rejects, and keeps nothing.
    * @param {import("./session-types").LoginOptions} [options]
    * @returns {Promise<string>}
    */
   async startLogin(options) {
     this.#sweep(Date.now());
-    const start = this.#c.createLogin(options);
+    const start = this.#c.beginLogin(options);
+    let url;
+    if ("push" in start) {
+      // PAR (RFC 9126): the parameters go to the server first; the URL names them by the
+      // request_uri of its answer. The transaction is kept only once the push succeeded.
+      const { push } = start;
+      const [res, body] = await postAndRead(push.url, push.headers, push.body ?? "", this.#s.timeoutMs, this.#s.maxTokenResponseBytes, sessionError);
+      url = this.#c.pushedAuthorizeUrl(res.status, body).url;
+    } else {
+      url = start.url;
+    }
     set(TX + start.state, start.transaction);
-    return start.url;
+    return url;
   }
 
   /**

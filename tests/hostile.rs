@@ -3,10 +3,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use expensicat_auth::fuzzing::{config, config_with_issuer, expand, secret_markers, transaction_for};
+use expensicat_auth::protocol::config::{ClientConfig, ClientConfigInput};
+use expensicat_auth::protocol::discovery::read_metadata;
 use expensicat_auth::protocol::expensify::{parse_response, Credential, CredentialInput, Expect};
 use expensicat_auth::protocol::json::FromJson;
+use expensicat_auth::protocol::par::parse_par_response;
 use expensicat_auth::protocol::session::api_error;
-use expensicat_auth::protocol::token::parse_token_response;
+use expensicat_auth::protocol::token::{parse_token_response, MAX_TOKEN_RESPONSE};
 use expensicat_auth::{parse_callback, Error};
 use serde_json::Value;
 
@@ -15,6 +18,17 @@ fn outcome<T>(r: Result<T, Error>) -> (String, Option<Error>) {
         Ok(_) => ("ok".into(), None),
         Err(e) => (e.code().to_owned(), Some(e)),
     }
+}
+
+/// The corpus configuration with pushed authorization requests.
+fn par_config() -> ClientConfig {
+    let input = ClientConfigInput {
+        pushed_authorization_request_endpoint: Some("https://api.expensicat.com/par".into()),
+        par: true,
+        ..Default::default()
+    };
+    ClientConfig::new(ClientConfigInput { client_id: config().client_id().into(), redirect_uri: config().redirect_uri().into(), ..input })
+        .unwrap()
 }
 
 #[test]
@@ -56,6 +70,16 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
             "credential" => {
                 let input = CredentialInput::from_json(&case["input"].to_string()).unwrap();
                 (case["input"].to_string(), outcome(Credential::new(input)))
+            }
+            "par" => {
+                let body = expand(&s("body"), &state);
+                let status = case["status"].as_u64().unwrap() as u16;
+                (body.clone(), outcome(parse_par_response(&par_config(), status, &body, 0)))
+            }
+            "metadata" => {
+                let body = expand(&s("body"), &state);
+                let status = case["status"].as_u64().unwrap() as u16;
+                (body.clone(), outcome(read_metadata(&s("issuer"), 1, status, &body, MAX_TOKEN_RESPONSE)))
             }
             other => panic!("unknown kind {other}"),
         };

@@ -267,6 +267,20 @@ fn hostile_corpus_through_the_exports() {
                 let input = case["input"].to_string();
                 (input.clone(), ExpensifyClient::new(json(&input), None).map(JsValue::from))
             }
+            "par" => {
+                let body = expand(&field("body"), &state);
+                let config = json(
+                    r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback","par":true,"pushedAuthorizationRequestEndpoint":"https://api.expensicat.com/par"}"#,
+                );
+                let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
+                (body.clone(), api::ExpensicatClient::new(config).unwrap().pushed_authorize_url(status, s(&body)))
+            }
+            "metadata" => {
+                let body = expand(&field("body"), &state);
+                let config = json(r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback"}"#);
+                let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
+                (body.clone(), api::ExpensicatClient::discovered_config(s(&field("issuer")), config, JsValue::from(1.0), status, s(&body)))
+            }
             other => panic!("unknown kind {other}"),
         };
         let note = field("note");

@@ -54,7 +54,30 @@ export interface ClientConfig {
    * `invalid_config` otherwise, since tabs reading one stored refresh token must coordinate.
    */
   shareAcrossTabs?: boolean;
+  /** The pushed authorization request endpoint (RFC 9126), if the server has one. */
+  pushedAuthorizationRequestEndpoint?: string;
+  /**
+   * Push the authorize parameters to `pushedAuthorizationRequestEndpoint` first (RFC 9126) and send
+   * the browser to the authorize endpoint with `client_id` and `request_uri` only. Needs that
+   * endpoint (`invalid_config` otherwise). `discover` sets it when the server requires it.
+   */
+  par?: boolean;
 }
+
+/** The configuration given to `discover`: everything but the issuer and the endpoints, which come from the server's metadata. */
+export type DiscoveryConfig = Omit<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint">;
+
+/** `createLogin` with `par`: the pushed authorization request to POST first (RFC 9126); `pushedAuthorizeUrl` makes the authorize URL from its answer. */
+export interface PushedLoginStart { push: HttpRequest; state: string; expiresAt: number; transaction: string; }
+
+/** A pushed authorization request the server accepted: the authorize URL (`client_id` and `request_uri` only), to open before `expiresAt` (ms since the epoch). */
+export interface PushedAuthorization { url: string; expiresAt: number; }
+
+/** What discovery adds to a `DiscoveryConfig`: the issuer and endpoints of the server's metadata, and `par` when the server requires pushed authorization requests. */
+export type DiscoveredMembers = Pick<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint" | "par">;
+
+/** Where discovery looks (RFC 8414, then OpenID Connect Discovery) and within what limits. */
+export interface DiscoveryPlan { urls: [string, string]; timeoutMs: number; maxBytes: number; }
 
 /** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
 export interface Pkce { verifier: string; challenge: string; method: "S256"; }

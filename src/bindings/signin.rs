@@ -125,14 +125,25 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
     .map(|u| text_out(&u))
 }
 
-fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<JsValue, JsValue> {
+/// A started login: its `LoginStart`, or with PAR its `PushedLoginStart` when `push` allows it
+/// (else `invalid_config`: that caller has no way to push).
+fn create_login_with(config: &ClientConfig, options: Option<JsValue>, push: bool) -> Result<JsValue, JsValue> {
+    if config.par_endpoint().is_some() && !push {
+        return Err(js_error(&Error::InvalidConfig {
+            field: "par",
+            reason: "needs beginLogin: the authorize URL comes from the push's answer",
+        }));
+    }
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     let tx = &start.transaction;
+    if let Some(push) = crate::protocol::par::par_request(config, &start) {
+        return Ok(pushed_login_start(&http_request_out(push), tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()));
+    }
     Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()))
 }
 
-use crate::web::js::{login_start, pkce, signed, signed_as_given, token_http};
+use crate::web::js::{login_start, pkce, pushed_login_start, signed, signed_as_given, token_http};
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
 /// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.
@@ -262,13 +273,25 @@ impl ExpensicatClient {
     }
 
     /// Starts a login without storing anything: creates PKCE and state from the CSPRNG and
-    /// returns the authorize URL and the serialised transaction for the caller to keep.
+    /// returns the authorize URL and the serialised transaction for the caller to keep. With
+    /// `par`, throws `invalid_config` (use `beginLogin`).
     #[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
     pub fn create_login(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        create_login_with(&self.0, options)
+        create_login_with(&self.0, options, false)
+    }
+
+    /// `createLogin` for every configuration: with `par` there is no URL yet, and the result is
+    /// a `PushedLoginStart`, whose `push` is the pushed authorization request (RFC 9126) to POST
+    /// first; `pushedAuthorizeUrl` makes the URL from its answer.
+    #[wasm_bindgen(js_name = beginLogin, unchecked_return_type = "LoginStart | PushedLoginStart")]
+    pub fn begin_login(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        create_login_with(&self.0, options, true)
     }
 
     /// Validates the callback URL against the stored transaction (from `createLogin`): redirect
@@ -619,4 +642,71 @@ pub fn session_error(
         "expiresAt" => arg("expiresAt", "must be a time in ms since the epoch"),
         name => arg(name, "must be a string"),
     }))
+}
+
+// Discovery (RFC 8414, OpenID Connect Discovery): `ExpensicatAuth.discover` and
+// `ExpensicatClient.discover` (js/session.js) fetch the metadata; every decision is made here.
+
+#[wasm_bindgen]
+impl ExpensicatClient {
+    /// Checks `issuer` and `config` (a `ClientConfig` without the issuer and the endpoints)
+    /// before discovery makes any request: `{urls, timeoutMs, maxBytes}`, the two addresses of
+    /// the metadata in the order to try them (RFC 8414, then OpenID Connect), one deadline for
+    /// the whole discovery and the largest body to read.
+    #[wasm_bindgen(js_name = discoveryPlan, unchecked_return_type = "DiscoveryPlan")]
+    pub fn discovery_plan(
+        #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let issuer = string_arg(&issuer, "issuer")?;
+        let plan = js(crate::protocol::discovery::discovery_plan(&issuer, &json_text(&config, "config")?))?;
+        let urls: [String; 2] = plan.urls;
+        Ok(to_js(&Obj::new().strs("urls", &urls).u64("timeoutMs", plan.timeout_ms).u64("maxBytes", plan.max_bytes as u64).finish()))
+    }
+
+    /// Judges the answer to the request for `discoveryPlan(issuer, config).urls[attempt]`
+    /// (`status` 0 when there was none): what the metadata adds to `config` (its issuer and
+    /// endpoints, and `par` when the server requires it; `config` with these members is a valid
+    /// configuration), or `undefined` to ask the next address. Throws `issuer_mismatch` when the metadata names
+    /// another issuer, `invalid_response` (or `insecure_url`, `invalid_url` naming the member)
+    /// for a document the client cannot use, `network` when no address answered.
+    #[wasm_bindgen(js_name = discoveredConfig, unchecked_return_type = "DiscoveredMembers | undefined")]
+    pub fn discovered_config(
+        #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] attempt: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        use crate::protocol::discovery::{discovery_plan, read_metadata, MetadataAnswer};
+        let issuer = string_arg(&issuer, "issuer")?;
+        let config = json_text(&config, "config")?;
+        let attempt = int_arg(&attempt, "attempt", 1.0)? as usize;
+        let status = int_arg(&status, "status", 599.0)? as u16;
+        let body = string_arg(&body, "body")?;
+        let plan = js(discovery_plan(&issuer, &config))?;
+        match js(read_metadata(&issuer, attempt, status, &body, plan.max_bytes))? {
+            MetadataAnswer::TryNext => Ok(JsValue::UNDEFINED),
+            MetadataAnswer::Found(m) => Ok(to_js(&js(crate::protocol::discovery::discovered_config(&config, &m))?)),
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl ExpensicatClient {
+    /// Validates the answer to a `PushedLoginStart`'s `push` (RFC 9126: 201 with `request_uri`
+    /// and `expires_in`; an RFC 6749 error body is that error) at `Date.now()`, and returns
+    /// `{url, expiresAt}`: the authorize URL with `client_id` and `request_uri` only, to open
+    /// before `expiresAt` (ms since the epoch), when the `request_uri` expires.
+    #[wasm_bindgen(js_name = pushedAuthorizeUrl, unchecked_return_type = "PushedAuthorization")]
+    pub fn pushed_authorize_url(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let status = int_arg(&status, "status", 599.0)? as u16;
+        let body = string_arg(&body, "body")?;
+        let p = js(crate::protocol::par::parse_par_response(&self.0, status, &body, now_ms()))?;
+        Ok(to_js(&Obj::new().str("url", &p.url).u64("expiresAt", p.expires_at_ms).finish()))
+    }
 }

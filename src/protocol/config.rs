@@ -124,6 +124,12 @@ pub struct ClientConfigInput {
     /// Whether the tabs of one origin share one session (default `true`): one refresh at a time
     /// between them, login and logout reaching all. Carried out by the JavaScript session.
     pub share_across_tabs: Option<bool>,
+    /// The pushed authorization request endpoint (RFC 9126), if the server has one.
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// Push the authorize parameters to that endpoint first and send the browser to the authorize
+    /// endpoint with `client_id` and `request_uri` only (RFC 9126). Needs
+    /// `pushed_authorization_request_endpoint`.
+    pub par: bool,
 }
 
 impl FromJson for ClientConfigInput {
@@ -158,6 +164,8 @@ impl FromJson for ClientConfigInput {
             max_token_response_bytes: f.u64("maxTokenResponseBytes"),
             max_response_bytes: f.u64("maxResponseBytes"),
             share_across_tabs: f.bool("shareAcrossTabs"),
+            pushed_authorization_request_endpoint: f.string("pushedAuthorizationRequestEndpoint"),
+            par: f.bool("par").unwrap_or_default(),
         }
     }
 }
@@ -188,6 +196,8 @@ pub struct ClientConfig {
     pub(crate) max_token_response_bytes: usize,
     pub(crate) max_response_bytes: usize,
     pub(crate) share_across_tabs: bool,
+    /// The PAR endpoint when logins push their parameters first (RFC 9126), else `None`.
+    pub(crate) par_endpoint: Option<String>,
 }
 
 impl ClientConfig {
@@ -256,6 +266,14 @@ impl ClientConfig {
         if let Some(e) = &input.revocation_endpoint {
             parse_endpoint(e, "revocationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
         }
+        if let Some(e) = &input.pushed_authorization_request_endpoint {
+            parse_endpoint(e, "pushedAuthorizationRequestEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
+        }
+        let par_endpoint = match (input.par, input.pushed_authorization_request_endpoint) {
+            (false, _) => None,
+            (true, Some(e)) => Some(e),
+            (true, None) => return Err(Error::InvalidConfig { field: "par", reason: "needs pushedAuthorizationRequestEndpoint" }),
+        };
         let (api_base, api_origin) = match &input.api_base_url {
             Some(e) => {
                 let u = parse_endpoint(e, "apiBaseUrl", &RESERVED_AUTHORIZE_PARAMS)?;
@@ -296,6 +314,7 @@ impl ClientConfig {
             storage: input.storage,
             max_token_response_bytes,
             max_response_bytes,
+            par_endpoint,
         })
     }
 
@@ -386,6 +405,10 @@ impl ClientConfig {
     /// Largest API body `fetchJson` reads, in bytes.
     pub fn max_response_bytes(&self) -> usize {
         self.max_response_bytes
+    }
+    /// The pushed authorization request endpoint when logins use it (`par`), else `None`.
+    pub fn par_endpoint(&self) -> Option<&str> {
+        self.par_endpoint.as_deref()
     }
 }
 
@@ -518,6 +541,8 @@ mod tests {
             (ClientConfigInput { max_token_response_bytes: Some(10), ..input() }, "invalid_config"),
             (ClientConfigInput { max_response_bytes: Some(10), ..input() }, "invalid_config"),
             (ClientConfigInput { max_response_bytes: Some(65 * 1024 * 1024), ..input() }, "invalid_config"),
+            (ClientConfigInput { par: true, ..input() }, "invalid_config"),
+            (ClientConfigInput { pushed_authorization_request_endpoint: Some("http://a.example/par".into()), ..input() }, "insecure_url"),
         ];
         for (bad, code) in cases {
             let dbg = format!("{bad:?}");

@@ -213,6 +213,9 @@ pub enum Error {
     MissingIssuer,
     /// The callback's `iss` is not the configured issuer (RFC 9207: possible mix-up attack).
     IssuerMismatch,
+    /// The server metadata names another issuer than the one discovery asked for (RFC 8414
+    /// section 3.3: possible mix-up or impersonation). Code `issuer_mismatch`.
+    MetadataIssuerMismatch,
     /// The callback has neither `code` nor `error`.
     MissingCode,
     /// The authorization server reported an RFC 6749 error.
@@ -323,6 +326,7 @@ impl Error {
             Self::InvalidTransaction { reason } => concat(&["the stored login transaction is corrupt: ", &**reason]),
             Self::MissingIssuer => "the callback has no iss parameter".into(),
             Self::IssuerMismatch => "the callback iss does not match the configured issuer".into(),
+            Self::MetadataIssuerMismatch => "the server metadata names another issuer than the one asked for".into(),
             Self::MissingCode => "the callback has no authorization code".into(),
             Self::OAuth(e) => e.message(),
             Self::InvalidResponse { status, reason } => concat(&["unexpected response (HTTP ", &decimal(u64::from(*status)), "): ", &**reason]),
@@ -401,7 +405,7 @@ impl Error {
             Self::TransactionExpired => "transaction_expired",
             Self::InvalidTransaction { .. } => "invalid_transaction",
             Self::MissingIssuer => "missing_issuer",
-            Self::IssuerMismatch => "issuer_mismatch",
+            Self::IssuerMismatch | Self::MetadataIssuerMismatch => "issuer_mismatch",
             Self::MissingCode => "missing_code",
             Self::OAuth(e) => e.code.as_str(),
             Self::InvalidResponse { .. } => "invalid_response",

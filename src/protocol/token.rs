@@ -146,7 +146,7 @@ fn expires_in_seconds(value: &Value, status: u16) -> Result<u64> {
 }
 
 /// The RFC 6749 section 5.2 error in a parsed body, if it holds one.
-fn error_of(status: u16, v: &Value) -> Option<OAuthError> {
+pub(crate) fn error_of(status: u16, v: &Value) -> Option<OAuthError> {
     let error = v.get_str("error").filter(|e| !e.is_empty())?;
     let code = OAuthErrorCode::from_wire(error);
     Some(OAuthError {

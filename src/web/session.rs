@@ -312,6 +312,11 @@ impl Session {
     pub fn start_login(&self, request: &LoginRequest) -> Result<String, Error> {
         let now = now_ms();
         Self::sweep(now);
+        if self.config.par_endpoint().is_some() {
+            // Pushing needs a request before the URL exists; this session's start_login makes
+            // none. The package's JavaScript session pushes.
+            return Err(Error::InvalidConfig { field: "par", reason: "is not supported by the Rust session yet" });
+        }
         let start = start_login(&self.config, request, &random_bytes::<LOGIN_ENTROPY>()?, now)?;
         storage::set(&tx_key(start.transaction.state()), &start.transaction.to_storage())?;
         Ok(start.url)

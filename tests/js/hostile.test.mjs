@@ -48,6 +48,13 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
         run = () => {
           throw lib.apiError(c.status, body, undefined, header, 0, "GET", "/v1/transactions");
         };
+      } else if (c.kind === "par") {
+        input = expand(c.body, start.state);
+        const par = new lib.ExpensicatClient({ ...config, par: true, pushedAuthorizationRequestEndpoint: "https://api.expensicat.com/par" });
+        run = () => par.pushedAuthorizeUrl(c.status, input);
+      } else if (c.kind === "metadata") {
+        input = expand(c.body, start.state);
+        run = () => lib.ExpensicatClient.discoveredConfig(c.issuer, config, 1, c.status, input);
       } else {
         input = JSON.stringify(c.input);
         run = () => new lib.ExpensifyCredential(c.input);
