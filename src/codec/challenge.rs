@@ -45,15 +45,12 @@ impl<'a> Bearer<'a> {
     /// Its `error`, when present, compared exactly after unescaping.
     pub fn error(&self) -> Option<BearerError> {
         let e = self.error?;
-        Some(if unescaped_is(e, "invalid_token") {
-            BearerError::InvalidToken
-        } else if unescaped_is(e, "insufficient_scope") {
-            BearerError::InsufficientScope
-        } else if unescaped_is(e, "invalid_request") {
-            BearerError::InvalidRequest
-        } else {
-            BearerError::Other
-        })
+        let known = [
+            ("invalid_token", BearerError::InvalidToken),
+            ("insufficient_scope", BearerError::InsufficientScope),
+            ("invalid_request", BearerError::InvalidRequest),
+        ];
+        Some(known.into_iter().find(|(want, _)| unescaped_is(e, want)).map_or(BearerError::Other, |(_, k)| k))
     }
 
     /// Its `scope` (RFC 6750 section 3: the scopes the request needs, space-separated), as
@@ -83,6 +80,70 @@ fn unescaped_is(raw: &str, want: &str) -> bool {
     }
 }
 
+// The character classes of the grammar, one bit each, in a table of the ASCII bytes (non-ASCII
+// bytes are in none): one lookup instead of a chain of comparisons per class.
+/// `tchar` of RFC 9110 section 5.6.2.
+const TCHAR: u8 = 1;
+/// The characters of `token68` before its `=` padding (RFC 9110 section 11.2).
+const TOKEN68: u8 = 2;
+/// `OWS`: space and horizontal tab.
+const WS: u8 = 4;
+/// The list separator.
+const COMMA: u8 = 8;
+/// `token68`'s padding.
+const PAD: u8 = 16;
+
+const fn classes() -> [u8; 128] {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let mut k = 0;
+        if alnum || matches!(c, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'^'..=b'`' | b'|' | b'~') {
+            k |= TCHAR;
+        }
+        if alnum || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/') {
+            k |= TOKEN68;
+        }
+        k |= match c {
+            b' ' | b'\t' => WS,
+            b',' => COMMA,
+            b'=' => PAD,
+            _ => 0,
+        };
+        table[b] = k;
+        b += 1;
+    }
+    table
+}
+
+static CLASS: [u8; 128] = classes();
+
+/// The byte of `s` at `i`, or -1 past its end.
+fn at(s: &[u8], i: usize) -> i32 {
+    s.get(i).map_or(-1, |&b| i32::from(b))
+}
+
+/// The end of the run of bytes of `s` from `i` that are in one of the `classes`.
+fn run(s: &[u8], mut i: usize, classes: u8) -> usize {
+    while s.get(i).is_some_and(|&b| b < 128 && CLASS[b as usize] & classes != 0) {
+        i += 1;
+    }
+    i
+}
+
+/// Whether a list item may end at `i`: at the end of the value or a comma.
+fn item_end(s: &[u8], i: usize) -> bool {
+    matches!(at(s, i), -1 | 0x2c)
+}
+
+/// `qdtext` and the escaped byte of a `quoted-pair` (RFC 9110 section 5.6.4), but `"` and `\`
+/// themselves, which the caller handles first; -1 (the end) is none.
+fn is_text(b: i32) -> bool {
+    b == 9 || b >= 0x20 && b != 0x7f
+}
+
 /// The first `Bearer` challenge of a `WWW-Authenticate` value, or `None` when there is none or
 /// the value does not follow the grammar up to its end (see the module documentation).
 pub fn bearer(header: &str) -> Option<Bearer<'_>> {
@@ -90,60 +151,50 @@ pub fn bearer(header: &str) -> Option<Bearer<'_>> {
         return None;
     }
     let s = header.as_bytes();
-    let at = |i: usize| s.get(i).copied();
-    let skip = |mut i: usize, also_comma: bool| {
-        while matches!(at(i), Some(b' ' | b'\t')) || also_comma && at(i) == Some(b',') {
-            i += 1;
-        }
-        i
-    };
-    let run = |mut i: usize, ok: fn(u8) -> bool| {
-        while at(i).is_some_and(ok) {
-            i += 1;
-        }
-        i
-    };
-    // The first Bearer challenge, once seen; whether the challenge being read is it; whether
-    // any challenge has started.
+    // The Bearer challenge, while it is the one being read (the next challenge ends the
+    // reading); whether any challenge has started.
     let mut found: Option<Bearer<'_>> = None;
-    let mut in_bearer = false;
     let mut in_challenge = false;
     let mut i = 0;
     loop {
-        i = skip(i, true);
+        i = run(s, i, WS | COMMA);
         if i >= s.len() {
             return found;
         }
         let start = i;
-        i = run(i, is_tchar);
+        i = run(s, i, TCHAR);
         let name = header.get(start..i).filter(|n| !n.is_empty())?;
-        let after = skip(i, false);
-        if at(after) == Some(b'=') {
+        let after = run(s, i, WS);
+        if at(s, after) == 0x3d {
             // An auth-param of the current challenge: token or quoted-string.
-            i = skip(after + 1, false);
-            let value = if at(i) == Some(b'"') {
+            i = run(s, after + 1, WS);
+            let value = if at(s, i) == 0x22 {
                 let open = i + 1;
                 i = open;
                 loop {
-                    match at(i)? {
-                        b'"' => break,
-                        b'\\' if at(i + 1).is_some_and(|c| c == b'\t' || c >= b' ' && c != 0x7f) => i += 2,
-                        b'\t' | b' '..=0x7e | 0x80..=0xff if at(i) != Some(b'\\') => i += 1,
-                        _ => return None,
+                    let c = at(s, i);
+                    if c == 0x22 {
+                        break;
                     }
+                    // A quoted-pair is a backslash and the byte it escapes.
+                    let step = 1 + usize::from(c == 0x5c);
+                    if !is_text(at(s, i + step - 1)) {
+                        return None;
+                    }
+                    i += step;
                 }
                 i += 1;
                 header.get(open..i - 1)?
             } else {
                 let v = i;
-                i = run(i, is_tchar);
+                i = run(s, i, TCHAR);
                 header.get(v..i).filter(|v| !v.is_empty())?
             };
-            i = skip(i, false);
-            if !in_challenge || !matches!(at(i), None | Some(b',')) {
+            i = run(s, i, WS);
+            if !in_challenge || !item_end(s, i) {
                 return None;
             }
-            if let Some(b) = found.as_mut().filter(|_| in_bearer) {
+            if let Some(b) = found.as_mut() {
                 let slot = if name.eq_ignore_ascii_case("error") {
                     &mut b.error
                 } else if name.eq_ignore_ascii_case("scope") {
@@ -158,32 +209,21 @@ pub fn bearer(header: &str) -> Option<Bearer<'_>> {
             }
         } else {
             // A new challenge; the first Bearer one is the answer.
-            if in_bearer {
+            if found.is_some() {
                 return found;
             }
             in_challenge = true;
-            in_bearer = found.is_none() && name.eq_ignore_ascii_case("bearer");
-            if in_bearer {
+            if name.eq_ignore_ascii_case("bearer") {
                 found = Some(Bearer::default());
             }
             // Its token68, if it has one (skipped): followed by the end or a comma.
-            let body = run(after, is_token68);
-            let end = skip(run(body, |b| b == b'='), false);
-            if body > after && matches!(at(end), None | Some(b',')) {
+            let body = run(s, after, TOKEN68);
+            let end = run(s, run(s, body, PAD), WS);
+            if body > after && item_end(s, end) {
                 i = end;
             }
         }
     }
-}
-
-/// `tchar` of RFC 9110 section 5.6.2.
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'^'..=b'`' | b'|' | b'~')
-}
-
-/// The characters of `token68` before its `=` padding (RFC 9110 section 11.2).
-fn is_token68(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
 }
 
 #[cfg(test)]

@@ -229,9 +229,9 @@ pub enum Refusal<'a> {
 pub fn refusal(status: u16, www_authenticate: Option<&str>) -> Refusal<'_> {
     match status {
         401 => Refusal::Token,
-        403 => match www_authenticate.and_then(bearer) {
-            Some(b) if b.error() == Some(BearerError::InvalidToken) => Refusal::Token,
-            Some(b) if b.error() == Some(BearerError::InsufficientScope) => Refusal::Scope(b.scope()),
+        403 => match www_authenticate.and_then(bearer).map(|b| (b.error(), b.scope())) {
+            Some((Some(BearerError::InvalidToken), _)) => Refusal::Token,
+            Some((Some(BearerError::InsufficientScope), scope)) => Refusal::Scope(scope),
             _ => Refusal::None,
         },
         _ => Refusal::None,
