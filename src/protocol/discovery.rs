@@ -159,44 +159,45 @@ pub fn parse_metadata(status: u16, body: &str, issuer: &str, max_bytes: usize) -
         return Err(Error::body_too_large(status));
     }
     let mut f = Fields::parse(body).map_err(|_| bad("the metadata is not a strict JSON object (or it repeats a key)"))?;
-    let named = f.string("issuer");
-    let [authorization_endpoint, token_endpoint, revocation_endpoint, pushed_authorization_request_endpoint] =
-        ENDPOINT_MEMBERS.map(|k| f.string(k));
+    // Read in one pass, then judged; few owned values stay alive across the checks (each early
+    // return drops what is alive).
+    let same_issuer = f.string("issuer").as_deref() == Some(issuer);
+    let endpoints = ENDPOINT_MEMBERS.map(|k| f.string(k));
     let require_pushed_authorization_requests = f.bool("require_pushed_authorization_requests").unwrap_or_default();
-    let methods = f.strings("code_challenge_methods_supported").unwrap_or_default();
+    let s256 = f.strings("code_challenge_methods_supported").is_some_and(|m| m.iter().any(|m| m == "S256"));
     let dpop_signing_alg_values_supported = f.strings("dpop_signing_alg_values_supported").unwrap_or_default();
     // The document's other members are the server's business; only a wrong type is refused.
-    if let Err(ShapeError::WrongType(_)) = f.finish() {
-        return Err(bad("a metadata member has the wrong type"));
-    }
-    // The issuer first: nothing else of a document about another server is worth checking.
-    if named.as_deref() != Some(issuer) {
+    let reason = if let Err(ShapeError::WrongType(_)) = f.finish() {
+        "a metadata member has the wrong type"
+    } else if !same_issuer {
+        // The issuer first: nothing else of a document about another server is worth checking.
         return Err(Error::MetadataIssuerMismatch);
-    }
-    let given = [&authorization_endpoint, &token_endpoint, &revocation_endpoint, &pushed_authorization_request_endpoint];
-    for (e, k) in given.iter().zip(ENDPOINT_MEMBERS) {
-        if let Some(e) = e {
-            parse_endpoint(e, k, &RESERVED_AUTHORIZE_PARAMS)?;
+    } else {
+        for (e, k) in endpoints.iter().zip(ENDPOINT_MEMBERS) {
+            if let Some(e) = e {
+                parse_endpoint(e, k, &RESERVED_AUTHORIZE_PARAMS)?;
+            }
         }
-    }
-    let (Some(authorization_endpoint), Some(token_endpoint)) = (authorization_endpoint, token_endpoint) else {
-        return Err(bad("the metadata lacks authorization_endpoint or token_endpoint"));
+        let par_ok = !require_pushed_authorization_requests || endpoints[3].is_some();
+        let [authorization_endpoint, token_endpoint, revocation_endpoint, pushed_authorization_request_endpoint] = endpoints;
+        match (authorization_endpoint, token_endpoint) {
+            (Some(authorization_endpoint), Some(token_endpoint)) if par_ok && s256 => {
+                return Ok(ServerMetadata {
+                    issuer: issuer.to_owned(),
+                    authorization_endpoint,
+                    token_endpoint,
+                    revocation_endpoint,
+                    pushed_authorization_request_endpoint,
+                    require_pushed_authorization_requests,
+                    dpop_signing_alg_values_supported,
+                })
+            }
+            (Some(_), Some(_)) if !par_ok => "the metadata requires pushed authorization requests but lists no endpoint for them",
+            (Some(_), Some(_)) => "the server does not list PKCE S256 in code_challenge_methods_supported",
+            _ => "the metadata lacks authorization_endpoint or token_endpoint",
+        }
     };
-    if require_pushed_authorization_requests && pushed_authorization_request_endpoint.is_none() {
-        return Err(bad("the metadata requires pushed authorization requests but lists no endpoint for them"));
-    }
-    if !methods.iter().any(|m| m == "S256") {
-        return Err(bad("the server does not list PKCE S256 in code_challenge_methods_supported"));
-    }
-    Ok(ServerMetadata {
-        issuer: issuer.to_owned(),
-        authorization_endpoint,
-        token_endpoint,
-        revocation_endpoint,
-        pushed_authorization_request_endpoint,
-        require_pushed_authorization_requests,
-        dpop_signing_alg_values_supported,
-    })
+    Err(bad(reason))
 }
 
 /// The endpoint members of the metadata this client uses, in the order they are checked.
