@@ -216,8 +216,8 @@ pub fn discovered_config(config_json: &str, metadata: &ServerMetadata) -> Result
     input.issuer = Some(metadata.issuer.clone());
     input.authorization_endpoint = Some(metadata.authorization_endpoint.clone());
     input.token_endpoint = Some(metadata.token_endpoint.clone());
-    input.revocation_endpoint.clone_from(&metadata.revocation_endpoint);
-    input.pushed_authorization_request_endpoint.clone_from(&metadata.pushed_authorization_request_endpoint);
+    input.revocation_endpoint = metadata.revocation_endpoint.clone();
+    input.pushed_authorization_request_endpoint = metadata.pushed_authorization_request_endpoint.clone();
     input.par |= metadata.require_pushed_authorization_requests;
     let par = input.par;
     ClientConfig::new(input)?;

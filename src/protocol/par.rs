@@ -75,8 +75,10 @@ pub fn parse_par_response(config: &ClientConfig, status: u16, body: &str, now_ms
         Some(s) if s > 0 => s,
         _ => return Err(bad("expires_in is missing or not a positive integer")),
     };
-    // No longer than the login transaction: a URL is worth nothing after its transaction.
-    let expires_at_ms = now_ms.saturating_add(expires_in.saturating_mul(1000)).min(now_ms.saturating_add(config.transaction_ttl_ms));
+    // No longer than the login transaction: a URL is worth nothing after its transaction. (The
+    // comparison in seconds first: no 128-bit product for a saturating multiplication.)
+    let ttl = config.transaction_ttl_ms;
+    let expires_at_ms = now_ms.saturating_add(if expires_in > ttl / 1000 { ttl } else { expires_in * 1000 });
     // Through a slice, as the token requests encode theirs: one instance of the generic encoder.
     let query = form_encode([("client_id", config.client_id.as_str()), ("request_uri", request_uri)].iter().copied());
     Ok(PushedAuthorization { url: config.authorize_prefix.clone() + &query, expires_at_ms })
