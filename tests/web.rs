@@ -247,6 +247,15 @@ fn hostile_corpus_through_the_exports() {
                     ),
                 )
             }
+            "login" => {
+                let options = expand(&field("options"), &state);
+                (options.clone(), client().create_login(Some(json(&options))))
+            }
+            "transaction" => {
+                let (url, app_state) = (expand(&field("url"), &state), expand(&field("appState"), &state));
+                let stored = format!("{},\"appState\":{app_state}}}", &tx[..tx.len() - 1]);
+                (url.clone() + &app_state, client().parse_callback(s(&url), s(&stored)).map(JsValue::from))
+            }
             "credential" => {
                 let input = case["input"].to_string();
                 (input.clone(), ExpensifyClient::new(json(&input), None).map(JsValue::from))
