@@ -174,6 +174,24 @@ const scenarios = {
     }
   },
 
+  async "a session passed to the provider: onRedirectCallback is called once, with the login's appState"(driver) {
+    const id = client("react-injected");
+    const context = await driver.context();
+    try {
+      const tab = await context.open(`${origin()}/`);
+      await tab.run(() => sessionStorage.setItem("app-mode", "injected"));
+      const deep = "/reports?from=injected#top";
+      await tab.goto(`${origin()}${deep}`);
+      await consent(tab, "allow");
+      const shown = await waitIn(tab, "the reports page with data", reportsShown);
+      assert.deepEqual(shown, { count: 2, at: deep, href: deep });
+      assert.deepEqual(await tab.run(() => window.redirects), [{ returnTo: deep }], "one call, with the appState RequireAuth gave the login");
+      assert.equal((await counters(id)).codeExchanges, 1);
+    } finally {
+      await context.close();
+    }
+  },
+
   async "a denied login shows access_denied, makes no token request and starts no other login"(driver) {
     const id = client("react-denied");
     const context = await driver.context();

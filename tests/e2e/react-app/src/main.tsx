@@ -1,11 +1,13 @@
 // A React 19 + React Router app as a user writes it, on the package installed from its tarball:
 // one provider under <StrictMode>, a protected route, a callback route, and a status bar that
-// every page shows. tests/e2e/react.test.mjs drives it in Chromium, Firefox and WebKit.
-import { StrictMode, useEffect, useState } from "react";
+// every page shows. tests/e2e/react.test.mjs drives it in Chromium, Firefox and WebKit. With
+// `sessionStorage["app-mode"] = "injected"` the app makes the session itself and passes it to the
+// provider (`auth`), and navigates after a login with `onRedirectCallback`.
+import { StrictMode, useEffect, useState, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
-import { BrowserRouter, Link, Route, Routes, useLocation } from "react-router";
+import { BrowserRouter, Link, Route, Routes, useLocation, useNavigate } from "react-router";
 import { ExpensicatAuthProvider, RequireAuth, useExpensicatAuth, withRequireAuth } from "expensicat-auth/react";
-import type { ClientConfig } from "expensicat-auth";
+import init, { ExpensicatAuth, type ClientConfig } from "expensicat-auth";
 
 declare global {
   interface Window {
@@ -13,10 +15,13 @@ declare global {
     statuses: string[];
     /** How many times the status bar's mount effect ran: 2 under StrictMode in development. */
     mounts: number;
+    /** The `appState` of every `onRedirectCallback` call (mode "injected"). */
+    redirects: unknown[];
   }
 }
 window.statuses = [];
 window.mounts = 0;
+window.redirects = [];
 
 /** The transactions page of the API's answer. */
 interface Page {
@@ -83,10 +88,31 @@ function Home() {
 
 const config: ClientConfig = await (await fetch("/config.json")).json();
 
+/** The provider as the mode says: from `config`, or over a session the app made. */
+function Auth({ children }: { children: ReactNode }) {
+  const navigate = useNavigate();
+  if (!auth) return <ExpensicatAuthProvider config={config}>{children}</ExpensicatAuthProvider>;
+  const onRedirectCallback = (appState: unknown) => {
+    window.redirects.push(appState);
+    navigate((appState as { returnTo?: string } | undefined)?.returnTo ?? "/", { replace: true });
+  };
+  return (
+    <ExpensicatAuthProvider auth={auth} onRedirectCallback={onRedirectCallback}>
+      {children}
+    </ExpensicatAuthProvider>
+  );
+}
+
+// Made once for the page, as an app that owns its session does (not in a render: StrictMode
+// would make two).
+const injected = sessionStorage.getItem("app-mode") === "injected";
+if (injected) await init();
+const auth = injected ? new ExpensicatAuth(config) : undefined;
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <BrowserRouter>
-      <ExpensicatAuthProvider config={config}>
+      <Auth>
         <StatusBar />
         <Routes>
           <Route path="/" element={<p id="public">Public page</p>} />
@@ -94,7 +120,7 @@ createRoot(document.getElementById("root")!).render(
           <Route path="/reports" element={<ProtectedReports title="Reports" />} />
           <Route path="/callback" element={<p id="callback">Signing you in…</p>} />
         </Routes>
-      </ExpensicatAuthProvider>
+      </Auth>
     </BrowserRouter>
   </StrictMode>,
 );
