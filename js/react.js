@@ -50,6 +50,8 @@ function createStore() {
   /** @type {ExpensicatAuthError | undefined} */
   let error;
   let users = 0;
+  /** @type {(() => void) | undefined} */
+  let off;
   let started = false;
   /** @type {Promise<void> | undefined} */
   let redirecting;
@@ -64,9 +66,14 @@ function createStore() {
   const using = (use) => session.then(use);
   const api = {
     /** @param {LoginOptions} [options] @returns {Promise<void>} */
+    // One login at a time until the page navigates (StrictMode runs RequireAuth's effect twice);
+    // another may start once it has (a page restored from the back-forward cache).
     login: (options) =>
       (redirecting ??= using((a) => a.startLogin(options)).then(
-        (url) => location.assign(url),
+        (url) => {
+          redirecting = undefined;
+          location.assign(url);
+        },
         (e) => {
           redirecting = undefined;
           error = e;
@@ -88,6 +95,8 @@ function createStore() {
   let key = "loading";
   function update() {
     const status = !settled ? "loading" : auth ? auth.status : "signed_out";
+    // A session that started since (here or in another tab) answers the failed login.
+    if (status === "signed_in") error = undefined;
     const info = status === "signed_in" ? auth?.session : undefined;
     const next = status + JSON.stringify(info);
     if (next === key && error === current.error) return;
@@ -117,7 +126,7 @@ function createStore() {
       // Unmounted meanwhile: a session made for nothing.
       if (mine && !users) return auth.close();
       got(auth);
-      auth.onSessionChange(update);
+      off = auth.onSessionChange(update);
       try {
         if (auth.isCallback()) result = await auth.handleCallback();
       } catch (e) {
@@ -160,7 +169,11 @@ function createStore() {
       }
       return () => {
         users--;
-        setTimeout(() => !users && mine && auth?.close());
+        setTimeout(() => {
+          if (users) return;
+          off?.();
+          if (mine) auth?.close();
+        });
       };
     },
   };
