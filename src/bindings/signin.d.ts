@@ -82,7 +82,7 @@ export interface LoginOptions {
   /** Extra authorize parameters. */
   extraParams?: [string, string][];
   /**
-   * The app's own state (where to return, say): any JSON value of at most 4096 bytes as JSON
+   * The app's own state (where to return, say), a JSON value of at most 4096 bytes as JSON
    * (`invalid_parameter` beyond). Kept in the login transaction in `sessionStorage`, never in a
    * URL, and handed back by `handleCallback` once the callback passed every check.
    */
