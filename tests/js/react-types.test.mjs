@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Runs tsc --strict on `files` (in a directory under the repository, so `react` resolves from
- * its node_modules), with `expensicat-auth` the built sign-in entry. */
-function tsc(dir, files, extra = {}) {
+ * its node_modules), with `expensicat-auth` the built package. */
+function tsc(dir, files) {
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
@@ -28,8 +28,10 @@ function tsc(dir, files, extra = {}) {
         moduleResolution: "bundler",
         lib: ["es2022", "dom"],
         types: [],
-        paths: { "expensicat-auth": [join(root, "pkg/expensicat_auth.d.ts")] },
-        ...extra,
+        paths: {
+          "expensicat-auth": [join(root, "pkg/expensicat_auth.d.ts")],
+          "expensicat-auth/react": [join(root, "pkg/expensicat_auth_react.d.ts")],
+        },
       },
       files,
     }),
@@ -43,16 +45,11 @@ function scratch() {
   return mkdtempSync(join(root, "target", "react-types-"));
 }
 
-test("js/react.js type-checks under tsc --strict", () => {
-  const dir = scratch();
-  try {
-    tsc(dir, [join(root, "js/react.js")]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test("js/react.d.ts declares exactly what js/react.js does", () => {
+// One tsc run for the three checks (each tsc start costs seconds): errors name their file.
+test("js/react.js type-checks, js/react.d.ts says the same both ways, and a user's file type-checks against the shipped declarations", () => {
+  const shipped = readFileSync(join(root, "pkg/expensicat_auth_react.d.ts"), "utf8");
+  assert.match(shipped, / from "\.\/expensicat_auth\.js";/);
+  assert.doesNotMatch(shipped, /"expensicat-auth"/);
   const dir = scratch();
   try {
     copyFileSync(join(root, "js/react.js"), join(dir, "impl.js"));
@@ -70,18 +67,6 @@ export const state: Both<impl.ExpensicatAuthState, decl.ExpensicatAuthState> = t
 export const props: Both<impl.ExpensicatAuthProviderProps, decl.ExpensicatAuthProviderProps> = true;
 `,
     );
-    tsc(dir, [join(dir, "check.ts")]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test("the shipped declarations name the sign-in entry by path and type-check for a user", () => {
-  const shipped = readFileSync(join(root, "pkg/expensicat_auth_react.d.ts"), "utf8");
-  assert.match(shipped, / from "\.\/expensicat_auth\.js";/);
-  assert.doesNotMatch(shipped, /"expensicat-auth"/);
-  const dir = scratch();
-  try {
     writeFileSync(
       join(dir, "use.ts"),
       `import { createElement } from "react";
@@ -103,9 +88,7 @@ export const app = createElement(
 createElement(Guarded, { id: "1" });
 `,
     );
-    tsc(dir, [join(dir, "use.ts")], {
-      paths: { "expensicat-auth": [join(root, "pkg/expensicat_auth.d.ts")], "expensicat-auth/react": [join(root, "pkg/expensicat_auth_react.d.ts")] },
-    });
+    tsc(dir, [join(root, "js/react.js"), join(dir, "check.ts"), join(dir, "use.ts")]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
