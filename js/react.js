@@ -65,9 +65,9 @@ function createStore() {
   /** @template T @param {(a: ExpensicatAuth) => T | Promise<T>} use @returns {Promise<T>} */
   const using = (use) => session.then(use);
   const api = {
-    /** @param {LoginOptions} [options] @returns {Promise<void>} */
     // One login at a time until the page navigates (StrictMode runs RequireAuth's effect twice);
     // another may start once it has (a page restored from the back-forward cache).
+    /** @param {LoginOptions} [options] @returns {Promise<void>} */
     login: (options) =>
       (redirecting ??= using((a) => a.startLogin(options)).then(
         (url) => {
