@@ -104,6 +104,12 @@ export interface LoginOptions {
   scopes?: (ExpensicatScope | string)[];
   /** Extra authorize parameters. */
   extraParams?: [string, string][];
+  /**
+   * The app's own state (where to return, say), a JSON value of at most 4096 bytes as JSON
+   * (`invalid_parameter` beyond). Kept in the login transaction in `sessionStorage`, never in a
+   * URL, and handed back by `handleCallback` once the callback passed every check.
+   */
+  appState?: unknown;
 }
 
 /** A started login: send the user to `url`, keep `transaction` (it holds the PKCE verifier) in sessionStorage under `state`. */
