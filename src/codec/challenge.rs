@@ -47,12 +47,15 @@ impl<'a> Bearer<'a> {
     /// Its `error`, when present, compared exactly after unescaping.
     pub fn error(&self) -> Option<BearerError> {
         let e = self.error?;
-        let known = [
-            ("invalid_token", BearerError::InvalidToken),
-            ("insufficient_scope", BearerError::InsufficientScope),
-            ("invalid_request", BearerError::InvalidRequest),
-        ];
-        Some(known.into_iter().find(|(want, _)| unescaped_is(e, want)).map_or(BearerError::Other, |(_, k)| k))
+        Some(if unescaped_is(e, "invalid_token") {
+            BearerError::InvalidToken
+        } else if unescaped_is(e, "insufficient_scope") {
+            BearerError::InsufficientScope
+        } else if unescaped_is(e, "invalid_request") {
+            BearerError::InvalidRequest
+        } else {
+            BearerError::Other
+        })
     }
 
     /// Its `scope` (RFC 6750 section 3: the scopes the request needs, space-separated), as
