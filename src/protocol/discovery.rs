@@ -162,7 +162,8 @@ pub fn parse_metadata(status: u16, body: &str, issuer: &str, max_bytes: usize) -
     // Read in one pass, then judged; few owned values stay alive across the checks (each early
     // return drops what is alive).
     let same_issuer = f.string("issuer").as_deref() == Some(issuer);
-    let endpoints = ENDPOINT_MEMBERS.map(|k| f.string(k));
+    let [a, t, r, p] = ENDPOINT_MEMBERS;
+    let endpoints = [f.string(a), f.string(t), f.string(r), f.string(p)];
     let require_pushed_authorization_requests = f.bool("require_pushed_authorization_requests").unwrap_or_default();
     let s256 = f.strings("code_challenge_methods_supported").is_some_and(|m| m.iter().any(|m| m == "S256"));
     let dpop_signing_alg_values_supported = f.strings("dpop_signing_alg_values_supported").unwrap_or_default();
@@ -173,7 +174,7 @@ pub fn parse_metadata(status: u16, body: &str, issuer: &str, max_bytes: usize) -
         // The issuer first: nothing else of a document about another server is worth checking.
         return Err(Error::MetadataIssuerMismatch);
     } else {
-        for (e, k) in endpoints.iter().zip(ENDPOINT_MEMBERS) {
+        for (e, k) in endpoints.iter().zip(&ENDPOINT_MEMBERS) {
             if let Some(e) = e {
                 parse_endpoint(e, k, &RESERVED_AUTHORIZE_PARAMS)?;
             }
