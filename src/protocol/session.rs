@@ -268,10 +268,13 @@ pub fn api_error(
     };
     if let Some(from_challenge) = scope {
         let one = |s: &&str| super::scope::is_scope_token(s);
-        let from_body = err.and_then(|e| e.get("details")).and_then(|d| d.get_str("required_scope")).filter(one).map(untrusted_text);
-        let from_challenge = || from_challenge.filter(one).map(untrusted_text);
-        let from_table = || required_scope(method, path).map(|s| s.as_str().to_owned());
-        return Error::InsufficientScope { required_scope: from_body.or_else(from_challenge).or_else(from_table) };
+        let from_body = err.and_then(|e| e.get("details")).and_then(|d| d.get_str("required_scope")).filter(one);
+        // The body's scope, else the challenge's, else the table's.
+        let required_scope = match from_body.or(from_challenge.filter(one)) {
+            Some(s) => Some(untrusted_text(s)),
+            None => required_scope(method, path).map(|s| s.as_str().to_owned()),
+        };
+        return Error::InsufficientScope { required_scope };
     }
     match status {
         429 => Error::RateLimited { retry_after_ms: retry_after.and_then(|v| parse_retry_after(v, now_ms)) },
