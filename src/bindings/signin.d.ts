@@ -54,7 +54,20 @@ export interface ClientConfig {
    * `invalid_config` otherwise, since tabs reading one stored refresh token must coordinate.
    */
   shareAcrossTabs?: boolean;
+  /**
+   * DPoP (RFC 9449): tokens bound to a key pair of this login (ES256, generated with WebCrypto,
+   * non-extractable, kept in IndexedDB), every token request, revocation and API call carrying a
+   * proof signed with it, and a token response that is not of type `DPoP` refused. Default
+   * `false`. Needs WebCrypto and IndexedDB (see docs/dpop.md).
+   */
+  dpop?: boolean;
 }
+
+/** A P-256 public key: the `x` and `y` of its exported JWK. */
+export interface DpopKey { x: string; y: string; }
+
+/** What one DPoP proof is made of (`ExpensicatClient.dpopSigningInput`): the key's thumbprint and coordinates, the request, the time, the access token of a resource request, the server's nonce. */
+export interface DpopProofInput { jkt: string; x: string; y: string; method: string; url: string; nowMs: number; accessToken?: string; nonce?: string; }
 
 /** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
 export interface Pkce { verifier: string; challenge: string; method: "S256"; }
@@ -81,10 +94,12 @@ export interface LoginOptions {
   scopes?: (ExpensicatScope | string)[];
   /** Extra authorize parameters. */
   extraParams?: [string, string][];
+  /** The login's DPoP public key (`ExpensicatAuth` makes one with `dpop: true`): `dpop_jkt` goes in the authorize request. */
+  dpopKey?: DpopKey;
 }
 
 /** A started login: send the user to `url`, keep `transaction` (it holds the PKCE verifier) in sessionStorage under `state`. */
-export interface LoginStart { url: string; state: string; expiresAt: number; transaction: string; }
+export interface LoginStart { url: string; state: string; expiresAt: number; transaction: string; /** The thumbprint of the login's DPoP key (`createLogin`'s `dpopKey`). */ dpopJkt?: string; }
 
 /** An HTTP request to make with fetch (use `redirect: "manual"`). */
 export interface HttpRequest { url: string; method: string; headers: Record<string, string>; body?: string; }
@@ -112,13 +127,14 @@ export interface ClientSettings {
   maxTokenResponseBytes: number;
   maxResponseBytes: number;
   shareAcrossTabs: boolean;
+  dpop: boolean;
 }
 
 /** What has been tried for one API call (`ExpensicatClient.nextStep`). */
-export interface Attempt { replayable?: boolean; canRefresh?: boolean; refreshed?: boolean; waited?: boolean; }
+export interface Attempt { replayable?: boolean; canRefresh?: boolean; refreshed?: boolean; waited?: boolean; /** The answer's `WWW-Authenticate` (DPoP calls). */ wwwAuthenticate?: string; /** A DPoP nonce was asked for and tried. */ nonced?: boolean; }
 
 /** The next step after an API answer: hand it back, refresh and send again, or wait and send again. */
-export type NextStep = { step: "return" } | { step: "refresh" } | { step: "wait"; ms: number };
+export type NextStep = { step: "return" } | { step: "refresh" } | { step: "nonce" } | { step: "wait"; ms: number };
 
 /**
  * An event for `SessionCore.handle` (the session machine, src/protocol/session_wire.rs): an app
@@ -144,7 +160,8 @@ export interface SharedRecord { nl: number; ns: number; el: number; es: number; 
 
 /** An action of the session machine, for its driver to perform in order. */
 export type SessionCoreAction =
-  | { a: "send" | "revoke"; id: number; url: string; contentType: string; body: string }
+  | { a: "send" | "revoke"; id: number; url: string; contentType: string; body: string; dpop?: string }
+  | { a: "forget"; jkt: string }
   | { a: "post"; m: object }
   | { a: "store"; rec?: object; login?: number; seq?: number; el: number; es: number }
   | { a: "lock" | "unlock"; p: "refresh" | "logout" }

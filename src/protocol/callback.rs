@@ -126,6 +126,8 @@ pub struct ValidatedCallback {
     pub(crate) verifier: PkceVerifier,
     pub(crate) redirect_uri: String,
     pub(crate) scopes: Vec<String>,
+    /// The login's DPoP key thumbprint: the exchange is signed with that key.
+    pub(crate) jkt: Option<String>,
 }
 
 impl ValidatedCallback {
@@ -181,7 +183,13 @@ pub fn validate_callback(
     if code.expose().len() > MAX_CODE_LEN || !code.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(Error::InvalidCallback { reason: "the code is too long or has characters outside printable ASCII" });
     }
-    Ok(ValidatedCallback { code, verifier: transaction.verifier, redirect_uri: transaction.redirect_uri, scopes: transaction.scopes })
+    Ok(ValidatedCallback {
+        code,
+        verifier: transaction.verifier,
+        redirect_uri: transaction.redirect_uri,
+        scopes: transaction.scopes,
+        jkt: transaction.jkt,
+    })
 }
 
 /// [`CallbackParams::parse`] then [`validate_callback`], for callers that already hold the

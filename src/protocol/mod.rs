@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod bearer;
 pub mod callback;
 pub mod config;
+pub mod dpop;
 pub(crate) mod encoding;
 pub mod error;
 pub mod expensify;

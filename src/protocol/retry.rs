@@ -45,7 +45,7 @@ pub fn token_step_of(stale: Option<Stale>, fresh: bool, can_refresh: bool) -> To
 }
 
 /// What has been tried for one API call so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Attempt {
     /// The request body can be sent again (not a `ReadableStream`, which `fetch` consumes).
     pub replayable: bool,
@@ -55,16 +55,22 @@ pub struct Attempt {
     pub refreshed: bool,
     /// A 429 already led to a wait.
     pub waited: bool,
+    /// The answer's `WWW-Authenticate` header, for a DPoP-signed call (RFC 9449 section 9).
+    pub www_authenticate: Option<String>,
+    /// A 401 asking for a DPoP nonce already led to a retry with one.
+    pub nonced: bool,
 }
 
 impl super::json::FromJson for Attempt {
-    /// The driver's `{replayable, canRefresh, refreshed, waited}`.
+    /// The driver's `{replayable, canRefresh, refreshed, waited, wwwAuthenticate, nonced}`.
     fn take_from(f: &mut super::json::Fields) -> Self {
         Attempt {
             replayable: f.bool("replayable").unwrap_or_default(),
             can_refresh: f.bool("canRefresh").unwrap_or_default(),
             refreshed: f.bool("refreshed").unwrap_or_default(),
             waited: f.bool("waited").unwrap_or_default(),
+            www_authenticate: f.string("wwwAuthenticate"),
+            nonced: f.bool("nonced").unwrap_or_default(),
         }
     }
 }
@@ -76,6 +82,9 @@ pub enum Step {
     Return,
     /// 401: refresh the token (forced past the refused one), then send again.
     RefreshAndRetry,
+    /// 401 asking for a DPoP nonce (`use_dpop_nonce`): send again with a new proof, which has
+    /// the nonce of the answer's `DPoP-Nonce` header.
+    NonceAndRetry,
     /// 429 with a delay within the bound: wait `ms`, then send again.
     WaitAndRetry {
         /// How long, in ms.
@@ -87,9 +96,12 @@ pub enum Step {
 
 /// The next step after an API answer with `status` (and its `Retry-After` header, read against
 /// `now_ms`): one refresh and one retry on 401, one wait of at most `max_wait_ms` on 429, never
-/// a retry of a body that cannot be sent twice (its 401 or 429 goes back to the caller).
-pub fn next_step(status: u16, retry_after: Option<&str>, now_ms: u64, max_wait_ms: u64, attempt: Attempt) -> Step {
+/// a retry of a body that cannot be sent twice (its 401 or 429 goes back to the caller). A 401
+/// whose DPoP challenge asks for a nonce is sent again once with one, before any refresh.
+pub fn next_step(status: u16, retry_after: Option<&str>, now_ms: u64, max_wait_ms: u64, attempt: &Attempt) -> Step {
+    let asks_nonce = attempt.www_authenticate.as_deref().is_some_and(super::dpop::asks_nonce);
     match status {
+        401 if attempt.replayable && !attempt.nonced && asks_nonce => Step::NonceAndRetry,
         401 if attempt.replayable && attempt.can_refresh && !attempt.refreshed => Step::RefreshAndRetry,
         429 if !attempt.replayable => Step::Return,
         429 => match retry_after.and_then(|v| parse_retry_after(v, now_ms)) {
@@ -176,7 +188,7 @@ mod tests {
     }
 
     fn attempt() -> Attempt {
-        Attempt { replayable: true, can_refresh: true, refreshed: false, waited: false }
+        Attempt { replayable: true, can_refresh: true, ..Attempt::default() }
     }
 
     #[test]
@@ -219,31 +231,38 @@ mod tests {
 
     #[test]
     fn a_401_refreshes_and_retries_once() {
-        assert_eq!(next_step(401, None, NOW, 10_000, attempt()), Step::RefreshAndRetry);
-        assert_eq!(next_step(401, None, NOW, 10_000, Attempt { refreshed: true, ..attempt() }), Step::Return);
-        assert_eq!(next_step(401, None, NOW, 10_000, Attempt { can_refresh: false, ..attempt() }), Step::Return);
-        assert_eq!(next_step(401, None, NOW, 10_000, Attempt { replayable: false, ..attempt() }), Step::Return);
+        assert_eq!(next_step(401, None, NOW, 10_000, &attempt()), Step::RefreshAndRetry);
+        // DPoP: a nonce asked for is tried once, before a refresh, and only for a replayable body.
+        let www = Some(r#"DPoP error="use_dpop_nonce""#.to_string());
+        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { www_authenticate: www.clone(), ..attempt() }), Step::NonceAndRetry);
+        let nonced = Attempt { www_authenticate: www.clone(), nonced: true, ..attempt() };
+        assert_eq!(next_step(401, None, NOW, 10_000, &nonced), Step::RefreshAndRetry);
+        let stream = Attempt { www_authenticate: www, replayable: false, ..attempt() };
+        assert_eq!(next_step(401, None, NOW, 10_000, &stream), Step::Return);
+        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { refreshed: true, ..attempt() }), Step::Return);
+        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { can_refresh: false, ..attempt() }), Step::Return);
+        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { replayable: false, ..attempt() }), Step::Return);
     }
 
     #[test]
     fn a_429_waits_once_within_the_bound() {
-        assert_eq!(next_step(429, Some("2"), NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 2_000 });
-        assert_eq!(next_step(429, Some("0"), NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 0 });
+        assert_eq!(next_step(429, Some("2"), NOW, 10_000, &attempt()), Step::WaitAndRetry { ms: 2_000 });
+        assert_eq!(next_step(429, Some("0"), NOW, 10_000, &attempt()), Step::WaitAndRetry { ms: 0 });
         // An HTTP-date is read against the clock passed in.
-        assert_eq!(next_step(429, Some("Thu, 01 Jan 1970 00:16:45 GMT"), NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 5_000 });
+        assert_eq!(next_step(429, Some("Thu, 01 Jan 1970 00:16:45 GMT"), NOW, 10_000, &attempt()), Step::WaitAndRetry { ms: 5_000 });
         let limited = |delay| Step::Fail(Error::RateLimited { retry_after_ms: delay });
-        assert_eq!(next_step(429, Some("11"), NOW, 10_000, attempt()), limited(Some(11_000)));
-        assert_eq!(next_step(429, Some("soon"), NOW, 10_000, attempt()), limited(None));
-        assert_eq!(next_step(429, None, NOW, 10_000, attempt()), limited(None));
-        assert_eq!(next_step(429, Some("1"), NOW, 10_000, Attempt { waited: true, ..attempt() }), limited(Some(1_000)));
+        assert_eq!(next_step(429, Some("11"), NOW, 10_000, &attempt()), limited(Some(11_000)));
+        assert_eq!(next_step(429, Some("soon"), NOW, 10_000, &attempt()), limited(None));
+        assert_eq!(next_step(429, None, NOW, 10_000, &attempt()), limited(None));
+        assert_eq!(next_step(429, Some("1"), NOW, 10_000, &Attempt { waited: true, ..attempt() }), limited(Some(1_000)));
         // A body sent once: its 429 is the caller's answer.
-        assert_eq!(next_step(429, Some("1"), NOW, 10_000, Attempt { replayable: false, ..attempt() }), Step::Return);
+        assert_eq!(next_step(429, Some("1"), NOW, 10_000, &Attempt { replayable: false, ..attempt() }), Step::Return);
     }
 
     #[test]
     fn other_answers_go_back_as_they_are() {
         for status in [200, 201, 204, 301, 400, 403, 404, 500, 503] {
-            assert_eq!(next_step(status, Some("1"), NOW, 10_000, attempt()), Step::Return, "{status}");
+            assert_eq!(next_step(status, Some("1"), NOW, 10_000, &attempt()), Step::Return, "{status}");
         }
     }
 

@@ -7,6 +7,7 @@ use crate::prelude::*;
 
 use super::authorize::{check_client_id, check_state};
 use super::config::ClientConfig;
+use super::dpop::is_thumbprint;
 use super::encoding::parse_digits;
 use super::error::{Error, Result};
 use super::json::{Fields, Obj};
@@ -34,6 +35,8 @@ pub struct LoginTransaction {
     pub(crate) scopes: Vec<String>,
     pub(crate) created_at_ms: u64,
     pub(crate) expires_at_ms: u64,
+    /// The thumbprint of the login's DPoP key (RFC 9449 `dpop_jkt`), when it has one.
+    pub(crate) jkt: Option<String>,
 }
 
 impl LoginTransaction {
@@ -45,6 +48,11 @@ impl LoginTransaction {
     /// The requested scopes.
     pub fn scopes(&self) -> &[String] {
         &self.scopes
+    }
+
+    /// The thumbprint of the login's DPoP key, if it has one.
+    pub fn jkt(&self) -> Option<&str> {
+        self.jkt.as_deref()
     }
 
     /// When it was created (ms since the epoch).
@@ -75,6 +83,7 @@ impl LoginTransaction {
             .strs("scopes", &self.scopes)
             .u64("createdAt", self.created_at_ms)
             .u64("expiresAt", self.expires_at_ms)
+            .opt_str("jkt", self.jkt.as_deref())
             .finish()
     }
 
@@ -82,8 +91,9 @@ impl LoginTransaction {
     /// escaping makes a byte at most six, and the keys, quotes and two integers take less than
     /// 200 bytes.
     pub(crate) fn stored_len_bound(&self) -> usize {
+        let jkt = self.jkt.as_deref().unwrap_or_default();
         let text: usize =
-            [&*self.state, self.verifier.expose(), &self.client_id, &self.issuer, &self.redirect_uri].iter().map(|s| s.len()).sum();
+            [&*self.state, self.verifier.expose(), &self.client_id, &self.issuer, &self.redirect_uri, jkt].iter().map(|s| s.len()).sum();
         let scopes: usize = self.scopes.iter().map(|s| s.len() + 3).sum();
         (text + scopes).saturating_mul(6).saturating_add(200)
     }
@@ -120,17 +130,20 @@ impl LoginTransaction {
         if let Err(reason) = check(&stored, known) {
             return Err(bad(reason));
         }
-        let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms } = stored;
+        let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt } = stored;
         let verifier = PkceVerifier::from_checked(verifier);
-        Ok(Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
+        Ok(Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt })
     }
 }
 
 /// What is wrong with a stored transaction's fields, in the order [`LoginTransaction::read`]
 /// reports it.
 fn check(stored: &Stored, known: Option<&ClientConfig>) -> core::result::Result<(), &'static str> {
-    let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms } = stored;
+    let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt } = stored;
     check_state(state).map_err(|_| "malformed state")?;
+    if jkt.as_deref().is_some_and(|j| !is_thumbprint(j)) {
+        return Err("malformed jkt");
+    }
     PkceVerifier::check(verifier.expose()).map_err(|_| "malformed verifier")?;
     if expires_at_ms < created_at_ms {
         return Err("expires before it was created");
@@ -168,6 +181,7 @@ struct Stored {
     scopes: Vec<String>,
     created_at_ms: u64,
     expires_at_ms: u64,
+    jkt: Option<String>,
 }
 
 /// The fields through the strict JSON reader: any JSON object with exactly these members.
@@ -180,7 +194,7 @@ fn general(value: &str) -> Result<Stored> {
     let (state, verifier, client_id, issuer, redirect_uri) =
         (text("state"), Secret::new(text("verifier")), text("clientId"), text("issuer"), text("redirectUri"));
     let scopes = f.strings("scopes").unwrap_or_default();
-    let (created, expires) = (f.u64("createdAt"), f.u64("expiresAt"));
+    let (created, expires, jkt) = (f.u64("createdAt"), f.u64("expiresAt"), f.string("jkt"));
     f.finish().map_err(shape)?;
     if version != Some(STORAGE_VERSION) {
         return Err(bad("unknown version"));
@@ -188,7 +202,7 @@ fn general(value: &str) -> Result<Stored> {
     let (Some(created_at_ms), Some(expires_at_ms)) = (created, expires) else {
         return Err(bad("missing fields"));
     };
-    Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms })
+    Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt })
 }
 
 /// The fields of text in exactly the layout [`LoginTransaction::to_storage`] writes, every
@@ -222,6 +236,10 @@ fn canonical(value: &str) -> Option<Stored> {
     let created_at_ms = c.number()?;
     c.lit(",\"expiresAt\":")?;
     let expires_at_ms = c.number()?;
+    let jkt = match c.lit(",\"jkt\":") {
+        Some(()) => Some(c.string()?.to_owned()),
+        None => None,
+    };
     if c.0 != "}" {
         return None;
     }
@@ -234,6 +252,7 @@ fn canonical(value: &str) -> Option<Stored> {
         scopes,
         created_at_ms,
         expires_at_ms,
+        jkt,
     })
 }
 
@@ -414,6 +433,7 @@ mod tests {
                     scopes: vec![field.repeat(n); 3],
                     created_at_ms: u64::MAX,
                     expires_at_ms: u64::MAX,
+                    jkt: Some(field.repeat(n)),
                 };
                 assert!(t.to_storage().len() <= t.stored_len_bound(), "{field:?} x {n}");
             }

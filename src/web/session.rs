@@ -117,10 +117,17 @@ impl Session {
     /// # Errors
     /// [`Error::InvalidConfig`] for `shareAcrossTabs: true`: this session is one page's (the
     /// package's JavaScript session shares). Without sharing, [`ClientConfig::new`] already
-    /// refuses any `storage` but `memory`.
+    /// refuses any `storage` but `memory`. [`Error::InvalidConfig`] for `dpop: true` too: this
+    /// session does not sign DPoP proofs (the package's JavaScript session does).
     pub fn new(config: ClientConfig) -> Result<Rc<Self>, Error> {
         if config.share_across_tabs() {
             return Err(Error::InvalidConfig { field: "shareAcrossTabs", reason: "must be false: the Rust session is one page's" });
+        }
+        if config.dpop() {
+            return Err(Error::InvalidConfig {
+                field: "dpop",
+                reason: "is not supported by the Rust session (the JavaScript session signs DPoP proofs)",
+            });
         }
         debug_assert!(config.storage() == StorageMode::Memory);
         let config = Rc::new(config);
@@ -236,6 +243,8 @@ impl Session {
                         me.feed(Event::Timer(timer));
                     });
                 }
+                // No DPoP key here: `new` refuses `dpop`.
+                Action::Forget(_) => {}
             }
         }
     }
@@ -461,7 +470,7 @@ impl Session {
             };
             attempt.can_refresh = self.info().is_some_and(|i| i.has_refresh_token);
             let retry_after = response.headers().get("Retry-After").ok().flatten();
-            let step = next_step(response.status(), retry_after.as_deref(), now_ms(), config.max_retry_after_ms(), attempt);
+            let step = next_step(response.status(), retry_after.as_deref(), now_ms(), config.max_retry_after_ms(), &attempt);
             if step != Step::Return {
                 // Not given to the app: its body is not read.
                 deadline.cancel();
