@@ -3,6 +3,7 @@
 // pkg/expensicat_auth.d.ts.
 import type {
   ClientConfig,
+  DiscoveryConfig,
   LoginOptions,
   SessionCoreAction,
   SessionCoreEvent,
@@ -13,7 +14,7 @@ import type {
   SessionCore,
 } from "../pkg/expensicat_auth.js";
 
-export type { ClientConfig, LoginOptions, SessionInfo, SessionChange, SharedRecord };
+export type { ClientConfig, DiscoveryConfig, LoginOptions, SessionInfo, SessionChange, SharedRecord };
 export type SessionAction = SessionCoreAction;
 export type SessionEvent = SessionCoreEvent;
 export type SessionListener = (event: SessionChange) => void;

@@ -43,6 +43,13 @@ export class ExpensicatAuth {
      */
     logout(): Promise<void>;
     /**
+     * A session configured from `issuer` alone: its metadata (RFC 8414, then OpenID Connect
+     * Discovery) gives the endpoints, and `config` the rest. Rejects with `issuer_mismatch` when
+     * the metadata names another issuer, `invalid_response` (or `insecure_url`, `invalid_url`)
+     * when it cannot be used (no PKCE S256, a plain-HTTP endpoint...), `timeout` or `network`.
+     */
+    static discover(issuer: string, config: DiscoveryConfig): Promise<ExpensicatAuth>;
+    /**
      * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes, a storage mode
      * with `shareAcrossTabs`) and starts the session: asks the other tabs and reads storage.
      */
@@ -71,7 +78,10 @@ export class ExpensicatAuth {
     refresh(): Promise<SessionInfo>;
     /**
      * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-     * expired ones swept) and resolves to the authorize URL to navigate to.
+     * expired ones swept) and resolves to the authorize URL to navigate to. With `par`, first
+     * pushes the authorize parameters to the server (RFC 9126): the URL then carries `client_id`
+     * and `request_uri` only, and must be opened before the request_uri expires (call this when
+     * the user starts the login, not ahead of it); a push that fails rejects, and keeps nothing.
      */
     startLogin(options?: LoginOptions): Promise<string>;
     /**
@@ -91,4 +101,12 @@ export class ExpensicatAuth {
      * The current session (scopes, expiry, whether it can refresh), or `undefined`. Never a token.
      */
     readonly session: SessionInfo | undefined;
+}
+
+export declare namespace ExpensicatClient {
+    /**
+     * A client configured from `issuer` alone, as `ExpensicatAuth.discover` does: the metadata
+     * (RFC 8414, then OpenID Connect Discovery) gives the endpoints, `config` the rest.
+     */
+    function discover(issuer: string, config: DiscoveryConfig): Promise<ExpensicatClient>;
 }

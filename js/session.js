@@ -21,7 +21,7 @@
 /** @typedef {import("./session-types").Client} Client */
 
 import { ExpensicatClient, sessionError } from "./glue.mjs";
-import { deadline, isStream, post, postAndRead, readBody, timedOut } from "./http.js";
+import { deadline, isStream, post, postAndRead, readBody, readLimited, timedOut } from "./http.js";
 
 const PREFIX = "expensicat-auth:";
 const TX = PREFIX + "tx:";
@@ -300,6 +300,38 @@ function keepNonce(url, res) {
 }
 
 /**
+ * The configuration for `issuer` from its metadata (RFC 8414 section 3.1, then OpenID Connect
+ * Discovery): the core says where to look, judges each answer (exact issuer, HTTPS endpoints,
+ * PKCE S256) and makes the configuration; this performs the GETs, under one deadline over both
+ * and their bodies, without cookies and never following a redirect.
+ * @param {unknown} issuer @param {unknown} config
+ * @returns {Promise<import("./session-types").ClientConfig>}
+ */
+async function discoverConfig(issuer, config) {
+  const plan = ExpensicatClient.discoveryPlan(/** @type {string} */ (issuer), /** @type {any} */ (config));
+  const c = deadline(plan.timeoutMs);
+  for (let attempt = 0; ; attempt++) {
+    let status = 0;
+    let body = "";
+    try {
+      const res = await fetch(plan.urls[attempt], { headers: { Accept: "application/json" }, redirect: "manual", signal: c.signal, credentials: "omit", cache: "no-store" });
+      status = res.status;
+      body = await readLimited(res, plan.maxBytes, c);
+    } catch (e) {
+      if (e === "too_large") throw sessionError("too_large", status);
+      if (timedOut(c)) throw sessionError("timeout", undefined);
+      // No answer here (refused, dropped, CORS): the core decides whether to look elsewhere.
+      status = 0;
+      body = "";
+    }
+    const found = ExpensicatClient.discoveredConfig(/** @type {string} */ (issuer), /** @type {any} */ (config), attempt, status, body);
+    if (found) return { .../** @type {import("./session-types").DiscoveryConfig} */ (config), ...found };
+  }
+}
+
+/** @type {any} */ (ExpensicatClient).discover = async (/** @type {unknown} */ issuer, /** @type {unknown} */ config) => new ExpensicatClient(await discoverConfig(issuer, config));
+
+/**
  * A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
  * (or `sessionStorage` or sealed IndexedDB by opt-in), one session for every tab of the origin,
  * single-flight refresh, and a `fetch` that signs only API requests.
@@ -334,6 +366,18 @@ export class ExpensicatAuth {
   #closed = false;
   /** The DPoP key pairs loaded, by thumbprint. @type {Map<string, Promise<DpopPair | undefined>>} */
   #dpop = new Map();
+
+  /**
+   * A session configured from `issuer` alone: its metadata (RFC 8414, then OpenID Connect
+   * Discovery) gives the endpoints, and `config` the rest. Rejects with `issuer_mismatch` when the
+   * metadata names another issuer, `invalid_response` (or `insecure_url`, `invalid_url`) when it
+   * cannot be used (no PKCE S256, a plain-HTTP endpoint...), `timeout` or `network`.
+   * @param {string} issuer @param {import("./session-types").DiscoveryConfig} config
+   * @returns {Promise<ExpensicatAuth>}
+   */
+  static async discover(issuer, config) {
+    return new ExpensicatAuth(await discoverConfig(issuer, config));
+  }
 
   /**
    * Validates `config` (HTTPS endpoints, registered redirect URI, known scopes, a storage mode
@@ -646,7 +690,10 @@ export class ExpensicatAuth {
 
   /**
    * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-   * expired ones swept) and resolves to the authorize URL to navigate to.
+   * expired ones swept) and resolves to the authorize URL to navigate to. With `par`, first
+   * pushes the authorize parameters to the server (RFC 9126): the URL then carries `client_id`
+   * and `request_uri` only, and must be opened before the request_uri expires (call this when
+   * the user starts the login, not ahead of it); a push that fails rejects, and keeps nothing.
    * @param {import("./session-types").LoginOptions} [options]
    * @returns {Promise<string>}
    */
@@ -659,17 +706,27 @@ export class ExpensicatAuth {
     try {
       if (dpop) o = { ...options, dpopKey: dpop[1] };
     } catch {
-      // An options object that cannot be read: createLogin says what is wrong with it.
+      // An options object that cannot be read: beginLogin says what is wrong with it.
     }
-    const start = this.#c.createLogin(o);
+    const start = this.#c.beginLogin(o);
     if (dpop) {
       const [keys, key] = dpop;
       await idb("sealed", "readwrite", (s) => s.put({ keys, ...key }, "dpop:" + start.dpopJkt)).catch(() => {
         throw sessionError("no_dpop", undefined);
       });
     }
+    let url;
+    if ("push" in start) {
+      // PAR (RFC 9126): the parameters go to the server first; the URL names them by the
+      // request_uri of its answer. The transaction is kept only once the push succeeded.
+      const { push } = start;
+      const [res, body] = await postAndRead(push.url, push.headers, push.body ?? "", this.#s.timeoutMs, this.#s.maxTokenResponseBytes, sessionError);
+      url = this.#c.pushedAuthorizeUrl(res.status, body).url;
+    } else {
+      url = start.url;
+    }
     set(TX + start.state, start.transaction);
-    return start.url;
+    return url;
   }
 
   /**
@@ -792,8 +849,8 @@ export class ExpensicatAuth {
       const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs, proof);
       keepNonce(signed.url, res);
       const canRefresh = this.#core.session?.hasRefreshToken === true;
-      const wwwAuthenticate = res.headers.get("WWW-Authenticate") ?? undefined;
-      const next = this.#c.nextStep(res.status, res.headers.get("Retry-After") ?? undefined, Date.now(), { replayable, canRefresh, refreshed, waited, wwwAuthenticate, nonced });
+      const header = (/** @type {string} */ name) => res.headers.get(name) ?? undefined;
+      const next = this.#c.nextStep(res.status, header("Retry-After"), header("WWW-Authenticate"), Date.now(), { replayable, canRefresh, refreshed, waited, dpop: jkt !== undefined, nonced });
       if (next.step === "return") return [res, c, method];
       res.body?.cancel().catch(() => {});
       if (next.step === "nonce") {
@@ -831,6 +888,7 @@ export class ExpensicatAuth {
     const [res, c, method] = await this.#send(input, init);
     const status = res.status;
     const retryAfter = res.headers.get("Retry-After") ?? undefined;
+    const challenge = res.headers.get("WWW-Authenticate") ?? undefined;
     const body = await readBody(res, this.#s.maxResponseBytes, c, sessionError);
     if (status >= 200 && status < 300) {
       if (body === "") return null;
@@ -840,7 +898,7 @@ export class ExpensicatAuth {
         throw sessionError("not_json", status);
       }
     }
-    throw this.#c.apiError(status, body, retryAfter, Date.now(), method, input);
+    throw this.#c.apiError(status, body, retryAfter, challenge, Date.now(), method, input);
   }
 
   /**

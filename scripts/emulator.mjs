@@ -70,6 +70,14 @@ export async function startEmulator(options = {}) {
     // false: the Integration Server answers without CORS headers (as the real one may), so a
     // browser sees only a network error.
     expensifyCors: true,
+    // Discovery: where the metadata is served ("both", "oauth": RFC 8414 only, "openid": OpenID
+    // Connect only, "none"), and members that replace the emulator's own (hostile documents).
+    metadataAt: "both",
+    metadata: {},
+    // PAR (RFC 9126): whether the authorize endpoint takes only pushed requests, and how long a
+    // request_uri lives (seconds).
+    requirePar: false,
+    parTtl: 60,
   };
   const clients = new Map();
   const addClient = (clientId, redirectUris) => clients.set(clientId, { clientId, redirectUris: new Set(redirectUris) });
@@ -83,6 +91,7 @@ export async function startEmulator(options = {}) {
   expensifyCreds.set(defaultPartner.partnerUserID, defaultPartner.partnerUserSecret);
 
   const pending = new Map(); // consent request id -> authorize params
+  const pushed = new Map(); // request_uri -> { params, expiresAt, used }
   const codes = new Map(); // code -> { clientId, redirectUri, challenge, scopes, expiresAt, used, issued: [] }
   const accessTokens = new Map(); // token -> { clientId, scopes, expiresAt, family, revoked }
   const refreshTokens = new Map(); // token -> { clientId, scopes, family, used }
@@ -279,27 +288,50 @@ export async function startEmulator(options = {}) {
     return code;
   }
 
+  /** The first problem of authorize parameters `p` once client and redirect URI are known
+   * good, as [error, description], or undefined (then `p.scopes` is set). */
+  function authorizeProblem(p) {
+    if (p.response_type !== "code") return ["unsupported_response_type", "response_type must be code"];
+    if (!p.state) return ["invalid_request", "state is required"];
+    if (p.code_challenge_method !== "S256") return ["invalid_request", "code_challenge_method must be S256"];
+    if (!/^[A-Za-z0-9_-]{43}$/.test(p.code_challenge ?? "")) return ["invalid_request", "code_challenge must be an S256 challenge"];
+    const scopes = (p.scope ?? "").split(" ").filter(Boolean);
+    if (!scopes.length || scopes.some((s) => !(s in SCOPES))) return ["invalid_scope", "unknown scope"];
+    p.scopes = scopes;
+    return undefined;
+  }
+
   async function authorize(req, res, url) {
     const q = url.searchParams;
-    const p = Object.fromEntries(q);
+    let p = Object.fromEntries(q);
     count(p.client_id, "authorizeRequests");
     const fault = takeFault("authorize", p.client_id);
     if (await applyFault(fault, res, {})) return;
     const dup = [...q.keys()].find((k, i, all) => all.indexOf(k) !== i);
-    const client = clients.get(p.client_id);
     const page = (status, msg) =>
       res.writeHead(status, { "Content-Type": "text/html; charset=utf-8" }).end(`<!doctype html><title>Error</title><h1>Authorization error</h1><p id="error">${escapeHtml(msg)}</p>`);
     if (dup) return page(400, `Parameter ${dup} is repeated.`);
+    if (p.request_uri !== undefined) {
+      // RFC 9126 section 4: the pushed parameters, once, before they expire, for their client;
+      // any other parameter of the URL is ignored.
+      const r = pushed.get(p.request_uri);
+      if (!r || r.used || Date.now() >= r.expiresAt || r.params.client_id !== p.client_id) {
+        count(p.client_id, "parRefused");
+        return page(400, "request_uri is unknown, used or expired.");
+      }
+      r.used = true;
+      count(p.client_id, "parUsed");
+      p = { ...r.params };
+    } else if (settings.requirePar) {
+      return page(400, "This server takes pushed authorization requests only (request_uri).");
+    }
+    const client = clients.get(p.client_id);
     if (!client) return page(400, "Unknown client_id.");
     if (!p.redirect_uri || !client.redirectUris.has(p.redirect_uri)) return page(400, "redirect_uri is not registered for this client.");
     const fail = (error, description) => redirectWith(res, p.redirect_uri, { error, error_description: description, ...(p.state ? { state: p.state } : {}), iss: base });
-    if (p.response_type !== "code") return fail("unsupported_response_type", "response_type must be code");
-    if (!p.state) return fail("invalid_request", "state is required");
-    if (p.code_challenge_method !== "S256") return fail("invalid_request", "code_challenge_method must be S256");
-    if (!/^[A-Za-z0-9_-]{43}$/.test(p.code_challenge ?? "")) return fail("invalid_request", "code_challenge must be an S256 challenge");
-    const scopes = (p.scope ?? "").split(" ").filter(Boolean);
-    if (!scopes.length || scopes.some((s) => !(s in SCOPES))) return fail("invalid_scope", "unknown scope");
-    p.scopes = scopes;
+    const problem = authorizeProblem(p);
+    if (problem) return fail(...problem);
+    const scopes = p.scopes;
     if (p.auto_approve === "1") return redirectWith(res, p.redirect_uri, { code: issueCode(p), state: p.state, iss: base });
     if (p.auto_approve === "json") {
       const u = new URL(p.redirect_uri);
@@ -338,6 +370,60 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     pending.delete(body.get("request"));
     if (body.get("decision") === "allow") return redirectWith(res, p.redirect_uri, { code: issueCode(p), state: p.state, iss: base });
     return redirectWith(res, p.redirect_uri, { error: "access_denied", error_description: "The user denied the request", state: p.state, iss: base });
+  }
+
+  // ---- PAR (RFC 9126) ----------------------------------------------------------------------
+  async function parEndpoint(req, res) {
+    const cors = corsFor(req);
+    let p;
+    try {
+      if ((req.headers["content-type"] ?? "").split(";")[0].trim() !== "application/x-www-form-urlencoded") throw new Error("form only");
+      p = parseParams(req, await readBody(req));
+    } catch {
+      count(undefined, "parRequests");
+      return oauthError(res, cors, "invalid_request", "body must be a form without repeated fields");
+    }
+    count(p.client_id, "parRequests");
+    if (await applyFault(takeFault("par", p.client_id), res, cors)) return;
+    const client = clients.get(p.client_id);
+    if (!client) return oauthError(res, cors, "invalid_client", "unknown client", 401);
+    if ("request_uri" in p) return oauthError(res, cors, "invalid_request", "request_uri must not be pushed");
+    if (!p.redirect_uri || !client.redirectUris.has(p.redirect_uri)) return oauthError(res, cors, "invalid_request", "redirect_uri is not registered for this client");
+    const problem = authorizeProblem(p);
+    if (problem) return oauthError(res, cors, ...problem);
+    delete p.scopes;
+    const uri = `urn:ietf:params:oauth:request_uri:${b64url(randomBytes(24))}`;
+    pushed.set(uri, { params: p, expiresAt: Date.now() + settings.parTtl * 1000, used: false });
+    return json(res, 201, { request_uri: uri, expires_in: settings.parTtl }, cors);
+  }
+
+  // ---- metadata (RFC 8414, OpenID Connect Discovery) ----------------------------------------
+  function metadata() {
+    return {
+      issuer: base,
+      authorization_endpoint: `${base}/api/auth/oauth2/authorize`,
+      token_endpoint: `${base}/api/auth/oauth2/token`,
+      revocation_endpoint: `${base}/api/auth/oauth2/revoke`,
+      pushed_authorization_request_endpoint: `${base}/api/auth/oauth2/par`,
+      require_pushed_authorization_requests: settings.requirePar,
+      response_types_supported: ["code"],
+      response_modes_supported: ["query"],
+      grant_types_supported: ["authorization_code", "refresh_token"],
+      code_challenge_methods_supported: ["S256"],
+      token_endpoint_auth_methods_supported: ["none"],
+      revocation_endpoint_auth_methods_supported: ["none"],
+      authorization_response_iss_parameter_supported: true,
+      scopes_supported: Object.keys(SCOPES),
+      ...settings.metadata,
+    };
+  }
+
+  async function wellKnown(req, res, which) {
+    const cors = corsFor(req);
+    count(undefined, `metadata:${which}`);
+    if (await applyFault(takeFault(`metadata:${which}`), res, cors)) return;
+    if (settings.metadataAt !== "both" && settings.metadataAt !== which) return json(res, 404, { error: { code: "not_found", message: "No such endpoint" } }, cors);
+    return json(res, 200, metadata(), { ...cors, "Cache-Control": "max-age=60" });
   }
 
   // ---- token -----------------------------------------------------------------------------
@@ -616,6 +702,9 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
       if (url.pathname === "/api/auth/oauth2/authorize/decision" && req.method === "POST") return await decision(req, res);
       if (url.pathname === "/api/auth/oauth2/token" && req.method === "POST") return await tokenEndpoint(req, res);
       if (url.pathname === "/api/auth/oauth2/revoke" && req.method === "POST") return await revocationEndpoint(req, res);
+      if (url.pathname === "/api/auth/oauth2/par" && req.method === "POST") return await parEndpoint(req, res);
+      if (url.pathname === "/.well-known/oauth-authorization-server" && req.method === "GET") return await wellKnown(req, res, "oauth");
+      if (url.pathname === "/.well-known/openid-configuration" && req.method === "GET") return await wellKnown(req, res, "openid");
       if (url.pathname.startsWith("/api/v1/")) return await api(req, res, url);
       if (url.pathname === "/Integration-Server/ExpensifyIntegrations" && req.method === "POST") return await expensify(req, res);
       if (url.pathname === "/capture/Integration-Server/ExpensifyIntegrations") {

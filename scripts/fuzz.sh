@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 secs=${1:-${FUZZ_SECONDS:-30}}
-targets=(callback token_response oauth_error expensify_response authorize_url stored_transaction json retry_after address_bar url_whatwg)
+targets=(callback token_response oauth_error expensify_response authorize_url stored_transaction json retry_after address_bar url_whatwg www_authenticate codec_base64url codec_form_encode codec_form_decode codec_http_date codec_json)
 
 echo "[fuzz 1/3] nightly toolchain (cargo-fuzz needs it)"
 if ! rustup toolchain list | grep -q '^nightly'; then

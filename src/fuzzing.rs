@@ -9,12 +9,15 @@ use crate::prelude::*;
 use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
 use crate::protocol::bearer::is_b64token;
 use crate::protocol::callback::{parse_callback, CallbackParams};
+use crate::protocol::config::{ClientConfig, ClientConfigInput};
+use crate::protocol::discovery::{discovered_config, read_metadata, MetadataAnswer};
 use crate::protocol::encoding::decode_form;
 use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::protocol::expensify::{parse_response, Expect};
 use crate::protocol::login::{start_login, LoginRequest};
+use crate::protocol::par::parse_par_response;
 use crate::protocol::retry_after::parse_retry_after;
-use crate::protocol::token::{parse_error_body, parse_token_response};
+use crate::protocol::token::{parse_error_body, parse_token_response, MAX_TOKEN_RESPONSE};
 use crate::protocol::transaction::LoginTransaction;
 use crate::protocol::url::Url;
 
@@ -22,11 +25,24 @@ pub use crate::test_support::{config, REDIRECT_URI};
 
 /// A deterministic live transaction for `config()`, created at time 0.
 pub fn transaction() -> LoginTransaction {
+    transaction_for(&config())
+}
+
+/// `config()` with another issuer, for the corpus cases that name one (`"issuer"`).
+pub fn config_with_issuer(issuer: &str) -> ClientConfig {
+    match ClientConfig::new(ClientConfigInput { issuer: Some(issuer.into()), ..crate::test_support::input() }) {
+        Ok(c) => c,
+        Err(e) => panic!("the corpus issuer {issuer} is refused: {e}"),
+    }
+}
+
+/// A deterministic live transaction for `config`, created at time 0.
+pub fn transaction_for(config: &ClientConfig) -> LoginTransaction {
     let mut random = [0u8; 64];
     for (i, b) in random.iter_mut().enumerate() {
         *b = (i as u8).wrapping_mul(151).wrapping_add(7);
     }
-    match start_login(&config(), &LoginRequest::default(), &random, 0) {
+    match start_login(config, &LoginRequest::default(), &random, 0) {
         Ok(s) => s.transaction,
         Err(e) => panic!("the fixed fuzz login failed: {e}"),
     }
@@ -166,7 +182,7 @@ pub fn authorize_url(data: &[u8]) {
         extra: &extra,
     };
     let Ok(url) = build_authorize_url(&params) else { return };
-    let parsed = Url::parse(&url, "url").unwrap_or_else(|e| panic!("built an unparseable URL: {e}"));
+    let parsed = Url::parse(&url, "url").unwrap_or_else(|e| panic!("built an unparseable URL: {e:?}"));
     assert!(parsed.fragment().is_none(), "a value leaked a #");
     let query = parsed.query().unwrap_or_default();
     assert!(!query.contains(' '), "a value leaked a space");
@@ -237,6 +253,30 @@ pub fn retry_after(data: &[u8]) {
     }
 }
 
+/// `WWW-Authenticate` values: never panics; a list item more (`, ` at the end) changes nothing;
+/// an `error` is only ever read from a Bearer challenge; and a 403 is a refused token or a
+/// missing scope exactly when the Bearer challenge says so.
+pub fn www_authenticate(data: &[u8]) {
+    use crate::protocol::challenge::{bearer, BearerError, MAX_HEADER};
+    use crate::protocol::session::{refusal, Refusal};
+    let header = text(data);
+    let read = |h: &str| bearer(h).map(|b| (b.error(), b.scope().map(str::to_owned)));
+    let got = read(&header);
+    if header.len() + 2 <= MAX_HEADER {
+        assert_eq!(read(&(header.clone() + ", ")), got, "{header:?}: a trailing list separator changed the reading");
+    }
+    if got.as_ref().is_some_and(|(e, _)| e.is_some()) {
+        assert!(header.to_ascii_lowercase().contains("bearer"), "{header:?}: an error without a Bearer challenge");
+    }
+    let expected = match got {
+        Some((Some(BearerError::InvalidToken), _)) => Refusal::Token,
+        Some((Some(BearerError::InsufficientScope), ref scope)) => Refusal::Scope(scope.as_deref()),
+        _ => Refusal::None,
+    };
+    assert_eq!(refusal(403, Some(&header)), expected, "{header:?}");
+    assert_eq!(refusal(401, Some(&header)), Refusal::Token);
+}
+
 /// A fuzz target's property check.
 pub type Check = fn(&[u8]);
 
@@ -269,8 +309,62 @@ pub fn url_whatwg(data: &[u8]) {
     }
 }
 
+/// The issuer the metadata target asks for.
+const METADATA_ISSUER: &str = "https://as.example";
+
+/// Server metadata (RFC 8414): accepted only from a 2xx answer naming exactly the issuer asked
+/// for, with HTTPS (or loopback) endpoints that the client configuration then accepts as they
+/// are. The first byte picks the answer's status and which of the two addresses it answers.
+pub fn metadata(data: &[u8]) {
+    let first = data.first().copied().unwrap_or(0);
+    let status = [200, 201, 404, 0][usize::from(first % 4)];
+    let attempt = usize::from(first >> 7);
+    let body = text(data.get(1..).unwrap_or_default());
+    match read_metadata(METADATA_ISSUER, attempt, status, &body, MAX_TOKEN_RESPONSE) {
+        Ok(MetadataAnswer::TryNext) => assert!(attempt == 0 && !(200..300).contains(&status)),
+        Ok(MetadataAnswer::Found(m)) => {
+            assert!((200..300).contains(&status));
+            assert_eq!(m.issuer, METADATA_ISSUER, "accepted another issuer's metadata");
+            let app = r#"{"clientId":"c","redirectUri":"https://app.example/cb","allowCustomScopes":true}"#;
+            if let Err(e) = discovered_config(app, &m) {
+                panic!("accepted metadata the configuration refuses: {e}");
+            }
+        }
+        Err(e) => check_error_text(&e),
+    }
+}
+
+/// Answers to a pushed authorization request (RFC 9126): accepted only as a 201, giving an
+/// authorize URL with exactly `client_id` and `request_uri`, which expires after now and no later
+/// than the transaction would.
+pub fn par_response(data: &[u8]) {
+    let status = [201, 200, 400, 500][usize::from(data.first().copied().unwrap_or(0) % 4)];
+    let body = text(data.get(1..).unwrap_or_default());
+    let input = ClientConfigInput {
+        pushed_authorization_request_endpoint: Some("https://as.example/par".into()),
+        par: true,
+        ..crate::test_support::input()
+    };
+    let config = match ClientConfig::new(input) {
+        Ok(c) => c,
+        Err(e) => panic!("the fixed PAR configuration is invalid: {e}"),
+    };
+    match parse_par_response(&config, status, &body, 1_000) {
+        Ok(p) => {
+            assert_eq!(status, 201);
+            assert!(p.expires_at_ms > 1_000 && p.expires_at_ms <= 1_000 + config.transaction_ttl_ms());
+            let url = Url::parse(&p.url, "url").unwrap_or_else(|e| panic!("an authorize URL that does not parse: {e:?}"));
+            let pairs = decode_form(url.query().unwrap_or_default()).unwrap_or_else(|_| panic!("a malformed query"));
+            let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(names, ["client_id", "request_uri"]);
+            assert_eq!(pairs[0].1, config.client_id());
+        }
+        Err(e) => check_error_text(&e),
+    }
+}
+
 /// Every target, by name, for the corpus replay.
-pub const TARGETS: [(&str, Check); 10] = [
+pub const TARGETS: [(&str, Check); 13] = [
     ("callback", callback),
     ("token_response", token_response),
     ("oauth_error", oauth_error),
@@ -281,6 +375,9 @@ pub const TARGETS: [(&str, Check); 10] = [
     ("retry_after", retry_after),
     ("address_bar", address_bar),
     ("url_whatwg", url_whatwg),
+    ("www_authenticate", www_authenticate),
+    ("metadata", metadata),
+    ("par_response", par_response),
 ];
 
 #[cfg(test)]
@@ -310,5 +407,44 @@ mod tests {
         json(br#"{"a":[1,-2.5e3,"\u00e9\ud83d\ude00",true,null,{}]}"#);
         retry_after(b"\0\0\0\0\0\0\0\0Sun, 06 Nov 1994 08:49:37 GMT");
         retry_after(b"\0\0\0\0\0\0\0\0 42");
+        metadata(&[b"\x00".as_slice(), br#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t","code_challenge_methods_supported":["S256"]}"#].concat());
+        par_response(b"\x00{\"request_uri\":\"urn:x\",\"expires_in\":60}");
+        www_authenticate(br#"Bearer error="insufficient_scope", scope="team:read""#);
+    }
+
+    /// The `WWW-Authenticate` properties on generated headers made of the grammar's pieces, so
+    /// that most of them come close to well-formed.
+    #[test]
+    fn www_authenticate_on_generated_headers() {
+        const PIECES: [&str; 22] = [
+            "Bearer",
+            "bearer",
+            "Basic",
+            " ",
+            "\t",
+            ",",
+            "=",
+            "\"",
+            "\\",
+            "error",
+            "ERROR",
+            "scope",
+            "realm",
+            "invalid_token",
+            "insufficient_scope",
+            "\"invalid_token\"",
+            "\"insufficient_scope\"",
+            "\"a, b\"",
+            "abc+/",
+            "==",
+            "\u{0}",
+            "é",
+        ];
+        let mut next = crate::test_support::xorshift(0x5eed_cafe);
+        for _ in 0..20_000 {
+            let n = (next() % 12) as usize;
+            let header: String = (0..n).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            www_authenticate(header.as_bytes());
+        }
     }
 }

@@ -14,6 +14,7 @@ extern crate std;
 mod lean;
 mod prelude;
 
+pub mod codec;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod protocol;
@@ -28,11 +29,13 @@ pub mod web;
 pub use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
 pub use crate::protocol::callback::{parse_callback, strip_response_params, validate_callback, CallbackParams, ValidatedCallback};
 pub use crate::protocol::config::{ClientConfig, ClientConfigInput, StorageMode, TokenEncoding};
-pub use crate::protocol::error::{Error, OAuthError, OAuthErrorCode, Result};
+pub use crate::protocol::error::{Advice, Error, OAuthError, OAuthErrorCode, Result};
 pub use crate::protocol::login::{start_login, LoginRequest, LoginStart, LOGIN_ENTROPY};
 pub use crate::protocol::pkce::{s256 as code_challenge_s256, verify_s256, PkceVerifier};
 pub use crate::protocol::scope::{normalize_scopes, required_scope, Scope};
 pub use crate::protocol::secret::{AccessToken, AuthorizationCode, PartnerSecret, RefreshToken, Secret};
 pub use crate::protocol::sign::{sign_request, SignedRequest};
-pub use crate::protocol::token::{authorization_code_request, parse_token_response, refresh_token_request, TokenRequest, TokenSet};
+pub use crate::protocol::token::{
+    authorization_code_request, parse_token_answer, parse_token_response, refresh_token_request, TokenRequest, TokenSet,
+};
 pub use crate::protocol::transaction::LoginTransaction;

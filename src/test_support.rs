@@ -62,3 +62,12 @@ pub fn start() -> LoginStart {
 /// The crate's strict URL parser, for the differential test against the WHATWG parser
 /// (`tests/url_differential.rs`); the module itself is private.
 pub use crate::protocol::url::Url;
+
+/// The codecs that are private to the crate, for the differential tests against their reference
+/// crates (`tests/codec_differential.rs` and the fuzz targets that share its checks).
+pub mod codec {
+    pub use crate::codec::encoding::{base64url, decode_form, form_encode, DecodeError};
+    pub use crate::codec::json::{parse as parse_json, Value, MAX_DEPTH};
+    pub use crate::codec::retry_after::http_date_secs;
+    pub use crate::codec::sha256::sha256;
+}

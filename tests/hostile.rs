@@ -2,10 +2,14 @@
 //! its exact error code, no case panics, and no error shows a secret.
 #![cfg(not(target_arch = "wasm32"))]
 
-use expensicat_auth::fuzzing::{config, expand, secret_markers, transaction};
+use expensicat_auth::fuzzing::{config, config_with_issuer, expand, secret_markers, transaction_for};
+use expensicat_auth::protocol::config::{ClientConfig, ClientConfigInput};
+use expensicat_auth::protocol::discovery::read_metadata;
 use expensicat_auth::protocol::expensify::{parse_response, Credential, CredentialInput, Expect};
 use expensicat_auth::protocol::json::FromJson;
-use expensicat_auth::protocol::token::parse_token_response;
+use expensicat_auth::protocol::par::parse_par_response;
+use expensicat_auth::protocol::session::api_error;
+use expensicat_auth::protocol::token::{parse_token_response, MAX_TOKEN_RESPONSE};
 use expensicat_auth::{parse_callback, Error};
 use serde_json::Value;
 
@@ -16,20 +20,33 @@ fn outcome<T>(r: Result<T, Error>) -> (String, Option<Error>) {
     }
 }
 
+/// The corpus configuration with pushed authorization requests.
+fn par_config() -> ClientConfig {
+    let input = ClientConfigInput {
+        pushed_authorization_request_endpoint: Some("https://api.expensicat.com/par".into()),
+        par: true,
+        ..Default::default()
+    };
+    ClientConfig::new(ClientConfigInput { client_id: config().client_id().into(), redirect_uri: config().redirect_uri().into(), ..input })
+        .unwrap()
+}
+
 #[test]
 fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
     let file: Value = serde_json::from_str(include_str!("corpus/hostile.json")).unwrap();
     let cases = file["cases"].as_array().unwrap();
     assert!(cases.len() >= 60, "the corpus shrank to {}", cases.len());
     for case in cases {
-        let tx = transaction();
+        // A case may name the client's issuer (the default is Expensicat's).
+        let config = case["issuer"].as_str().map_or_else(config, config_with_issuer);
+        let tx = transaction_for(&config);
         let state = tx.state().to_owned();
         let verifier = tx.to_storage().split("\"verifier\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
         let s = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
         let (input, (code, err)) = match s("kind").as_str() {
             "callback" => {
                 let url = expand(&s("url"), &state);
-                (url.clone(), outcome(parse_callback(&config(), &url, tx, 1)))
+                (url.clone(), outcome(parse_callback(&config, &url, tx, 1)))
             }
             "token" => {
                 let body = expand(&s("body"), &state);
@@ -44,9 +61,25 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
                 };
                 (body.clone(), outcome(parse_response(case["status"].as_u64().unwrap() as u16, &body, None, expects)))
             }
+            "api" => {
+                let (body, header) = (expand(&s("body"), &state), expand(&s("header"), &state));
+                let status = case["status"].as_u64().unwrap() as u16;
+                let e = api_error(status, &body, None, Some(&header), 0, "GET", "/v1/transactions");
+                (format!("{header}\n{body}"), outcome::<()>(Err(e)))
+            }
             "credential" => {
                 let input = CredentialInput::from_json(&case["input"].to_string()).unwrap();
                 (case["input"].to_string(), outcome(Credential::new(input)))
+            }
+            "par" => {
+                let body = expand(&s("body"), &state);
+                let status = case["status"].as_u64().unwrap() as u16;
+                (body.clone(), outcome(parse_par_response(&par_config(), status, &body, 0)))
+            }
+            "metadata" => {
+                let body = expand(&s("body"), &state);
+                let status = case["status"].as_u64().unwrap() as u16;
+                (body.clone(), outcome(read_metadata(&s("issuer"), 1, status, &body, MAX_TOKEN_RESPONSE)))
             }
             other => panic!("unknown kind {other}"),
         };

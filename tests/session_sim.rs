@@ -68,8 +68,15 @@ struct Server {
     refreshes: Vec<(usize, u64)>,
 }
 
+/// The token after `key` (`"name":"`) in a JSON body, or after `name=` in a form body (the
+/// encoding a standard server gets).
 fn token_of(body: &str, key: &str) -> Option<(usize, u32)> {
-    let at = body.find(key)? + key.len();
+    let form = format!("{}=", key.trim_matches(|c| c == '"' || c == ':'));
+    let at = match body.find(key) {
+        Some(i) => i + key.len(),
+        None if body.starts_with(&form) => form.len(),
+        None => body.find(&format!("&{form}"))? + form.len() + 1,
+    };
     let rest = &body[at..];
     let end = rest.find(|c: char| !(c.is_ascii_alphanumeric())).unwrap_or(rest.len());
     let t = &rest[..end];

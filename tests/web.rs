@@ -188,13 +188,13 @@ fn token_responses_and_errors() {
 #[wasm_bindgen_test]
 fn signing_only_for_the_api_origin() {
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
-    let signed = client().sign_request(s(jwt), s("get"), s("/v1/transactions?limit=20")).unwrap();
+    let signed = client().sign_request(s(jwt), s("get"), s("/v1/transactions?limit=20"), None).unwrap();
     assert_eq!(get_str(&signed, "url"), "https://api.expensicat.com/api/v1/transactions?limit=20");
     assert_eq!(get_str(&get(&signed, "headers"), "Authorization"), format!("Bearer {jwt}"));
     for url in ["https://evil.example/api/v1", "//evil.example/x", "http://api.expensicat.com/api/v1"] {
-        assert_eq!(code_of(client().sign_request(s(jwt), s("GET"), s(url)).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
+        assert_eq!(code_of(client().sign_request(s(jwt), s("GET"), s(url), None).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
     }
-    assert_eq!(code_of(client().sign_request(s("a\r\nb"), s("GET"), s("/v1/x")).unwrap_err(), &[]), "invalid_token");
+    assert_eq!(code_of(client().sign_request(s("a\r\nb"), s("GET"), s("/v1/x"), None).unwrap_err(), &[]), "invalid_token");
 }
 
 #[wasm_bindgen_test]
@@ -218,13 +218,22 @@ fn hostile_corpus_through_the_exports() {
     let cases = file["cases"].as_array().unwrap();
     for case in cases {
         let field = |k: &str| case[k].as_str().unwrap_or_default().to_owned();
-        let start = client().create_login(None).unwrap();
+        // A case may name the client's issuer (the default is Expensicat's).
+        let client = match case["issuer"].as_str() {
+            Some(issuer) => {
+                let c = config();
+                Reflect::set(&c, &s("issuer"), &s(issuer)).unwrap();
+                api::ExpensicatClient::new(c).unwrap()
+            }
+            None => client(),
+        };
+        let start = client.create_login(None).unwrap();
         let (state, tx) = (get_str(&start, "state"), get_str(&start, "transaction"));
         let verifier = get_str(&json(&tx), "verifier");
         let (input, result) = match field("kind").as_str() {
             "callback" => {
                 let url = expand(&field("url"), &state);
-                (url.clone(), client().parse_callback(s(&url), s(&tx)).map(JsValue::from))
+                (url.clone(), client.parse_callback(s(&url), s(&tx)).map(JsValue::from))
             }
             "token" => {
                 let body = expand(&field("body"), &state);
@@ -247,9 +256,30 @@ fn hostile_corpus_through_the_exports() {
                     ),
                 )
             }
+            "api" => {
+                let (body, header) = (expand(&field("body"), &state), expand(&field("header"), &state));
+                let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
+                let e =
+                    api::api_error(status, s(&body), JsValue::UNDEFINED, s(&header), JsValue::from(0.0), s("GET"), s("/v1/transactions"));
+                (format!("{header}\n{body}"), Err(e.unwrap()))
+            }
             "credential" => {
                 let input = case["input"].to_string();
                 (input.clone(), ExpensifyClient::new(json(&input), None).map(JsValue::from))
+            }
+            "par" => {
+                let body = expand(&field("body"), &state);
+                let config = json(
+                    r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback","par":true,"pushedAuthorizationRequestEndpoint":"https://api.expensicat.com/par"}"#,
+                );
+                let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
+                (body.clone(), api::ExpensicatClient::new(config).unwrap().pushed_authorize_url(status, s(&body)))
+            }
+            "metadata" => {
+                let body = expand(&field("body"), &state);
+                let config = json(r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback"}"#);
+                let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
+                (body.clone(), api::ExpensicatClient::discovered_config(s(&field("issuer")), config, JsValue::from(1.0), status, s(&body)))
             }
             other => panic!("unknown kind {other}"),
         };

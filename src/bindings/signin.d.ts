@@ -12,7 +12,7 @@ export interface ClientConfig {
   redirectUri: string;
   /** Scopes requested by default. */
   scopes?: (ExpensicatScope | string)[];
-  /** Issuer identifier and base of the default endpoints. Default `https://api.expensicat.com`. */
+  /** Issuer identifier (kept exactly as written, trailing slash included: the callback's `iss` must equal it as a string, RFC 9207) and base of the default endpoints. Default `https://api.expensicat.com`. */
   issuer?: string;
   /** Default `{issuer}/api/auth/oauth2/authorize`. */
   authorizationEndpoint?: string;
@@ -22,7 +22,7 @@ export interface ClientConfig {
   revocationEndpoint?: string;
   /** Default `{issuer}/api`. Bearer tokens are sent only to this URL's origin. */
   apiBaseUrl?: string;
-  /** `json` (default, as Expensicat documents) or `form` (RFC 6749). */
+  /** How code exchanges and refreshes are encoded. Default: `json` when the token endpoint is on `https://api.expensicat.com` (as Expensicat documents), `form` for any other server (RFC 6749). Revocation is always a form. */
   tokenRequestEncoding?: "json" | "form";
   /** Allow scopes other than the 13 Expensicat scopes. */
   allowCustomScopes?: boolean;
@@ -61,6 +61,14 @@ export interface ClientConfig {
    * `false`. Needs WebCrypto and IndexedDB (see docs/dpop.md).
    */
   dpop?: boolean;
+  /** The pushed authorization request endpoint (RFC 9126), if the server has one. */
+  pushedAuthorizationRequestEndpoint?: string;
+  /**
+   * Push the authorize parameters to `pushedAuthorizationRequestEndpoint` first (RFC 9126) and send
+   * the browser to the authorize endpoint with `client_id` and `request_uri` only. Needs that
+   * endpoint (`invalid_config` otherwise). `discover` sets it when the server requires it.
+   */
+  par?: boolean;
 }
 
 /** A P-256 public key: the `x` and `y` of its exported JWK. */
@@ -68,6 +76,21 @@ export interface DpopKey { x: string; y: string; }
 
 /** What one DPoP proof is made of (`ExpensicatClient.dpopSigningInput`): the key's thumbprint and coordinates, the request, the time, the access token of a resource request, the server's nonce. */
 export interface DpopProofInput { jkt: string; x: string; y: string; method: string; url: string; nowMs: number; accessToken?: string; nonce?: string; }
+
+/** The configuration given to `discover`: everything but the issuer and the endpoints, which come from the server's metadata. */
+export type DiscoveryConfig = Omit<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint">;
+
+/** `createLogin` with `par`: the pushed authorization request to POST first (RFC 9126); `pushedAuthorizeUrl` makes the authorize URL from its answer. */
+export interface PushedLoginStart { push: HttpRequest; state: string; expiresAt: number; transaction: string; /** The thumbprint of the login's DPoP key. */ dpopJkt?: string; }
+
+/** A pushed authorization request the server accepted: the authorize URL (`client_id` and `request_uri` only), to open before `expiresAt` (ms since the epoch). */
+export interface PushedAuthorization { url: string; expiresAt: number; }
+
+/** What discovery adds to a `DiscoveryConfig`: the issuer and endpoints of the server's metadata, and `par` when the server requires pushed authorization requests. */
+export type DiscoveredMembers = Pick<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint" | "par">;
+
+/** Where discovery looks (RFC 8414, then OpenID Connect Discovery) and within what limits. */
+export interface DiscoveryPlan { urls: [string, string]; timeoutMs: number; maxBytes: number; }
 
 /** A PKCE pair (RFC 7636). Keep `verifier` secret; send only `challenge`. */
 export interface Pkce { verifier: string; challenge: string; method: "S256"; }
@@ -131,7 +154,7 @@ export interface ClientSettings {
 }
 
 /** What has been tried for one API call (`ExpensicatClient.nextStep`). */
-export interface Attempt { replayable?: boolean; canRefresh?: boolean; refreshed?: boolean; waited?: boolean; /** The answer's `WWW-Authenticate` (DPoP calls). */ wwwAuthenticate?: string; /** A DPoP nonce was asked for and tried. */ nonced?: boolean; }
+export interface Attempt { replayable?: boolean; canRefresh?: boolean; refreshed?: boolean; waited?: boolean; /** The call is DPoP-signed. */ dpop?: boolean; /** A DPoP nonce was asked for and tried. */ nonced?: boolean; }
 
 /** The next step after an API answer: hand it back, refresh and send again, or wait and send again. */
 export type NextStep = { step: "return" } | { step: "refresh" } | { step: "nonce" } | { step: "wait"; ms: number };

@@ -28,8 +28,7 @@ use crate::protocol::sign::api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::sign::{sign_as, Scheme};
 use crate::protocol::token::{
-    authorization_code_request, parse_token_response_limited, refresh_token_request as core_refresh_request, Revocable, TokenRequest,
-    TokenSet,
+    authorization_code_request, parse_token_answer, refresh_token_request as core_refresh_request, Revocable, TokenRequest, TokenSet,
 };
 use crate::protocol::transaction::LoginTransaction;
 use crate::web::now_ms;
@@ -128,14 +127,25 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
     .map(|u| text_out(&u))
 }
 
-fn create_login_with(config: &ClientConfig, options: Option<JsValue>) -> Result<JsValue, JsValue> {
+/// A started login: its `LoginStart`, or with PAR its `PushedLoginStart` when `push` allows it
+/// (else `invalid_config`: that caller has no way to push).
+fn create_login_with(config: &ClientConfig, options: Option<JsValue>, push: bool) -> Result<JsValue, JsValue> {
+    if config.par_endpoint().is_some() && !push {
+        return Err(js_error(&Error::InvalidConfig {
+            field: "par",
+            reason: "needs beginLogin: the authorize URL comes from the push's answer",
+        }));
+    }
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     let tx = &start.transaction;
+    if let Some(push) = crate::protocol::par::par_request(config, &start) {
+        return Ok(pushed_login_start(&http_request_out(push), tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()));
+    }
     Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()))
 }
 
-use crate::web::js::{login_start, pkce, signed, signed_as_given, token_http};
+use crate::web::js::{login_start, pkce, pushed_login_start, signed, signed_as_given, token_http};
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
 /// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.
@@ -223,13 +233,19 @@ pub fn parse_token_response(
     #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms_opt: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let now = optional(now_ms_opt, |v| time_arg(v, "nowMs"))?.unwrap_or_else(now_ms);
-    token_response(&status, &body, now, crate::protocol::token::MAX_TOKEN_RESPONSE)
+    token_response(&status, &body, now, None)
 }
 
-fn token_response(status: &JsValue, body: &JsValue, now: u64, limit: usize) -> Result<JsValue, JsValue> {
+/// Reads the `status` and `body` arguments and validates them: as the answer to `config`'s own
+/// token request when given, else within the default size limit.
+fn token_response(status: &JsValue, body: &JsValue, now: u64, config: Option<&ClientConfig>) -> Result<JsValue, JsValue> {
     let status = int_arg(status, "status", 599.0)? as u16;
     let body = Secret::new(string_arg(body, "body")?);
-    Ok(to_js(token_out(&js(parse_token_response_limited(status, body.expose(), now, limit))?).expose()))
+    let parsed = match config {
+        Some(c) => parse_token_answer(c, status, body.expose(), now, false),
+        None => crate::protocol::token::parse_token_response(status, body.expose(), now),
+    };
+    Ok(to_js(token_out(&js(parsed)?).expose()))
 }
 
 fn sign_request_with(
@@ -269,13 +285,25 @@ impl ExpensicatClient {
     }
 
     /// Starts a login without storing anything: creates PKCE and state from the CSPRNG and
-    /// returns the authorize URL and the serialised transaction for the caller to keep.
+    /// returns the authorize URL and the serialised transaction for the caller to keep. With
+    /// `par`, throws `invalid_config` (use `beginLogin`).
     #[wasm_bindgen(js_name = createLogin, unchecked_return_type = "LoginStart")]
     pub fn create_login(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        create_login_with(&self.0, options)
+        create_login_with(&self.0, options, false)
+    }
+
+    /// `createLogin` for every configuration: with `par` there is no URL yet, and the result is
+    /// a `PushedLoginStart`, whose `push` is the pushed authorization request (RFC 9126) to POST
+    /// first; `pushedAuthorizeUrl` makes the URL from its answer.
+    #[wasm_bindgen(js_name = beginLogin, unchecked_return_type = "LoginStart | PushedLoginStart")]
+    pub fn begin_login(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoginOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        create_login_with(&self.0, options, true)
     }
 
     /// Validates the callback URL against the stored transaction (from `createLogin`): redirect
@@ -307,14 +335,16 @@ impl ExpensicatClient {
         refresh_token_request_with(&self.0, &refresh_token, scopes)
     }
 
-    /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`.
+    /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`,
+    /// for the answer to this client's own token request: a JSON request refused with
+    /// `unsupported_grant_type` or `invalid_request` gets a message naming `tokenRequestEncoding`.
     #[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
     pub fn parse_token_response(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     ) -> Result<JsValue, JsValue> {
-        token_response(&status, &body, now_ms(), self.0.max_token_response_bytes())
+        token_response(&status, &body, now_ms(), Some(&self.0))
     }
 
     /// The revocation request (RFC 7009) for `token`, of kind `hint` (`refresh_token` or
@@ -430,7 +460,9 @@ impl ExpensicatClient {
         js(api_url(self.0.api_base(), self.0.api_origin(), &string_arg(&path_or_url, "input")?).map(drop))
     }
 
-    /// The next step after an API answer with `status` (and its `Retry-After`, read at `nowMs`):
+    /// The next step after an API answer with `status` (and its `Retry-After`, read at `nowMs`,
+    /// and its `WWW-Authenticate`, which turns a 403 with `Bearer error="invalid_token"` into a
+    /// refused token like a 401):
     /// `{step: "return"}` hand it to the caller, `{step: "refresh"}` refresh and send again,
     /// `{step: "wait", ms}` wait and send again; throws `rate_limited`. `attempt` says what has
     /// been tried: `{replayable, canRefresh, refreshed, waited}` (the body can be sent again, the
@@ -440,14 +472,16 @@ impl ExpensicatClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+        #[wasm_bindgen(js_name = wwwAuthenticate, unchecked_param_type = "string | undefined")] www_authenticate: JsValue,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Attempt")] attempt: JsValue,
     ) -> Result<JsValue, JsValue> {
         let status = int_arg(&status, "status", 599.0)? as u16;
         let retry_after = opt_string_arg(&retry_after, "retryAfter")?;
+        let www_authenticate = opt_string_arg(&www_authenticate, "wwwAuthenticate")?;
         let now = time_arg(&now_ms, "nowMs")?;
         let attempt: Attempt = from_js(&attempt, "attempt")?;
-        let step = match next_step(status, retry_after.as_deref(), now, self.0.max_retry_after_ms(), &attempt) {
+        let step = match next_step(status, retry_after.as_deref(), www_authenticate.as_deref(), now, self.0.max_retry_after_ms(), attempt) {
             Step::Return => Obj::new().str("step", "return"),
             Step::RefreshAndRetry => Obj::new().str("step", "refresh"),
             Step::NonceAndRetry => Obj::new().str("step", "nonce"),
@@ -460,18 +494,21 @@ impl ExpensicatClient {
     /// The typed error for an API answer that is not 2xx (as the free function `apiError`), for
     /// a call to `input`: a path below the API base or an absolute URL on the API origin.
     #[wasm_bindgen(js_name = apiError, unchecked_return_type = "ExpensicatAuthError")]
+    // The JavaScript signature: one argument per value of the answer and the call, as `apiError`.
+    #[allow(clippy::too_many_arguments)]
     pub fn api_error(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
         #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+        #[wasm_bindgen(js_name = wwwAuthenticate, unchecked_param_type = "string | undefined")] www_authenticate: JsValue,
         #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
         let input = string_arg(&input, "input")?;
         let path = crate::protocol::sign::api_path(self.0.api_base(), &input);
-        api_error(status, body, retry_after, now_ms, method, JsValue::from_str(path))
+        api_error(status, body, retry_after, www_authenticate, now_ms, method, JsValue::from_str(path))
     }
 }
 
@@ -572,13 +609,16 @@ impl ExpensicatClient {
     }
 }
 
-/// The typed error (not thrown) for an API answer that is not 2xx: `unauthorized`,
-/// `insufficient_scope` with the scope, `rate_limited` with the delay, else `api_error`.
+/// The typed error (not thrown) for an API answer that is not 2xx, from its status, body and
+/// `Retry-After` and `WWW-Authenticate` headers: `unauthorized` (401, or 403 with
+/// `Bearer error="invalid_token"`), `insufficient_scope` with the scope (403 whose challenge or
+/// Expensicat error body says so), `rate_limited` with the delay, else `api_error` with the status.
 #[wasm_bindgen(js_name = apiError, unchecked_return_type = "ExpensicatAuthError")]
 pub fn api_error(
     #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
     #[wasm_bindgen(js_name = retryAfter, unchecked_param_type = "string | undefined")] retry_after: JsValue,
+    #[wasm_bindgen(js_name = wwwAuthenticate, unchecked_param_type = "string | undefined")] www_authenticate: JsValue,
     #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number")] now_ms: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
@@ -586,9 +626,10 @@ pub fn api_error(
     let status = int_arg(&status, "status", 599.0)? as u16;
     let body = string_arg(&body, "body")?;
     let retry_after = opt_string_arg(&retry_after, "retryAfter")?;
+    let www_authenticate = opt_string_arg(&www_authenticate, "wwwAuthenticate")?;
     let now = time_arg(&now_ms, "nowMs")?;
     let (method, path) = (string_arg(&method, "method")?, string_arg(&path, "path")?);
-    Ok(js_error(&core_api_error(status, &body, retry_after.as_deref(), now, &method, &path)))
+    Ok(js_error(&core_api_error(status, &body, retry_after.as_deref(), www_authenticate.as_deref(), now, &method, &path)))
 }
 
 /// The errors the JavaScript session raises itself, with the core's codes and messages:
@@ -659,6 +700,54 @@ impl FromJson for ProofInput {
     }
 }
 
+// Discovery (RFC 8414, OpenID Connect Discovery): `ExpensicatAuth.discover` and
+// `ExpensicatClient.discover` (js/session.js) fetch the metadata; every decision is made here.
+
+#[wasm_bindgen]
+impl ExpensicatClient {
+    /// Checks `issuer` and `config` (a `ClientConfig` without the issuer and the endpoints)
+    /// before discovery makes any request: `{urls, timeoutMs, maxBytes}`, the two addresses of
+    /// the metadata in the order to try them (RFC 8414, then OpenID Connect), one deadline for
+    /// the whole discovery and the largest body to read.
+    #[wasm_bindgen(js_name = discoveryPlan, unchecked_return_type = "DiscoveryPlan")]
+    pub fn discovery_plan(
+        #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let issuer = string_arg(&issuer, "issuer")?;
+        let plan = js(crate::protocol::discovery::discovery_plan(&issuer, &json_text(&config, "config")?))?;
+        let urls: [String; 2] = plan.urls;
+        Ok(to_js(&Obj::new().strs("urls", &urls).u64("timeoutMs", plan.timeout_ms).u64("maxBytes", plan.max_bytes as u64).finish()))
+    }
+
+    /// Judges the answer to the request for `discoveryPlan(issuer, config).urls[attempt]`
+    /// (`status` 0 when there was none): what the metadata adds to `config` (its issuer and
+    /// endpoints, and `par` when the server requires it; `config` with these members is a valid
+    /// configuration), or `undefined` to ask the next address. Throws `issuer_mismatch` when the metadata names
+    /// another issuer, `invalid_response` (or `insecure_url`, `invalid_url` naming the member)
+    /// for a document the client cannot use, `network` when no address answered.
+    #[wasm_bindgen(js_name = discoveredConfig, unchecked_return_type = "DiscoveredMembers | undefined")]
+    pub fn discovered_config(
+        #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] attempt: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        use crate::protocol::discovery::{discovery_plan, read_metadata, MetadataAnswer};
+        let issuer = string_arg(&issuer, "issuer")?;
+        let config = json_text(&config, "config")?;
+        let attempt = int_arg(&attempt, "attempt", 1.0)? as usize;
+        let status = int_arg(&status, "status", 599.0)? as u16;
+        let body = string_arg(&body, "body")?;
+        let plan = js(discovery_plan(&issuer, &config))?;
+        match js(read_metadata(&issuer, attempt, status, &body, plan.max_bytes))? {
+            MetadataAnswer::TryNext => Ok(JsValue::UNDEFINED),
+            MetadataAnswer::Found(m) => Ok(to_js(&js(crate::protocol::discovery::discovered_config(&config, &m))?)),
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl ExpensicatClient {
     /// The signing input of a DPoP proof (RFC 9449 section 4) for `{method, url}` at `nowMs`,
@@ -681,5 +770,21 @@ impl ExpensicatClient {
             nonce: p.nonce.as_deref(),
         };
         Ok(text_out(&dpop::signing_input(&key, &claims, &random_bytes::<{ dpop::JTI_ENTROPY }>()?)))
+    }
+
+    /// Validates the answer to a `PushedLoginStart`'s `push` (RFC 9126: 201 with `request_uri`
+    /// and `expires_in`; an RFC 6749 error body is that error) at `Date.now()`, and returns
+    /// `{url, expiresAt}`: the authorize URL with `client_id` and `request_uri` only, to open
+    /// before `expiresAt` (ms since the epoch), when the `request_uri` expires.
+    #[wasm_bindgen(js_name = pushedAuthorizeUrl, unchecked_return_type = "PushedAuthorization")]
+    pub fn pushed_authorize_url(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let status = int_arg(&status, "status", 599.0)? as u16;
+        let body = string_arg(&body, "body")?;
+        let p = js(crate::protocol::par::parse_par_response(&self.0, status, &body, now_ms()))?;
+        Ok(to_js(&Obj::new().str("url", &p.url).u64("expiresAt", p.expires_at_ms).finish()))
     }
 }

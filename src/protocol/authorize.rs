@@ -4,11 +4,12 @@
 use crate::prelude::*;
 
 use super::encoding::form_encode;
+use super::endpoint::parse_endpoint;
 use super::error::{untrusted_text, Error, Result};
 use super::pkce::is_unreserved;
 use super::scope::{is_scope_token, normalize_scopes};
 use super::text::join_spaced;
-use super::url::{parse_endpoint, Url};
+use super::url::Url;
 
 /// The parameters this library sets on the authorize request and which nothing else may set.
 pub const RESERVED_AUTHORIZE_PARAMS: [&str; 9] = [

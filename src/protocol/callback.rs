@@ -53,10 +53,7 @@ impl CallbackParams {
         let query = match plain_query(config, callback_url).filter(|_| shortcut) {
             Some(q) => q,
             None => {
-                url = Url::parse(callback_url, "callbackUrl").map_err(|e| match e {
-                    Error::InvalidUrl { reason, .. } => Error::InvalidCallback { reason },
-                    other => other,
-                })?;
+                url = Url::parse(callback_url, "callbackUrl").map_err(|e| Error::InvalidCallback { reason: e.reason })?;
                 if !url.same_endpoint(&config.redirect) {
                     return Err(Error::RedirectUriMismatch);
                 }
@@ -177,6 +174,7 @@ pub fn validate_callback(
             description: params.error_description.as_deref().map(untrusted_text),
             uri: params.error_uri.as_deref().map(untrusted_text),
             status: 0,
+            advice: None,
         }));
     }
     let code = params.code.filter(|c| !c.expose().is_empty()).ok_or(Error::MissingCode)?;
@@ -350,6 +348,40 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// RFC 9207 section 2.4: `iss` is compared with the issuer exactly as configured, as a
+    /// string; a trailing slash or a path is part of the identifier, not noise to normalise.
+    #[test]
+    fn iss_is_compared_with_the_issuer_as_configured() {
+        use crate::protocol::login::{start_login, LoginRequest};
+        use crate::test_support::random;
+        let cases = [
+            ("https://as.example/", "https%3A%2F%2Fas.example%2F", "ok"),
+            ("https://as.example/", "https%3A%2F%2Fas.example", "issuer_mismatch"),
+            ("https://as.example", "https%3A%2F%2Fas.example", "ok"),
+            ("https://as.example", "https%3A%2F%2Fas.example%2F", "issuer_mismatch"),
+            ("https://as.example/tenant/a", "https%3A%2F%2Fas.example%2Ftenant%2Fa", "ok"),
+            ("https://as.example/tenant/a", "https%3A%2F%2Fas.example%2Ftenant%2Fa%2F", "issuer_mismatch"),
+            ("https://as.example/tenant/a", "https%3A%2F%2Fas.example%2Ftenant%2FA", "issuer_mismatch"),
+            ("https://as.example/tenant/a/", "https%3A%2F%2Fas.example%2Ftenant%2Fa%2F", "ok"),
+            ("https://as.example/tenant/a/", "https%3A%2F%2Fas.example%2Ftenant%2Fa", "issuer_mismatch"),
+        ];
+        for (issuer, iss, code) in cases {
+            for require_issuer in [false, true] {
+                let c = ClientConfig::new(ClientConfigInput { issuer: Some(issuer.into()), require_issuer, ..input() }).unwrap();
+                assert_eq!(c.issuer(), issuer);
+                let s = start_login(&c, &LoginRequest::default(), &random(), 0).unwrap();
+                let url = format!("{CB}?code=c&state={}&iss={iss}", s.transaction.state());
+                let got = parse_callback(&c, &url, s.transaction, 1).map_or_else(|e| e.code(), |_| "ok");
+                assert_eq!(got, code, "issuer {issuer}, iss {iss}, requireIssuer {require_issuer}");
+            }
+        }
+        // The default endpoints are still derived from the issuer's base, without a double slash.
+        let c = ClientConfig::new(ClientConfigInput { issuer: Some("https://as.example/tenant/a/".into()), ..input() }).unwrap();
+        assert_eq!(c.token_endpoint(), "https://as.example/tenant/a/api/auth/oauth2/token");
+        assert_eq!(c.authorization_endpoint(), "https://as.example/tenant/a/api/auth/oauth2/authorize");
+        assert_eq!(c.api_base(), "https://as.example/tenant/a/api");
     }
 
     #[test]

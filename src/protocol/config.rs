@@ -6,11 +6,12 @@
 use crate::prelude::*;
 
 use super::authorize::{authorize_prefix, check_client_id, RESERVED_AUTHORIZE_PARAMS};
+use super::endpoint::parse_endpoint;
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson};
 use super::scope::normalize_scopes;
 use super::text::concat;
-use super::url::{parse_endpoint, Url};
+use super::url::Url;
 
 /// Expensicat's issuer and API host, from the authentication guide.
 pub const DEFAULT_ISSUER: &str = "https://api.expensicat.com";
@@ -33,13 +34,23 @@ pub const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
 /// The default largest API body `fetchJson` reads: 1 MiB.
 pub const DEFAULT_MAX_RESPONSE: usize = 1024 * 1024;
 
-/// How token requests are encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The origin of Expensicat's production token endpoint: the one server whose token requests
+/// are JSON by default (see [`TokenEncoding`]).
+pub const EXPENSICAT_ORIGIN: &str = "https://api.expensicat.com";
+
+/// How token requests (code exchange and refresh) are encoded. Revocation requests are always
+/// forms (RFC 7009 section 2.1).
+///
+/// Without a `tokenRequestEncoding` setting, the server decides: a token endpoint on
+/// [`EXPENSICAT_ORIGIN`] (`https://api.expensicat.com`, any path) gets the JSON body the
+/// Expensicat guide documents; any other token endpoint (another server, a proxy, the local
+/// emulator) gets the form RFC 6749 section 4.1.3 requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenEncoding {
-    /// A JSON body, as the Expensicat guide documents (the default).
-    #[default]
+    /// A JSON body, as the Expensicat guide documents (the default for Expensicat's own server).
     Json,
-    /// `application/x-www-form-urlencoded`, as RFC 6749 section 4.1.3 specifies for any server.
+    /// `application/x-www-form-urlencoded`, as RFC 6749 section 4.1.3 specifies (the default for
+    /// any other server).
     Form,
 }
 
@@ -78,7 +89,8 @@ pub struct ClientConfigInput {
     pub redirect_uri: String,
     /// The scopes to request by default.
     pub scopes: Vec<String>,
-    /// The issuer identifier (RFC 9207) and base of the default endpoints.
+    /// The issuer identifier (RFC 9207), kept exactly as written, and base of the default
+    /// endpoints.
     pub issuer: Option<String>,
     /// Override of the authorize endpoint.
     pub authorization_endpoint: Option<String>,
@@ -89,8 +101,8 @@ pub struct ClientConfigInput {
     pub revocation_endpoint: Option<String>,
     /// Override of the API base URL (bearer tokens go only to its origin).
     pub api_base_url: Option<String>,
-    /// JSON (default) or form-encoded token requests.
-    pub token_request_encoding: TokenEncoding,
+    /// JSON or form-encoded token requests; `None` lets the server decide (see [`TokenEncoding`]).
+    pub token_request_encoding: Option<TokenEncoding>,
     /// Accept scopes other than the 13 Expensicat ones.
     pub allow_custom_scopes: bool,
     /// Require RFC 9207 `iss` on every callback (it is always checked when present).
@@ -115,6 +127,12 @@ pub struct ClientConfigInput {
     /// Sender-constrained tokens (DPoP, RFC 9449): every token request and API call carries a
     /// proof signed with the login's key, and a token response must be of type `DPoP`.
     pub dpop: bool,
+    /// The pushed authorization request endpoint (RFC 9126), if the server has one.
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// Push the authorize parameters to that endpoint first and send the browser to the authorize
+    /// endpoint with `client_id` and `request_uri` only (RFC 9126). Needs
+    /// `pushed_authorization_request_endpoint`.
+    pub par: bool,
 }
 
 impl FromJson for ClientConfigInput {
@@ -129,9 +147,7 @@ impl FromJson for ClientConfigInput {
             token_endpoint: f.string("tokenEndpoint"),
             revocation_endpoint: f.string("revocationEndpoint"),
             api_base_url: f.string("apiBaseUrl"),
-            token_request_encoding: f
-                .one_of("tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)])
-                .unwrap_or_default(),
+            token_request_encoding: f.one_of("tokenRequestEncoding", &[("json", TokenEncoding::Json), ("form", TokenEncoding::Form)]),
             allow_custom_scopes: f.bool("allowCustomScopes").unwrap_or_default(),
             require_issuer: f.bool("requireIssuer").unwrap_or_default(),
             transaction_ttl_ms: f.u64("transactionTtlMs"),
@@ -152,6 +168,8 @@ impl FromJson for ClientConfigInput {
             max_response_bytes: f.u64("maxResponseBytes"),
             share_across_tabs: f.bool("shareAcrossTabs"),
             dpop: f.bool("dpop").unwrap_or_default(),
+            pushed_authorization_request_endpoint: f.string("pushedAuthorizationRequestEndpoint"),
+            par: f.bool("par").unwrap_or_default(),
         }
     }
 }
@@ -183,12 +201,15 @@ pub struct ClientConfig {
     pub(crate) max_response_bytes: usize,
     pub(crate) share_across_tabs: bool,
     pub(crate) dpop: bool,
+    /// The PAR endpoint when logins push their parameters first (RFC 9126), else `None`.
+    pub(crate) par_endpoint: Option<String>,
 }
 
 impl ClientConfig {
     /// Validates `input` and fills in the defaults: issuer `https://api.expensicat.com`,
     /// endpoints `{issuer}/api/auth/oauth2/authorize` and `{issuer}/api/auth/oauth2/token`, API
-    /// base `{issuer}/api`, JSON token requests, 10 minute transactions, 30 s skew, 15 s timeouts.
+    /// base `{issuer}/api`, token requests in JSON for Expensicat's token endpoint and as forms
+    /// for any other (see [`TokenEncoding`]), 10 minute transactions, 30 s skew, 15 s timeouts.
     ///
     /// # Errors
     /// [`Error::InvalidConfig`], [`Error::InvalidUrl`], [`Error::InsecureUrl`] or
@@ -227,23 +248,37 @@ impl ClientConfig {
         if issuer_url.query().is_some() {
             return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query (RFC 9207)" });
         }
-        let issuer = issuer_url.base();
+        // The issuer identifier stays exactly as configured: RFC 9207 section 2.4 compares `iss`
+        // with it as a plain string, so `https://as.example/` must stay `https://as.example/`.
+        // Only the default endpoints are derived from its base (no trailing slash).
+        let issuer = input.issuer.unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
+        let base = issuer_url.base();
         let authorization_endpoint = match &input.authorization_endpoint {
             Some(e) => e.clone(),
-            None => concat(&[&*issuer, AUTHORIZE_PATH]),
+            None => concat(&[&*base, AUTHORIZE_PATH]),
         };
         let authorize_prefix =
             authorize_prefix(&parse_endpoint(&authorization_endpoint, "authorizationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?);
-        let token_endpoint = match &input.token_endpoint {
-            Some(e) => {
-                parse_endpoint(e, "tokenEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
-                e.clone()
-            }
-            None => concat(&[&*issuer, TOKEN_PATH]),
+        let (token_endpoint, token_origin) = match &input.token_endpoint {
+            Some(e) => (e.clone(), parse_endpoint(e, "tokenEndpoint", &RESERVED_AUTHORIZE_PARAMS)?.origin()),
+            None => (concat(&[&*base, TOKEN_PATH]), issuer_url.origin()),
         };
+        let token_encoding = input.token_request_encoding.unwrap_or(if token_origin == EXPENSICAT_ORIGIN {
+            TokenEncoding::Json
+        } else {
+            TokenEncoding::Form
+        });
         if let Some(e) = &input.revocation_endpoint {
             parse_endpoint(e, "revocationEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
         }
+        if let Some(e) = &input.pushed_authorization_request_endpoint {
+            parse_endpoint(e, "pushedAuthorizationRequestEndpoint", &RESERVED_AUTHORIZE_PARAMS)?;
+        }
+        let par_endpoint = match (input.par, input.pushed_authorization_request_endpoint) {
+            (false, _) => None,
+            (true, Some(e)) => Some(e),
+            (true, None) => return Err(Error::InvalidConfig { field: "par", reason: "needs pushedAuthorizationRequestEndpoint" }),
+        };
         let (api_base, api_origin) = match &input.api_base_url {
             Some(e) => {
                 let u = parse_endpoint(e, "apiBaseUrl", &RESERVED_AUTHORIZE_PARAMS)?;
@@ -252,7 +287,7 @@ impl ClientConfig {
                 }
                 (u.base(), u.origin())
             }
-            None => (concat(&[&*issuer, API_PATH]), issuer_url.origin()),
+            None => (concat(&[&*base, API_PATH]), issuer_url.origin()),
         };
         let share_across_tabs = input.share_across_tabs.unwrap_or(true);
         if input.storage != StorageMode::Memory && !share_across_tabs {
@@ -273,7 +308,7 @@ impl ClientConfig {
             revocation_endpoint: input.revocation_endpoint,
             api_base,
             api_origin,
-            token_encoding: input.token_request_encoding,
+            token_encoding,
             allow_custom_scopes: input.allow_custom_scopes,
             require_issuer: input.require_issuer,
             transaction_ttl_ms: ttl,
@@ -285,6 +320,7 @@ impl ClientConfig {
             max_token_response_bytes,
             max_response_bytes,
             dpop: input.dpop,
+            par_endpoint,
         })
     }
 
@@ -309,7 +345,8 @@ impl ClientConfig {
     pub fn scopes(&self) -> &[String] {
         &self.scopes
     }
-    /// The issuer identifier expected in `iss`.
+    /// The issuer identifier expected in `iss`, exactly as configured (a trailing slash or a
+    /// path included): `iss` is compared with it as a plain string (RFC 9207 section 2.4).
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
@@ -380,6 +417,10 @@ impl ClientConfig {
     pub fn max_response_bytes(&self) -> usize {
         self.max_response_bytes
     }
+    /// The pushed authorization request endpoint when logins use it (`par`), else `None`.
+    pub fn par_endpoint(&self) -> Option<&str> {
+        self.par_endpoint.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -426,9 +467,48 @@ mod tests {
             ..input()
         })
         .unwrap();
-        assert_eq!(c.issuer(), "http://127.0.0.1:4000");
+        assert_eq!(c.issuer(), "http://127.0.0.1:4000/");
         assert_eq!(c.token_endpoint(), "http://127.0.0.1:4000/api/auth/oauth2/token");
         assert_eq!(c.api_origin(), "http://127.0.0.1:4000");
+    }
+
+    /// RFC 6749 section 4.1.3 wants a form; only Expensicat's own token endpoint gets the JSON
+    /// its guide documents, and an explicit setting always wins.
+    #[test]
+    fn token_encoding_follows_the_server_unless_set() {
+        let encoding = |issuer: Option<&str>, token_endpoint: Option<&str>, set: Option<TokenEncoding>| {
+            let i = ClientConfigInput {
+                issuer: issuer.map(Into::into),
+                token_endpoint: token_endpoint.map(Into::into),
+                token_request_encoding: set,
+                ..input()
+            };
+            ClientConfig::new(i).unwrap().token_encoding()
+        };
+        use TokenEncoding::{Form, Json};
+        assert_eq!(encoding(None, None, None), Json);
+        assert_eq!(encoding(Some("https://api.expensicat.com"), None, None), Json);
+        assert_eq!(encoding(Some("https://API.Expensicat.com:443/"), None, None), Json);
+        assert_eq!(encoding(None, Some("https://api.expensicat.com/oauth/token"), None), Json);
+        assert_eq!(encoding(Some("https://as.example"), None, None), Form);
+        assert_eq!(encoding(Some("https://as.example/"), None, None), Form);
+        assert_eq!(encoding(Some("http://127.0.0.1:4000"), None, None), Form);
+        assert_eq!(encoding(None, Some("https://proxy.example/token"), None), Form);
+        assert_eq!(encoding(Some("https://as.example"), Some("https://api.expensicat.com/api/auth/oauth2/token"), None), Json);
+        assert_eq!(encoding(None, Some("https://api.expensicat.com:8443/token"), None), Form);
+        assert_eq!(encoding(None, Some("https://api.expensicat.com.evil.example/token"), None), Form);
+        assert_eq!(encoding(None, Some("https://staging.api.expensicat.com/token"), None), Form);
+        assert_eq!(encoding(None, None, Some(Form)), Form);
+        assert_eq!(encoding(Some("https://as.example"), None, Some(Json)), Json);
+        let from_json = |j: &str| ClientConfig::new(ClientConfigInput::from_json(j).unwrap()).unwrap().token_encoding();
+        assert_eq!(from_json(r#"{"clientId":"c","redirectUri":"https://a.example/cb","issuer":"https://as.example"}"#), Form);
+        assert_eq!(
+            from_json(
+                r#"{"clientId":"c","redirectUri":"https://a.example/cb","issuer":"https://as.example","tokenRequestEncoding":"json"}"#
+            ),
+            Json
+        );
+        assert_eq!(from_json(r#"{"clientId":"c","redirectUri":"https://a.example/cb","tokenRequestEncoding":"form"}"#), Form);
     }
 
     #[test]
@@ -472,6 +552,8 @@ mod tests {
             (ClientConfigInput { max_token_response_bytes: Some(10), ..input() }, "invalid_config"),
             (ClientConfigInput { max_response_bytes: Some(10), ..input() }, "invalid_config"),
             (ClientConfigInput { max_response_bytes: Some(65 * 1024 * 1024), ..input() }, "invalid_config"),
+            (ClientConfigInput { par: true, ..input() }, "invalid_config"),
+            (ClientConfigInput { pushed_authorization_request_endpoint: Some("http://a.example/par".into()), ..input() }, "insecure_url"),
         ];
         for (bad, code) in cases {
             let dbg = format!("{bad:?}");

@@ -10,11 +10,13 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::challenge::challenge;
+use super::decimal::decimal;
 use super::encoding::base64url;
 use super::error::{Error, Result};
 use super::json::write_str;
 use super::sha256::sha256;
-use super::text::{before_any, concat, decimal, split_byte, split_once_byte, trim_bytes};
+use super::text::{before_any, concat};
 
 /// The only algorithm this library signs proofs with (ECDSA P-256 with SHA-256).
 pub const ALG: &str = "ES256";
@@ -124,33 +126,10 @@ pub fn nonce(header: Option<&str>) -> Option<&str> {
     ok.then_some(n)
 }
 
-/// Whether a `WWW-Authenticate` header (RFC 9110 section 11.6.1) has a `DPoP` challenge whose
-/// `error` is `use_dpop_nonce` (RFC 9449 section 9). Values with commas or escapes never matter
-/// here, so the header is read part by part between commas.
+/// Whether a `WWW-Authenticate` header has a `DPoP` challenge whose `error` is
+/// `use_dpop_nonce` (RFC 9449 section 9): the resource wants a nonce in the proof.
 pub fn asks_nonce(header: &str) -> bool {
-    let mut in_dpop = false;
-    for part in split_byte(header, b',') {
-        let part = trim_bytes(part, b" \t");
-        let has_eq = |s: &str| s.bytes().any(|b| b == b'=');
-        // A part that opens a challenge: the scheme, then a space and maybe its first param.
-        let param = match split_once_byte(part, b' ') {
-            Some((scheme, rest)) if !has_eq(scheme) => {
-                in_dpop = scheme.eq_ignore_ascii_case("DPoP");
-                rest
-            }
-            _ if !has_eq(part) => {
-                in_dpop = part.eq_ignore_ascii_case("DPoP");
-                ""
-            }
-            _ => part,
-        };
-        if let Some((k, v)) = split_once_byte(param, b'=') {
-            if in_dpop && trim_bytes(k, b" \t").eq_ignore_ascii_case("error") {
-                return matches!(trim_bytes(v, b" \t"), "use_dpop_nonce" | "\"use_dpop_nonce\"");
-            }
-        }
-    }
-    false
+    challenge(header, "DPoP").is_some_and(|c| c.error_is("use_dpop_nonce"))
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::protocol::text::{concat, decimal};
+use crate::codec::url::UrlError;
+use crate::protocol::decimal::decimal;
+use crate::protocol::text::concat;
 
 /// The OAuth 2.0 error codes of RFC 6749 section 4.1.2.1 (authorization) and section 5.2 (token),
 /// plus `other` for any code a server invents.
@@ -90,15 +92,37 @@ pub struct OAuthError {
     pub uri: Option<String>,
     /// The HTTP status of the token response (0 for an authorization redirect).
     pub status: u16,
+    /// What the library knows of the request that makes this answer likely its own doing.
+    pub advice: Option<Advice>,
+}
+
+/// Advice the library adds to a server's error from what it knows of the request it sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Advice {
+    /// The token request was JSON and the server refused it as malformed
+    /// (`unsupported_grant_type` or `invalid_request`): a server that follows RFC 6749 section
+    /// 4.1.3 reads only forms, so the setting `tokenRequestEncoding: "form"` likely fixes it.
+    FormTokenRequest,
+}
+
+impl Advice {
+    /// The sentence appended to the error's message.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::FormTokenRequest => " (sent as JSON: try tokenRequestEncoding \"form\")",
+        }
+    }
 }
 
 impl OAuthError {
-    /// The message for people (`Display`): the server's code and description.
+    /// The message for people (`Display`): the server's code and description, then the advice.
     pub fn message(&self) -> String {
         let code = self.raw_code.as_deref().unwrap_or(self.code.as_str());
+        let advice = self.advice.map_or("", Advice::message);
         match &self.description {
-            Some(d) => concat(&["the authorization server answered ", code, ": ", d]),
-            None => concat(&["the authorization server answered ", code]),
+            Some(d) => concat(&["the authorization server answered ", code, ": ", d, advice]),
+            None => concat(&["the authorization server answered ", code, advice]),
         }
     }
 }
@@ -189,6 +213,9 @@ pub enum Error {
     MissingIssuer,
     /// The callback's `iss` is not the configured issuer (RFC 9207: possible mix-up attack).
     IssuerMismatch,
+    /// The server metadata names another issuer than the one discovery asked for (RFC 8414
+    /// section 3.3: possible mix-up or impersonation). Code `issuer_mismatch`.
+    MetadataIssuerMismatch,
     /// The callback has neither `code` nor `error`.
     MissingCode,
     /// The authorization server reported an RFC 6749 error.
@@ -299,6 +326,7 @@ impl Error {
             Self::InvalidTransaction { reason } => concat(&["the stored login transaction is corrupt: ", &**reason]),
             Self::MissingIssuer => "the callback has no iss parameter".into(),
             Self::IssuerMismatch => "the callback iss does not match the configured issuer".into(),
+            Self::MetadataIssuerMismatch => "the server metadata names another issuer than the one asked for".into(),
             Self::MissingCode => "the callback has no authorization code".into(),
             Self::OAuth(e) => e.message(),
             Self::InvalidResponse { status, reason } => concat(&["unexpected response (HTTP ", &decimal(u64::from(*status)), "): ", &**reason]),
@@ -377,7 +405,7 @@ impl Error {
             Self::TransactionExpired => "transaction_expired",
             Self::InvalidTransaction { .. } => "invalid_transaction",
             Self::MissingIssuer => "missing_issuer",
-            Self::IssuerMismatch => "issuer_mismatch",
+            Self::IssuerMismatch | Self::MetadataIssuerMismatch => "issuer_mismatch",
             Self::MissingCode => "missing_code",
             Self::OAuth(e) => e.code.as_str(),
             Self::InvalidResponse { .. } => "invalid_response",
@@ -423,6 +451,13 @@ pub fn untrusted_text(text: &str) -> String {
         out.push(if c.is_control() { ' ' } else { c });
     }
     out
+}
+
+impl From<UrlError> for Error {
+    /// A refused URL is `invalid_url`, naming its field.
+    fn from(e: UrlError) -> Self {
+        Error::InvalidUrl { field: e.field, reason: e.reason }
+    }
 }
 
 #[cfg(test)]
@@ -596,6 +631,7 @@ mod tests {
             description: Some("nope".into()),
             uri: None,
             status: 400,
+            advice: None,
         });
         assert_eq!(e.code(), "oauth_error");
         assert_eq!(e.to_string(), "the authorization server answered weird: nope");
@@ -665,6 +701,7 @@ mod tests {
                 description: Some("d".into()),
                 uri: None,
                 status: 400,
+                advice: None,
             }),
         ];
         let messages: Vec<String> = all.iter().chain(extra.iter()).map(Error::message).collect();

@@ -11,7 +11,8 @@ use crate::prelude::*;
 
 use alloc::collections::VecDeque;
 
-use super::encoding::{form_encode, parse_digits};
+use super::decimal::parse_digits;
+use super::encoding::form_encode;
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, write_str, Fields, FromJson, Obj, Value};
 use super::secret::{PartnerSecret, Secret};
@@ -83,10 +84,7 @@ pub fn normalize_server_url(value: &str) -> Result<String> {
     if value.is_empty() {
         return Ok(DEFAULT_SERVER.to_owned());
     }
-    let url = Url::parse(value, "serverUrl").map_err(|e| match e {
-        Error::InvalidUrl { reason, .. } => invalid("serverUrl", reason),
-        other => other,
-    })?;
+    let url = Url::parse(value, "serverUrl").map_err(|e| invalid("serverUrl", e.reason))?;
     url.require_secure("serverUrl")?;
     if url.query().is_some() {
         return Err(invalid("serverUrl", "must not have a query"));
@@ -558,7 +556,7 @@ impl RateLimiter {
             if !out.is_empty() {
                 out.push(',');
             }
-            json::write_u64(&mut out, *t);
+            super::decimal::write_u64(&mut out, *t);
         }
         out
     }

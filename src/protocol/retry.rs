@@ -8,6 +8,7 @@ use crate::prelude::*;
 
 use super::error::{Error, OAuthErrorCode, Result};
 use super::retry_after::parse_retry_after;
+use super::session::{refusal, Refusal};
 
 /// Where a token for the next API call comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +46,7 @@ pub fn token_step_of(stale: Option<Stale>, fresh: bool, can_refresh: bool) -> To
 }
 
 /// What has been tried for one API call so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Attempt {
     /// The request body can be sent again (not a `ReadableStream`, which `fetch` consumes).
     pub replayable: bool,
@@ -55,21 +56,21 @@ pub struct Attempt {
     pub refreshed: bool,
     /// A 429 already led to a wait.
     pub waited: bool,
-    /// The answer's `WWW-Authenticate` header, for a DPoP-signed call (RFC 9449 section 9).
-    pub www_authenticate: Option<String>,
+    /// The call is DPoP-signed (RFC 9449).
+    pub dpop: bool,
     /// A 401 asking for a DPoP nonce already led to a retry with one.
     pub nonced: bool,
 }
 
 impl super::json::FromJson for Attempt {
-    /// The driver's `{replayable, canRefresh, refreshed, waited, wwwAuthenticate, nonced}`.
+    /// The driver's `{replayable, canRefresh, refreshed, waited, dpop, nonced}`.
     fn take_from(f: &mut super::json::Fields) -> Self {
         Attempt {
             replayable: f.bool("replayable").unwrap_or_default(),
             can_refresh: f.bool("canRefresh").unwrap_or_default(),
             refreshed: f.bool("refreshed").unwrap_or_default(),
             waited: f.bool("waited").unwrap_or_default(),
-            www_authenticate: f.string("wwwAuthenticate"),
+            dpop: f.bool("dpop").unwrap_or_default(),
             nonced: f.bool("nonced").unwrap_or_default(),
         }
     }
@@ -95,14 +96,25 @@ pub enum Step {
 }
 
 /// The next step after an API answer with `status` (and its `Retry-After` header, read against
-/// `now_ms`): one refresh and one retry on 401, one wait of at most `max_wait_ms` on 429, never
-/// a retry of a body that cannot be sent twice (its 401 or 429 goes back to the caller). A 401
-/// whose DPoP challenge asks for a nonce is sent again once with one, before any refresh.
-pub fn next_step(status: u16, retry_after: Option<&str>, now_ms: u64, max_wait_ms: u64, attempt: &Attempt) -> Step {
-    let asks_nonce = attempt.www_authenticate.as_deref().is_some_and(super::dpop::asks_nonce);
+/// `now_ms`, and its `WWW-Authenticate` header): one refresh and one retry when the token is
+/// refused (401, or 403 with `Bearer error="invalid_token"`: [`Refusal::Token`]), one wait of at
+/// most `max_wait_ms` on 429, never a retry of a body that cannot be sent twice (its 401, 403 or
+/// 429 goes back to the caller). A 401 whose `DPoP` challenge asks for a nonce
+/// ([`super::dpop::asks_nonce`]) to a DPoP-signed call is sent again once with one, before any
+/// refresh.
+pub fn next_step(
+    status: u16,
+    retry_after: Option<&str>,
+    www_authenticate: Option<&str>,
+    now_ms: u64,
+    max_wait_ms: u64,
+    attempt: Attempt,
+) -> Step {
+    let refused = || refusal(status, www_authenticate) == Refusal::Token;
+    let asks_nonce = || www_authenticate.is_some_and(super::dpop::asks_nonce);
     match status {
-        401 if attempt.replayable && !attempt.nonced && asks_nonce => Step::NonceAndRetry,
-        401 if attempt.replayable && attempt.can_refresh && !attempt.refreshed => Step::RefreshAndRetry,
+        401 if attempt.dpop && attempt.replayable && !attempt.nonced && asks_nonce() => Step::NonceAndRetry,
+        401 | 403 if attempt.replayable && attempt.can_refresh && !attempt.refreshed && refused() => Step::RefreshAndRetry,
         429 if !attempt.replayable => Step::Return,
         429 => match retry_after.and_then(|v| parse_retry_after(v, now_ms)) {
             Some(ms) if !attempt.waited && ms <= max_wait_ms => Step::WaitAndRetry { ms },
@@ -231,44 +243,67 @@ mod tests {
 
     #[test]
     fn a_401_refreshes_and_retries_once() {
-        assert_eq!(next_step(401, None, NOW, 10_000, &attempt()), Step::RefreshAndRetry);
+        assert_eq!(next_step(401, None, None, NOW, 10_000, attempt()), Step::RefreshAndRetry);
         // DPoP: a nonce asked for is tried once, before a refresh, and only for a replayable body.
-        let www = Some(r#"DPoP error="use_dpop_nonce""#.to_string());
-        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { www_authenticate: www.clone(), ..attempt() }), Step::NonceAndRetry);
-        let nonced = Attempt { www_authenticate: www.clone(), nonced: true, ..attempt() };
-        assert_eq!(next_step(401, None, NOW, 10_000, &nonced), Step::RefreshAndRetry);
-        let stream = Attempt { www_authenticate: www, replayable: false, ..attempt() };
-        assert_eq!(next_step(401, None, NOW, 10_000, &stream), Step::Return);
-        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { refreshed: true, ..attempt() }), Step::Return);
-        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { can_refresh: false, ..attempt() }), Step::Return);
-        assert_eq!(next_step(401, None, NOW, 10_000, &Attempt { replayable: false, ..attempt() }), Step::Return);
+        let www = Some(r#"DPoP error="use_dpop_nonce""#);
+        let dpop = Attempt { dpop: true, ..attempt() };
+        assert_eq!(next_step(401, None, www, NOW, 10_000, dpop), Step::NonceAndRetry);
+        assert_eq!(next_step(401, None, www, NOW, 10_000, Attempt { nonced: true, ..dpop }), Step::RefreshAndRetry);
+        assert_eq!(next_step(401, None, www, NOW, 10_000, Attempt { replayable: false, ..dpop }), Step::Return);
+        assert_eq!(next_step(401, None, www, NOW, 10_000, attempt()), Step::RefreshAndRetry, "a bearer call");
+        assert_eq!(next_step(401, None, None, NOW, 10_000, Attempt { refreshed: true, ..attempt() }), Step::Return);
+        assert_eq!(next_step(401, None, None, NOW, 10_000, Attempt { can_refresh: false, ..attempt() }), Step::Return);
+        assert_eq!(next_step(401, None, None, NOW, 10_000, Attempt { replayable: false, ..attempt() }), Step::Return);
+    }
+
+    /// RFC 6750 section 3.1: a 403 whose challenge says `invalid_token` is a refused token, like
+    /// a 401; any other 403 goes back to the caller.
+    #[test]
+    fn a_403_with_invalid_token_refreshes_and_retries_once() {
+        let step = |h: Option<&str>, a: Attempt| next_step(403, None, h, NOW, 10_000, a);
+        let invalid = Some(r#"Bearer realm="expensicat", error="invalid_token", error_description="expired""#);
+        assert_eq!(step(invalid, attempt()), Step::RefreshAndRetry);
+        assert_eq!(step(Some(r#"Basic realm="x", Bearer error="invalid_token""#), attempt()), Step::RefreshAndRetry);
+        assert_eq!(step(invalid, Attempt { refreshed: true, ..attempt() }), Step::Return);
+        assert_eq!(step(invalid, Attempt { can_refresh: false, ..attempt() }), Step::Return);
+        assert_eq!(step(invalid, Attempt { replayable: false, ..attempt() }), Step::Return);
+        for other in [
+            None,
+            Some(r#"Bearer error="insufficient_scope", scope="team:admin""#),
+            Some(r#"Bearer realm="expensicat""#),
+            Some(r#"Basic error="invalid_token""#),
+            Some(r#"Bearer error="invalid_token"#),
+            Some(r#"Bearer error="invalid_token", error="invalid_token""#),
+        ] {
+            assert_eq!(step(other, attempt()), Step::Return, "{other:?}");
+        }
     }
 
     #[test]
     fn a_429_waits_once_within_the_bound() {
-        assert_eq!(next_step(429, Some("2"), NOW, 10_000, &attempt()), Step::WaitAndRetry { ms: 2_000 });
-        assert_eq!(next_step(429, Some("0"), NOW, 10_000, &attempt()), Step::WaitAndRetry { ms: 0 });
+        assert_eq!(next_step(429, Some("2"), None, NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 2_000 });
+        assert_eq!(next_step(429, Some("0"), None, NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 0 });
         // An HTTP-date is read against the clock passed in.
-        assert_eq!(next_step(429, Some("Thu, 01 Jan 1970 00:16:45 GMT"), NOW, 10_000, &attempt()), Step::WaitAndRetry { ms: 5_000 });
+        assert_eq!(next_step(429, Some("Thu, 01 Jan 1970 00:16:45 GMT"), None, NOW, 10_000, attempt()), Step::WaitAndRetry { ms: 5_000 });
         let limited = |delay| Step::Fail(Error::RateLimited { retry_after_ms: delay });
-        assert_eq!(next_step(429, Some("11"), NOW, 10_000, &attempt()), limited(Some(11_000)));
-        assert_eq!(next_step(429, Some("soon"), NOW, 10_000, &attempt()), limited(None));
-        assert_eq!(next_step(429, None, NOW, 10_000, &attempt()), limited(None));
-        assert_eq!(next_step(429, Some("1"), NOW, 10_000, &Attempt { waited: true, ..attempt() }), limited(Some(1_000)));
+        assert_eq!(next_step(429, Some("11"), None, NOW, 10_000, attempt()), limited(Some(11_000)));
+        assert_eq!(next_step(429, Some("soon"), None, NOW, 10_000, attempt()), limited(None));
+        assert_eq!(next_step(429, None, None, NOW, 10_000, attempt()), limited(None));
+        assert_eq!(next_step(429, Some("1"), None, NOW, 10_000, Attempt { waited: true, ..attempt() }), limited(Some(1_000)));
         // A body sent once: its 429 is the caller's answer.
-        assert_eq!(next_step(429, Some("1"), NOW, 10_000, &Attempt { replayable: false, ..attempt() }), Step::Return);
+        assert_eq!(next_step(429, Some("1"), None, NOW, 10_000, Attempt { replayable: false, ..attempt() }), Step::Return);
     }
 
     #[test]
     fn other_answers_go_back_as_they_are() {
         for status in [200, 201, 204, 301, 400, 403, 404, 500, 503] {
-            assert_eq!(next_step(status, Some("1"), NOW, 10_000, &attempt()), Step::Return, "{status}");
+            assert_eq!(next_step(status, Some("1"), None, NOW, 10_000, attempt()), Step::Return, "{status}");
         }
     }
 
     #[test]
     fn refresh_outcomes() {
-        let grant = |code| Error::OAuth(OAuthError { code, raw_code: None, description: None, uri: None, status: 400 });
+        let grant = |code| Error::OAuth(OAuthError { code, raw_code: None, description: None, uri: None, status: 400, advice: None });
         assert_eq!(refresh_outcome::<u8>(Ok(1), false), RefreshOutcome::Rotate(1));
         assert_eq!(
             refresh_outcome::<u8>(Err(grant(OAuthErrorCode::InvalidGrant)), false),

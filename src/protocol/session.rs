@@ -5,6 +5,7 @@
 use crate::prelude::*;
 
 use super::bearer::is_b64token;
+use super::challenge::{bearer, BearerError};
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, Fields, Obj};
 use super::retry_after::parse_retry_after;
@@ -238,24 +239,69 @@ pub fn is_fresh(expires_at_ms: Option<u64>, now_ms: u64, skew_ms: u64) -> bool {
     }
 }
 
-/// The typed error for an Expensicat API answer that is not 2xx: 401 is
-/// [`Error::Unauthorized`], 403 [`Error::InsufficientScope`] (with the scope from the body's
-/// `details.required_scope`, else from [`required_scope`]), 429 [`Error::RateLimited`], anything
-/// else [`Error::Api`] with the body's `error.code` and `error.message` as untrusted text.
-pub fn api_error(status: u16, body: &str, retry_after: Option<&str>, now_ms: u64, method: &str, path: &str) -> Error {
+/// What an API answer says of the token it was sent with (RFC 6750 section 3.1), from its status
+/// and its `WWW-Authenticate` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal<'a> {
+    /// 401, or 403 with a `Bearer error="invalid_token"` challenge: the token itself is refused,
+    /// and one refresh and one retry may help.
+    Token,
+    /// 403 with `Bearer error="insufficient_scope"`, and the challenge's `scope` when it has one.
+    Scope(Option<&'a str>),
+    /// Anything else (a 403 included): nothing said of the token.
+    None,
+}
+
+/// Reads [`Refusal`] from an answer's `status` and `WWW-Authenticate` value (see
+/// [`super::challenge::bearer`]; a header that does not follow RFC 7235 says nothing).
+pub fn refusal(status: u16, www_authenticate: Option<&str>) -> Refusal<'_> {
+    match status {
+        401 => Refusal::Token,
+        403 => match www_authenticate.and_then(bearer) {
+            Some(b) if b.error() == Some(BearerError::InvalidToken) => Refusal::Token,
+            Some(b) if b.error() == Some(BearerError::InsufficientScope) => Refusal::Scope(b.scope()),
+            _ => Refusal::None,
+        },
+        _ => Refusal::None,
+    }
+}
+
+/// The typed error for an Expensicat API answer that is not 2xx, given its `Retry-After` and
+/// `WWW-Authenticate` headers:
+/// - 401, or 403 with `Bearer error="invalid_token"`: [`Error::Unauthorized`];
+/// - 403 with `Bearer error="insufficient_scope"`, or with Expensicat's error body of code
+///   `insufficient_scope` (`{"error":{"code":"insufficient_scope",...}}`):
+///   [`Error::InsufficientScope`], with the scope from the body's `details.required_scope`, else
+///   the challenge's `scope` (when it names one scope), else [`required_scope`];
+/// - 429: [`Error::RateLimited`];
+/// - anything else, any other 403 included: [`Error::Api`] with the status and the body's
+///   `error.code` and `error.message` as untrusted text.
+pub fn api_error(
+    status: u16,
+    body: &str,
+    retry_after: Option<&str>,
+    www_authenticate: Option<&str>,
+    now_ms: u64,
+    method: &str,
+    path: &str,
+) -> Error {
     let parsed = if body.len() <= 64 * 1024 { json::parse(body) } else { None };
     let err = parsed.as_ref().and_then(|v| v.get("error"));
     let field = |k: &str| err.and_then(|e| e.get_str(k)).map(untrusted_text).unwrap_or_default();
+    let scope = match refusal(status, www_authenticate) {
+        Refusal::Token => return Error::Unauthorized,
+        Refusal::Scope(scope) => Some(scope),
+        Refusal::None if status == 403 && err.and_then(|e| e.get_str("code")) == Some("insufficient_scope") => Some(None),
+        Refusal::None => None,
+    };
+    if let Some(from_challenge) = scope {
+        let one = |s: &&str| super::scope::is_scope_token(s);
+        let from_body = err.and_then(|e| e.get("details")).and_then(|d| d.get_str("required_scope")).filter(one).map(untrusted_text);
+        let from_challenge = || from_challenge.filter(one).map(untrusted_text);
+        let from_table = || required_scope(method, path).map(|s| s.as_str().to_owned());
+        return Error::InsufficientScope { required_scope: from_body.or_else(from_challenge).or_else(from_table) };
+    }
     match status {
-        401 => Error::Unauthorized,
-        403 => {
-            let from_body = err
-                .and_then(|e| e.get("details"))
-                .and_then(|d| d.get_str("required_scope"))
-                .filter(|s| super::scope::is_scope_token(s))
-                .map(untrusted_text);
-            Error::InsufficientScope { required_scope: from_body.or_else(|| required_scope(method, path).map(|s| s.as_str().to_owned())) }
-        }
         429 => Error::RateLimited { retry_after_ms: retry_after.and_then(|v| parse_retry_after(v, now_ms)) },
         _ => Error::Api { status, api_code: field("code"), message: field("message") },
     }
@@ -349,11 +395,12 @@ mod tests {
 
     #[test]
     fn api_errors_are_typed() {
-        assert_eq!(api_error(401, "", None, 0, "GET", "/v1/transactions"), Error::Unauthorized);
+        assert_eq!(api_error(401, "", None, None, 0, "GET", "/v1/transactions"), Error::Unauthorized);
         assert_eq!(
             api_error(
                 403,
                 r#"{"error":{"code":"insufficient_scope","message":"m","details":{"required_scope":"transactions:write"}}}"#,
+                None,
                 None,
                 0,
                 "GET",
@@ -361,22 +408,66 @@ mod tests {
             ),
             Error::InsufficientScope { required_scope: Some("transactions:write".into()) }
         );
+        assert_eq!(api_error(429, "", Some("3"), None, 0, "GET", "/"), Error::RateLimited { retry_after_ms: Some(3000) });
         assert_eq!(
-            api_error(403, "<html>", None, 0, "POST", "/v1/invoices"),
-            Error::InsufficientScope { required_scope: Some("invoices:write".into()) }
-        );
-        assert_eq!(
-            api_error(403, r#"{"error":{"details":{"required_scope":"a b"}}}"#, None, 0, "GET", "/nope"),
-            Error::InsufficientScope { required_scope: None }
-        );
-        assert_eq!(api_error(429, "", Some("3"), 0, "GET", "/"), Error::RateLimited { retry_after_ms: Some(3000) });
-        assert_eq!(
-            api_error(422, r#"{"error":{"code":"validation_failed","message":"amount\r\n<b>"}}"#, None, 0, "POST", "/v1/transactions"),
+            api_error(
+                422,
+                r#"{"error":{"code":"validation_failed","message":"amount\r\n<b>"}}"#,
+                None,
+                None,
+                0,
+                "POST",
+                "/v1/transactions"
+            ),
             Error::Api { status: 422, api_code: "validation_failed".into(), message: "amount  <b>".into() }
         );
         assert_eq!(
-            api_error(502, "<html>Bad gateway</html>", None, 0, "GET", "/"),
+            api_error(502, "<html>Bad gateway</html>", None, None, 0, "GET", "/"),
             Error::Api { status: 502, api_code: String::new(), message: String::new() }
         );
+    }
+
+    /// RFC 6750 section 3.1: a 403 is `insufficient_scope` only when the API says so (in its
+    /// challenge or in Expensicat's error body), `invalid_token` in the challenge is a refused
+    /// token like a 401, and any other 403 is an API error with its status.
+    #[test]
+    fn a_403_means_what_the_api_says() {
+        let scope = |s: Option<&str>| Error::InsufficientScope { required_scope: s.map(Into::into) };
+        let forbidden = |body: &str, header: Option<&str>, path: &str| api_error(403, body, None, header, 0, "POST", path);
+        let challenge = Some(r#"Bearer realm="expensicat", error="insufficient_scope", scope="invoices:read""#);
+        // The challenge alone: its scope, else the table's.
+        assert_eq!(forbidden("", challenge, "/v1/nope"), scope(Some("invoices:read")));
+        assert_eq!(forbidden("<html>", Some(r#"Bearer error="insufficient_scope""#), "/v1/invoices"), scope(Some("invoices:write")));
+        assert_eq!(forbidden("", Some(r#"Bearer error="insufficient_scope", scope="a b""#), "/v1/nope"), scope(None));
+        // The body's scope first.
+        let body = r#"{"error":{"code":"insufficient_scope","message":"m","details":{"required_scope":"team:read"}}}"#;
+        assert_eq!(forbidden(body, challenge, "/v1/invoices"), scope(Some("team:read")));
+        // Expensicat's body alone (a browser shows no WWW-Authenticate the server did not expose).
+        assert_eq!(forbidden(r#"{"error":{"code":"insufficient_scope"}}"#, None, "/v1/invoices"), scope(Some("invoices:write")));
+        assert_eq!(forbidden(r#"{"error":{"details":{"required_scope":"a b"}}}"#, challenge, "/nope"), scope(Some("invoices:read")));
+        // A refused token.
+        for h in [r#"Bearer error="invalid_token""#, r#"Basic realm="x", bearer ERROR="invalid_token", error_description="expired""#] {
+            assert_eq!(forbidden(body, Some(h), "/v1/invoices"), Error::Unauthorized, "{h}");
+        }
+        // Anything else is the API's own error, with its status.
+        let other = |code: &str, message: &str| Error::Api { status: 403, api_code: code.into(), message: message.into() };
+        assert_eq!(
+            forbidden(r#"{"error":{"code":"account_suspended","message":"Suspended"}}"#, None, "/v1/invoices"),
+            other("account_suspended", "Suspended")
+        );
+        assert_eq!(forbidden("<html>Forbidden</html>", None, "/v1/invoices"), other("", ""));
+        assert_eq!(forbidden("", Some(r#"Bearer realm="expensicat""#), "/v1/invoices"), other("", ""));
+        assert_eq!(forbidden("", Some(r#"Bearer error="invalid_request""#), "/v1/invoices"), other("", ""));
+        assert_eq!(forbidden("", Some(r#"Basic error="insufficient_scope""#), "/v1/invoices"), other("", ""));
+        assert_eq!(forbidden("", Some(r#"Bearer error="insufficient_scope", error="invalid_token""#), "/v1/invoices"), other("", ""));
+        assert_eq!(forbidden("", Some(r#"Bearer error="insufficient_scope"#), "/v1/invoices"), other("", ""));
+        assert_eq!(forbidden(r#"{"error":{"code":"INSUFFICIENT_SCOPE"}}"#, None, "/v1/invoices"), other("INSUFFICIENT_SCOPE", ""));
+        // The challenge counts on 403 only.
+        assert_eq!(
+            api_error(400, "", None, Some(r#"Bearer error="invalid_token""#), 0, "GET", "/"),
+            Error::Api { status: 400, api_code: String::new(), message: String::new() }
+        );
+        assert_eq!(refusal(500, Some(r#"Bearer error="invalid_token""#)), Refusal::None);
+        assert_eq!(refusal(401, Some(r#"Bearer error="insufficient_scope""#)), Refusal::Token);
     }
 }

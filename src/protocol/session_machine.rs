@@ -41,7 +41,7 @@ use super::error::{Error, Result};
 use super::retry::{refresh_outcome, token_step_of, RefreshOutcome, Stale, TokenStep};
 use super::secret::{AccessToken, Secret};
 use super::session::{SessionInfo, Tokens};
-use super::token::{parse_token_response_as, refresh_token_request, revocation_request, Revocable, TokenRequest};
+use super::token::{parse_token_answer, refresh_token_request, revocation_request, Revocable, TokenRequest};
 
 /// Whether the guard `$g` is in place: always, but in the simulation's mutants.
 macro_rules! guard {
@@ -639,8 +639,7 @@ impl Machine {
             Event::Call(id, call) => self.call(now_ms, id, call),
             Event::Answer { id, status, body } => {
                 let (jkt, again) = self.take_bound(id);
-                let max = self.config.max_token_response_bytes();
-                let parsed = parse_token_response_as(status, body.expose(), now_ms, max, jkt.is_some());
+                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms, jkt.is_some());
                 match (again, jkt, parsed) {
                     // The server wants a nonce in the proof (RFC 9449 section 8): the request
                     // goes once more, its proof with the nonce of this answer's `DPoP-Nonce`.

@@ -7,8 +7,9 @@ use crate::prelude::*;
 use super::bearer::is_b64token;
 use super::callback::ValidatedCallback;
 use super::config::{ClientConfig, TokenEncoding};
-use super::encoding::{form_encode, parse_digits};
-use super::error::{untrusted_text, Error, OAuthError, OAuthErrorCode, Result};
+use super::decimal::parse_digits;
+use super::encoding::form_encode;
+use super::error::{untrusted_text, Advice, Error, OAuthError, OAuthErrorCode, Result};
 use super::json::{self, Value};
 use super::scope::parse_granted;
 use super::secret::{AccessToken, RefreshToken, Secret};
@@ -158,7 +159,7 @@ fn expires_in_seconds(value: &Value, status: u16) -> Result<u64> {
 }
 
 /// The RFC 6749 section 5.2 error in a parsed body, if it holds one.
-fn error_of(status: u16, v: &Value) -> Option<OAuthError> {
+pub(crate) fn error_of(status: u16, v: &Value) -> Option<OAuthError> {
     let error = v.get_str("error").filter(|e| !e.is_empty())?;
     let code = OAuthErrorCode::from_wire(error);
     Some(OAuthError {
@@ -167,6 +168,7 @@ fn error_of(status: u16, v: &Value) -> Option<OAuthError> {
         description: v.get_str("error_description").map(untrusted_text),
         uri: v.get_str("error_uri").map(untrusted_text),
         status,
+        advice: None,
     })
 }
 
@@ -191,6 +193,26 @@ pub fn parse_error_body(status: u16, body: &str) -> Option<OAuthError> {
 /// duplicate keys, wrong types.
 pub fn parse_token_response(status: u16, body: &str, now_ms: u64) -> Result<TokenSet> {
     parse_token_response_limited(status, body, now_ms, MAX_TOKEN_RESPONSE)
+}
+
+/// The answer to a token request made with `config` (code exchange or refresh):
+/// [`parse_token_response`] within the configured `maxTokenResponseBytes`, and a JSON request
+/// refused with `unsupported_grant_type` or `invalid_request` gets [`Advice::FormTokenRequest`],
+/// which names the `tokenRequestEncoding` setting in the message.
+///
+/// # Errors
+/// As [`parse_token_response`].
+pub fn parse_token_answer(config: &ClientConfig, status: u16, body: &str, now_ms: u64, dpop: bool) -> Result<TokenSet> {
+    parse_token_response_as(status, body, now_ms, config.max_token_response_bytes, dpop).map_err(|e| match e {
+        Error::OAuth(mut o)
+            if config.token_encoding == TokenEncoding::Json
+                && matches!(o.code, OAuthErrorCode::UnsupportedGrantType | OAuthErrorCode::InvalidRequest) =>
+        {
+            o.advice = Some(Advice::FormTokenRequest);
+            Error::OAuth(o)
+        }
+        e => e,
+    })
 }
 
 /// [`parse_token_response`] with a caller-chosen size limit: a body longer than `max_bytes` is
@@ -307,9 +329,55 @@ mod tests {
         assert!(!format!("{req:?}").contains("token=at"));
     }
 
+    /// Any server but Expensicat's gets RFC 6749's form, for the code exchange and the refresh
+    /// alike; revocation is a form whatever the setting (above).
+    #[test]
+    fn another_server_gets_forms_by_default() {
+        let cfg = ClientConfig::new(ClientConfigInput { issuer: Some("https://as.example/".into()), ..input() }).unwrap();
+        assert_eq!(cfg.token_endpoint(), "https://as.example/api/auth/oauth2/token");
+        let s = crate::protocol::login::start_login(&cfg, &Default::default(), &crate::test_support::random(), 0).unwrap();
+        let url = format!("https://app.example/callback?code=c&state={}", s.transaction.state());
+        let req = authorization_code_request(&cfg, parse_callback(&cfg, &url, s.transaction, 0).unwrap());
+        assert_eq!(req.content_type, "application/x-www-form-urlencoded;charset=UTF-8");
+        assert!(req.body.expose().starts_with("grant_type=authorization_code&code=c&redirect_uri="));
+        let req = refresh_token_request(&cfg, &RefreshToken::new("rt"), None);
+        assert_eq!(req.content_type, "application/x-www-form-urlencoded;charset=UTF-8");
+        assert_eq!(req.body.expose(), "grant_type=refresh_token&refresh_token=rt&client_id=demo-client");
+        // An explicit setting wins.
+        let json = ClientConfig::new(ClientConfigInput { token_request_encoding: Some(TokenEncoding::Json), ..input() }).unwrap();
+        assert_eq!(refresh_token_request(&json, &RefreshToken::new("rt"), None).content_type, "application/json");
+    }
+
+    /// A JSON request that a server refuses as malformed names the setting that fixes it; the
+    /// same answer to a form request, and any other error, says only what the server said.
+    #[test]
+    fn a_refused_json_request_names_token_request_encoding() {
+        let json = config();
+        let form = ClientConfig::new(ClientConfigInput { token_request_encoding: Some(TokenEncoding::Form), ..input() }).unwrap();
+        let message = |cfg: &ClientConfig, body: &str| {
+            let e = parse_token_answer(cfg, 400, body, 0, false).unwrap_err();
+            (e.code(), e.to_string())
+        };
+        for error in ["unsupported_grant_type", "invalid_request"] {
+            let body = format!(r#"{{"error":"{error}","error_description":"grant_type is missing"}}"#);
+            let (code, text) = message(&json, &body);
+            assert_eq!(code, error);
+            assert!(text.starts_with(&format!("the authorization server answered {error}: grant_type is missing (")), "{text}");
+            assert!(text.ends_with("(sent as JSON: try tokenRequestEncoding \"form\")"), "{text}");
+            let (code, text) = message(&form, &body);
+            assert_eq!(code, error);
+            assert_eq!(text, format!("the authorization server answered {error}: grant_type is missing"));
+        }
+        let (code, text) = message(&json, r#"{"error":"invalid_grant"}"#);
+        assert_eq!((code, text.as_str()), ("invalid_grant", "the authorization server answered invalid_grant"));
+        // The limit of the configuration applies.
+        let small = ClientConfig::new(ClientConfigInput { max_token_response_bytes: Some(256), ..input() }).unwrap();
+        assert_eq!(parse_token_answer(&small, 200, &" ".repeat(257), 0, false).unwrap_err().code(), "invalid_response");
+    }
+
     #[test]
     fn exact_form_bodies() {
-        let cfg = ClientConfig::new(ClientConfigInput { token_request_encoding: TokenEncoding::Form, ..input() }).unwrap();
+        let cfg = ClientConfig::new(ClientConfigInput { token_request_encoding: Some(TokenEncoding::Form), ..input() }).unwrap();
         let (cb, verifier) = validated(&cfg);
         let req = authorization_code_request(&cfg, cb);
         assert_eq!(req.content_type, "application/x-www-form-urlencoded;charset=UTF-8");

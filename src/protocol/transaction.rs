@@ -7,8 +7,8 @@ use crate::prelude::*;
 
 use super::authorize::{check_client_id, check_state};
 use super::config::ClientConfig;
+use super::decimal::parse_digits;
 use super::dpop::is_thumbprint;
-use super::encoding::parse_digits;
 use super::error::{Error, Result};
 use super::json::{Fields, Obj};
 use super::pkce::PkceVerifier;

@@ -321,6 +321,11 @@ impl Session {
     pub fn start_login(&self, request: &LoginRequest) -> Result<String, Error> {
         let now = now_ms();
         Self::sweep(now);
+        if self.config.par_endpoint().is_some() {
+            // Pushing needs a request before the URL exists; this session's start_login makes
+            // none. The package's JavaScript session pushes.
+            return Err(Error::InvalidConfig { field: "par", reason: "is not supported by the Rust session yet" });
+        }
         let start = start_login(&self.config, request, &random_bytes::<LOGIN_ENTROPY>()?, now)?;
         storage::set(&tx_key(start.transaction.state()), &start.transaction.to_storage())?;
         Ok(start.url)
@@ -403,7 +408,7 @@ impl Session {
         };
         // Consumed once, even when the checks below fail.
         storage::remove(&tx_key(state));
-        let _ = storage::set(&done_key(state), &crate::protocol::text::decimal(now.saturating_add(config.transaction_ttl_ms())));
+        let _ = storage::set(&done_key(state), &crate::protocol::decimal::decimal(now.saturating_add(config.transaction_ttl_ms())));
         let validated = validate_callback(config, params, LoginTransaction::from_storage_for(&stored, config)?, now)?;
         let requested = validated.requested_scopes().to_vec();
         Ok(Call::Exchange { request: authorization_code_request(config, validated), requested, nonce: nonce()? })
@@ -443,8 +448,9 @@ impl Session {
         }
     }
 
-    /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401;
-    /// one wait within the bound on 429 (the decisions of [`next_step`]). A `ReadableStream`
+    /// `fetch` with the bearer token: only for the API origin; one refresh and one retry on 401
+    /// (or a 403 whose `WWW-Authenticate` says `invalid_token`); one wait within the bound on 429
+    /// (the decisions of [`next_step`]). A `ReadableStream`
     /// body is sent once and never retried (`fetch` consumes it): the 401 or 429 answer is
     /// returned as it is. The deadline covers the body too, and is returned with the response.
     ///
@@ -470,7 +476,15 @@ impl Session {
             };
             attempt.can_refresh = self.info().is_some_and(|i| i.has_refresh_token);
             let retry_after = response.headers().get("Retry-After").ok().flatten();
-            let step = next_step(response.status(), retry_after.as_deref(), now_ms(), config.max_retry_after_ms(), &attempt);
+            let www_authenticate = response.headers().get("WWW-Authenticate").ok().flatten();
+            let step = next_step(
+                response.status(),
+                retry_after.as_deref(),
+                www_authenticate.as_deref(),
+                now_ms(),
+                config.max_retry_after_ms(),
+                attempt,
+            );
             if step != Step::Return {
                 // Not given to the app: its body is not read.
                 deadline.cancel();
@@ -485,6 +499,8 @@ impl Session {
                     attempt.waited = true;
                     sleep(ms).await;
                 }
+                // Never here: this session's calls are not DPoP-signed (`attempt.dpop` is false).
+                Step::NonceAndRetry => attempt.nonced = true,
                 Step::Fail(e) => return Err(err(e)),
             }
         }
@@ -511,6 +527,7 @@ impl Session {
         let (response, deadline) = self.clone().fetch_with_deadline(path_or_url.clone(), init).await?;
         let status = response.status();
         let retry_after = response.headers().get("Retry-After").ok().flatten();
+        let www_authenticate = response.headers().get("WWW-Authenticate").ok().flatten();
         let body = deadline.read(&response, limit).await?;
         let body = body.expose();
         if (200..300).contains(&status) {
@@ -520,6 +537,6 @@ impl Session {
             return js_sys::JSON::parse(body).map_err(|_| FetchError::Auth(Error::not_json(status)));
         }
         let path = api_path(&base, &path_or_url);
-        Err(FetchError::Auth(api_error(status, body, retry_after.as_deref(), now_ms(), &method, path)))
+        Err(FetchError::Auth(api_error(status, body, retry_after.as_deref(), www_authenticate.as_deref(), now_ms(), &method, path)))
     }
 }

@@ -210,6 +210,40 @@ export const tests = {
     eq(await counter(id, "refreshes"), 0);
   },
 
+  async api_403_is_read_as_rfc_6750_says() {
+    const { auth, id } = await signedIn("read403");
+    // invalid_token in the challenge: a refused token, as a 401 (one refresh, one retry).
+    const expired = { endpoint: "api", status: 403, headers: { "WWW-Authenticate": 'Bearer realm="expensicat", error="invalid_token"' }, body: { error: { code: "invalid_token", message: "expired" } } };
+    await fault(id, expired);
+    eq((await auth.fetchJson("/v1/transactions?limit=2")).data.length, 2);
+    eq(await counter(id, "refreshes"), 1);
+    eq(await counter(id, "apiCalls"), 2);
+    await fault(id, { ...expired, times: 2 });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "unauthorized");
+    eq(await counter(id, "refreshes"), 2);
+    eq(await counter(id, "apiCalls"), 4);
+    // insufficient_scope in the challenge alone: its scope.
+    await fault(id, { endpoint: "api", status: 403, headers: { "WWW-Authenticate": 'Bearer error="insufficient_scope", scope="team:read"' }, body: {} });
+    let err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "insufficient_scope");
+    eq(err.requiredScope, "team:read");
+    // Expensicat's error body alone (a server that does not expose WWW-Authenticate).
+    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "insufficient_scope", message: "no", details: { required_scope: "invoices:read" } } } });
+    err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "insufficient_scope");
+    eq(err.requiredScope, "invoices:read");
+    // Any other 403: the API's own error, with its status, and no refresh.
+    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "account_suspended", message: "Suspended" } } });
+    err = await rejection(auth.fetchJson("/v1/transactions"));
+    eq(codeOf(err), "api_error");
+    eq(err.status, 403);
+    eq(err.apiCode, "account_suspended");
+    await fault(id, { endpoint: "api", status: 403, headers: { "WWW-Authenticate": 'Bearer error="insufficient_scope", error="invalid_token"' }, body: {} });
+    eq(codeOf(await rejection(auth.fetchJson("/v1/transactions"))), "api_error", "a malformed challenge says nothing");
+    eq(await counter(id, "refreshes"), 2);
+    eq(await counter(id, "apiCalls"), 8);
+  },
+
   async api_429_waits_within_bound_else_reports_the_delay() {
     const { auth, id } = await signedIn("rate");
     await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "rate_limited", message: "slow" } } });
@@ -337,6 +371,88 @@ export const tests = {
     const s3 = await signedIn("norevoke");
     await s3.auth.logout();
     eq(await counter(s3.id, "revocations"), 0);
+  },
+
+  async discovered_from_the_issuer_alone_logs_in_refreshes_and_revokes() {
+    const id = unique("discover");
+    await control("clients", { clientId: id, redirectUris: [here] });
+    const auth = await ExpensicatAuth.discover(emu, { clientId: id, redirectUri: here, scopes: ["transactions:read"], tokenRequestEncoding: "form" });
+    await auth.handleCallback(await authorize(auth));
+    eq((await auth.fetchJson("/v1/transactions?limit=2")).data.length, 2);
+    await auth.refresh();
+    eq(await counter(id, "refreshes"), 1);
+    await auth.logout();
+    eq(await counter(id, "revokedRefreshTokens"), 1, "the metadata's revocation endpoint is used");
+    // A document naming another issuer configures nothing.
+    await control("settings", { metadata: { issuer: "https://evil.example" } });
+    try {
+      eq(codeOf(await rejection(ExpensicatAuth.discover(emu, { clientId: id, redirectUri: here }))), "issuer_mismatch");
+      eq(codeOf(await rejection(ExpensicatClient.discover(emu, { clientId: id, redirectUri: here }))), "issuer_mismatch");
+    } finally {
+      await control("settings", { metadata: {} });
+    }
+  },
+
+  async par_pushes_the_parameters_and_the_url_names_only_the_request_uri() {
+    const pushedAuthorizationRequestEndpoint = `${emu}/api/auth/oauth2/par`;
+    const { auth, id } = await client("par", { par: true, pushedAuthorizationRequestEndpoint, tokenRequestEncoding: "form" });
+    const url = await auth.startLogin({ extraParams: [["auto_approve", "json"]] });
+    eq([...new URL(url).searchParams.keys()].join(), "client_id,request_uri", url);
+    eq(await counter(id, "parRequests"), 1);
+    await auth.handleCallback((await call(url)).location);
+    eq(await counter(id, "parUsed"), 1);
+    eq((await auth.fetchJson("/v1/transactions?limit=1")).data.length, 1);
+    // A request_uri is used once: the same URL again is refused by the server.
+    await fetch(url, { mode: "no-cors" });
+    eq(await counter(id, "parRefused"), 1);
+    // Without the endpoint, par is a configuration error.
+    eq(codeOf(await rejection((async () => new ExpensicatAuth({ clientId: id, redirectUri: here, issuer: emu, par: true }))())), "invalid_config");
+    // The low-level createLogin cannot skip the push.
+    const low = new ExpensicatClient({ clientId: id, redirectUri: here, issuer: emu, scopes: ["transactions:read"], par: true, pushedAuthorizationRequestEndpoint });
+    eq(codeOf(await rejection((async () => low.createLogin())())), "invalid_config");
+    eq(typeof low.beginLogin().push.body, "string");
+  },
+
+  async a_failed_push_keeps_no_transaction_and_an_expired_request_uri_is_refused() {
+    const pushedAuthorizationRequestEndpoint = `${emu}/api/auth/oauth2/par`;
+    const { auth, id } = await client("parfail", { par: true, pushedAuthorizationRequestEndpoint, tokenRequestEncoding: "form", timeoutMs: 500 });
+    const stored = () => Object.keys(sessionStorage).filter((k) => k.startsWith("expensicat-auth:tx:")).length;
+    const before = stored();
+    for (const [spec, code] of [[{ status: 400, body: { error: "invalid_request", error_description: "no" } }, "invalid_request"], [{ html: true, status: 503 }, "invalid_response"], [{ delayMs: 2000 }, "timeout"], [{ drop: true }, "network"]]) {
+      await fault(id, { endpoint: "par", ...spec });
+      eq(codeOf(await rejection(auth.startLogin({ extraParams: [["auto_approve", "json"]] }))), code, JSON.stringify(spec));
+      eq(stored(), before, "nothing kept for a push that failed");
+    }
+    // The server's request_uri lives one second: after it, the URL is refused at the server.
+    await control("settings", { parTtl: 1 });
+    try {
+      const url = await auth.startLogin({ extraParams: [["auto_approve", "json"]] });
+      await sleep(1100);
+      await fetch(url, { mode: "no-cors" });
+      eq(await counter(id, "parRefused"), 1);
+      // A fresh startLogin pushes again and works.
+      const fresh = await auth.startLogin({ extraParams: [["auto_approve", "json"]] });
+      await auth.handleCallback((await call(fresh)).location);
+      eq(auth.status, "signed_in");
+    } finally {
+      await control("settings", { parTtl: 60 });
+    }
+  },
+
+  async discovery_of_a_server_that_requires_par_pushes() {
+    const id = unique("discpar");
+    await control("clients", { clientId: id, redirectUris: [here] });
+    await control("settings", { requirePar: true });
+    try {
+      const auth = await ExpensicatAuth.discover(emu, { clientId: id, redirectUri: here, scopes: ["transactions:read"], tokenRequestEncoding: "form" });
+      const url = await auth.startLogin({ extraParams: [["auto_approve", "json"]] });
+      eq([...new URL(url).searchParams.keys()].join(), "client_id,request_uri", url);
+      await auth.handleCallback((await call(url)).location);
+      eq(await counter(id, "parUsed"), 1);
+      eq(auth.status, "signed_in");
+    } finally {
+      await control("settings", { requirePar: false });
+    }
   },
 
   async indexeddb_keeps_the_session_across_reloads_and_a_changed_record_is_corrupt_record() {
@@ -696,7 +812,7 @@ export const tests = {
 
   async issue20_defect10_an_absolute_url_names_the_scope_it_needs() {
     const { auth, id, config } = await signedIn("d10");
-    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "forbidden", message: "no" } }, times: 1 });
+    await fault(id, { endpoint: "api", status: 403, body: { error: { code: "insufficient_scope", message: "no" } }, times: 1 });
     const e = await rejection(auth.fetchJson(`${config.issuer}/api/v1/transactions?limit=1`));
     eq(codeOf(e), "insufficient_scope");
     eq(e.requiredScope, "transactions:read", "from /v1/transactions, not from the host name");

@@ -117,6 +117,37 @@ test("form-encoded token requests and refresh", () => {
   throwsCode(assert, () => client(form).refreshTokenRequest(""), "invalid_token");
 });
 
+test("token requests follow the server: JSON for Expensicat's, a form for any other, the setting wins", () => {
+  const other = { ...config, issuer: "https://as.example/" };
+  const form = client(other).refreshTokenRequest("rt-123");
+  assert.equal(form.url, "https://as.example/api/auth/oauth2/token");
+  assert.equal(form.headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
+  assert.equal(form.body, "grant_type=refresh_token&refresh_token=rt-123&client_id=demo-client");
+  const c = client(other);
+  const start = c.createLogin();
+  const exchange = c.tokenRequest(c.parseCallback(`https://app.example/callback?code=abc&state=${start.state}&iss=https%3A%2F%2Fas.example%2F`, start.transaction));
+  assert.equal(exchange.headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
+  assert.match(exchange.body, /^grant_type=authorization_code&code=abc&/);
+  assert.equal(client({ ...config, tokenEndpoint: "https://proxy.example/token" }).refreshTokenRequest("rt").headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
+  assert.equal(client().refreshTokenRequest("rt").headers["Content-Type"], "application/json");
+  assert.equal(client({ ...other, tokenRequestEncoding: "json" }).refreshTokenRequest("rt").headers["Content-Type"], "application/json");
+  assert.equal(client({ ...config, tokenRequestEncoding: "form" }).refreshTokenRequest("rt").headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
+  const revoke = client({ ...config, revocationEndpoint: "https://api.expensicat.com/revoke" }).revocationRequest("rt", "refresh_token");
+  assert.equal(revoke.headers["Content-Type"], "application/x-www-form-urlencoded;charset=UTF-8");
+});
+
+test("a JSON token request refused as malformed names tokenRequestEncoding", () => {
+  for (const error of ["unsupported_grant_type", "invalid_request"]) {
+    const body = JSON.stringify({ error });
+    const json = throwsCode(assert, () => client({ ...config, issuer: "https://as.example", tokenRequestEncoding: "json" }).parseTokenResponse(400, body), error);
+    assert.match(json.message, /\(sent as JSON: try tokenRequestEncoding "form"\)$/);
+    const form = throwsCode(assert, () => client({ ...config, issuer: "https://as.example" }).parseTokenResponse(400, body), error);
+    assert.doesNotMatch(form.message, /tokenRequestEncoding/);
+  }
+  const grant = throwsCode(assert, () => client().parseTokenResponse(400, '{"error":"invalid_grant"}'), "invalid_grant");
+  assert.doesNotMatch(grant.message, /tokenRequestEncoding/);
+});
+
 test("parseTokenResponse: success, RFC 6749 errors, garbage", () => {
   const t = lib.parseTokenResponse(200, '{"access_token":"at","token_type":"bearer","expires_in":"60","scope":"a b"}', 1000);
   assert.deepEqual(t, { accessToken: "at", tokenType: "Bearer", expiresAt: 61000, scope: ["a", "b"] });

@@ -185,3 +185,49 @@ test("CORS only for loopback origins", async () => {
   const evil = await fetch(`${emu.url}/api/auth/oauth2/token`, { method: "OPTIONS", headers: { Origin: "https://evil.example" } });
   assert.equal(evil.headers.get("access-control-allow-origin"), null);
 });
+
+test("metadata (RFC 8414, OpenID Connect Discovery) at both well-known addresses, switchable", async () => {
+  const settings = (s) => post("/__emulator/settings", s);
+  for (const path of ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]) {
+    const m = await (await fetch(new URL(path, emu.url))).json();
+    assert.equal(m.issuer, emu.url);
+    assert.equal(m.token_endpoint, `${emu.url}/api/auth/oauth2/token`);
+    assert.equal(m.pushed_authorization_request_endpoint, `${emu.url}/api/auth/oauth2/par`);
+    assert.deepEqual(m.code_challenge_methods_supported, ["S256"]);
+    assert.equal(m.require_pushed_authorization_requests, false);
+  }
+  await settings({ metadataAt: "openid", metadata: { issuer: "https://evil.example" } });
+  assert.equal((await fetch(`${emu.url}/.well-known/oauth-authorization-server`)).status, 404);
+  assert.equal((await (await fetch(`${emu.url}/.well-known/openid-configuration`)).json()).issuer, "https://evil.example");
+  await settings({ metadataAt: "both", metadata: {} });
+});
+
+test("PAR (RFC 9126): 201 with a one-time request_uri that expires; the authorize endpoint takes it, and only it when required", async () => {
+  const p = pkce();
+  const form = { client_id: "demo-client", redirect_uri: redirect, response_type: "code", scope: "transactions:read", code_challenge: p.challenge, code_challenge_method: "S256", state: "s".repeat(43), auto_approve: "1" };
+  const push = (body, type = "application/x-www-form-urlencoded") => post("/api/auth/oauth2/par", body, type);
+  const r = await push(form);
+  assert.equal(r.status, 201);
+  const { request_uri, expires_in } = await r.json();
+  assert.match(request_uri, /^urn:ietf:params:oauth:request_uri:/);
+  assert.equal(expires_in, 60);
+  const go = (uri, client = "demo-client") => fetch(`${emu.url}/api/auth/oauth2/authorize?client_id=${client}&request_uri=${encodeURIComponent(uri)}`, { redirect: "manual" });
+  const first = await go(request_uri);
+  assert.equal(first.status, 302);
+  const code = new URL(first.headers.get("location")).searchParams.get("code");
+  assert.equal((await exchange(code, p.verifier, "application/x-www-form-urlencoded")).status, 200, "the pushed challenge is the one checked");
+  assert.equal((await go(request_uri)).status, 400, "used once");
+  assert.equal((await push(form, "application/json")).status, 400, "a form only");
+  assert.equal((await push({ ...form, request_uri: "urn:x" })).status, 400);
+  assert.equal((await push({ ...form, client_id: "nobody" })).status, 401);
+  assert.equal((await (await push({ ...form, code_challenge_method: "plain" })).json()).error, "invalid_request");
+  const other = await (await push(form)).json();
+  assert.equal((await go(other.request_uri, "someone-else")).status, 400, "bound to its client");
+  await post("/__emulator/settings", { requirePar: true });
+  try {
+    assert.equal((await fetch(authorizeUrl(p, { auto_approve: "1" }), { redirect: "manual" })).status, 400, "required: the plain authorize request is refused");
+    assert.equal((await (await fetch(`${emu.url}/.well-known/openid-configuration`)).json()).require_pushed_authorization_requests, true);
+  } finally {
+    await post("/__emulator/settings", { requirePar: false });
+  }
+});

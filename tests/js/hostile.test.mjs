@@ -27,7 +27,8 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
   }
   try {
     for (const c of cases) {
-      const client = new lib.ExpensicatClient(config);
+      // A case may name the client's issuer (the default is Expensicat's).
+      const client = new lib.ExpensicatClient(c.issuer === undefined ? config : { ...config, issuer: c.issuer });
       const start = client.createLogin();
       const { verifier } = JSON.parse(start.transaction);
       let input;
@@ -41,6 +42,19 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
       } else if (c.kind === "expensify") {
         input = expand(c.body, start.state);
         run = () => lib.parseExpensifyResponse(c.status, input, c.expects === "file_name" ? "fileName" : c.expects);
+      } else if (c.kind === "api") {
+        const [body, header] = [expand(c.body, start.state), expand(c.header, start.state)];
+        input = `${header}\n${body}`;
+        run = () => {
+          throw lib.apiError(c.status, body, undefined, header, 0, "GET", "/v1/transactions");
+        };
+      } else if (c.kind === "par") {
+        input = expand(c.body, start.state);
+        const par = new lib.ExpensicatClient({ ...config, par: true, pushedAuthorizationRequestEndpoint: "https://api.expensicat.com/par" });
+        run = () => par.pushedAuthorizeUrl(c.status, input);
+      } else if (c.kind === "metadata") {
+        input = expand(c.body, start.state);
+        run = () => lib.ExpensicatClient.discoveredConfig(c.issuer, config, 1, c.status, input);
       } else {
         input = JSON.stringify(c.input);
         run = () => new lib.ExpensifyCredential(c.input);

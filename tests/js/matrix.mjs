@@ -25,6 +25,7 @@ export function calls(lib, ctx) {
   const config = { clientId: "demo-client", redirectUri: "https://app.example/callback", scopes: ["transactions:read"], issuer: ctx.issuer, timeoutMs: 2000 };
   const auth = new lib.ExpensicatAuth(config);
   const client = new lib.ExpensicatClient(config);
+  const parClient = new lib.ExpensicatClient({ ...config, par: true, pushedAuthorizationRequestEndpoint: `${ctx.issuer}/par` });
   const callbackArgs = () => {
     const start = client.createLogin();
     return [`https://app.example/callback?code=abc&state=${start.state}&iss=${encodeURIComponent(ctx.issuer)}`, start.transaction];
@@ -73,11 +74,18 @@ export function calls(lib, ctx) {
     ["client.checkApiUrl", () => ["/v1/transactions"], (a) => client.checkApiUrl(...a)],
     ["client.parseTokenResponse", () => [200, '{"access_token":"a","token_type":"Bearer"}'], (a) => client.parseTokenResponse(...a)],
     ["client.revocationRequest", () => ["rt-token", "refresh_token"], (a) => client.revocationRequest(...a)],
-    ["client.nextStep", () => [429, "1", Date.now(), { replayable: true, canRefresh: true }], (a) => client.nextStep(...a)],
-    ["client.apiError", () => [403, "{}", "1", Date.now(), "GET", "/v1/transactions"], (a) => client.apiError(...a)],
-    ["apiError", () => [403, "{}", "1", Date.now(), "GET", "/v1/transactions"], (a) => lib.apiError(...a)],
+    ["client.nextStep", () => [429, "1", 'Bearer error="invalid_token"', Date.now(), { replayable: true, canRefresh: true }], (a) => client.nextStep(...a)],
+    ["client.apiError", () => [403, "{}", "1", 'Bearer error="insufficient_scope"', Date.now(), "GET", "/v1/transactions"], (a) => client.apiError(...a)],
+    ["apiError", () => [403, "{}", "1", 'Bearer error="insufficient_scope"', Date.now(), "GET", "/v1/transactions"], (a) => lib.apiError(...a)],
     ["core.handle", () => [{ t: "call", id: 1, call: "token" }, Date.now()], (a) => client.sessionCore().handle(...a)],
     ["core.exchange", () => [1, client.parseCallback(...callbackArgs()), Date.now()], (a) => client.sessionCore().exchange(...a)],
+    // Discovery and PAR (issue 22): the static steps of `discover`, and the pushed login.
+    ["ExpensicatClient.discoveryPlan", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb" }], (a) => lib.ExpensicatClient.discoveryPlan(...a)],
+    ["ExpensicatClient.discoveredConfig", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb" }, 1, 404, "{}"], (a) => lib.ExpensicatClient.discoveredConfig(...a)],
+    ["ExpensicatClient.discover", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb", timeoutMs: 2000 }], (a) => lib.ExpensicatClient.discover(...a)],
+    ["ExpensicatAuth.discover", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb", timeoutMs: 2000 }], (a) => lib.ExpensicatAuth.discover(...a)],
+    ["parClient.beginLogin", () => [{ scopes: ["transactions:read"] }], (a) => parClient.beginLogin(...a)],
+    ["parClient.pushedAuthorizeUrl", () => [201, '{"request_uri":"urn:x","expires_in":60}'], (a) => parClient.pushedAuthorizeUrl(...a)],
     ["auth.logout", () => [], (a) => auth.logout(...a)],
     ["sessionError", () => ["too_large", 200], (a) => lib.sessionError(...a)],
     ["auth.startLogin", () => [{ scopes: ["transactions:read"] }], (a) => auth.startLogin(...a)],
@@ -160,8 +168,10 @@ export function namesTheArgument(lib) {
   check(() => lib.parseTokenResponse("200", "{}"), "status");
   check(() => client.parseCallback(null, "{}"), "callbackUrl");
   check(() => new lib.ExpensicatClient("nope"), "config");
-  check(() => client.nextStep(429, 1, 0, {}), "retryAfter");
-  check(() => client.nextStep(429, "1", 0, 3), "attempt");
-  check(() => lib.apiError(500, "{}", undefined, 0, Symbol("GET"), "/v1/x"), "method");
+  check(() => client.nextStep(429, 1, undefined, 0, {}), "retryAfter");
+  check(() => client.nextStep(403, "1", 1, 0, {}), "wwwAuthenticate");
+  check(() => client.nextStep(429, "1", undefined, 0, 3), "attempt");
+  check(() => lib.apiError(500, "{}", undefined, undefined, 0, Symbol("GET"), "/v1/x"), "method");
+  check(() => lib.apiError(403, "{}", undefined, ["Bearer"], 0, "GET", "/v1/x"), "wwwAuthenticate");
   return out;
 }

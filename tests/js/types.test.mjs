@@ -27,7 +27,7 @@ interface Reply { status(code: number): Reply; type(contentType: string): Reply;
 declare const app: { post(path: string, handler: (req: { rawBody: string }, res: Reply) => unknown): void };
 `;
 
-const EXTRA = `import init, { ExpensicatAuth, type ExpensicatAuthError, createPkce, parseTokenResponse } from "expensicat-auth";
+const EXTRA = `import init, { ExpensicatAuth, ExpensicatClient, type ExpensicatAuthError, createPkce, parseTokenResponse } from "expensicat-auth";
 await init();
 const auth = new ExpensicatAuth({ clientId: "c", redirectUri: "https://a.example/cb" });
 try {
@@ -47,7 +47,11 @@ const tokens = parseTokenResponse(200, "{}");
 const at: string = tokens.accessToken;
 auth.fetch("/v1/x");
 auth.logout();
-export { pkce, at };
+const discovered: ExpensicatAuth = await ExpensicatAuth.discover("https://as.example", { clientId: "c", redirectUri: "https://a.example/cb", par: true });
+const lowLevel: ExpensicatClient = await ExpensicatClient.discover("https://as.example", { clientId: "c", redirectUri: "https://a.example/cb" });
+// @ts-expect-error: the endpoints come from the server's metadata
+ExpensicatAuth.discover("https://as.example", { clientId: "c", redirectUri: "https://a.example/cb", tokenEndpoint: "https://as.example/t" });
+export { pkce, at, discovered, lowLevel };
 `;
 
 test("every README snippet type-checks under tsc --strict", () => {

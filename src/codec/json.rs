@@ -11,6 +11,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use super::decimal::{parse_digits, write_u64};
+
 /// The deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 128;
 
@@ -74,7 +76,7 @@ impl Value {
     /// a `u64`.
     pub fn as_u64(&self) -> Option<u64> {
         match self {
-            Value::Number(n) => super::encoding::parse_digits(n.as_bytes()),
+            Value::Number(n) => parse_digits(n.as_bytes()),
             _ => None,
         }
     }
@@ -438,24 +440,6 @@ pub fn write_str(out: &mut String, s: &str) {
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
-
-/// Appends the decimal digits of `n` (without `core::fmt`, which would otherwise be linked into
-/// the WebAssembly build for this alone).
-pub fn write_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // One append of the digits: `String::push` per `char` is not inlined in the size-optimised
-    // build and goes through UTF-8 encoding each time.
-    out.push_str(buf.get(i..).and_then(|d| core::str::from_utf8(d).ok()).unwrap_or_default());
-}
 
 /// Writes a JSON object member by member: `Obj::new().str("a", "x").u64("n", 1).finish()`.
 #[derive(Debug)]

@@ -8,16 +8,6 @@ use crate::prelude::*;
 use super::text::{split_byte, split_once_byte};
 use alloc::borrow::Cow;
 
-/// Plain decimal digits as an integer: `None` for an empty input, any byte outside `0-9` (signs,
-/// spaces, dots, exponents included) or a value beyond `u64`. Callers bound the length first
-/// where their field has a tighter limit.
-pub fn parse_digits(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    digits.iter().try_fold(0u64, |n, &b| if b.is_ascii_digit() { n.checked_mul(10)?.checked_add(u64::from(b - b'0')) } else { None })
-}
-
 const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Unpadded base64url, as RFC 7636 uses for verifiers and challenges.
@@ -206,15 +196,5 @@ mod tests {
         );
         assert_eq!(decode_form("x=%2541").unwrap(), vec![("x".into(), "%41".into())]);
         assert_eq!(decode_form("").unwrap(), vec![]);
-    }
-
-    #[test]
-    fn parse_digits_takes_plain_decimal_only() {
-        assert_eq!(parse_digits(b"0"), Some(0));
-        assert_eq!(parse_digits(b"0042"), Some(42));
-        assert_eq!(parse_digits(b"18446744073709551615"), Some(u64::MAX));
-        for bad in [&b""[..], b"18446744073709551616", b"-1", b"+1", b" 1", b"1 ", b"1.0", b"1e3", b"0x1", "\u{661}".as_bytes()] {
-            assert_eq!(parse_digits(bad), None, "{bad:?}");
-        }
     }
 }

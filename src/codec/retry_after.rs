@@ -4,7 +4,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::encoding::parse_digits;
+use super::decimal::parse_digits;
 use super::text::trim_bytes;
 
 /// Reads a `Retry-After` value (RFC 9110 section 10.2.3) as the delay in ms from `now_ms` (Unix
@@ -27,8 +27,9 @@ pub fn parse_retry_after(value: &str, now_ms: u64) -> Option<u64> {
 const WEEKDAYS: [&[u8]; 7] = [b"Monday", b"Tuesday", b"Wednesday", b"Thursday", b"Friday", b"Saturday", b"Sunday"];
 const MONTHS: [&[u8; 3]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
 
-/// Seconds since the Unix epoch of an HTTP-date, or `None` if it is not one.
-fn http_date_secs(b: &[u8], now_secs: u64) -> Option<u64> {
+/// Seconds since the Unix epoch of an HTTP-date (RFC 9110 section 5.6.7, without surrounding
+/// white space), or `None` if it is not one. `now_secs` places RFC 850's two-digit years.
+pub fn http_date_secs(b: &[u8], now_secs: u64) -> Option<u64> {
     let comma = b.iter().position(|&c| c == b',');
     // The weekday: three letters (IMF-fixdate, asctime) or the full name (RFC 850).
     let name_len = comma.unwrap_or(3);

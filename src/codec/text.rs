@@ -4,13 +4,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-/// `n` in decimal.
-pub fn decimal(n: u64) -> String {
-    let mut out = String::new();
-    super::json::write_u64(&mut out, n);
-    out
-}
-
 /// `s.split_once(pat)` for a string pattern, by bytes: `str::split_once` with a `&str` pattern
 /// brings the generic two-way searcher and a slicing panic path into the wasm (about 2 KB).
 pub fn split_once_str<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
@@ -133,13 +126,6 @@ pub fn rsplit_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimal_is_display() {
-        for n in [0, 1, 9, 10, 99, 100, 429, 65_535, 4_294_967_295, u64::MAX] {
-            assert_eq!(decimal(n), n.to_string());
-        }
-    }
 
     #[test]
     fn concat_and_join_spaced_are_the_standard_ones() {

@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target: the crate's codec against its reference crate; see `http_date` in
+//! tests/codec/checks.rs (shared with tests/codec_differential.rs) for the property checked.
+#[path = "../../tests/codec/checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::http_date(data));

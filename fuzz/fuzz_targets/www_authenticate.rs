@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target: see `expensicat_auth::fuzzing::www_authenticate` for the properties checked.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| expensicat_auth::fuzzing::www_authenticate(data));
