@@ -281,6 +281,12 @@ fn hostile_corpus_through_the_exports() {
                 let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
                 (body.clone(), api::ExpensicatClient::discovered_config(s(&field("issuer")), config, JsValue::from(1.0), status, s(&body)))
             }
+            "dpop_key" => {
+                let proof = serde_json::json!({
+                    "jkt": field("jkt"), "x": field("x"), "y": field("y"), "method": "GET", "url": "https://api.expensicat.com/api/v1/x", "nowMs": 0
+                });
+                (format!("{} {}", field("x"), field("y")), client.dpop_signing_input(json(&proof.to_string())))
+            }
             other => panic!("unknown kind {other}"),
         };
         let note = field("note");
