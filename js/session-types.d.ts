@@ -8,13 +8,14 @@ import type {
   SessionCoreAction,
   SessionCoreEvent,
   SessionInfo,
+  LoginResult,
   SessionEvent as SessionChange,
   SharedRecord,
   ExpensicatClient,
   SessionCore,
 } from "../pkg/expensicat_auth.js";
 
-export type { ClientConfig, DiscoveryConfig, LoginOptions, SessionInfo, SessionChange, SharedRecord };
+export type { ClientConfig, DiscoveryConfig, LoginOptions, LoginResult, SessionInfo, SessionChange, SharedRecord };
 export type SessionAction = SessionCoreAction;
 export type SessionEvent = SessionCoreEvent;
 export type SessionListener = (event: SessionChange) => void;

@@ -31,8 +31,14 @@ export class ExpensicatAuth {
      * (consumed once, even on failure), exchanges the code, and resolves to the session. Called
      * twice with the same URL it makes one token request and both calls share the outcome; a
      * callback already handled in an earlier page load rejects with `callback_already_handled`.
+     * The session comes with the login's `appState`, when it was given one.
      */
-    handleCallback(url?: string): Promise<SessionInfo>;
+    handleCallback(url?: string): Promise<LoginResult>;
+    /**
+     * Whether `url` (default: the address bar, as it was before `handleCallback` cleaned it) is
+     * the redirect URI with an authorization response on it: what `handleCallback` is for.
+     */
+    isCallback(url?: string): boolean;
     /**
      * Ends the session in every tab: forgets the tokens and any pending login transactions (event
      * `ended`, reason `logout`), cancels a code exchange or refresh in flight, and ends every
@@ -78,10 +84,11 @@ export class ExpensicatAuth {
     refresh(): Promise<SessionInfo>;
     /**
      * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-     * expired ones swept) and resolves to the authorize URL to navigate to. With `par`, first
-     * pushes the authorize parameters to the server (RFC 9126): the URL then carries `client_id`
-     * and `request_uri` only, and must be opened before the request_uri expires (call this when
-     * the user starts the login, not ahead of it); a push that fails rejects, and keeps nothing.
+     * expired ones swept) with the app's `appState`, and resolves to the authorize URL to
+     * navigate to. With `par`, first pushes the authorize parameters to the server (RFC 9126):
+     * the URL then carries `client_id` and `request_uri` only, and must be opened before the
+     * request_uri expires (call this when the user starts the login, not ahead of it); a push
+     * that fails rejects, and keeps nothing.
      */
     startLogin(options?: LoginOptions): Promise<string>;
     /**

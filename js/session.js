@@ -19,6 +19,7 @@
 /** @typedef {import("./session-types").SharedRecord} SharedRecord */
 /** @typedef {import("./session-types").Core} Core */
 /** @typedef {import("./session-types").Client} Client */
+/** @typedef {import("./session-types").LoginResult} LoginResult */
 
 import { ExpensicatClient, sessionError } from "./glue.mjs";
 import { deadline, isStream, post, postAndRead, readBody, readLimited, timedOut } from "./http.js";
@@ -28,7 +29,7 @@ const TX = PREFIX + "tx:";
 const DONE = PREFIX + "done:";
 
 /** Callbacks in flight or finished in this page, by `state`: React StrictMode runs effects twice.
- * @type {Map<string, Promise<SessionInfo>>} */
+ * @type {Map<string, Promise<LoginResult>>} */
 const callbacks = new Map();
 /** The address bar as this page cleaned it, and what it showed before.
  * @type {[string, string] | undefined} */
@@ -690,10 +691,11 @@ export class ExpensicatAuth {
 
   /**
    * Creates PKCE + state, stores the login transaction in `sessionStorage` (keyed by state,
-   * expired ones swept) and resolves to the authorize URL to navigate to. With `par`, first
-   * pushes the authorize parameters to the server (RFC 9126): the URL then carries `client_id`
-   * and `request_uri` only, and must be opened before the request_uri expires (call this when
-   * the user starts the login, not ahead of it); a push that fails rejects, and keeps nothing.
+   * expired ones swept) with the app's `appState`, and resolves to the authorize URL to navigate
+   * to. With `par`, first pushes the authorize parameters to the server (RFC 9126): the URL then
+   * carries `client_id` and `request_uri` only, and must be opened before the request_uri expires
+   * (call this when the user starts the login, not ahead of it); a push that fails rejects, and
+   * keeps nothing.
    * @param {import("./session-types").LoginOptions} [options]
    * @returns {Promise<string>}
    */
@@ -735,9 +737,10 @@ export class ExpensicatAuth {
    * once, even on failure), exchanges the code, and resolves to the session. Called twice with
    * the same URL it makes one token request and both calls share the outcome; a callback already
    * handled in an earlier page load rejects with `callback_already_handled`. A `logout()` made
-   * while the code is exchanged ends that login: the call rejects with `login_required`.
+   * while the code is exchanged ends that login: the call rejects with `login_required`. The
+   * session comes with the login's `appState`, when it was given one.
    * @param {string} [url]
-   * @returns {Promise<SessionInfo>}
+   * @returns {Promise<LoginResult>}
    */
   handleCallback(url) {
     if (!absent(url) && typeof url !== "string") return Promise.reject(sessionError("url", undefined));
@@ -757,6 +760,17 @@ export class ExpensicatAuth {
     return p;
   }
 
+  /**
+   * Whether `url` (default: the address bar, as it was before `handleCallback` cleaned it) is
+   * the redirect URI with an authorization response on it: what `handleCallback` is for.
+   * @param {string} [url]
+   * @returns {boolean}
+   */
+  isCallback(url) {
+    if (!absent(url) && typeof url !== "string") throw sessionError("url", undefined);
+    return this.#c.cleanedAddressBar(absent(url) ? currentCallbackUrl() : /** @type {string} */ (url)) !== undefined;
+  }
+
   #cleanAddressBar() {
     const w = globalThis.window;
     if (!w || !w.location || !w.history) return;
@@ -771,7 +785,7 @@ export class ExpensicatAuth {
     }
   }
 
-  /** @param {string} href @param {string} state @returns {Promise<SessionInfo>} */
+  /** @param {string} href @param {string} state @returns {Promise<LoginResult>} */
   #exchange(href, state) {
     let validated;
     try {
@@ -796,7 +810,11 @@ export class ExpensicatAuth {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#call((id) => this.#core.exchange(id, validated, Date.now()));
+    // Read before the exchange consumes the callback.
+    const appState = validated.appState;
+    return this.#call((id) => this.#core.exchange(id, validated, Date.now())).then((session) =>
+      appState === undefined ? session : { ...session, appState },
+    );
   }
 
   /**

@@ -512,6 +512,9 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
       return oauthError(res, cors, "invalid_request", "body must be a JSON object or a form without repeated fields");
     }
     count(p.client_id, "tokenRequests");
+    // Both encodings are read (RFC 6749's form and the JSON of Expensicat's guide); the counters
+    // let the tests see which one a client sent.
+    count(p.client_id, (req.headers["content-type"] ?? "").startsWith("application/json") ? "jsonTokenRequests" : "formTokenRequests");
     if (await applyFault(takeFault("token", p.client_id), res, cors)) return;
     const client = clients.get(p.client_id);
     if (!client) return oauthError(res, cors, "invalid_client", "unknown client", 401);

@@ -11,7 +11,7 @@
 //   second sequential request before the wasm fetch can start.
 import { readFileSync, writeFileSync, rmSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { buildSync } from "esbuild";
+import { build, buildSync } from "esbuild";
 
 export function readmeErrorCodes() {
   const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
@@ -112,3 +112,24 @@ finish(new URL("../pkg/expensify/", import.meta.url), "expensicat_auth_expensify
   dts: "expensify.d.ts",
   leaves: ["http.js", "credential-db.js"],
 });
+
+// `expensicat-auth/react` (js/react.js): minified, next to the sign-in entry, which it imports
+// lazily as "./expensicat_auth.js" (a server render never loads it). React is the app's own (a
+// peer dependency), never bundled.
+const react = await build({
+  entryPoints: [fileURLToPath(new URL("../js/react.js", import.meta.url))],
+  bundle: true,
+  write: false,
+  format: "esm",
+  platform: "neutral",
+  minify: true,
+  target: "es2022",
+  legalComments: "none",
+  logLevel: "silent",
+  external: ["react"],
+  plugins: [{ name: "sign-in entry", setup: (b) => b.onResolve({ filter: /^expensicat-auth$/ }, () => ({ path: "./expensicat_auth.js", external: true })) }],
+});
+writeFileSync(new URL("../pkg/expensicat_auth_react.js", import.meta.url), react.outputFiles[0].text);
+const reactTypes = readFileSync(new URL("../js/react.d.ts", import.meta.url), "utf8").replace(/^\/\/.*\n/gm, "");
+if (!reactTypes.includes(' from "expensicat-auth";')) throw new Error("postbuild: js/react.d.ts no longer imports expensicat-auth");
+writeFileSync(new URL("../pkg/expensicat_auth_react.d.ts", import.meta.url), reactTypes.replace(' from "expensicat-auth";', ' from "./expensicat_auth.js";'));

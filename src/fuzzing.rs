@@ -18,7 +18,7 @@ use crate::protocol::login::{start_login, LoginRequest};
 use crate::protocol::par::parse_par_response;
 use crate::protocol::retry_after::parse_retry_after;
 use crate::protocol::token::{parse_error_body, parse_token_response, MAX_TOKEN_RESPONSE};
-use crate::protocol::transaction::LoginTransaction;
+use crate::protocol::transaction::{LoginTransaction, MAX_APP_STATE, MAX_STORED_TRANSACTION};
 use crate::protocol::url::Url;
 
 pub use crate::test_support::{config, REDIRECT_URI};
@@ -192,12 +192,20 @@ pub fn authorize_url(data: &[u8]) {
     assert_eq!(&pairs[7..], &extra[..]);
 }
 
-/// Stored transactions: whatever is accepted round-trips exactly.
+/// Stored transactions: whatever is accepted round-trips exactly and is written within the
+/// storage limit; its app state is JSON as the writer writes it, within its own limit.
 pub fn stored_transaction(data: &[u8]) {
     if let Ok(tx) = LoginTransaction::from_storage(&text(data)) {
         let stored = tx.to_storage();
+        assert!(stored.len() <= MAX_STORED_TRANSACTION, "accepted a transaction that is written {} bytes long", stored.len());
+        if let Some(app_state) = tx.app_state() {
+            assert!(app_state.len() <= MAX_APP_STATE, "kept an app state of {} bytes", app_state.len());
+            let written = crate::protocol::json::parse(app_state).map(|v| v.to_json());
+            assert_eq!(written.as_deref(), Some(app_state), "kept an app state that is not JSON as written");
+        }
         let again = LoginTransaction::from_storage(&stored).unwrap_or_else(|e| panic!("round trip failed: {e}"));
         assert_eq!(again.to_storage(), stored);
+        assert_eq!(again.app_state(), tx.app_state());
     }
 }
 
@@ -402,6 +410,7 @@ mod tests {
         token_response(b"\x03{\"access_token\":\"a\",\"token_type\":\"Bearer\"}");
         authorize_url(b"client\x00prompt\x00login");
         stored_transaction(tx.to_storage().as_bytes());
+        stored_transaction(format!("{},\"appState\":{{\"returnTo\":\"/a?b#c\"}}}}", tx.to_storage().trim_end_matches('}')).as_bytes());
         oauth_error(b"{\"error\":\"x\",\"error_description\":\"a\\u0000b\"}");
         expensify_response(b"\x02\x01{\"responseCode\":200}");
         json(br#"{"a":[1,-2.5e3,"\u00e9\ud83d\ude00",true,null,{}]}"#);

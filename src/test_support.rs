@@ -68,6 +68,11 @@ pub use crate::protocol::url::Url;
 pub mod codec {
     pub use crate::codec::encoding::{base64url, decode_form, form_encode, DecodeError};
     pub use crate::codec::json::{parse as parse_json, Value, MAX_DEPTH};
-    pub use crate::codec::retry_after::http_date_secs;
     pub use crate::codec::sha256::sha256;
+
+    /// The HTTP-date reader under `parse_retry_after` (crate-private: a public function changes
+    /// the optimiser's choices in the shipped wasm).
+    pub fn http_date_secs(b: &[u8], now_secs: u64) -> Option<u64> {
+        crate::codec::retry_after::http_date_secs(b, now_secs)
+    }
 }

@@ -11,7 +11,8 @@ use expensicat_auth::protocol::json::FromJson;
 use expensicat_auth::protocol::par::parse_par_response;
 use expensicat_auth::protocol::session::api_error;
 use expensicat_auth::protocol::token::{parse_token_response, MAX_TOKEN_RESPONSE};
-use expensicat_auth::{parse_callback, Error};
+use expensicat_auth::protocol::transaction::LoginTransaction;
+use expensicat_auth::{parse_callback, start_login, Error, LoginRequest};
 use serde_json::Value;
 
 fn outcome<T>(r: Result<T, Error>) -> (String, Option<Error>) {
@@ -67,6 +68,18 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
                 let status = case["status"].as_u64().unwrap() as u16;
                 let e = api_error(status, &body, None, Some(&header), 0, "GET", "/v1/transactions");
                 (format!("{header}\n{body}"), outcome::<()>(Err(e)))
+            }
+            "login" => {
+                let options = expand(&s("options"), &state);
+                let request = LoginRequest::from_json(&options).unwrap();
+                (options, outcome(start_login(&config, &request, &[7; 64], 0)))
+            }
+            "transaction" => {
+                let (url, app_state) = (expand(&s("url"), &state), expand(&s("appState"), &state));
+                let stored = tx.to_storage();
+                let stored = format!("{},\"appState\":{app_state}}}", &stored[..stored.len() - 1]);
+                let result = LoginTransaction::from_storage(&stored).and_then(|tx| parse_callback(&config, &url, tx, 1));
+                (url + &app_state, outcome(result))
             }
             "credential" => {
                 let input = CredentialInput::from_json(&case["input"].to_string()).unwrap();

@@ -320,6 +320,24 @@ async fn api_403_names_the_missing_scope() {
     assert_eq!(counter(&id, "refreshes").await, 0);
 }
 
+/// The Rust session reads a 403 as RFC 6750 says, like the JavaScript one: `invalid_token` in the
+/// challenge is a refused token (one refresh, one retry), and a 403 that names no scope is an API
+/// error with its status.
+#[wasm_bindgen_test]
+async fn api_403_is_read_as_rfc_6750_says() {
+    let (auth, id) = signed_in("read403", "").await;
+    let expired = r#""endpoint":"api","status":403,"headers":{"WWW-Authenticate":"Bearer error=\"invalid_token\""},"body":{}"#;
+    fault(&id, expired).await;
+    let page = fetch_json(&auth, "/v1/transactions?limit=2").await.unwrap();
+    assert_eq!(Array::from(&get(&page, "data")).length(), 2);
+    assert_eq!(counter(&id, "refreshes").await, 1);
+    assert_eq!(counter(&id, "apiCalls").await, 2);
+    fault(&id, r#""endpoint":"api","status":403,"body":{"error":{"code":"account_suspended","message":"Suspended"}}"#).await;
+    let err = fetch_json(&auth, "/v1/transactions").await.unwrap_err();
+    assert!(matches!(&err, FetchError::Auth(Error::Api { status: 403, .. })), "{err:?}");
+    assert_eq!(counter(&id, "refreshes").await, 1);
+}
+
 #[wasm_bindgen_test]
 async fn api_429_waits_within_bound_else_reports_the_delay() {
     let (auth, id) = signed_in("rate", "").await;

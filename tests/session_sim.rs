@@ -13,7 +13,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::rc::Rc;
 
-use expensicat_auth::protocol::config::{ClientConfig, StorageMode};
+use expensicat_auth::protocol::config::{ClientConfig, StorageMode, TokenEncoding};
 use expensicat_auth::protocol::secret::{AccessToken, Secret};
 use expensicat_auth::protocol::session::Tokens;
 use expensicat_auth::protocol::session_machine::{
@@ -47,6 +47,9 @@ struct Settings {
 fn config(s: Settings) -> Rc<ClientConfig> {
     let mut input = expensicat_auth::test_support::input();
     input.issuer = Some("https://as.example".into());
+    // The server model reads JSON token requests (as Expensicat's token endpoint does); another
+    // issuer's default is a form, which it would refuse unread.
+    input.token_request_encoding = Some(TokenEncoding::Json);
     input.revocation_endpoint = Some("https://as.example/revoke".into());
     input.storage = s.storage;
     input.timeout_ms = Some(TIMEOUT);
@@ -94,7 +97,12 @@ impl Server {
             self.families.push(Family { current: 0, revoked: false });
             return (200, issue(self.families.len() - 1, 0));
         }
-        let Some((f, n)) = token_of(body, "\"refresh_token\":\"") else { return (400, r#"{"error":"invalid_request"}"#.into()) };
+        let Some((f, n)) = token_of(body, "\"refresh_token\":\"") else {
+            // The machine only sends the requests of `token`: one the model cannot read means the
+            // model and the configuration disagree, and every later check would see nothing.
+            self.violations.push(format!("a token request the server model cannot read: {body:.60}"));
+            return (400, r#"{"error":"invalid_request"}"#.into());
+        };
 
         self.refreshes.push((f, now));
         let fam = &mut self.families[f];

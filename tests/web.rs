@@ -263,6 +263,15 @@ fn hostile_corpus_through_the_exports() {
                     api::api_error(status, s(&body), JsValue::UNDEFINED, s(&header), JsValue::from(0.0), s("GET"), s("/v1/transactions"));
                 (format!("{header}\n{body}"), Err(e.unwrap()))
             }
+            "login" => {
+                let options = expand(&field("options"), &state);
+                (options.clone(), client.create_login(Some(json(&options))))
+            }
+            "transaction" => {
+                let (url, app_state) = (expand(&field("url"), &state), expand(&field("appState"), &state));
+                let stored = format!("{},\"appState\":{app_state}}}", &tx[..tx.len() - 1]);
+                (url.clone() + &app_state, client.parse_callback(s(&url), s(&stored)).map(JsValue::from))
+            }
             "credential" => {
                 let input = case["input"].to_string();
                 (input.clone(), ExpensifyClient::new(json(&input), None).map(JsValue::from))

@@ -20,3 +20,6 @@ export interface SessionEvent {
   reason?: string;
   session?: SessionInfo;
 }
+
+/** What `handleCallback` resolves to: the session, with the `appState` the login was started with (when it had one). */
+export type LoginResult = SessionInfo & { appState?: unknown };

@@ -119,6 +119,12 @@ export interface LoginOptions {
   extraParams?: [string, string][];
   /** The login's DPoP public key (`ExpensicatAuth` makes one with `dpop: true`): `dpop_jkt` goes in the authorize request. */
   dpopKey?: DpopKey;
+  /**
+   * The app's own state (where to return, say), a JSON value of at most 4096 bytes as JSON
+   * (`invalid_parameter` beyond). Kept in the login transaction in `sessionStorage`, never in a
+   * URL, and handed back by `handleCallback` once the callback passed every check.
+   */
+  appState?: unknown;
 }
 
 /** A started login: send the user to `url`, keep `transaction` (it holds the PKCE verifier) in sessionStorage under `state`. */

@@ -170,6 +170,12 @@ impl ValidatedCallback {
         to_js(&text)
     }
 
+    /// The app state the login was started with (`LoginOptions.appState`), or `undefined`.
+    #[wasm_bindgen(getter, js_name = appState, unchecked_return_type = "unknown")]
+    pub fn app_state(&self) -> JsValue {
+        self.0.app_state().map_or(JsValue::UNDEFINED, to_js)
+    }
+
     /// Never reveals the code or verifier.
     #[wasm_bindgen(js_name = toString, unchecked_return_type = "string")]
     pub fn to_js_string(&self) -> JsValue {

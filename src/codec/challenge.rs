@@ -10,9 +10,11 @@
 //! Commas separate both challenges and parameters: a `token` followed by `=` is a parameter of
 //! the challenge before it, any other `token` starts a new challenge. Schemes and parameter names
 //! are case-insensitive; values (after quoted-pair unescaping) are compared exactly. A header
-//! that does not follow the grammar, is longer than [`MAX_HEADER`], or gives the Bearer challenge
-//! a parameter twice (RFC 6750 section 3: "MUST NOT appear more than once") says nothing: the
-//! reader answers `None`, and the caller decides without it.
+//! that does not follow the grammar up to the end of its first Bearer challenge, is longer than
+//! [`MAX_HEADER`], or gives the Bearer challenge `error` or `scope` twice (RFC 6750 section 3:
+//! "MUST NOT appear more than once") says nothing: the reader answers `None`, and the caller
+//! decides without it. It is lenient in two places where being strict would buy nothing: white
+//! space after a scheme may be a tab, and a token68 may be followed by parameters.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -89,7 +91,8 @@ fn unescaped_is(raw: &str, want: &str) -> bool {
 }
 
 /// The first `Bearer` challenge of a `WWW-Authenticate` value, or `None` when there is none or
-/// the value does not follow the grammar up to its end (see the module documentation).
+/// the value does not follow the grammar up to the end of that challenge (see the module
+/// documentation; what follows it is not read).
 pub fn bearer(header: &str) -> Option<Bearer<'_>> {
     challenge(header, "bearer")
 }

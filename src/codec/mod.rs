@@ -17,7 +17,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-pub mod challenge;
+pub(crate) mod challenge;
 pub(crate) mod decimal;
 pub(crate) mod encoding;
 pub mod json;

@@ -29,7 +29,7 @@ const MONTHS: [&[u8; 3]; 12] = [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", 
 
 /// Seconds since the Unix epoch of an HTTP-date (RFC 9110 section 5.6.7, without surrounding
 /// white space), or `None` if it is not one. `now_secs` places RFC 850's two-digit years.
-pub fn http_date_secs(b: &[u8], now_secs: u64) -> Option<u64> {
+pub(crate) fn http_date_secs(b: &[u8], now_secs: u64) -> Option<u64> {
     let comma = b.iter().position(|&c| c == b',');
     // The weekday: three letters (IMF-fixdate, asctime) or the full name (RFC 850).
     let name_len = comma.unwrap_or(3);

@@ -125,12 +125,19 @@ pub struct ValidatedCallback {
     pub(crate) scopes: Vec<String>,
     /// The login's DPoP key thumbprint: the exchange is signed with that key.
     pub(crate) jkt: Option<String>,
+    pub(crate) app_state: Option<String>,
 }
 
 impl ValidatedCallback {
     /// The scopes the login asked for (the granted ones come with the token response).
     pub fn requested_scopes(&self) -> &[String] {
         &self.scopes
+    }
+
+    /// The app state the login was started with (JSON text), for the app once the login is
+    /// done. Only a callback that passed every check hands it back.
+    pub fn app_state(&self) -> Option<&str> {
+        self.app_state.as_deref()
     }
 }
 
@@ -181,13 +188,8 @@ pub fn validate_callback(
     if code.expose().len() > MAX_CODE_LEN || !code.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(Error::InvalidCallback { reason: "the code is too long or has characters outside printable ASCII" });
     }
-    Ok(ValidatedCallback {
-        code,
-        verifier: transaction.verifier,
-        redirect_uri: transaction.redirect_uri,
-        scopes: transaction.scopes,
-        jkt: transaction.jkt,
-    })
+    let LoginTransaction { verifier, redirect_uri, scopes, app_state, jkt, .. } = transaction;
+    Ok(ValidatedCallback { code, verifier, redirect_uri, scopes, app_state, jkt })
 }
 
 /// [`CallbackParams::parse`] then [`validate_callback`], for callers that already hold the

@@ -9,10 +9,10 @@ use super::config::ClientConfig;
 use super::dpop::PublicKey;
 use super::encoding::base64url;
 use super::error::{Error, Result};
-use super::json::{Fields, FromJson};
+use super::json::{Fields, FromJson, Value};
 use super::pkce::PkceVerifier;
 use super::scope::normalize_scopes;
-use super::transaction::{LoginTransaction, MAX_STORED_TRANSACTION};
+use super::transaction::{LoginTransaction, MAX_APP_STATE};
 
 /// Random bytes a login needs: 32 for the PKCE verifier and 32 for `state` (256 bits each).
 pub const LOGIN_ENTROPY: usize = 64;
@@ -28,15 +28,23 @@ pub struct LoginRequest {
     /// the authorize request (`dpop_jkt`) and in the transaction, and the code exchange is
     /// signed with it. Required when the configuration has `dpop`.
     pub dpop_key: Option<(String, String)>,
+    /// The app's own state, kept in the login transaction (never in a URL) and handed back by
+    /// the callback: at most [`MAX_APP_STATE`] bytes as JSON.
+    pub app_state: Option<Value>,
 }
 
 impl FromJson for LoginRequest {
     /// Reads the JavaScript `LoginOptions`: `scopes`, `extraParams` (`[name, value]` pairs) and
-    /// `dpopKey` (`{x, y}`).
+    /// `appState` (any JSON value; `null` is none) and `dpopKey` (`{x, y}`).
     fn take_from(f: &mut Fields) -> Self {
         let dpop_key =
             f.take("dpopKey").and_then(Fields::of).map(|mut k| (k.string("x").unwrap_or_default(), k.string("y").unwrap_or_default()));
-        LoginRequest { scopes: f.strings("scopes"), extra_params: f.pairs("extraParams").unwrap_or_default(), dpop_key }
+        LoginRequest {
+            scopes: f.strings("scopes"),
+            extra_params: f.pairs("extraParams").unwrap_or_default(),
+            app_state: f.take("appState"),
+            dpop_key,
+        }
     }
 }
 
@@ -54,8 +62,10 @@ pub struct LoginStart {
 /// in milliseconds since the Unix epoch.
 ///
 /// # Errors
-/// [`Error::InvalidScope`] when no scope is requested or one is unknown, and any
-/// [`crate::protocol::authorize::build_authorize_url`] error for the extra parameters.
+/// [`Error::InvalidScope`] when no scope is requested or one is unknown, any
+/// [`crate::protocol::authorize::build_authorize_url`] error for the extra parameters, and
+/// [`Error::InvalidParameter`] for an app state over [`MAX_APP_STATE`] bytes or a transaction
+/// too large to store.
 pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; LOGIN_ENTROPY], now_ms: u64) -> Result<LoginStart> {
     let scopes = match &request.scopes {
         Some(s) => normalize_scopes(s, config.allow_custom_scopes)?,
@@ -67,6 +77,10 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
         None if config.dpop => return Err(Error::InvalidParameter { name: "dpopKey".into(), reason: "is required with dpop: true" }),
         None => None,
     };
+    let app_state = request.app_state.as_ref().map(Value::to_json);
+    if app_state.as_ref().is_some_and(|s| s.len() > MAX_APP_STATE) {
+        return Err(Error::InvalidParameter { name: "appState".into(), reason: "is over 4096 bytes as JSON" });
+    }
     let verifier = PkceVerifier::from_random(&random[..32])?;
     let state = base64url(&random[32..]);
     // Endpoint, client ID, redirect URI and scopes were checked when the configuration (and the
@@ -92,11 +106,12 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
         created_at_ms: now_ms,
         expires_at_ms: now_ms.saturating_add(config.transaction_ttl_ms),
         jkt,
+        app_state,
     };
-    // Never start a login whose transaction `from_storage` would refuse (long custom scopes);
-    // written out only when its bound says it might not fit.
-    if transaction.stored_len_bound() > MAX_STORED_TRANSACTION && transaction.to_storage().len() > MAX_STORED_TRANSACTION {
-        return Err(Error::InvalidParameter { name: "scopes".into(), reason: "make a login transaction too large to store" });
+    // Never start a login whose transaction `from_storage` would refuse (long custom scopes,
+    // with a large app state).
+    if !transaction.fits_storage() {
+        return Err(Error::InvalidParameter { name: "options".into(), reason: "make a login transaction too large to store" });
     }
     Ok(LoginStart { url, transaction })
 }
@@ -106,6 +121,7 @@ mod tests {
     use super::*;
     use crate::protocol::encoding::decode_form;
     use crate::protocol::pkce::s256;
+    use crate::protocol::transaction::MAX_STORED_TRANSACTION;
     use crate::protocol::url::Url;
     use crate::test_support::{config, input, random, start};
 
@@ -197,5 +213,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_app_state_is_kept_in_the_transaction_never_in_the_url() {
+        let state = crate::protocol::json::parse(r#"{"returnTo":"/reports?q=SECRETx#top","n":[1,2.5e3,null,"\u00e9\b"]}"#).unwrap();
+        let request = LoginRequest { app_state: Some(state.clone()), ..Default::default() };
+        let s = start_login(&config(), &request, &random(), 0).unwrap();
+        assert!(!s.url.contains("SECRETx") && !s.url.contains("returnTo"), "{}", s.url);
+        assert_eq!(s.transaction.app_state(), Some(state.to_json().as_str()));
+        let back = LoginTransaction::from_storage(&s.transaction.to_storage()).unwrap();
+        assert_eq!(back.app_state(), Some(state.to_json().as_str()));
+        assert_eq!(back.to_storage(), s.transaction.to_storage());
+        // Up to 4 KiB as JSON, and no more.
+        for (len, ok) in [(MAX_APP_STATE - 2, true), (MAX_APP_STATE - 1, false)] {
+            let request = LoginRequest { app_state: Some(Value::String("a".repeat(len))), ..Default::default() };
+            match start_login(&config(), &request, &random(), 0) {
+                Ok(s) => {
+                    assert!(ok, "{len}");
+                    assert!(LoginTransaction::from_storage(&s.transaction.to_storage()).is_ok());
+                }
+                Err(e) => {
+                    assert!(!ok, "{len}");
+                    assert_eq!(e.code(), "invalid_parameter");
+                    assert!(e.to_string().contains("appState"), "{e}");
+                }
+            }
+        }
+        // From the JavaScript options: `null` is no state.
+        let read = |text: &str| LoginRequest::from_json(text).unwrap().app_state;
+        assert_eq!(read(r#"{"appState":null}"#), None);
+        assert_eq!(read(r#"{"appState":[1,{"a":"b"}]}"#).map(|v| v.to_json()).as_deref(), Some(r#"[1,{"a":"b"}]"#));
     }
 }

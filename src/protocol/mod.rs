@@ -28,7 +28,7 @@ pub mod token;
 pub mod transaction;
 
 // The codecs live in `crate::codec`, below the protocol; the protocol's steps name them as
-// siblings (`super::json`), and the public paths (`protocol::json`, `protocol::retry_after`,
-// `protocol::challenge`) stay as they were.
-pub use crate::codec::{challenge, json, retry_after};
-pub(crate) use crate::codec::{decimal, encoding, sha256, text, url};
+// siblings (`super::json`), and the public paths (`protocol::json`, `protocol::retry_after`)
+// stay as they were.
+pub(crate) use crate::codec::{challenge, decimal, encoding, sha256, text, url};
+pub use crate::codec::{json, retry_after};

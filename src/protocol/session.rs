@@ -252,8 +252,8 @@ pub enum Refusal<'a> {
     None,
 }
 
-/// Reads [`Refusal`] from an answer's `status` and `WWW-Authenticate` value (see
-/// [`super::challenge::bearer`]; a header that does not follow RFC 7235 says nothing).
+/// Reads [`Refusal`] from an answer's `status` and `WWW-Authenticate` value, with the crate's
+/// RFC 7235 reader (`codec::challenge`): a header that does not follow RFC 7235 says nothing.
 pub fn refusal(status: u16, www_authenticate: Option<&str>) -> Refusal<'_> {
     match status {
         401 => Refusal::Token,

@@ -1,6 +1,7 @@
 //! The login transaction: what a client must remember between sending the user to the
 //! authorize endpoint and receiving the callback (state, PKCE verifier, redirect URI, scopes,
-//! creation time and expiry). It is serialised for `sessionStorage` and consumed exactly once.
+//! creation time and expiry, and the app's own state to hand back after the login). It is
+//! serialised for `sessionStorage` and consumed exactly once.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -23,6 +24,9 @@ const STORAGE_VERSION: u64 = 1;
 /// The longest stored transaction accepted, in bytes.
 pub const MAX_STORED_TRANSACTION: usize = 8 * 1024;
 
+/// The longest app state a login keeps, in bytes of JSON text (as the core writes it).
+pub const MAX_APP_STATE: usize = 4 * 1024;
+
 /// A pending login. `Debug` is redacted (the verifier is a secret); not `Clone`, because a
 /// transaction may be consumed only once.
 #[derive(Debug)]
@@ -37,6 +41,8 @@ pub struct LoginTransaction {
     pub(crate) expires_at_ms: u64,
     /// The thumbprint of the login's DPoP key (RFC 9449 `dpop_jkt`), when it has one.
     pub(crate) jkt: Option<String>,
+    /// The app's state (JSON text, at most [`MAX_APP_STATE`] bytes), handed back by the callback.
+    pub(crate) app_state: Option<String>,
 }
 
 impl LoginTransaction {
@@ -65,6 +71,11 @@ impl LoginTransaction {
         self.expires_at_ms
     }
 
+    /// The app's state as JSON text, when the login was given one.
+    pub fn app_state(&self) -> Option<&str> {
+        self.app_state.as_deref()
+    }
+
     /// Whether it has expired at `now_ms`.
     pub fn is_expired(&self, now_ms: u64) -> bool {
         now_ms >= self.expires_at_ms
@@ -73,7 +84,7 @@ impl LoginTransaction {
     /// Serialises for storage. The result holds the PKCE verifier: store it only in
     /// `sessionStorage` (same tab, same origin) and delete it when used.
     pub fn to_storage(&self) -> String {
-        Obj::new()
+        let o = Obj::new()
             .u64("v", STORAGE_VERSION)
             .str("state", &self.state)
             .str("verifier", self.verifier.expose())
@@ -83,19 +94,31 @@ impl LoginTransaction {
             .strs("scopes", &self.scopes)
             .u64("createdAt", self.created_at_ms)
             .u64("expiresAt", self.expires_at_ms)
-            .opt_str("jkt", self.jkt.as_deref())
-            .finish()
+            .opt_str("jkt", self.jkt.as_deref());
+        match &self.app_state {
+            Some(json) => o.raw("appState", json),
+            None => o,
+        }
+        .finish()
     }
 
     /// A length [`LoginTransaction::to_storage`] never exceeds, without writing it: JSON
     /// escaping makes a byte at most six, and the keys, quotes and two integers take less than
-    /// 200 bytes.
-    pub(crate) fn stored_len_bound(&self) -> usize {
+    /// 200 bytes; the app state is written as it is held, after its 12-byte key.
+    fn stored_len_bound(&self) -> usize {
         let jkt = self.jkt.as_deref().unwrap_or_default();
         let text: usize =
             [&*self.state, self.verifier.expose(), &self.client_id, &self.issuer, &self.redirect_uri, jkt].iter().map(|s| s.len()).sum();
         let scopes: usize = self.scopes.iter().map(|s| s.len() + 3).sum();
-        (text + scopes).saturating_mul(6).saturating_add(200)
+        let app_state = self.app_state.as_ref().map_or(0, |s| s.len() + 12);
+        (text + scopes).saturating_mul(6).saturating_add(200).saturating_add(app_state)
+    }
+
+    /// Whether [`LoginTransaction::to_storage`] fits in [`MAX_STORED_TRANSACTION`], so that
+    /// [`LoginTransaction::from_storage`] reads it back; written out only when the bound says
+    /// it might not.
+    pub(crate) fn fits_storage(&self) -> bool {
+        self.stored_len_bound() <= MAX_STORED_TRANSACTION || self.to_storage().len() <= MAX_STORED_TRANSACTION
     }
 
     /// Reads a stored transaction back, checking every field.
@@ -130,16 +153,22 @@ impl LoginTransaction {
         if let Err(reason) = check(&stored, known) {
             return Err(bad(reason));
         }
-        let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt } = stored;
+        let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt } = stored;
         let verifier = PkceVerifier::from_checked(verifier);
-        Ok(Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt })
+        let tx = Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt };
+        // An app state read with short escapes (`\b`) is written back with long ones
+        // (`\u0008`): what is accepted must still fit when written.
+        if !tx.fits_storage() {
+            return Err(bad("too large"));
+        }
+        Ok(tx)
     }
 }
 
 /// What is wrong with a stored transaction's fields, in the order [`LoginTransaction::read`]
 /// reports it.
 fn check(stored: &Stored, known: Option<&ClientConfig>) -> core::result::Result<(), &'static str> {
-    let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt } = stored;
+    let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt } = stored;
     check_state(state).map_err(|_| "malformed state")?;
     if jkt.as_deref().is_some_and(|j| !is_thumbprint(j)) {
         return Err("malformed jkt");
@@ -152,8 +181,8 @@ fn check(stored: &Stored, known: Option<&ClientConfig>) -> core::result::Result<
         return Err("missing fields");
     }
     // As strict as what `start_login` writes: a configured client ID, two URLs the URL
-    // parser accepts, and scope tokens (RFC 6749 section 3.3) without repeats. Every field
-    // is then printable ASCII, so the text written back is never longer than what was read.
+    // parser accepts, scope tokens (RFC 6749 section 3.3) without repeats, and an app state
+    // of at most `MAX_APP_STATE` bytes as the JSON writer writes it.
     let known_client = known.is_some_and(|c| &c.client_id == client_id);
     if !known_client && check_client_id(client_id).is_err() {
         return Err("malformed clientId");
@@ -167,6 +196,9 @@ fn check(stored: &Stored, known: Option<&ClientConfig>) -> core::result::Result<
     let repeated = scopes.iter().enumerate().any(|(i, s)| scopes[..i].contains(s));
     if scopes.len() > MAX_SCOPES || repeated || !scopes.iter().all(|s| is_scope_token(s)) {
         return Err("malformed scopes");
+    }
+    if app_state.as_ref().is_some_and(|s| s.len() > MAX_APP_STATE) {
+        return Err("appState too large");
     }
     Ok(())
 }
@@ -182,6 +214,7 @@ struct Stored {
     created_at_ms: u64,
     expires_at_ms: u64,
     jkt: Option<String>,
+    app_state: Option<String>,
 }
 
 /// The fields through the strict JSON reader: any JSON object with exactly these members.
@@ -195,6 +228,8 @@ fn general(value: &str) -> Result<Stored> {
         (text("state"), Secret::new(text("verifier")), text("clientId"), text("issuer"), text("redirectUri"));
     let scopes = f.strings("scopes").unwrap_or_default();
     let (created, expires, jkt) = (f.u64("createdAt"), f.u64("expiresAt"), f.string("jkt"));
+    // Any JSON value, written back as the core's writer writes it (`null` is no state).
+    let app_state = f.take("appState").map(|v| v.to_json());
     f.finish().map_err(shape)?;
     if version != Some(STORAGE_VERSION) {
         return Err(bad("unknown version"));
@@ -202,11 +237,11 @@ fn general(value: &str) -> Result<Stored> {
     let (Some(created_at_ms), Some(expires_at_ms)) = (created, expires) else {
         return Err(bad("missing fields"));
     };
-    Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, jkt })
+    Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt })
 }
 
 /// The fields of text in exactly the layout [`LoginTransaction::to_storage`] writes, every
-/// string without escapes or control characters; `None` for anything else, which
+/// string without escapes or control characters, and no app state; `None` for anything else, which
 /// [`general`] then reads. What this accepts, the JSON reader reads the same (a test holds the
 /// two equal): the common case of every callback, without building a JSON tree.
 fn canonical(value: &str) -> Option<Stored> {
@@ -253,6 +288,7 @@ fn canonical(value: &str) -> Option<Stored> {
         created_at_ms,
         expires_at_ms,
         jkt,
+        app_state: None,
     })
 }
 
@@ -434,9 +470,47 @@ mod tests {
                     created_at_ms: u64::MAX,
                     expires_at_ms: u64::MAX,
                     jkt: Some(field.repeat(n)),
+                    app_state: Some(crate::protocol::json::Value::String(field.repeat(n)).to_json()),
                 };
                 assert!(t.to_storage().len() <= t.stored_len_bound(), "{field:?} x {n}");
             }
+        }
+    }
+
+    /// The app state: any JSON value, written as the core's writer writes it, at most
+    /// `MAX_APP_STATE` bytes so, and refused past it or when written back it would not fit.
+    #[test]
+    fn the_app_state_is_checked_like_every_field() {
+        let stored = start().transaction.to_storage();
+        let with = |json: &str| format!("{},\"appState\":{json}}}", &stored[..stored.len() - 1]);
+        let mut long_scope: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        long_scope["scopes"] = serde_json::json!(["s".repeat(4000)]);
+        let long_scope = long_scope.to_string();
+        assert!(LoginTransaction::from_storage(&long_scope).is_ok());
+        let read = |text: &str| LoginTransaction::from_storage(text).map(|t| t.app_state().map(str::to_owned));
+        assert_eq!(read(&stored).unwrap(), None);
+        assert_eq!(read(&with("null")).unwrap(), None);
+        assert_eq!(read(&with(r#"{"returnTo":"/a?b#c"}"#)).unwrap().as_deref(), Some(r#"{"returnTo":"/a?b#c"}"#));
+        // Read as JSON, kept as the writer writes it.
+        assert_eq!(read(&with(r#" [ "\u0061" , 1e2 ] "#)).unwrap().as_deref(), Some(r#"["a",1e2]"#));
+        let fits = format!("\"{}\"", "a".repeat(MAX_APP_STATE - 2));
+        assert!(read(&with(&fits)).is_ok());
+        let refused = [
+            with(&format!("\"{}\"", "a".repeat(MAX_APP_STATE - 1))),
+            with("{"),
+            with("undefined"),
+            with(r#"{"a":1,"a":2}"#),
+            with(r#""\ud800""#),
+            with(&format!("{}{}", "[".repeat(200), "]".repeat(200))),
+            // Short escapes read, long ones written: 1,400 `\b` are 2,800 bytes read, 8,400 written.
+            with(&format!("\"{}\"", "\\b".repeat(1400))),
+            // Within its own limit as written (680 `\b`: 1,360 bytes read, 4,082 written), but
+            // with long scopes the transaction written would not fit: 5,700 bytes read, 8,400 written.
+            format!("{},\"appState\":\"{}\"}}", &long_scope[..long_scope.len() - 1], "\\b".repeat(680)),
+            format!("{},\"appState\":1,\"appState\":2}}", &stored[..stored.len() - 1]),
+        ];
+        for text in refused {
+            assert_eq!(LoginTransaction::from_storage(&text).unwrap_err().code(), "invalid_transaction", "{text:.100}");
         }
     }
 }

@@ -246,6 +246,28 @@ export const tests = {
     eq(await counter(id, "apiCalls"), 8);
   },
 
+  async token_requests_are_forms_for_a_server_other_than_expensicat() {
+    // The emulator is not api.expensicat.com: RFC 6749's form, for the code and the refresh.
+    const { auth, id } = await signedIn("form");
+    await auth.refresh();
+    eq(await counter(id, "formTokenRequests"), 2);
+    eq(await counter(id, "jsonTokenRequests"), 0);
+    // The setting wins.
+    const json = await signedIn("json", { tokenRequestEncoding: "json" });
+    eq(await counter(json.id, "jsonTokenRequests"), 1);
+    eq(await counter(json.id, "formTokenRequests"), 0);
+    // A JSON request refused as malformed names the setting; the same answer to a form does not.
+    const refused = { endpoint: "token", status: 400, body: { error: "unsupported_grant_type" } };
+    await fault(json.id, refused);
+    let err = await rejection(json.auth.refresh());
+    eq(codeOf(err), "unsupported_grant_type");
+    assert(err.message.endsWith('(sent as JSON: try tokenRequestEncoding "form")'), err.message);
+    await fault(id, refused);
+    err = await rejection(auth.refresh());
+    eq(codeOf(err), "unsupported_grant_type");
+    assert(!err.message.includes("tokenRequestEncoding"), err.message);
+  },
+
   async api_429_waits_within_bound_else_reports_the_delay() {
     const { auth, id } = await signedIn("rate");
     await fault(id, { endpoint: "api", status: 429, headers: { "Retry-After": "0" }, body: { error: { code: "rate_limited", message: "slow" } } });

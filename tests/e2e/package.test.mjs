@@ -43,6 +43,8 @@ test("the tarball holds only the built package", () => {
     "pkg/expensicat_auth.js",
     "pkg/expensicat_auth_bg.wasm",
     "pkg/expensicat_auth_bg.wasm.d.ts",
+    "pkg/expensicat_auth_react.d.ts",
+    "pkg/expensicat_auth_react.js",
     "pkg/expensify/expensicat_auth_expensify.d.ts",
     "pkg/expensify/expensicat_auth_expensify.js",
     "pkg/expensify/expensicat_auth_expensify_bg.wasm",

@@ -58,6 +58,14 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
       } else if (c.kind === "metadata") {
         input = expand(c.body, start.state);
         run = () => lib.ExpensicatClient.discoveredConfig(c.issuer, config, 1, c.status, input);
+      } else if (c.kind === "login") {
+        input = expand(c.options, start.state);
+        run = () => client.createLogin(JSON.parse(input));
+      } else if (c.kind === "transaction") {
+        const url = expand(c.url, start.state);
+        const appState = expand(c.appState, start.state);
+        input = url + appState;
+        run = () => client.parseCallback(url, `${start.transaction.slice(0, -1)},"appState":${appState}}`);
       } else {
         input = JSON.stringify(c.input);
         run = () => new lib.ExpensifyCredential(c.input);

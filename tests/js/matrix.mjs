@@ -90,6 +90,7 @@ export function calls(lib, ctx) {
     ["sessionError", () => ["too_large", 200], (a) => lib.sessionError(...a)],
     ["auth.startLogin", () => [{ scopes: ["transactions:read"] }], (a) => auth.startLogin(...a)],
     ["auth.handleCallback", () => [callbackArgs()[0]], (a) => auth.handleCallback(...a)],
+    ["auth.isCallback", () => [callbackArgs()[0]], (a) => auth.isCallback(...a)],
     ["auth.fetch", () => ["/v1/transactions", { method: "GET" }], (a) => auth.fetch(...a)],
     ["auth.fetchJson", () => ["/v1/transactions", { method: "GET" }], (a) => auth.fetchJson(...a)],
     ["auth.useBearerToken", () => ["token", Date.now() + 60_000], (a) => auth.useBearerToken(...a)],
