@@ -12,11 +12,14 @@ let wasm;
 
 const fault = (clientId, spec) => control("faults", { clientId, ...spec });
 
+/** `?dpop=1`: every client of the suite uses DPoP (tests/e2e/session.test.mjs runs it so in Chromium). */
+const DPOP = new URLSearchParams(location.search).get("dpop") === "1" ? { dpop: true } : {};
+
 /** A fresh client registered with the emulator, and an `ExpensicatAuth` for it. */
 async function client(name, extra = {}, Auth = ExpensicatAuth) {
   const id = unique(name);
   await control("clients", { clientId: id, redirectUris: [here] });
-  const config = { clientId: id, redirectUri: here, issuer: emu, scopes: ["transactions:read"], ...extra };
+  const config = { clientId: id, redirectUri: here, issuer: emu, scopes: ["transactions:read"], ...DPOP, ...extra };
   return { auth: new Auth(config), id, config };
 }
 
@@ -176,7 +179,14 @@ export const tests = {
     const key = `expensicat-auth:session:${id}`;
     const stolen = JSON.parse(sessionStorage.getItem(key)).rec.refresh;
     await auth.refresh();
-    await call(`${emu}/api/auth/oauth2/token`, "POST", JSON.stringify({ grant_type: "refresh_token", refresh_token: stolen, client_id: id }));
+    const replay = await call(`${emu}/api/auth/oauth2/token`, "POST", JSON.stringify({ grant_type: "refresh_token", refresh_token: stolen, client_id: id }));
+    if (DPOP.dpop) {
+      // DPoP: the stolen token is bound to the login's key, which the thief does not have.
+      eq(replay.error, "invalid_dpop_proof");
+      await auth.refresh();
+      eq(await counter(id, "refreshReuseDetected"), 0);
+      return;
+    }
     const events = [];
     const unsubscribe = auth.onSessionChange((e) => events.push(e));
     eq(codeOf(await rejection(auth.refresh()), [stolen]), "invalid_grant");
@@ -324,6 +334,12 @@ export const tests = {
     const stored = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`));
     const { access, refresh } = stored.rec;
     const direct = (await client("direct")).auth;
+    if (DPOP.dpop) {
+      // DPoP: the login's access token is bound to its key; as a bearer token it is refused.
+      direct.useBearerToken(access);
+      eq(codeOf(await rejection(direct.fetchJson("/v1/transactions?limit=1")), [access, refresh]), "unauthorized");
+      return;
+    }
     direct.useBearerToken(access);
     eq(direct.session.mode, "bearer");
     await direct.fetchJson("/v1/transactions?limit=1");
