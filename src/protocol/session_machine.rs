@@ -89,7 +89,7 @@ pub struct SharedRecord {
 }
 
 /// A message between the tabs of one client (BroadcastChannel). Read from the channel like any
-/// untrusted input ([`Message::from_json`]).
+/// untrusted input (`protocol::session_wire` reads it).
 #[derive(Debug)]
 pub enum Message {
     /// A new tab asks the live tabs for their session.
