@@ -58,6 +58,11 @@ impl<'a> Bearer<'a> {
         })
     }
 
+    /// Whether its `error` is `value`, compared exactly after unescaping.
+    pub fn error_is(&self, value: &str) -> bool {
+        self.error.is_some_and(|e| unescaped_is(e, value))
+    }
+
     /// Its `scope` (RFC 6750 section 3: the scopes the request needs, space-separated), as
     /// written: a scope holds no backslash or `"` (RFC 6749 section 3.3), so a value with a
     /// quoted-pair is no list of scopes.
@@ -89,6 +94,12 @@ fn unescaped_is(raw: &str, want: &str) -> bool {
 /// the value does not follow the grammar up to the end of that challenge (see the module
 /// documentation; what follows it is not read).
 pub fn bearer(header: &str) -> Option<Bearer<'_>> {
+    challenge(header, "bearer")
+}
+
+/// [`bearer`] for the challenge of another scheme that has an `error` (`DPoP`, RFC 9449
+/// section 7.1, with the same attributes).
+pub fn challenge<'a>(header: &'a str, scheme: &str) -> Option<Bearer<'a>> {
     if header.len() > MAX_HEADER {
         return None;
     }
@@ -165,7 +176,7 @@ pub fn bearer(header: &str) -> Option<Bearer<'_>> {
                 return found;
             }
             in_challenge = true;
-            in_bearer = found.is_none() && name.eq_ignore_ascii_case("bearer");
+            in_bearer = found.is_none() && name.eq_ignore_ascii_case(scheme);
             if in_bearer {
                 found = Some(Bearer::default());
             }
