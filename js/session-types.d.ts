@@ -21,5 +21,5 @@ export type SessionEvent = SessionCoreEvent;
 export type SessionListener = (event: SessionChange) => void;
 export type Core = SessionCore;
 export type Client = ExpensicatClient & {
-  readonly settings: { clientId: string; storage: string; timeoutMs: number; transactionTtlMs: number; maxTokenResponseBytes: number; maxResponseBytes: number; shareAcrossTabs: boolean };
+  readonly settings: { clientId: string; storage: string; timeoutMs: number; transactionTtlMs: number; maxTokenResponseBytes: number; maxResponseBytes: number; shareAcrossTabs: boolean; dpop: boolean };
 };

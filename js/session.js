@@ -273,6 +273,33 @@ async function unseal(id) {
   }
 }
 
+// DPoP (RFC 9449, `dpop: true`): one ES256 key pair per login, generated here non-extractable,
+// kept in store `sealed` under `dpop:<thumbprint>` so that every tab and worker of the origin
+// signs with the same key, and deleted when the machine says its login is over (`forget`). The
+// core builds each proof's header, claims and signing input; this driver signs.
+/** @typedef {{ keys: CryptoKeyPair, x: string, y: string }} DpopPair */
+
+/** A new key pair for a login, and its public key's coordinates. @returns {Promise<[CryptoKeyPair, { x: string, y: string }]>} */
+async function newDpopKey() {
+  try {
+    const keys = /** @type {CryptoKeyPair} */ (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]));
+    const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey);
+    return [keys, { x: String(jwk.x), y: String(jwk.y) }];
+  } catch {
+    throw sessionError("no_dpop", undefined);
+  }
+}
+
+/** The newest `DPoP-Nonce` of each server origin. @type {Map<string, string>} */
+const nonces = new Map();
+
+/** Keeps the answer's `DPoP-Nonce` for the origin of `url` (the core leaves out of a proof a
+ * value that is not a nonce). @param {string} url @param {Response} res */
+function keepNonce(url, res) {
+  const n = res.headers.get("DPoP-Nonce");
+  if (n !== null) nonces.set(new URL(url).origin, n);
+}
+
 /**
  * The configuration for `issuer` from its metadata (RFC 8414 section 3.1, then OpenID Connect
  * Discovery): the core says where to look, judges each answer (exact issuer, HTTPS endpoints,
@@ -315,7 +342,7 @@ export class ExpensicatAuth {
   #c;
   /** @type {Core} */
   #core;
-  /** @type {{ clientId: string, storage: string, timeoutMs: number, transactionTtlMs: number, maxTokenResponseBytes: number, maxResponseBytes: number, shareAcrossTabs: boolean }} */
+  /** @type {{ clientId: string, storage: string, timeoutMs: number, transactionTtlMs: number, maxTokenResponseBytes: number, maxResponseBytes: number, shareAcrossTabs: boolean, dpop: boolean }} */
   #s;
   /** @type {Set<{ listener: SessionListener }>} */
   #listeners = new Set();
@@ -338,6 +365,8 @@ export class ExpensicatAuth {
   /** @type {() => void} */
   #isReady = () => {};
   #closed = false;
+  /** The DPoP key pairs loaded, by thumbprint. @type {Map<string, Promise<DpopPair | undefined>>} */
+  #dpop = new Map();
 
   /**
    * A session configured from `issuer` alone: its metadata (RFC 8414, then OpenID Connect
@@ -469,12 +498,54 @@ export class ExpensicatAuth {
           later(() => this.#feed({ t: "timer", name, n }), a.ms);
           break;
         }
+        case "forget": {
+          // After the key loads of the requests before it.
+          const jkt = a.jkt;
+          this.#queue(() => {
+            this.#dpop.delete(jkt);
+            return idb("sealed", "readwrite", (s) => s.delete("dpop:" + jkt));
+          });
+          break;
+        }
       }
     }
   }
 
+  /** The DPoP key pair of thumbprint `jkt`, loaded once, in order with the other IndexedDB
+   * operations (a `forget` after a request deletes it only once that request has it).
+   * @param {string} jkt @returns {Promise<DpopPair | undefined>} */
+  #dpopKey(jkt) {
+    let p = this.#dpop.get(jkt);
+    if (!p) {
+      /** @type {Promise<DpopPair | undefined>} */
+      const loaded = new Promise((resolve) => this.#queue(() => idb("sealed", "readonly", (s) => s.get("dpop:" + jkt)).then(resolve, () => resolve(undefined))));
+      p = loaded;
+      this.#dpop.set(jkt, p);
+      p.then((k) => k || this.#dpop.delete(jkt));
+    }
+    return p;
+  }
+
+  /** The DPoP proof of `method url` by the key `jkt` (with `ath` for `token`), with the
+   * server's newest nonce. Rejects when the key is gone or cannot sign.
+   * @param {string} jkt @param {string} method @param {string} url @param {string} [token] */
+  async #proof(jkt, method, url, token) {
+    const k = await this.#dpopKey(jkt);
+    if (!k) throw sessionError("no_dpop", undefined);
+    const input = this.#c.dpopSigningInput({ jkt, x: k.x, y: k.y, method, url, nowMs: Date.now(), accessToken: token, nonce: nonces.get(new URL(url).origin) });
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, k.keys.privateKey, new TextEncoder().encode(input)));
+    // The JWS compact serialization: the signature (r || s) in base64url.
+    return input + "." + btoa(String.fromCharCode(...sig)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  /** The headers of a token or revocation request, with its DPoP proof when it names a key.
+   * @param {{ url: string, dpop?: string }} a @param {Record<string, string>} headers */
+  async #proofHeaders(a, headers) {
+    return a.dpop === undefined ? headers : { ...headers, DPoP: await this.#proof(a.dpop, "POST", a.url) };
+  }
+
   /** A token-endpoint request; its answer or failure goes back to the machine.
-   * @param {{ id: number, url: string, contentType: string, body: string }} a */
+   * @param {{ id: number, url: string, contentType: string, body: string, dpop?: string }} a */
   #request(a) {
     if (globalThis.navigator?.onLine === false) {
       // Not sent: the machine knows its refresh token is unspent.
@@ -484,18 +555,26 @@ export class ExpensicatAuth {
     const headers = { Accept: "application/json", "Content-Type": a.contentType };
     /** @param {string} what @param {number} [status] */
     const marker = (what, status) => ({ what, status });
-    postAndRead(a.url, headers, a.body, this.#s.timeoutMs, this.#s.maxTokenResponseBytes, marker).then(
-      ([res, body]) => this.#feed({ t: "answer", id: a.id, status: res.status, body }),
-      (e) => this.#feed({ t: "failed", id: a.id, what: String(e?.what ?? "network"), status: Number(e?.status) || 0 }),
+    let sent = false;
+    this.#proofHeaders(a, headers)
+      .then((h) => ((sent = true), postAndRead(a.url, h, a.body, this.#s.timeoutMs, this.#s.maxTokenResponseBytes, marker)))
+      .then(
+      ([res, body]) => {
+        keepNonce(a.url, res);
+        this.#feed({ t: "answer", id: a.id, status: res.status, body });
+      },
+      // A proof that could not be made: nothing went out.
+      (e) => this.#feed(sent ? { t: "failed", id: a.id, what: String(e?.what ?? "network"), status: Number(e?.status) || 0 } : { t: "unsent", id: a.id }),
     );
   }
 
   /** A revocation (RFC 7009), best effort, within the timeout.
-   * @param {{ id: number, url: string, contentType: string, body: string }} a */
+   * @param {{ id: number, url: string, contentType: string, body: string, dpop?: string }} a */
   #revoke(a) {
     const c = deadline(this.#s.timeoutMs, undefined);
-    post(a.url, { "Content-Type": a.contentType }, a.body, c)
-      .then((res) => res.body?.cancel())
+    this.#proofHeaders(a, { "Content-Type": a.contentType })
+      .then((h) => post(a.url, h, a.body, c))
+      .then((res) => (keepNonce(a.url, res), res.body?.cancel()))
       .catch(() => {})
       .then(() => this.#feed({ t: "revoked", id: a.id }));
   }
@@ -622,7 +701,22 @@ export class ExpensicatAuth {
    */
   async startLogin(options) {
     this.#sweep(Date.now());
-    const start = this.#c.beginLogin(options);
+    // With DPoP, the login's key pair first: its thumbprint goes in the authorize request, and
+    // the pair is kept under it for every tab and worker of the origin.
+    const dpop = this.#s.dpop ? await newDpopKey() : undefined;
+    let o = options;
+    try {
+      if (dpop) o = { ...options, dpopKey: dpop[1] };
+    } catch {
+      // An options object that cannot be read: beginLogin says what is wrong with it.
+    }
+    const start = this.#c.beginLogin(o);
+    if (dpop) {
+      const [keys, key] = dpop;
+      await idb("sealed", "readwrite", (s) => s.put({ keys, ...key }, "dpop:" + start.dpopJkt)).catch(() => {
+        throw sessionError("no_dpop", undefined);
+      });
+    }
     let url;
     if ("push" in start) {
       // PAR (RFC 9126): the parameters go to the server first; the URL names them by the
@@ -763,15 +857,23 @@ export class ExpensicatAuth {
     let token = await unlessAborted(this.#ask("token"), user);
     let refreshed = false;
     let waited = false;
+    let nonced = false;
     for (;;) {
-      const signed = this.#c.signRequest(token, method, input);
-      const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs);
+      // A DPoP-bound token is presented as such, with a proof of this request (none when its key
+      // is gone: the server refuses the call).
+      const jkt = this.#core.dpopKey;
+      const signed = this.#c.signRequest(token, method, input, jkt);
+      const proof = jkt === undefined ? undefined : await unlessAborted(this.#proof(jkt, signed.method, signed.url, token).catch(() => undefined), user);
+      const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs, proof);
+      keepNonce(signed.url, res);
       const canRefresh = this.#core.session?.hasRefreshToken === true;
       const header = (/** @type {string} */ name) => res.headers.get(name) ?? undefined;
-      const next = this.#c.nextStep(res.status, header("Retry-After"), header("WWW-Authenticate"), Date.now(), { replayable, canRefresh, refreshed, waited });
+      const next = this.#c.nextStep(res.status, header("Retry-After"), header("WWW-Authenticate"), Date.now(), { replayable, canRefresh, refreshed, waited, dpop: jkt !== undefined, nonced });
       if (next.step === "return") return [res, c, method];
       res.body?.cancel().catch(() => {});
-      if (next.step === "refresh") {
+      if (next.step === "nonce") {
+        nonced = true;
+      } else if (next.step === "refresh") {
         refreshed = true;
         token = await unlessAborted(this.#ask("token", token), user);
       } else {
@@ -914,14 +1016,15 @@ function currentCallbackUrl() {
 }
 
 /**
- * Sends an API request: the app's `init` is copied, `Authorization` set, `redirect` forced to
+ * Sends an API request: the app's `init` is copied, `Authorization` (and `DPoP`) set, `redirect` forced to
  * `manual`, and a deadline's signal added (linked to the app's own `signal`). Resolves to the
  * response and the deadline, which goes on covering the body. The app's own abort rejects with
  * its reason, unchanged.
  * @param {string} url @param {string} authorization @param {RequestInit | undefined} init @param {number} ms
+ * @param {string | undefined} proof
  * @returns {Promise<[Response, AbortController]>}
  */
-async function sendApi(url, authorization, init, ms) {
+async function sendApi(url, authorization, init, ms, proof) {
   /** @type {RequestInit} */
   const o = Object.assign({}, init);
   let headers;
@@ -931,6 +1034,7 @@ async function sendApi(url, authorization, init, ms) {
     throw sessionError("headers", undefined);
   }
   headers.set("Authorization", authorization);
+  if (proof !== undefined) headers.set("DPoP", proof);
   const user = typeof AbortSignal !== "undefined" && o.signal instanceof AbortSignal ? o.signal : undefined;
   const c = deadline(ms, user);
   o.headers = headers;

@@ -8,7 +8,7 @@
 //
 // Test hooks live under /__emulator/ (JSON): clients, faults, counters, settings, reset.
 import { createServer } from "node:http";
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, timingSafeEqual, verify as verifySignature } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
 export const SCOPES = {
@@ -78,7 +78,14 @@ export async function startEmulator(options = {}) {
     // request_uri lives (seconds).
     requirePar: false,
     parTtl: 60,
+    // DPoP (RFC 9449): demand a server nonce in every proof (use_dpop_nonce with a DPoP-Nonce
+    // header, sections 8 and 9), and how far a proof's iat may be from now (seconds).
+    dpopNonce: false,
+    dpopIatWindow: 60,
   };
+  // DPoP: the proofs' jti seen (no replay), and the current server nonce.
+  const dpopJtis = new Set();
+  let dpopNonce = b64url(randomBytes(16));
   const clients = new Map();
   const addClient = (clientId, redirectUris) => clients.set(clientId, { clientId, redirectUris: new Set(redirectUris) });
   const defaultClient = options.clientId ?? "demo-client";
@@ -221,7 +228,7 @@ export async function startEmulator(options = {}) {
       "Access-Control-Allow-Origin": origin,
       "Access-Control-Allow-Headers": req.headers["access-control-request-headers"] || "Authorization, Content-Type, Accept",
       "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-      "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate",
+      "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate, DPoP-Nonce",
       "Access-Control-Max-Age": "600",
       Vary: "Origin",
     };
@@ -281,6 +288,8 @@ export async function startEmulator(options = {}) {
       redirectUri: p.redirect_uri,
       challenge: p.code_challenge,
       scopes: p.scopes,
+      // RFC 9449 section 10: the key the code exchange's proof must be made with.
+      dpopJkt: p.dpop_jkt,
       expiresAt: Date.now() + settings.codeTtl * 1000,
       used: false,
       issued: [],
@@ -426,13 +435,67 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     return json(res, 200, metadata(), { ...cors, "Cache-Control": "max-age=60" });
   }
 
+  // ---- DPoP (RFC 9449) ---------------------------------------------------------------------
+  /**
+   * Verifies the request's DPoP proof as section 4.3 says: one `DPoP` header, a JWT with typ
+   * dpop+jwt, alg ES256 and a public P-256 jwk (no private member), a valid signature, htm and
+   * htu of this request (htu without query and fragment), iat within the window, a jti never
+   * seen, ath of `accessToken` for a resource request, and the server's nonce when it demands
+   * one. Resolves to `{ jkt }` (the key's RFC 7638 thumbprint), `{ nonce: true }` when the nonce
+   * is missing or stale, `{ none: true }` without a header, or `{ error }`.
+   */
+  function checkProof(req, url, accessToken) {
+    const header = req.headers.dpop;
+    if (header === undefined) return { none: true };
+    count(undefined, "dpopProofs");
+    const bad = (error) => (count(undefined, "dpopProofsRefused"), { error });
+    if (typeof header !== "string" || header.includes(",")) return bad("one DPoP header");
+    const parts = header.split(".");
+    if (parts.length !== 3) return bad("not a JWT");
+    let h, c;
+    try {
+      h = JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8"));
+      c = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
+    } catch {
+      return bad("not JSON");
+    }
+    if (h?.typ !== "dpop+jwt" || h.alg !== "ES256") return bad("typ or alg");
+    const jwk = h.jwk;
+    if (!jwk || jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.x !== "string" || typeof jwk.y !== "string" || "d" in jwk) return bad("jwk");
+    let ok = false;
+    try {
+      const key = createPublicKey({ key: { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, format: "jwk" });
+      ok = verifySignature("sha256", Buffer.from(parts[0] + "." + parts[1]), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(parts[2], "base64url"));
+    } catch {
+      ok = false;
+    }
+    if (!ok) return bad("signature");
+    if (c?.htm !== req.method || c.htu !== base + url.pathname) return bad("htm or htu");
+    if (typeof c.iat !== "number" || Math.abs(c.iat - Date.now() / 1000) > settings.dpopIatWindow) return bad("iat");
+    if (typeof c.jti !== "string" || c.jti.length < 16 || dpopJtis.has(c.jti)) return bad("jti replayed");
+    if (accessToken !== undefined && c.ath !== s256(accessToken)) return bad("ath");
+    if (accessToken === undefined && "ath" in c) return bad("ath without a token");
+    if (settings.dpopNonce && c.nonce !== dpopNonce) return (count(undefined, "dpopNonceDemands"), { nonce: true });
+    dpopJtis.add(c.jti);
+    return { jkt: b64url(createHash("sha256").update(JSON.stringify({ crv: "P-256", kty: "EC", x: jwk.x, y: jwk.y })).digest()) };
+  }
+
+  /** The token endpoint's answer to a proof that is not accepted, or undefined. */
+  function proofRefused(res, cors, proof) {
+    if (proof.nonce) return oauthError(res, { ...cors, "DPoP-Nonce": dpopNonce }, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof"), true;
+    if (proof.error) return oauthError(res, cors, "invalid_dpop_proof", `DPoP proof refused: ${proof.error}`), true;
+    return false;
+  }
+
   // ---- token -----------------------------------------------------------------------------
-  function issueTokens(clientId, scopes, family) {
+  function issueTokens(clientId, scopes, family, jkt) {
     const access = token("at");
     const refresh = token("rt");
-    accessTokens.set(access, { clientId, scopes, expiresAt: Date.now() + settings.accessTokenTtl * 1000, family });
-    refreshTokens.set(refresh, { clientId, scopes, family, used: false });
-    return { access_token: access, token_type: "Bearer", expires_in: settings.accessTokenTtl, refresh_token: refresh, scope: scopes.join(" ") };
+    accessTokens.set(access, { clientId, scopes, expiresAt: Date.now() + settings.accessTokenTtl * 1000, family, jkt });
+    refreshTokens.set(refresh, { clientId, scopes, family, used: false, jkt });
+    if (jkt) count(clientId, "dpopBoundTokens");
+    const tokenType = jkt ? "DPoP" : "Bearer";
+    return { access_token: access, token_type: tokenType, expires_in: settings.accessTokenTtl, refresh_token: refresh, scope: scopes.join(" ") };
   }
 
   function revokeFamily(family) {
@@ -455,6 +518,8 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     if (await applyFault(takeFault("token", p.client_id), res, cors)) return;
     const client = clients.get(p.client_id);
     if (!client) return oauthError(res, cors, "invalid_client", "unknown client", 401);
+    const proof = checkProof(req, new URL(req.url, base));
+    if (proofRefused(res, cors, proof)) return;
     if (p.grant_type === "authorization_code") {
       count(p.client_id, "codeExchanges");
       const c = codes.get(p.code);
@@ -463,6 +528,8 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
         for (const fam of c.issued) revokeFamily(fam);
         return oauthError(res, cors, "invalid_grant", "authorization code already used; tokens issued from it are revoked");
       }
+      // RFC 9449 section 10: a code bound to a key by dpop_jkt is exchanged with that key only.
+      if (c.dpopJkt !== undefined && c.dpopJkt !== proof.jkt) return oauthError(res, cors, "invalid_dpop_proof", "the proof's key is not the dpop_jkt of the authorize request");
       c.used = true;
       if (Date.now() > c.expiresAt) return oauthError(res, cors, "invalid_grant", "authorization code expired");
       if (p.redirect_uri !== c.redirectUri) return oauthError(res, cors, "invalid_grant", "redirect_uri does not match");
@@ -472,12 +539,14 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
       const family = b64url(randomBytes(12));
       families.set(family, { revoked: false });
       c.issued.push(family);
-      return json(res, 200, issueTokens(c.clientId, c.scopes, family), cors);
+      return json(res, 200, issueTokens(c.clientId, c.scopes, family, proof.jkt), cors);
     }
     if (p.grant_type === "refresh_token") {
       count(p.client_id, "refreshes");
       const r = refreshTokens.get(p.refresh_token);
       if (!r || r.clientId !== p.client_id) return oauthError(res, cors, "invalid_grant", "unknown refresh token");
+      // Section 5: a public client's refresh token is bound to its key.
+      if (r.jkt !== undefined && r.jkt !== proof.jkt) return oauthError(res, cors, "invalid_dpop_proof", "the refresh token is bound to another key");
       if (families.get(r.family)?.revoked) return oauthError(res, cors, "invalid_grant", "refresh token revoked");
       if (r.used) {
         revokeFamily(r.family);
@@ -490,7 +559,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
         scopes = p.scope.split(" ").filter(Boolean);
         if (scopes.some((s) => !r.scopes.includes(s))) return oauthError(res, cors, "invalid_scope", "scope exceeds the original grant");
       }
-      return json(res, 200, issueTokens(r.clientId, scopes, r.family), cors);
+      return json(res, 200, issueTokens(r.clientId, scopes, r.family, r.jkt), cors);
     }
     return oauthError(res, cors, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
   }
@@ -513,6 +582,12 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     if (typeof p.token !== "string" || !p.token) return oauthError(res, cors, "invalid_request", "token is required");
     const r = refreshTokens.get(p.token);
     const a = accessTokens.get(p.token);
+    // A proof, when sent, must be valid; a bound token is revoked only with its key's proof.
+    const proof = checkProof(req, new URL(req.url, base));
+    if (proofRefused(res, cors, proof)) return;
+    const bound = (r ?? a)?.jkt;
+    if (bound !== undefined && bound !== proof.jkt) return oauthError(res, cors, "invalid_dpop_proof", "the token is bound to another key");
+    if (proof.jkt) count(p.client_id, "dpopRevocations");
     if (r && r.clientId === p.client_id) {
       revokeFamily(r.family);
       count(p.client_id, "revokedRefreshTokens");
@@ -530,18 +605,31 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
   async function api(req, res, url) {
     const cors = corsFor(req);
     const auth = req.headers.authorization ?? "";
-    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(auth);
-    const t = m ? accessTokens.get(m[1]) : undefined;
+    const m = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/.exec(auth);
+    const t = m ? accessTokens.get(m[2]) : undefined;
     count(t?.clientId, "apiCalls");
     if (await applyFault(takeFault("api", t?.clientId), res, cors)) return;
-    if (!m) return apiError(res, cors, 401, "unauthorized", "Missing bearer token", null, { "WWW-Authenticate": 'Bearer realm="expensicat"' });
+    if (!m) return apiError(res, cors, 401, "unauthorized", "Missing bearer token", null, { "WWW-Authenticate": 'Bearer realm="expensicat", DPoP algs="ES256"' });
+    if (t?.jkt !== undefined || m[1] === "DPoP") {
+      // RFC 9449 section 7: a bound token only as `DPoP`, with a proof of its key for this
+      // request (ath of the token); section 9: the nonce when demanded.
+      const proof = checkProof(req, url, m[2]);
+      const refuse = (error, extra = {}) =>
+        apiError(res, cors, 401, "invalid_token", `DPoP: ${error}`, null, { "WWW-Authenticate": `DPoP algs="ES256", error="${error}"`, ...extra });
+      if (proof.nonce) return refuse("use_dpop_nonce", { "DPoP-Nonce": dpopNonce });
+      if (m[1] !== "DPoP" || !t || proof.jkt === undefined || proof.jkt !== t.jkt) {
+        count(t?.clientId, "dpopApiRefused");
+        return refuse("invalid_token");
+      }
+      count(t.clientId, "dpopApiCalls");
+    }
     if (!t || t.revoked || families.get(t.family)?.revoked) {
       return apiError(res, cors, 401, "invalid_token", "The access token is invalid or revoked", null, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
     }
     if (Date.now() >= t.expiresAt) {
       return apiError(res, cors, 401, "token_expired", "The access token has expired", null, { "WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"' });
     }
-    if (rateLimited(`api:${m[1]}`, settings.apiRateLimit, settings.apiRateWindowMs)) {
+    if (rateLimited(`api:${m[2]}`, settings.apiRateLimit, settings.apiRateWindowMs)) {
       count(t.clientId, "rateLimited");
       return apiError(res, cors, 429, "rate_limited", "Too many requests", null, { "Retry-After": String(settings.retryAfterSeconds) });
     }
@@ -682,6 +770,10 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
         return json(res, 200, { times: expensifyArrivals.get(url.searchParams.get("partnerUserID")) ?? [] }, cors);
       case "/__emulator/expensify-credentials":
         expensifyCreds.set(body.partnerUserID, body.partnerUserSecret);
+        return json(res, 200, { ok: true }, cors);
+      case "/__emulator/dpop-nonce":
+        // A new server nonce: proofs with the old one are answered use_dpop_nonce.
+        dpopNonce = b64url(randomBytes(16));
         return json(res, 200, { ok: true }, cors);
       case "/__emulator/reset":
         counters.clear();

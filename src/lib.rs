@@ -1,4 +1,4 @@
-#![doc = include_str!("../README.md")]
+#![doc = include_str!("../docs/rust.md")]
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 // `no_std` (with `alloc`) everywhere, so that the shipped wasm (feature `lean`) carries no std

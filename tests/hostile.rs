@@ -5,6 +5,7 @@
 use expensicat_auth::fuzzing::{config, config_with_issuer, expand, secret_markers, transaction_for};
 use expensicat_auth::protocol::config::{ClientConfig, ClientConfigInput};
 use expensicat_auth::protocol::discovery::read_metadata;
+use expensicat_auth::protocol::dpop::PublicKey;
 use expensicat_auth::protocol::expensify::{parse_response, Credential, CredentialInput, Expect};
 use expensicat_auth::protocol::json::FromJson;
 use expensicat_auth::protocol::par::parse_par_response;
@@ -93,6 +94,14 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
                 let body = expand(&s("body"), &state);
                 let status = case["status"].as_u64().unwrap() as u16;
                 (body.clone(), outcome(read_metadata(&s("issuer"), 1, status, &body, MAX_TOKEN_RESPONSE)))
+            }
+            "dpop_key" => {
+                let (x, y) = (s("x"), s("y"));
+                let key = PublicKey::new(&x, &y).and_then(|k| {
+                    let named = k.thumbprint() == s("jkt");
+                    named.then_some(k).ok_or(Error::InvalidParameter { name: "jkt".into(), reason: "is not the thumbprint of this key" })
+                });
+                (format!("{x} {y}"), outcome(key))
             }
             other => panic!("unknown kind {other}"),
         };

@@ -104,7 +104,10 @@ fn record_changes(auth: &Session) -> Rc<RefCell<Vec<String>>> {
 
 #[wasm_bindgen_test]
 fn settings_the_rust_session_lacks_are_refused() {
-    for extra in [r#","shareAcrossTabs":true"#, r#","storage":"sessionStorage","shareAcrossTabs":true"#] {
+    // DPoP: this session signs no proofs (the JavaScript session does).
+    for extra in
+        [r#","shareAcrossTabs":true"#, r#","storage":"sessionStorage","shareAcrossTabs":true"#, r#","shareAcrossTabs":false,"dpop":true"#]
+    {
         let cfg =
             format!(r#"{{"clientId":"c","redirectUri":"{}","issuer":"{}","scopes":["transactions:read"]{extra}}}"#, redirect_uri(), emu());
         let cfg = ClientConfig::new(ClientConfigInput::from_json(&cfg).unwrap()).unwrap();

@@ -420,6 +420,8 @@ impl World {
                     }
                 }
                 Action::Settle(id, result) => self.settled(tab, id, result),
+                // Keys of ended logins: the simulation signs nothing.
+                Action::Forget(_) => {}
                 Action::SetTimer(t, ms) => {
                     let at = self.now + ms;
                     self.tabs[tab].timers.push((at, t));
@@ -644,6 +646,7 @@ impl World {
                             url: "https://as.example/token".into(),
                             content_type: "application/json",
                             body: Secret::new(code),
+                            dpop: None,
                         };
                         let nonce = self.rng.below(1 << 20) as u32;
                         self.call(t, "login", Call::Exchange { request, requested: vec!["transactions:read".into()], nonce });
@@ -992,6 +995,7 @@ fn review_login(m: &mut Machine, server: &mut Server, now: u64, call: u64) -> Ve
         url: "https://as.example/token".into(),
         content_type: "application/json",
         body: Secret::new(format!("{{\"grant_type\":\"authorization_code\",\"code\":\"c{call}\"}}")),
+        dpop: None,
     };
     let a = m.handle(now, Event::Call(call, Call::Exchange { request, requested: vec!["transactions:read".into()], nonce: 7 }));
     let (id, body) = review_sends(&a)[0].clone();

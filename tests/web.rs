@@ -188,13 +188,13 @@ fn token_responses_and_errors() {
 #[wasm_bindgen_test]
 fn signing_only_for_the_api_origin() {
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig";
-    let signed = client().sign_request(s(jwt), s("get"), s("/v1/transactions?limit=20")).unwrap();
+    let signed = client().sign_request(s(jwt), s("get"), s("/v1/transactions?limit=20"), None).unwrap();
     assert_eq!(get_str(&signed, "url"), "https://api.expensicat.com/api/v1/transactions?limit=20");
     assert_eq!(get_str(&get(&signed, "headers"), "Authorization"), format!("Bearer {jwt}"));
     for url in ["https://evil.example/api/v1", "//evil.example/x", "http://api.expensicat.com/api/v1"] {
-        assert_eq!(code_of(client().sign_request(s(jwt), s("GET"), s(url)).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
+        assert_eq!(code_of(client().sign_request(s(jwt), s("GET"), s(url), None).unwrap_err(), &[jwt]), "origin_not_allowed", "{url}");
     }
-    assert_eq!(code_of(client().sign_request(s("a\r\nb"), s("GET"), s("/v1/x")).unwrap_err(), &[]), "invalid_token");
+    assert_eq!(code_of(client().sign_request(s("a\r\nb"), s("GET"), s("/v1/x"), None).unwrap_err(), &[]), "invalid_token");
 }
 
 #[wasm_bindgen_test]
@@ -289,6 +289,12 @@ fn hostile_corpus_through_the_exports() {
                 let config = json(r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback"}"#);
                 let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
                 (body.clone(), api::ExpensicatClient::discovered_config(s(&field("issuer")), config, JsValue::from(1.0), status, s(&body)))
+            }
+            "dpop_key" => {
+                let proof = serde_json::json!({
+                    "jkt": field("jkt"), "x": field("x"), "y": field("y"), "method": "GET", "url": "https://api.expensicat.com/api/v1/x", "nowMs": 0
+                });
+                (format!("{} {}", field("x"), field("y")), client.dpop_signing_input(json(&proof.to_string())))
             }
             other => panic!("unknown kind {other}"),
         };

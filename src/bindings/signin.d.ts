@@ -54,6 +54,13 @@ export interface ClientConfig {
    * `invalid_config` otherwise, since tabs reading one stored refresh token must coordinate.
    */
   shareAcrossTabs?: boolean;
+  /**
+   * DPoP (RFC 9449): tokens bound to a key pair of this login (ES256, generated with WebCrypto,
+   * non-extractable, kept in IndexedDB), every token request, revocation and API call carrying a
+   * proof signed with it, and a token response that is not of type `DPoP` refused. Default
+   * `false`. Needs WebCrypto and IndexedDB (see docs/dpop.md).
+   */
+  dpop?: boolean;
   /** The pushed authorization request endpoint (RFC 9126), if the server has one. */
   pushedAuthorizationRequestEndpoint?: string;
   /**
@@ -64,11 +71,17 @@ export interface ClientConfig {
   par?: boolean;
 }
 
+/** A P-256 public key: the `x` and `y` of its exported JWK. */
+export interface DpopKey { x: string; y: string; }
+
+/** What one DPoP proof is made of (`ExpensicatClient.dpopSigningInput`): the key's thumbprint and coordinates, the request, the time, the access token of a resource request, the server's nonce. */
+export interface DpopProofInput { jkt: string; x: string; y: string; method: string; url: string; nowMs: number; accessToken?: string; nonce?: string; }
+
 /** The configuration given to `discover`: everything but the issuer and the endpoints, which come from the server's metadata. */
 export type DiscoveryConfig = Omit<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint">;
 
 /** `createLogin` with `par`: the pushed authorization request to POST first (RFC 9126); `pushedAuthorizeUrl` makes the authorize URL from its answer. */
-export interface PushedLoginStart { push: HttpRequest; state: string; expiresAt: number; transaction: string; }
+export interface PushedLoginStart { push: HttpRequest; state: string; expiresAt: number; transaction: string; /** The thumbprint of the login's DPoP key. */ dpopJkt?: string; }
 
 /** A pushed authorization request the server accepted: the authorize URL (`client_id` and `request_uri` only), to open before `expiresAt` (ms since the epoch). */
 export interface PushedAuthorization { url: string; expiresAt: number; }
@@ -104,6 +117,8 @@ export interface LoginOptions {
   scopes?: (ExpensicatScope | string)[];
   /** Extra authorize parameters. */
   extraParams?: [string, string][];
+  /** The login's DPoP public key (`ExpensicatAuth` makes one with `dpop: true`): `dpop_jkt` goes in the authorize request. */
+  dpopKey?: DpopKey;
   /**
    * The app's own state (where to return, say), a JSON value of at most 4096 bytes as JSON
    * (`invalid_parameter` beyond). Kept in the login transaction in `sessionStorage`, never in a
@@ -113,7 +128,7 @@ export interface LoginOptions {
 }
 
 /** A started login: send the user to `url`, keep `transaction` (it holds the PKCE verifier) in sessionStorage under `state`. */
-export interface LoginStart { url: string; state: string; expiresAt: number; transaction: string; }
+export interface LoginStart { url: string; state: string; expiresAt: number; transaction: string; /** The thumbprint of the login's DPoP key (`createLogin`'s `dpopKey`). */ dpopJkt?: string; }
 
 /** An HTTP request to make with fetch (use `redirect: "manual"`). */
 export interface HttpRequest { url: string; method: string; headers: Record<string, string>; body?: string; }
@@ -141,13 +156,14 @@ export interface ClientSettings {
   maxTokenResponseBytes: number;
   maxResponseBytes: number;
   shareAcrossTabs: boolean;
+  dpop: boolean;
 }
 
 /** What has been tried for one API call (`ExpensicatClient.nextStep`). */
-export interface Attempt { replayable?: boolean; canRefresh?: boolean; refreshed?: boolean; waited?: boolean; }
+export interface Attempt { replayable?: boolean; canRefresh?: boolean; refreshed?: boolean; waited?: boolean; /** The call is DPoP-signed. */ dpop?: boolean; /** A DPoP nonce was asked for and tried. */ nonced?: boolean; }
 
 /** The next step after an API answer: hand it back, refresh and send again, or wait and send again. */
-export type NextStep = { step: "return" } | { step: "refresh" } | { step: "wait"; ms: number };
+export type NextStep = { step: "return" } | { step: "refresh" } | { step: "nonce" } | { step: "wait"; ms: number };
 
 /**
  * An event for `SessionCore.handle` (the session machine, src/protocol/session_wire.rs): an app
@@ -173,7 +189,8 @@ export interface SharedRecord { nl: number; ns: number; el: number; es: number; 
 
 /** An action of the session machine, for its driver to perform in order. */
 export type SessionCoreAction =
-  | { a: "send" | "revoke"; id: number; url: string; contentType: string; body: string }
+  | { a: "send" | "revoke"; id: number; url: string; contentType: string; body: string; dpop?: string }
+  | { a: "forget"; jkt: string }
   | { a: "post"; m: object }
   | { a: "store"; rec?: object; login?: number; seq?: number; el: number; es: number }
   | { a: "lock" | "unlock"; p: "refresh" | "logout" }

@@ -14,6 +14,7 @@ use crate::protocol::callback::cleaned_address_bar;
 use crate::protocol::callback::CallbackParams;
 use crate::protocol::callback::{parse_callback as core_parse_callback, strip_response_params, ValidatedCallback as CoreValidated};
 use crate::protocol::config::{ClientConfig, ClientConfigInput};
+use crate::protocol::dpop::{self, PublicKey};
 use crate::protocol::encoding::base64url;
 use crate::protocol::error::Error;
 use crate::protocol::json::{Fields, FromJson, Obj};
@@ -25,6 +26,7 @@ use crate::protocol::secret::{AccessToken, RefreshToken};
 use crate::protocol::session::api_error as core_api_error;
 use crate::protocol::sign::api_url;
 use crate::protocol::sign::sign_request as core_sign_request;
+use crate::protocol::sign::{sign_as, Scheme};
 use crate::protocol::token::{
     authorization_code_request, parse_token_answer, refresh_token_request as core_refresh_request, Revocable, TokenRequest, TokenSet,
 };
@@ -138,9 +140,9 @@ fn create_login_with(config: &ClientConfig, options: Option<JsValue>, push: bool
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     let tx = &start.transaction;
     if let Some(push) = crate::protocol::par::par_request(config, &start) {
-        return Ok(pushed_login_start(&http_request_out(push), tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()));
+        return Ok(pushed_login_start(&http_request_out(push), tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()));
     }
-    Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage()))
+    Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()))
 }
 
 use crate::web::js::{login_start, pkce, pushed_login_start, signed, signed_as_given, token_http};
@@ -246,15 +248,25 @@ fn token_response(status: &JsValue, body: &JsValue, now: u64, config: Option<&Cl
     let status = int_arg(status, "status", 599.0)? as u16;
     let body = Secret::new(string_arg(body, "body")?);
     let parsed = match config {
-        Some(c) => parse_token_answer(c, status, body.expose(), now),
+        Some(c) => parse_token_answer(c, status, body.expose(), now, false),
         None => crate::protocol::token::parse_token_response(status, body.expose(), now),
     };
     Ok(to_js(token_out(&js(parsed)?).expose()))
 }
 
-fn sign_request_with(config: &ClientConfig, token_js: &JsValue, method_js: &JsValue, url_js: &JsValue) -> Result<JsValue, JsValue> {
+fn sign_request_with(
+    config: &ClientConfig,
+    token_js: &JsValue,
+    method_js: &JsValue,
+    url_js: &JsValue,
+    dpop: bool,
+) -> Result<JsValue, JsValue> {
     let token = AccessToken::new(string_arg(token_js, "token")?);
     let (method, url) = (string_arg(method_js, "method")?, string_arg(url_js, "url")?);
+    if dpop {
+        let s = js(sign_as(config.api_base(), config.api_origin(), &token, &method, &url, Scheme::DPoP))?;
+        return Ok(signed(&s.url, &s.method, s.authorization.expose()));
+    }
     let s = js(core_sign_request(config, &token, &method, &url))?;
     // The usual case: the method as given. Then the result is made from the method and the
     // token the caller passed (the header is always "Bearer " + the token: `sign_for`): two
@@ -360,16 +372,18 @@ impl ExpensicatClient {
     }
 
     /// The `Authorization: Bearer` header for `method url` (a path below the API base, or an
-    /// absolute URL on the API origin). Throws `origin_not_allowed` for any other origin: no
-    /// header is made.
+    /// absolute URL on the API origin), or `Authorization: DPoP` for a token bound to the DPoP
+    /// key of thumbprint `dpopKey` (its request needs a proof too). Throws `origin_not_allowed`
+    /// for any other origin: no header is made.
     #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "HttpRequest")]
     pub fn sign_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] method: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
+        #[wasm_bindgen(js_name = dpopKey, unchecked_optional_param_type = "string")] dpop_key: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        sign_request_with(&self.0, &token, &method, &url)
+        sign_request_with(&self.0, &token, &method, &url, dpop_key.is_some_and(|k| !absent(&k)))
     }
 }
 
@@ -422,6 +436,7 @@ impl ExpensicatClient {
                 .u64("maxTokenResponseBytes", c.max_token_response_bytes() as u64)
                 .u64("maxResponseBytes", c.max_response_bytes() as u64)
                 .bool("shareAcrossTabs", c.share_across_tabs())
+                .bool("dpop", c.dpop())
                 .finish(),
         )
     }
@@ -475,6 +490,7 @@ impl ExpensicatClient {
         let step = match next_step(status, retry_after.as_deref(), www_authenticate.as_deref(), now, self.0.max_retry_after_ms(), attempt) {
             Step::Return => Obj::new().str("step", "return"),
             Step::RefreshAndRetry => Obj::new().str("step", "refresh"),
+            Step::NonceAndRetry => Obj::new().str("step", "nonce"),
             Step::WaitAndRetry { ms } => Obj::new().str("step", "wait").u64("ms", ms),
             Step::Fail(e) => return Err(js_error(&e)),
         };
@@ -580,6 +596,13 @@ impl SessionCore {
     pub fn loading(&self) -> bool {
         self.0.is_loading()
     }
+
+    /// The thumbprint of the DPoP key the session's tokens are bound to (its API calls are
+    /// signed with it), or `undefined` for bearer tokens or no session.
+    #[wasm_bindgen(getter, js_name = dpopKey, unchecked_return_type = "string | undefined")]
+    pub fn dpop_key(&self) -> JsValue {
+        self.0.tokens().and_then(|t| t.jkt()).map_or(JsValue::UNDEFINED, text_out)
+    }
 }
 
 #[wasm_bindgen]
@@ -619,7 +642,7 @@ pub fn api_error(
 /// `login_required`, `timeout`, `network`, `callback_already_handled`, `state_mismatch`,
 /// `corrupt_record`;
 /// `too_large`, `not_json` and `redirect` (`invalid_response` with `status`); `storage_read`,
-/// `storage_write`, `no_storage` (`storage_unavailable`); and `invalid_parameter` for the
+/// `storage_write`, `no_storage`, `no_dpop` (`storage_unavailable`); and `invalid_parameter` for the
 /// arguments `url`, `input`, `init`, `headers`, `listener`.
 #[wasm_bindgen(js_name = sessionError, unchecked_return_type = "ExpensicatAuthError")]
 pub fn session_error(
@@ -640,6 +663,7 @@ pub fn session_error(
         "not_json" => Error::not_json(status),
         "redirect" => Error::redirected(),
         "no_storage" => Error::Storage { reason: "sessionStorage is not available here" },
+        "no_dpop" => Error::Storage { reason: "DPoP needs WebCrypto (ECDSA P-256) and IndexedDB, and the login's key" },
         "storage_read" => Error::Storage { reason: "sessionStorage refused a read" },
         "storage_write" => Error::Storage { reason: "sessionStorage refused a write (full?)" },
         "init" => arg("init", "must be a RequestInit object"),
@@ -648,6 +672,38 @@ pub fn session_error(
         "expiresAt" => arg("expiresAt", "must be a time in ms since the epoch"),
         name => arg(name, "must be a string"),
     }))
+}
+
+// DPoP (RFC 9449): the driver keeps the key pair (non-extractable) and signs; the core builds
+// everything else.
+
+/// What one DPoP proof is made of (`dpopSigningInput`'s argument).
+struct ProofInput {
+    jkt: String,
+    x: String,
+    y: String,
+    method: String,
+    url: String,
+    now_ms: Option<u64>,
+    access_token: Option<Secret>,
+    nonce: Option<String>,
+}
+
+impl FromJson for ProofInput {
+    fn take_from(f: &mut Fields) -> Self {
+        let mut text = |k| f.string(k).unwrap_or_default();
+        let (jkt, x, y, method, url) = (text("jkt"), text("x"), text("y"), text("method"), text("url"));
+        ProofInput {
+            jkt,
+            x,
+            y,
+            method,
+            url,
+            now_ms: f.u64("nowMs"),
+            access_token: f.string("accessToken").map(Secret::new),
+            nonce: f.string("nonce"),
+        }
+    }
 }
 
 // Discovery (RFC 8414, OpenID Connect Discovery): `ExpensicatAuth.discover` and
@@ -700,6 +756,28 @@ impl ExpensicatClient {
 
 #[wasm_bindgen]
 impl ExpensicatClient {
+    /// The signing input of a DPoP proof (RFC 9449 section 4) for `{method, url}` at `nowMs`,
+    /// by the key `{x, y}` (its public JWK's coordinates) of thumbprint `jkt` (another key is
+    /// refused), with `ath` for `accessToken` (a resource request) and the server's `nonce`
+    /// (left out unless it is one). Sign it with the private key (ECDSA P-256, SHA-256): the
+    /// proof is the signing input, `.`, and the signature in base64url.
+    #[wasm_bindgen(js_name = dpopSigningInput, unchecked_return_type = "string")]
+    pub fn dpop_signing_input(&self, #[wasm_bindgen(unchecked_param_type = "DpopProofInput")] proof: JsValue) -> Result<JsValue, JsValue> {
+        let p: ProofInput = from_js(&proof, "proof")?;
+        let key = js(PublicKey::new(&p.x, &p.y))?;
+        let Some(now_ms) = p.now_ms.filter(|_| key.thumbprint() == p.jkt) else {
+            return Err(bad_arg("proof", "needs nowMs and the key of thumbprint jkt"));
+        };
+        let claims = dpop::Claims {
+            method: &p.method,
+            url: &p.url,
+            now_ms,
+            access_token: p.access_token.as_ref().map(Secret::expose),
+            nonce: p.nonce.as_deref(),
+        };
+        Ok(text_out(&dpop::signing_input(&key, &claims, &random_bytes::<{ dpop::JTI_ENTROPY }>()?)))
+    }
+
     /// Validates the answer to a `PushedLoginStart`'s `push` (RFC 9126: 201 with `request_uri`
     /// and `expires_in`; an RFC 6749 error body is that error) at `Date.now()`, and returns
     /// `{url, expiresAt}`: the authorize URL with `client_id` and `request_uri` only, to open

@@ -58,6 +58,11 @@ impl<'a> Bearer<'a> {
         })
     }
 
+    /// Whether its `error` is `value`, compared exactly after unescaping.
+    pub fn error_is(&self, value: &str) -> bool {
+        self.error.is_some_and(|e| unescaped_is(e, value))
+    }
+
     /// Its `scope` (RFC 6750 section 3: the scopes the request needs, space-separated), as
     /// written: a scope holds no backslash or `"` (RFC 6749 section 3.3), so a value with a
     /// quoted-pair is no list of scopes.
@@ -153,6 +158,12 @@ fn is_text(b: i32) -> bool {
 /// the value does not follow the grammar up to the end of that challenge (see the module
 /// documentation; what follows it is not read).
 pub fn bearer(header: &str) -> Option<Bearer<'_>> {
+    challenge(header, "bearer")
+}
+
+/// [`bearer`] for the challenge of another scheme that has an `error` (`DPoP`, RFC 9449
+/// section 7.1, with the same attributes).
+pub fn challenge<'a>(header: &'a str, scheme: &str) -> Option<Bearer<'a>> {
     if header.len() > MAX_HEADER {
         return None;
     }
@@ -219,7 +230,7 @@ pub fn bearer(header: &str) -> Option<Bearer<'_>> {
                 return found;
             }
             in_challenge = true;
-            if name.eq_ignore_ascii_case("bearer") {
+            if name.eq_ignore_ascii_case(scheme) {
                 found = Some(Bearer::default());
             }
             // Its token68, if it has one (skipped): followed by the end or a comma.

@@ -12,8 +12,17 @@ use super::text::join_spaced;
 use super::url::Url;
 
 /// The parameters this library sets on the authorize request and which nothing else may set.
-pub const RESERVED_AUTHORIZE_PARAMS: [&str; 8] =
-    ["client_id", "redirect_uri", "response_type", "scope", "code_challenge", "code_challenge_method", "state", "response_mode"];
+pub const RESERVED_AUTHORIZE_PARAMS: [&str; 9] = [
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "code_challenge",
+    "code_challenge_method",
+    "state",
+    "response_mode",
+    "dpop_jkt",
+];
 
 /// Checks a client ID: 1 to 256 printable ASCII characters (RFC 6749 Appendix A.1 `VSCHAR`).
 pub(crate) fn check_client_id(value: &str) -> Result<()> {
@@ -86,7 +95,7 @@ pub fn build_authorize_url(p: &AuthorizeParams<'_>) -> Result<String> {
         });
     }
     check_state(p.state)?;
-    authorize_url(&authorize_prefix(&endpoint), p.client_id, p.redirect_uri, &scopes, p.code_challenge, p.state, p.extra)
+    authorize_url(&authorize_prefix(&endpoint), p.client_id, p.redirect_uri, &scopes, p.code_challenge, p.state, p.extra, None)
 }
 
 /// The authorize endpoint as the start of every authorize URL: origin and path, `?`, and the
@@ -102,10 +111,12 @@ pub(crate) fn authorize_prefix(endpoint: &Url) -> String {
 }
 
 /// The authorize URL from parts already checked (a validated configuration, normalised scopes,
-/// a challenge and state this library made); only the extra parameters are checked here.
+/// a challenge and state this library made, the thumbprint of a DPoP key it holds: `dpop_jkt`,
+/// RFC 9449 section 10); only the extra parameters are checked here.
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for an extra parameter.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn authorize_url(
     prefix: &str,
     client_id: &str,
@@ -114,6 +125,7 @@ pub(crate) fn authorize_url(
     code_challenge: &str,
     state: &str,
     extra: &[(String, String)],
+    dpop_jkt: Option<&str>,
 ) -> Result<String> {
     for (i, (name, value)) in extra.iter().enumerate() {
         let refuse = |reason| Err(Error::InvalidParameter { name: untrusted_text(name), reason });
@@ -140,7 +152,8 @@ pub(crate) fn authorize_url(
         ("code_challenge_method", "S256"),
         ("state", state),
     ];
-    let query = form_encode(params.into_iter().chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
+    let query =
+        form_encode(params.into_iter().chain(dpop_jkt.map(|j| ("dpop_jkt", j))).chain(extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
     let mut url = String::with_capacity(prefix.len() + query.len());
     url.push_str(prefix);
     url.push_str(&query);

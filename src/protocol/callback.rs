@@ -123,6 +123,8 @@ pub struct ValidatedCallback {
     pub(crate) verifier: PkceVerifier,
     pub(crate) redirect_uri: String,
     pub(crate) scopes: Vec<String>,
+    /// The login's DPoP key thumbprint: the exchange is signed with that key.
+    pub(crate) jkt: Option<String>,
     pub(crate) app_state: Option<String>,
 }
 
@@ -186,8 +188,8 @@ pub fn validate_callback(
     if code.expose().len() > MAX_CODE_LEN || !code.expose().bytes().all(|b| (0x20..=0x7e).contains(&b)) {
         return Err(Error::InvalidCallback { reason: "the code is too long or has characters outside printable ASCII" });
     }
-    let LoginTransaction { verifier, redirect_uri, scopes, app_state, .. } = transaction;
-    Ok(ValidatedCallback { code, verifier, redirect_uri, scopes, app_state })
+    let LoginTransaction { verifier, redirect_uri, scopes, app_state, jkt, .. } = transaction;
+    Ok(ValidatedCallback { code, verifier, redirect_uri, scopes, app_state, jkt })
 }
 
 /// [`CallbackParams::parse`] then [`validate_callback`], for callers that already hold the

@@ -124,6 +124,9 @@ pub struct ClientConfigInput {
     /// Whether the tabs of one origin share one session (default `true`): one refresh at a time
     /// between them, login and logout reaching all. Carried out by the JavaScript session.
     pub share_across_tabs: Option<bool>,
+    /// Sender-constrained tokens (DPoP, RFC 9449): every token request and API call carries a
+    /// proof signed with the login's key, and a token response must be of type `DPoP`.
+    pub dpop: bool,
     /// The pushed authorization request endpoint (RFC 9126), if the server has one.
     pub pushed_authorization_request_endpoint: Option<String>,
     /// Push the authorize parameters to that endpoint first and send the browser to the authorize
@@ -164,6 +167,7 @@ impl FromJson for ClientConfigInput {
             max_token_response_bytes: f.u64("maxTokenResponseBytes"),
             max_response_bytes: f.u64("maxResponseBytes"),
             share_across_tabs: f.bool("shareAcrossTabs"),
+            dpop: f.bool("dpop").unwrap_or_default(),
             pushed_authorization_request_endpoint: f.string("pushedAuthorizationRequestEndpoint"),
             par: f.bool("par").unwrap_or_default(),
         }
@@ -196,6 +200,7 @@ pub struct ClientConfig {
     pub(crate) max_token_response_bytes: usize,
     pub(crate) max_response_bytes: usize,
     pub(crate) share_across_tabs: bool,
+    pub(crate) dpop: bool,
     /// The PAR endpoint when logins push their parameters first (RFC 9126), else `None`.
     pub(crate) par_endpoint: Option<String>,
 }
@@ -314,6 +319,7 @@ impl ClientConfig {
             storage: input.storage,
             max_token_response_bytes,
             max_response_bytes,
+            dpop: input.dpop,
             par_endpoint,
         })
     }
@@ -392,6 +398,11 @@ impl ClientConfig {
     /// Whether the tabs of one origin share one session.
     pub fn share_across_tabs(&self) -> bool {
         self.share_across_tabs
+    }
+
+    /// Whether tokens are sender-constrained with DPoP (RFC 9449).
+    pub fn dpop(&self) -> bool {
+        self.dpop
     }
 
     /// Where the session keeps its tokens.

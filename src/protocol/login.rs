@@ -6,6 +6,7 @@ use crate::prelude::*;
 
 use super::authorize::authorize_url;
 use super::config::ClientConfig;
+use super::dpop::PublicKey;
 use super::encoding::base64url;
 use super::error::{Error, Result};
 use super::json::{Fields, FromJson, Value};
@@ -23,6 +24,10 @@ pub struct LoginRequest {
     pub scopes: Option<Vec<String>>,
     /// Extra authorize parameters, such as `prompt` or `login_hint`.
     pub extra_params: Vec<(String, String)>,
+    /// The login's DPoP public key (RFC 9449), `x` and `y` of its JWK: its thumbprint goes in
+    /// the authorize request (`dpop_jkt`) and in the transaction, and the code exchange is
+    /// signed with it. Required when the configuration has `dpop`.
+    pub dpop_key: Option<(String, String)>,
     /// The app's own state, kept in the login transaction (never in a URL) and handed back by
     /// the callback: at most [`MAX_APP_STATE`] bytes as JSON.
     pub app_state: Option<Value>,
@@ -30,12 +35,15 @@ pub struct LoginRequest {
 
 impl FromJson for LoginRequest {
     /// Reads the JavaScript `LoginOptions`: `scopes`, `extraParams` (`[name, value]` pairs) and
-    /// `appState` (any JSON value; `null` is none).
+    /// `appState` (any JSON value; `null` is none) and `dpopKey` (`{x, y}`).
     fn take_from(f: &mut Fields) -> Self {
+        let dpop_key =
+            f.take("dpopKey").and_then(Fields::of).map(|mut k| (k.string("x").unwrap_or_default(), k.string("y").unwrap_or_default()));
         LoginRequest {
             scopes: f.strings("scopes"),
             extra_params: f.pairs("extraParams").unwrap_or_default(),
             app_state: f.take("appState"),
+            dpop_key,
         }
     }
 }
@@ -64,6 +72,11 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
         None if config.scopes.is_empty() => return Err(Error::InvalidScope { scope: String::new() }),
         None => config.scopes.clone(),
     };
+    let jkt = match &request.dpop_key {
+        Some((x, y)) => Some(PublicKey::new(x, y)?.thumbprint()),
+        None if config.dpop => return Err(Error::InvalidParameter { name: "dpopKey".into(), reason: "is required with dpop: true" }),
+        None => None,
+    };
     let app_state = request.app_state.as_ref().map(Value::to_json);
     if app_state.as_ref().is_some_and(|s| s.len() > MAX_APP_STATE) {
         return Err(Error::InvalidParameter { name: "appState".into(), reason: "is over 4096 bytes as JSON" });
@@ -81,6 +94,7 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
         &verifier.challenge_s256(),
         &state,
         &request.extra_params,
+        jkt.as_deref(),
     )?;
     let transaction = LoginTransaction {
         state,
@@ -91,6 +105,7 @@ pub fn start_login(config: &ClientConfig, request: &LoginRequest, random: &[u8; 
         scopes,
         created_at_ms: now_ms,
         expires_at_ms: now_ms.saturating_add(config.transaction_ttl_ms),
+        jkt,
         app_state,
     };
     // Never start a login whose transaction `from_storage` would refuse (long custom scopes,
@@ -138,6 +153,29 @@ mod tests {
     }
 
     #[test]
+    fn a_dpop_login_sends_the_keys_thumbprint_and_keeps_it() {
+        const X: &str = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+        const Y: &str = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+        let key = PublicKey::new(X, Y).unwrap();
+        let bad = LoginRequest { dpop_key: Some((X.into(), "y".into())), ..Default::default() };
+        assert_eq!(start_login(&config(), &bad, &random(), 0).unwrap_err().code(), "invalid_parameter");
+        let read = LoginRequest::from_json(&format!(r#"{{"dpopKey":{{"x":"{X}","y":"{Y}"}}}}"#)).unwrap();
+        assert_eq!(read.dpop_key, Some((X.into(), Y.into())));
+        let req = LoginRequest { dpop_key: Some((X.into(), Y.into())), ..Default::default() };
+        let s = start_login(&config(), &req, &random(), 0).unwrap();
+        let url = Url::parse(&s.url, "u").unwrap();
+        let q = decode_form(url.query().unwrap()).unwrap();
+        assert_eq!(q.iter().filter(|(n, _)| n == "dpop_jkt").map(|(_, v)| v.as_str()).collect::<Vec<_>>(), [key.thumbprint().as_str()]);
+        let back = LoginTransaction::from_storage(&s.transaction.to_storage()).unwrap();
+        assert_eq!(back.jkt.as_deref(), Some(key.thumbprint().as_str()));
+        // With dpop on, a login without a key does not start; an app's own dpop_jkt is refused twice.
+        let cfg = crate::protocol::config::ClientConfig::new(crate::protocol::config::ClientConfigInput { dpop: true, ..input() }).unwrap();
+        assert_eq!(start_login(&cfg, &LoginRequest::default(), &random(), 0).unwrap_err().code(), "invalid_parameter");
+        let twice = LoginRequest { extra_params: vec![("dpop_jkt".into(), "x".into())], ..req };
+        assert_eq!(start_login(&cfg, &twice, &random(), 0).unwrap_err().code(), "invalid_parameter");
+    }
+
+    #[test]
     fn login_scopes_override_and_are_required() {
         let req = LoginRequest { scopes: Some(vec!["team:read".into(), "team:read".into()]), ..Default::default() };
         let s = start_login(&config(), &req, &random(), 0).unwrap();
@@ -157,10 +195,10 @@ mod tests {
             crate::protocol::config::ClientConfig::new(crate::protocol::config::ClientConfigInput { allow_custom_scopes: true, ..input() })
                 .unwrap();
         let long: Vec<String> = (0..40).map(|i| format!("{i}{}", "s".repeat(250))).collect();
-        let request = LoginRequest { scopes: Some(long), extra_params: Vec::new(), app_state: None };
+        let request = LoginRequest { scopes: Some(long), ..Default::default() };
         let e = start_login(&cfg, &request, &random(), 0).unwrap_err();
         assert_eq!(e.code(), "invalid_parameter");
-        let fits = LoginRequest { scopes: Some(vec!["s".repeat(4000)]), extra_params: Vec::new(), app_state: None };
+        let fits = LoginRequest { scopes: Some(vec!["s".repeat(4000)]), ..Default::default() };
         let start = start_login(&cfg, &fits, &random(), 0).unwrap();
         assert!(LoginTransaction::from_storage(&start.transaction.to_storage()).is_ok());
         // Around the limit, with one scope or many: accepted exactly when the written
@@ -168,7 +206,7 @@ mod tests {
         for n in [1, 7, 40] {
             for len in (7600 / n..8200 / n).step_by(3) {
                 let scopes: Vec<String> = (0..n).map(|i| format!("{i}{}", "s".repeat(len))).collect();
-                let request = LoginRequest { scopes: Some(scopes), extra_params: Vec::new(), app_state: None };
+                let request = LoginRequest { scopes: Some(scopes), ..Default::default() };
                 match start_login(&cfg, &request, &random(), 1_700_000_000_000) {
                     Ok(s) => assert!(s.transaction.to_storage().len() <= MAX_STORED_TRANSACTION, "{n} x {len}"),
                     Err(e) => assert_eq!(e.code(), "invalid_parameter", "{n} x {len}"),

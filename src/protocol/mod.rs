@@ -10,6 +10,7 @@ pub mod bearer;
 pub mod callback;
 pub mod config;
 pub mod discovery;
+pub mod dpop;
 pub(crate) mod endpoint;
 pub mod error;
 pub mod expensify;

@@ -31,7 +31,8 @@ pub const MAX_REQUEST_URI: usize = 2048;
 pub fn par_request(config: &ClientConfig, start: &LoginStart) -> Option<TokenRequest> {
     let url = config.par_endpoint.clone()?;
     let params = start.url.get(config.authorize_prefix.len()..).unwrap_or_default();
-    Some(TokenRequest { url, content_type: "application/x-www-form-urlencoded;charset=UTF-8", body: Secret::new(params) })
+    // A DPoP login's `dpop_jkt` is among the parameters (RFC 9449 section 10.1): no proof needed.
+    Some(TokenRequest { url, content_type: "application/x-www-form-urlencoded;charset=UTF-8", body: Secret::new(params), dpop: None })
 }
 
 /// A pushed authorization request the server accepted: where to send the browser, and until when.

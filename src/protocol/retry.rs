@@ -56,16 +56,22 @@ pub struct Attempt {
     pub refreshed: bool,
     /// A 429 already led to a wait.
     pub waited: bool,
+    /// The call is DPoP-signed (RFC 9449).
+    pub dpop: bool,
+    /// A 401 asking for a DPoP nonce already led to a retry with one.
+    pub nonced: bool,
 }
 
 impl super::json::FromJson for Attempt {
-    /// The driver's `{replayable, canRefresh, refreshed, waited}`.
+    /// The driver's `{replayable, canRefresh, refreshed, waited, dpop, nonced}`.
     fn take_from(f: &mut super::json::Fields) -> Self {
         Attempt {
             replayable: f.bool("replayable").unwrap_or_default(),
             can_refresh: f.bool("canRefresh").unwrap_or_default(),
             refreshed: f.bool("refreshed").unwrap_or_default(),
             waited: f.bool("waited").unwrap_or_default(),
+            dpop: f.bool("dpop").unwrap_or_default(),
+            nonced: f.bool("nonced").unwrap_or_default(),
         }
     }
 }
@@ -77,6 +83,9 @@ pub enum Step {
     Return,
     /// 401: refresh the token (forced past the refused one), then send again.
     RefreshAndRetry,
+    /// 401 asking for a DPoP nonce (`use_dpop_nonce`): send again with a new proof, which has
+    /// the nonce of the answer's `DPoP-Nonce` header.
+    NonceAndRetry,
     /// 429 with a delay within the bound: wait `ms`, then send again.
     WaitAndRetry {
         /// How long, in ms.
@@ -90,7 +99,9 @@ pub enum Step {
 /// `now_ms`, and its `WWW-Authenticate` header): one refresh and one retry when the token is
 /// refused (401, or 403 with `Bearer error="invalid_token"`: [`Refusal::Token`]), one wait of at
 /// most `max_wait_ms` on 429, never a retry of a body that cannot be sent twice (its 401, 403 or
-/// 429 goes back to the caller).
+/// 429 goes back to the caller). A 401 whose `DPoP` challenge asks for a nonce
+/// ([`super::dpop::asks_nonce`]) to a DPoP-signed call is sent again once with one, before any
+/// refresh.
 pub fn next_step(
     status: u16,
     retry_after: Option<&str>,
@@ -100,7 +111,9 @@ pub fn next_step(
     attempt: Attempt,
 ) -> Step {
     let refused = || refusal(status, www_authenticate) == Refusal::Token;
+    let asks_nonce = || www_authenticate.is_some_and(super::dpop::asks_nonce);
     match status {
+        401 if attempt.dpop && attempt.replayable && !attempt.nonced && asks_nonce() => Step::NonceAndRetry,
         401 | 403 if attempt.replayable && attempt.can_refresh && !attempt.refreshed && refused() => Step::RefreshAndRetry,
         429 if !attempt.replayable => Step::Return,
         429 => match retry_after.and_then(|v| parse_retry_after(v, now_ms)) {
@@ -187,7 +200,7 @@ mod tests {
     }
 
     fn attempt() -> Attempt {
-        Attempt { replayable: true, can_refresh: true, refreshed: false, waited: false }
+        Attempt { replayable: true, can_refresh: true, ..Attempt::default() }
     }
 
     #[test]
@@ -231,6 +244,13 @@ mod tests {
     #[test]
     fn a_401_refreshes_and_retries_once() {
         assert_eq!(next_step(401, None, None, NOW, 10_000, attempt()), Step::RefreshAndRetry);
+        // DPoP: a nonce asked for is tried once, before a refresh, and only for a replayable body.
+        let www = Some(r#"DPoP error="use_dpop_nonce""#);
+        let dpop = Attempt { dpop: true, ..attempt() };
+        assert_eq!(next_step(401, None, www, NOW, 10_000, dpop), Step::NonceAndRetry);
+        assert_eq!(next_step(401, None, www, NOW, 10_000, Attempt { nonced: true, ..dpop }), Step::RefreshAndRetry);
+        assert_eq!(next_step(401, None, www, NOW, 10_000, Attempt { replayable: false, ..dpop }), Step::Return);
+        assert_eq!(next_step(401, None, www, NOW, 10_000, attempt()), Step::RefreshAndRetry, "a bearer call");
         assert_eq!(next_step(401, None, None, NOW, 10_000, Attempt { refreshed: true, ..attempt() }), Step::Return);
         assert_eq!(next_step(401, None, None, NOW, 10_000, Attempt { can_refresh: false, ..attempt() }), Step::Return);
         assert_eq!(next_step(401, None, None, NOW, 10_000, Attempt { replayable: false, ..attempt() }), Step::Return);

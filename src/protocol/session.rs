@@ -33,6 +33,9 @@ pub struct Tokens {
     /// Received from another tab without its refresh token, which the tab that made it keeps
     /// (see `session_machine`): refreshable by asking that tab.
     remote: bool,
+    /// The thumbprint of the DPoP key the tokens are bound to (RFC 9449), which signs every
+    /// request that uses them, in every tab.
+    jkt: Option<String>,
 }
 
 /// What the app may see of a session: never a token.
@@ -81,7 +84,18 @@ impl Tokens {
             scopes: set.scope.unwrap_or_else(|| requested.to_vec()),
             mode: SessionMode::OAuth,
             remote: false,
+            jkt: None,
         }
+    }
+
+    /// The tokens bound to the DPoP key of thumbprint `jkt` (none: bearer tokens).
+    pub fn bound_to(self, jkt: Option<String>) -> Self {
+        Tokens { jkt, ..self }
+    }
+
+    /// The thumbprint of the DPoP key the tokens are bound to, if any.
+    pub fn jkt(&self) -> Option<&str> {
+        self.jkt.as_deref()
     }
 
     /// A direct bearer session (session JWT or a token obtained elsewhere).
@@ -99,6 +113,7 @@ impl Tokens {
             scopes: Vec::new(),
             mode: SessionMode::Bearer,
             remote: false,
+            jkt: None,
         })
     }
 
@@ -166,6 +181,7 @@ impl Tokens {
                 .strs("scopes", &self.scopes)
                 .str("mode", self.mode.as_str())
                 .opt_bool_true("remote", remote)
+                .opt_str("jkt", self.jkt.as_deref())
                 .finish(),
         )
     }
@@ -188,15 +204,27 @@ impl Tokens {
             let scopes = f.strings("scopes").unwrap_or_default();
             let mode = f.one_of("mode", &[("oauth", SessionMode::OAuth), ("bearer", SessionMode::Bearer)]);
             let remote = f.bool("remote").unwrap_or_default();
+            let jkt = f.string("jkt");
             f.finish()?;
             let mode = mode.ok_or(json::ShapeError::WrongType("mode"))?;
+            if jkt.as_deref().is_some_and(|j| !super::dpop::is_thumbprint(j) || mode != SessionMode::OAuth) {
+                return Err(json::ShapeError::WrongType("jkt"));
+            }
             if v != Some(1) || !is_b64token(&access) || refresh.as_deref().is_some_and(str::is_empty) {
                 return Err(json::ShapeError::WrongType("v"));
             }
             if remote && (refresh.is_some() || mode != SessionMode::OAuth) {
                 return Err(json::ShapeError::WrongType("remote"));
             }
-            Ok(Tokens { access: AccessToken::new(access), expires_at_ms, refresh: refresh.map(RefreshToken::new), scopes, mode, remote })
+            Ok(Tokens {
+                access: AccessToken::new(access),
+                expires_at_ms,
+                refresh: refresh.map(RefreshToken::new),
+                scopes,
+                mode,
+                remote,
+                jkt,
+            })
         };
         read().map_err(|_| bad)
     }
@@ -350,12 +378,19 @@ mod tests {
         let back = Tokens::from_storage(t.to_storage().expose()).unwrap();
         assert_eq!(back.info(), t.info());
         assert_eq!(back.access_token().expose(), "a");
+        assert_eq!(back.jkt(), None);
+        // A DPoP session carries its key's thumbprint to storage and to the other tabs.
+        let jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+        let bound = Tokens::from_storage(t.bound_to(Some(jkt.into())).to_storage().expose()).unwrap();
+        assert_eq!(bound.jkt(), Some(jkt));
         for bad in [
             "",
             "{}",
             "[]",
             r#"{"v":2,"access":"a","expiresAt":null,"refresh":null,"scopes":[],"mode":"oauth"}"#,
             r#"{"v":1,"access":"a b","expiresAt":null,"refresh":null,"scopes":[],"mode":"oauth"}"#,
+            r#"{"v":1,"access":"a","scopes":[],"mode":"oauth","jkt":"short"}"#,
+            r#"{"v":1,"access":"a","scopes":[],"mode":"bearer","jkt":"NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"}"#,
         ] {
             assert_eq!(Tokens::from_storage(bad).unwrap_err().code(), "storage_unavailable", "{bad}");
         }

@@ -89,7 +89,7 @@ pub struct SharedRecord {
 }
 
 /// A message between the tabs of one client (BroadcastChannel). Read from the channel like any
-/// untrusted input ([`Message::from_json`]).
+/// untrusted input (`protocol::session_wire` reads it).
 #[derive(Debug)]
 pub enum Message {
     /// A new tab asks the live tabs for their session.
@@ -258,6 +258,9 @@ pub enum Action {
     Settle(u64, Result<Outcome>),
     /// Call back with [`Event::Timer`] after `ms`.
     SetTimer(Timer, u64),
+    /// Destroy the DPoP key of this thumbprint (RFC 9449): its login is over. The requests of
+    /// the actions before this one are signed with it first.
+    Forget(String),
 }
 
 /// A stored session as the driver read it back.
@@ -467,6 +470,8 @@ struct Orphan {
     id: u64,
     /// A refresh under the lock: the version it was refreshing.
     locked_from: Option<Version>,
+    /// A code exchange (its login is abandoned).
+    exchange: bool,
 }
 
 /// The session machine of one tab (or worker). See the module docs.
@@ -486,6 +491,9 @@ pub struct Machine {
     refresh: Refresh,
     /// Code exchanges out: request id, the call, the requested scopes, the login's nonce.
     exchanges: Vec<(u64, u64, Vec<String>, u32)>,
+    /// Token requests out that are signed with a DPoP key: request id, the key's thumbprint,
+    /// and a copy of the request while it may be sent once more with the server's nonce.
+    bound: Vec<(u64, String, Option<TokenRequest>)>,
     orphans: Vec<Orphan>,
     retiring: Vec<Retire>,
     /// Calls waiting for loading or for the refresh.
@@ -534,6 +542,7 @@ impl Machine {
             corrupt: false,
             refresh: Refresh::Idle,
             exchanges: Vec::new(),
+            bound: Vec::new(),
             orphans: Vec::new(),
             retiring: Vec::new(),
             waiting: Vec::new(),
@@ -557,6 +566,29 @@ impl Machine {
 
     fn take(&mut self) -> Vec<Action> {
         core::mem::take(&mut self.out)
+    }
+
+    /// Sends a token request, remembering the DPoP key it is signed with (and the request, for
+    /// one more try with the server's nonce).
+    fn send(&mut self, id: u64, request: TokenRequest) {
+        if let Some(jkt) = &request.dpop {
+            let (url, body) = (request.url.clone(), Secret::new(request.body.expose().to_owned()));
+            let again = TokenRequest { url, content_type: request.content_type, body, dpop: request.dpop.clone() };
+            self.bound.push((id, jkt.clone(), Some(again)));
+        }
+        self.out.push(Action::Send { id, request });
+    }
+
+    /// The DPoP key that signed request `id` (whose answer is in), if any, and the request if
+    /// it may go once more.
+    fn take_bound(&mut self, id: u64) -> (Option<String>, Option<TokenRequest>) {
+        match self.bound.iter().position(|b| b.0 == id) {
+            Some(i) => {
+                let (_, jkt, again) = self.bound.swap_remove(i);
+                (Some(jkt), again)
+            }
+            None => (None, None),
+        }
     }
 
     fn id(&mut self) -> u64 {
@@ -606,10 +638,22 @@ impl Machine {
         match event {
             Event::Call(id, call) => self.call(now_ms, id, call),
             Event::Answer { id, status, body } => {
-                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms);
-                self.answer(now_ms, id, parsed, true);
+                let (jkt, again) = self.take_bound(id);
+                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms, jkt.is_some());
+                match (again, jkt, parsed) {
+                    // The server wants a nonce in the proof (RFC 9449 section 8): the request
+                    // goes once more, its proof with the nonce of this answer's `DPoP-Nonce`.
+                    (Some(request), Some(jkt), Err(Error::OAuth(e))) if e.raw_code.as_deref() == Some("use_dpop_nonce") => {
+                        self.bound.push((id, jkt, None));
+                        self.out.push(Action::Send { id, request });
+                    }
+                    (_, jkt, parsed) => self.answer(now_ms, id, parsed, true, jkt),
+                }
             }
-            Event::Failed { id, error } => self.answer(now_ms, id, Err(error), true),
+            Event::Failed { id, error } => {
+                let jkt = self.take_bound(id).0;
+                self.answer(now_ms, id, Err(error), true, jkt)
+            }
             Event::Revoked { id } => self.revoked(id),
             Event::Message(m) => self.message(now_ms, m),
             Event::Locked(p, ok) => self.locked(p, ok),
@@ -620,7 +664,8 @@ impl Machine {
             Event::ReadFailed(p) => self.read_failed(now_ms, p),
             Event::Unsent { id } => {
                 self.came_back(id);
-                self.answer(now_ms, id, Err(Error::Network), false);
+                let jkt = self.take_bound(id).0;
+                self.answer(now_ms, id, Err(Error::Network), false, jkt);
             }
             Event::Marked(_, ok) => self.marked(ok),
         }
@@ -724,7 +769,7 @@ impl Machine {
             Call::Exchange { request, requested, nonce } => {
                 let req = self.id();
                 self.exchanges.push((req, id, requested, nonce));
-                self.out.push(Action::Send { id: req, request });
+                self.send(req, request);
             }
             Call::Bearer { tokens, nonce } => {
                 self.start(now, tokens, nonce, StartReason::Bearer);
@@ -820,10 +865,11 @@ impl Machine {
         let Some(rt) = self.held().and_then(|h| h.tokens.refresh_token()) else {
             return self.refresh_failed(Error::LoginRequired, locked);
         };
-        let request = refresh_token_request(&self.config, rt, None);
+        let jkt = self.held().and_then(|h| h.tokens.jkt());
+        let request = refresh_token_request(&self.config, rt, None).with_dpop(jkt);
         let id = self.id();
         self.refresh = Refresh::Sending { id, from, locked };
-        self.out.push(Action::Send { id, request });
+        self.send(id, request);
     }
 
     fn refresh_failed(&mut self, e: Error, locked: bool) {
@@ -1012,22 +1058,27 @@ impl Machine {
 
     /// Request `id` came back with `result`; `sent` is false for a request the browser never sent
     /// (offline), whose refresh token is therefore unspent.
-    fn answer(&mut self, now: u64, id: u64, result: Result<super::token::TokenSet>, sent: bool) {
+    /// `jkt`: the DPoP key that signed it.
+    fn answer(&mut self, now: u64, id: u64, result: Result<super::token::TokenSet>, sent: bool, jkt: Option<String>) {
         if let Some(i) = self.exchanges.iter().position(|e| e.0 == id) {
             let (_, call, requested, nonce) = self.exchanges.remove(i);
             match result {
                 Ok(set) => {
-                    self.start(now, Tokens::from_token_set(set, &requested), nonce, StartReason::Login);
+                    self.start(now, Tokens::from_token_set(set, &requested).bound_to(jkt), nonce, StartReason::Login);
                     let info = self.info();
                     self.out.push(Action::Settle(call, info.map(Outcome::Session).ok_or(Error::LoginRequired)));
                 }
-                Err(e) => self.fail(call, e),
+                Err(e) => {
+                    // A login that did not start: nothing will use its key.
+                    self.out.extend(jkt.map(Action::Forget));
+                    self.fail(call, e)
+                }
             }
             return;
         }
         if let Some(i) = self.orphans.iter().position(|o| o.id == id) {
             let orphan = self.orphans.remove(i);
-            return self.discard(orphan, result);
+            return self.discard(orphan, result, jkt);
         }
         let Refresh::Sending { id: current, from, locked } = self.refresh else { return };
         if current != id {
@@ -1036,7 +1087,7 @@ impl Machine {
         if self.version() != Some(from) {
             // The session moved on meanwhile: this answer is for nobody.
             self.refresh = Refresh::Idle;
-            return self.discard(Orphan { id, locked_from: locked.then_some(from) }, result);
+            return self.discard(Orphan { id, locked_from: locked.then_some(from), exchange: false }, result, jkt);
         }
         match refresh_outcome(result, false) {
             RefreshOutcome::Rotate(set) => {
@@ -1060,6 +1111,8 @@ impl Machine {
                 }
                 self.refresh_failed(e, locked);
                 self.end(EndReason::InvalidGrant, true);
+                // The login is over for every tab: its key goes.
+                self.out.extend(jkt.map(Action::Forget));
             }
             RefreshOutcome::Report(e) => {
                 if sent && !answered(&e) {
@@ -1078,7 +1131,7 @@ impl Machine {
     /// The answer of a request whose operation was cancelled: tokens it brought are revoked (no
     /// tab will use them), the rotation it caused is recorded so that no tab sends the refresh
     /// token it spent, and its lock is released.
-    fn discard(&mut self, orphan: Orphan, result: Result<super::token::TokenSet>) {
+    fn discard(&mut self, orphan: Orphan, result: Result<super::token::TokenSet>, jkt: Option<String>) {
         if let Ok(set) = result {
             if let Some(from) = orphan.locked_from {
                 self.out.push(Action::Write(SharedRecord {
@@ -1089,7 +1142,11 @@ impl Machine {
                     ..SharedRecord::default()
                 }));
             }
-            self.revoke_tokens(&Tokens::from_token_set(set, &[]), true, None);
+            self.revoke_tokens(&Tokens::from_token_set(set, &[]).bound_to(jkt.clone()), true, None);
+        }
+        if orphan.exchange {
+            // The login a logout abandoned: nothing will use its key.
+            self.out.extend(jkt.map(Action::Forget));
         }
         if orphan.locked_from.is_some() {
             self.out.push(Action::Unlock(Purpose::Refresh));
@@ -1173,7 +1230,7 @@ impl Machine {
     fn cancel_refresh(&mut self) {
         match core::mem::replace(&mut self.refresh, Refresh::Idle) {
             Refresh::Idle => return,
-            Refresh::Sending { id, from, locked } => self.orphans.push(Orphan { id, locked_from: locked.then_some(from) }),
+            Refresh::Sending { id, from, locked } => self.orphans.push(Orphan { id, locked_from: locked.then_some(from), exchange: false }),
             Refresh::CatchingUp { locked: true, .. } => self.out.push(Action::Unlock(Purpose::Refresh)),
             _ => {}
         }
@@ -1211,7 +1268,7 @@ impl Machine {
     fn abandon_exchanges(&mut self) {
         if guard!(self, LogoutCancelsExchange) {
             for (req, call, _, _) in core::mem::take(&mut self.exchanges) {
-                self.orphans.push(Orphan { id: req, locked_from: None });
+                self.orphans.push(Orphan { id: req, locked_from: None, exchange: true });
                 self.fail(call, Error::LoginRequired);
             }
         }
@@ -1298,6 +1355,8 @@ impl Machine {
             let mut pending = Vec::new();
             self.revoke_tokens(&h.tokens, newest && !h.in_flight, Some(&mut pending));
             self.retiring[i].pending = pending;
+            // After its revocations are signed, the ended login's key goes.
+            self.out.extend(h.tokens.jkt().map(|j| Action::Forget(j.into())));
         }
         self.finish_retired();
     }
@@ -1309,7 +1368,7 @@ impl Machine {
         }
         let rt = tokens.refresh_token().filter(|_| refresh).map(Revocable::Refresh);
         for token in rt.into_iter().chain([Revocable::Access(tokens.access_token())]) {
-            if let Some(request) = revocation_request(&self.config, token) {
+            if let Some(request) = revocation_request(&self.config, token).map(|r| r.with_dpop(tokens.jkt())) {
                 self.next_id += 1;
                 let id = self.next_id;
                 if let Some(ids) = ids.as_deref_mut() {

@@ -10,7 +10,9 @@
 //! written by `write` actions, or `null` without IndexedDB), `{t:"loaded",stored,el,es}`
 //! (`stored`: `"nothing"`, `"corrupt"` or `{rec,login,seq}`), `{t:"timer",name,n}`.
 //!
-//! Actions (`a` says which): `send` and `revoke` `{id,url,contentType,body}`, `post` `{m}`,
+//! Actions (`a` says which): `send` and `revoke` `{id,url,contentType,body,dpop?}` (`dpop`:
+//! the thumbprint of the key that signs the request's DPoP proof), `forget` `{jkt}` (destroy
+//! that key), `post` `{m}`,
 //! `store` `{rec?,login?,seq?,el,es}`, `lock`, `unlock` and `read` `{p}`, `write` and `mark`
 //! `{r}`,
 //! `emit` `{type,reason?,session?}`, `settle` `{id,token?|session?}` (a refusal is made by the
@@ -240,6 +242,7 @@ pub fn action_to_json(action: &Action) -> Result<String, (u64, &Error)> {
             .str("url", &request.url)
             .str("contentType", request.content_type)
             .str("body", request.body.expose())
+            .opt_str("dpop", request.dpop.as_deref())
             .finish(),
         Action::Broadcast(m) => o.str("a", "post").raw("m", Secret::new(m.to_json()).expose()).finish(),
         Action::Store { session, ended } => {
@@ -285,5 +288,6 @@ pub fn action_to_json(action: &Action) -> Result<String, (u64, &Error)> {
             };
             o.str("a", "timer").str("name", name).u64("n", n).u64("ms", *ms).finish()
         }
+        Action::Forget(jkt) => o.str("a", "forget").str("jkt", jkt).finish(),
     })
 }

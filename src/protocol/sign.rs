@@ -19,8 +19,17 @@ pub struct SignedRequest {
     pub url: String,
     /// The upper-cased method.
     pub method: String,
-    /// `Bearer <token>`.
+    /// `Bearer <token>` or `DPoP <token>`.
     pub authorization: Secret,
+}
+
+/// The `Authorization` scheme a token is presented with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// RFC 6750.
+    Bearer,
+    /// A DPoP-bound token (RFC 9449 section 7.1), with a proof in the `DPoP` header.
+    DPoP,
 }
 
 /// Resolves `path_or_url` against the API base: a path starting with `/` is appended to the base
@@ -102,6 +111,22 @@ pub fn sign_request(config: &ClientConfig, token: &AccessToken, method: &str, pa
 /// # Errors
 /// As [`sign_request`].
 pub fn sign_for(api_base: &str, api_origin: &str, token: &AccessToken, method: &str, path_or_url: &str) -> Result<SignedRequest> {
+    sign_as(api_base, api_origin, token, method, path_or_url, Scheme::Bearer)
+}
+
+/// [`sign_for`] with the `Authorization` scheme `scheme` (`DPoP` for a DPoP-bound token, whose
+/// request also needs a proof: see [`super::dpop`]).
+///
+/// # Errors
+/// As [`sign_request`].
+pub fn sign_as(
+    api_base: &str,
+    api_origin: &str,
+    token: &AccessToken,
+    method: &str,
+    path_or_url: &str,
+    scheme: Scheme,
+) -> Result<SignedRequest> {
     if !is_method(method) {
         return Err(Error::InvalidParameter { name: "method".into(), reason: "is not an HTTP method token" });
     }
@@ -111,7 +136,7 @@ pub fn sign_for(api_base: &str, api_origin: &str, token: &AccessToken, method: &
         return Err(Error::InvalidToken);
     }
     let mut value = String::with_capacity(7 + token.len());
-    value.push_str("Bearer ");
+    value.push_str(if scheme == Scheme::DPoP { "DPoP " } else { "Bearer " });
     value.push_str(token);
     Ok(SignedRequest { url, method: method.to_ascii_uppercase(), authorization: Secret::new(value) })
 }
@@ -208,6 +233,15 @@ mod tests {
             sign_request(&c, &AccessToken::new(JWT), "GET", "http://localhost:4000/api/v1/x").unwrap_err().code(),
             "origin_not_allowed"
         );
+    }
+
+    #[test]
+    fn a_dpop_bound_token_is_presented_as_dpop() {
+        let c = config();
+        let r = sign_as(c.api_base(), c.api_origin(), &AccessToken::new(JWT), "GET", "/v1/x", Scheme::DPoP).unwrap();
+        assert_eq!(r.authorization.expose(), format!("DPoP {JWT}"));
+        let e = sign_as(c.api_base(), c.api_origin(), &AccessToken::new(JWT), "GET", "https://evil.example/", Scheme::DPoP).unwrap_err();
+        assert_eq!(e.code(), "origin_not_allowed");
     }
 
     #[test]

@@ -29,6 +29,17 @@ pub struct TokenRequest {
     pub content_type: &'static str,
     /// The encoded body.
     pub body: Secret,
+    /// The thumbprint of the DPoP key (RFC 9449) that signs this request's proof; `None`: no
+    /// proof.
+    pub dpop: Option<String>,
+}
+
+impl TokenRequest {
+    /// The request signed with the DPoP key of thumbprint `jkt` (none: unsigned).
+    pub fn with_dpop(mut self, jkt: Option<&str>) -> Self {
+        self.dpop = jkt.map(Into::into);
+        self
+    }
 }
 
 fn encode(config: &ClientConfig, pairs: &[(&str, &str)]) -> TokenRequest {
@@ -36,7 +47,7 @@ fn encode(config: &ClientConfig, pairs: &[(&str, &str)]) -> TokenRequest {
         TokenEncoding::Json => ("application/json", json_object(pairs)),
         TokenEncoding::Form => ("application/x-www-form-urlencoded;charset=UTF-8", form_encode(pairs.iter().copied())),
     };
-    TokenRequest { url: config.token_endpoint.clone(), content_type, body: Secret::new(body) }
+    TokenRequest { url: config.token_endpoint.clone(), content_type, body: Secret::new(body), dpop: None }
 }
 
 /// Serialises string pairs as a JSON object, keeping their order (the documented field order).
@@ -48,7 +59,8 @@ fn json_object(pairs: &[(&str, &str)]) -> String {
 /// `grant_type`, `code`, `redirect_uri`, `client_id`, `code_verifier`, in that order. It consumes
 /// the validated callback, so one callback makes at most one request.
 pub fn authorization_code_request(config: &ClientConfig, callback: ValidatedCallback) -> TokenRequest {
-    encode(
+    let jkt = callback.jkt.clone();
+    let request = encode(
         config,
         &[
             ("grant_type", "authorization_code"),
@@ -57,7 +69,8 @@ pub fn authorization_code_request(config: &ClientConfig, callback: ValidatedCall
             ("client_id", &config.client_id),
             ("code_verifier", callback.verifier.expose()),
         ],
-    )
+    );
+    TokenRequest { dpop: jkt, ..request }
 }
 
 /// The refresh request (RFC 6749 section 6): `grant_type`, `refresh_token`, `client_id`, and
@@ -112,7 +125,7 @@ pub fn revocation_request(config: &ClientConfig, token: Revocable<'_>) -> Option
         Revocable::Access(t) => (t.expose(), "access_token"),
     };
     let body = form_encode([("token", token), ("token_type_hint", hint), ("client_id", config.client_id.as_str())].iter().copied());
-    Some(TokenRequest { url, content_type: "application/x-www-form-urlencoded;charset=UTF-8", body: Secret::new(body) })
+    Some(TokenRequest { url, content_type: "application/x-www-form-urlencoded;charset=UTF-8", body: Secret::new(body), dpop: None })
 }
 
 /// A validated token response. `Debug` and `Serialize` redact the tokens.
@@ -120,7 +133,7 @@ pub fn revocation_request(config: &ClientConfig, token: Revocable<'_>) -> Option
 pub struct TokenSet {
     /// The access token.
     pub access_token: AccessToken,
-    /// Always `Bearer`.
+    /// `Bearer`, or `DPoP` when a DPoP-bound token was asked for.
     pub token_type: &'static str,
     /// When the access token expires (ms since the epoch), if the server said.
     pub expires_at_ms: Option<u64>,
@@ -189,8 +202,8 @@ pub fn parse_token_response(status: u16, body: &str, now_ms: u64) -> Result<Toke
 ///
 /// # Errors
 /// As [`parse_token_response`].
-pub fn parse_token_answer(config: &ClientConfig, status: u16, body: &str, now_ms: u64) -> Result<TokenSet> {
-    parse_token_response_limited(status, body, now_ms, config.max_token_response_bytes).map_err(|e| match e {
+pub fn parse_token_answer(config: &ClientConfig, status: u16, body: &str, now_ms: u64, dpop: bool) -> Result<TokenSet> {
+    parse_token_response_as(status, body, now_ms, config.max_token_response_bytes, dpop).map_err(|e| match e {
         Error::OAuth(mut o)
             if config.token_encoding == TokenEncoding::Json
                 && matches!(o.code, OAuthErrorCode::UnsupportedGrantType | OAuthErrorCode::InvalidRequest) =>
@@ -208,6 +221,16 @@ pub fn parse_token_answer(config: &ClientConfig, status: u16, body: &str, now_ms
 /// # Errors
 /// As [`parse_token_response`].
 pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_bytes: usize) -> Result<TokenSet> {
+    parse_token_response_as(status, body, now_ms, max_bytes, false)
+}
+
+/// [`parse_token_response_limited`] for a request that asked for DPoP-bound tokens (`dpop`):
+/// then the `token_type` must be `DPoP` (any case, RFC 9449 section 5), never `Bearer`, so a
+/// server that ignored the proof is not mistaken for one that bound the tokens.
+///
+/// # Errors
+/// As [`parse_token_response`].
+pub fn parse_token_response_as(status: u16, body: &str, now_ms: u64, max_bytes: usize, dpop: bool) -> Result<TokenSet> {
     let bad = |reason| Error::InvalidResponse { status, reason };
     if body.len() > max_bytes {
         return Err(bad("the body is too large"));
@@ -236,8 +259,9 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
         None | Some(Value::Null) => None,
         Some(v) => Some(v),
     };
+    let token_type = if dpop { "DPoP" } else { "Bearer" };
     match field("token_type") {
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(Value::String(t)) if t.eq_ignore_ascii_case(token_type) => {}
         Some(Value::String(_)) => return Err(Error::UnsupportedTokenType),
         _ => return Err(bad("token_type is missing")),
     }
@@ -255,7 +279,7 @@ pub fn parse_token_response_limited(status: u16, body: &str, now_ms: u64, max_by
         Some(Value::String(s)) => Some(parse_granted(s).ok_or(bad("scope is not space-separated scope tokens (RFC 6749 section 3.3)"))?),
         Some(_) => return Err(bad("scope is not a string")),
     };
-    Ok(TokenSet { access_token, token_type: "Bearer", expires_at_ms, refresh_token, scope })
+    Ok(TokenSet { access_token, token_type, expires_at_ms, refresh_token, scope })
 }
 
 #[cfg(test)]
@@ -331,7 +355,7 @@ mod tests {
         let json = config();
         let form = ClientConfig::new(ClientConfigInput { token_request_encoding: Some(TokenEncoding::Form), ..input() }).unwrap();
         let message = |cfg: &ClientConfig, body: &str| {
-            let e = parse_token_answer(cfg, 400, body, 0).unwrap_err();
+            let e = parse_token_answer(cfg, 400, body, 0, false).unwrap_err();
             (e.code(), e.to_string())
         };
         for error in ["unsupported_grant_type", "invalid_request"] {
@@ -348,7 +372,7 @@ mod tests {
         assert_eq!((code, text.as_str()), ("invalid_grant", "the authorization server answered invalid_grant"));
         // The limit of the configuration applies.
         let small = ClientConfig::new(ClientConfigInput { max_token_response_bytes: Some(256), ..input() }).unwrap();
-        assert_eq!(parse_token_answer(&small, 200, &" ".repeat(257), 0).unwrap_err().code(), "invalid_response");
+        assert_eq!(parse_token_answer(&small, 200, &" ".repeat(257), 0, false).unwrap_err().code(), "invalid_response");
     }
 
     #[test]
@@ -469,6 +493,17 @@ mod tests {
                 assert_eq!(s, status);
             }
         }
+    }
+
+    #[test]
+    fn a_dpop_request_wants_a_dpop_token_type_and_nothing_else() {
+        let dpop = r#"{"access_token":"a","token_type":"dpop"}"#;
+        let bearer = r#"{"access_token":"a","token_type":"Bearer"}"#;
+        assert_eq!(parse_token_response_as(200, dpop, 0, 1024, true).unwrap().token_type, "DPoP");
+        assert_eq!(parse_token_response_as(200, bearer, 0, 1024, true).unwrap_err().code(), "unsupported_token_type");
+        assert_eq!(parse_token_response_as(200, dpop, 0, 1024, false).unwrap_err().code(), "unsupported_token_type");
+        let e = parse_token_response_as(400, r#"{"error":"use_dpop_nonce"}"#, 0, 1024, true).unwrap_err();
+        assert_eq!(e.code(), "oauth_error");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::prelude::*;
 use super::authorize::{check_client_id, check_state};
 use super::config::ClientConfig;
 use super::decimal::parse_digits;
+use super::dpop::is_thumbprint;
 use super::error::{Error, Result};
 use super::json::{Fields, Obj};
 use super::pkce::PkceVerifier;
@@ -38,6 +39,8 @@ pub struct LoginTransaction {
     pub(crate) scopes: Vec<String>,
     pub(crate) created_at_ms: u64,
     pub(crate) expires_at_ms: u64,
+    /// The thumbprint of the login's DPoP key (RFC 9449 `dpop_jkt`), when it has one.
+    pub(crate) jkt: Option<String>,
     /// The app's state (JSON text, at most [`MAX_APP_STATE`] bytes), handed back by the callback.
     pub(crate) app_state: Option<String>,
 }
@@ -51,6 +54,11 @@ impl LoginTransaction {
     /// The requested scopes.
     pub fn scopes(&self) -> &[String] {
         &self.scopes
+    }
+
+    /// The thumbprint of the login's DPoP key, if it has one.
+    pub fn jkt(&self) -> Option<&str> {
+        self.jkt.as_deref()
     }
 
     /// When it was created (ms since the epoch).
@@ -85,7 +93,8 @@ impl LoginTransaction {
             .str("redirectUri", &self.redirect_uri)
             .strs("scopes", &self.scopes)
             .u64("createdAt", self.created_at_ms)
-            .u64("expiresAt", self.expires_at_ms);
+            .u64("expiresAt", self.expires_at_ms)
+            .opt_str("jkt", self.jkt.as_deref());
         match &self.app_state {
             Some(json) => o.raw("appState", json),
             None => o,
@@ -97,8 +106,9 @@ impl LoginTransaction {
     /// escaping makes a byte at most six, and the keys, quotes and two integers take less than
     /// 200 bytes; the app state is written as it is held, after its 12-byte key.
     fn stored_len_bound(&self) -> usize {
+        let jkt = self.jkt.as_deref().unwrap_or_default();
         let text: usize =
-            [&*self.state, self.verifier.expose(), &self.client_id, &self.issuer, &self.redirect_uri].iter().map(|s| s.len()).sum();
+            [&*self.state, self.verifier.expose(), &self.client_id, &self.issuer, &self.redirect_uri, jkt].iter().map(|s| s.len()).sum();
         let scopes: usize = self.scopes.iter().map(|s| s.len() + 3).sum();
         let app_state = self.app_state.as_ref().map_or(0, |s| s.len() + 12);
         (text + scopes).saturating_mul(6).saturating_add(200).saturating_add(app_state)
@@ -143,9 +153,9 @@ impl LoginTransaction {
         if let Err(reason) = check(&stored, known) {
             return Err(bad(reason));
         }
-        let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state } = stored;
+        let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt } = stored;
         let verifier = PkceVerifier::from_checked(verifier);
-        let tx = Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state };
+        let tx = Self { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt };
         // An app state read with short escapes (`\b`) is written back with long ones
         // (`\u0008`): what is accepted must still fit when written.
         if !tx.fits_storage() {
@@ -158,8 +168,11 @@ impl LoginTransaction {
 /// What is wrong with a stored transaction's fields, in the order [`LoginTransaction::read`]
 /// reports it.
 fn check(stored: &Stored, known: Option<&ClientConfig>) -> core::result::Result<(), &'static str> {
-    let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state } = stored;
+    let Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt } = stored;
     check_state(state).map_err(|_| "malformed state")?;
+    if jkt.as_deref().is_some_and(|j| !is_thumbprint(j)) {
+        return Err("malformed jkt");
+    }
     PkceVerifier::check(verifier.expose()).map_err(|_| "malformed verifier")?;
     if expires_at_ms < created_at_ms {
         return Err("expires before it was created");
@@ -200,6 +213,7 @@ struct Stored {
     scopes: Vec<String>,
     created_at_ms: u64,
     expires_at_ms: u64,
+    jkt: Option<String>,
     app_state: Option<String>,
 }
 
@@ -213,7 +227,7 @@ fn general(value: &str) -> Result<Stored> {
     let (state, verifier, client_id, issuer, redirect_uri) =
         (text("state"), Secret::new(text("verifier")), text("clientId"), text("issuer"), text("redirectUri"));
     let scopes = f.strings("scopes").unwrap_or_default();
-    let (created, expires) = (f.u64("createdAt"), f.u64("expiresAt"));
+    let (created, expires, jkt) = (f.u64("createdAt"), f.u64("expiresAt"), f.string("jkt"));
     // Any JSON value, written back as the core's writer writes it (`null` is no state).
     let app_state = f.take("appState").map(|v| v.to_json());
     f.finish().map_err(shape)?;
@@ -223,7 +237,7 @@ fn general(value: &str) -> Result<Stored> {
     let (Some(created_at_ms), Some(expires_at_ms)) = (created, expires) else {
         return Err(bad("missing fields"));
     };
-    Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state })
+    Ok(Stored { state, verifier, client_id, issuer, redirect_uri, scopes, created_at_ms, expires_at_ms, app_state, jkt })
 }
 
 /// The fields of text in exactly the layout [`LoginTransaction::to_storage`] writes, every
@@ -257,6 +271,10 @@ fn canonical(value: &str) -> Option<Stored> {
     let created_at_ms = c.number()?;
     c.lit(",\"expiresAt\":")?;
     let expires_at_ms = c.number()?;
+    let jkt = match c.lit(",\"jkt\":") {
+        Some(()) => Some(c.string()?.to_owned()),
+        None => None,
+    };
     if c.0 != "}" {
         return None;
     }
@@ -269,6 +287,7 @@ fn canonical(value: &str) -> Option<Stored> {
         scopes,
         created_at_ms,
         expires_at_ms,
+        jkt,
         app_state: None,
     })
 }
@@ -450,6 +469,7 @@ mod tests {
                     scopes: vec![field.repeat(n); 3],
                     created_at_ms: u64::MAX,
                     expires_at_ms: u64::MAX,
+                    jkt: Some(field.repeat(n)),
                     app_state: Some(crate::protocol::json::Value::String(field.repeat(n)).to_json()),
                 };
                 assert!(t.to_storage().len() <= t.stored_len_bound(), "{field:?} x {n}");

@@ -17,8 +17,8 @@ export function authError(message, props) {
 // The result objects of the hot low-level calls, each made in one call across the boundary:
 // cheaper than JSON text parsed again in JS (a login's JSON embeds the transaction's own JSON,
 // every quote escaped), and than setting members one by one from wasm (one crossing each).
-export function loginStart(url, state, expiresAt, transaction) { return { url, state, expiresAt, transaction }; }
-export function pushedLoginStart(push, state, expiresAt, transaction) { return { push, state, expiresAt, transaction }; }
+export function loginStart(url, state, expiresAt, transaction, dpopJkt) { return dpopJkt === undefined ? { url, state, expiresAt, transaction } : { url, state, expiresAt, transaction, dpopJkt }; }
+export function pushedLoginStart(push, state, expiresAt, transaction, dpopJkt) { return dpopJkt === undefined ? { push, state, expiresAt, transaction } : { push, state, expiresAt, transaction, dpopJkt }; }
 export function signed(url, method, authorization) { return { url, method, headers: { Authorization: authorization } }; }
 // The same when the core's method is the method as the caller gave it (checked in wasm); the
 // header is always "Bearer " + the token.
@@ -36,10 +36,10 @@ extern "C" {
     pub fn auth_error(message: &str, props: &str) -> JsValue;
     /// The `LoginStart` object of `createLogin`.
     #[wasm_bindgen(js_name = loginStart)]
-    pub fn login_start(url: &str, state: &str, expires_at: f64, transaction: &str) -> JsValue;
+    pub fn login_start(url: &str, state: &str, expires_at: f64, transaction: &str, dpop_jkt: Option<&str>) -> JsValue;
     /// The `PushedLoginStart` object of `createLogin` with PAR: the push to make first.
     #[wasm_bindgen(js_name = pushedLoginStart)]
-    pub fn pushed_login_start(push: &JsValue, state: &str, expires_at: f64, transaction: &str) -> JsValue;
+    pub fn pushed_login_start(push: &JsValue, state: &str, expires_at: f64, transaction: &str, dpop_jkt: Option<&str>) -> JsValue;
     pub fn signed(url: &str, method: &str, authorization: &str) -> JsValue;
     /// `signed(url, method, "Bearer " + token)` from the caller's JS strings.
     #[wasm_bindgen(js_name = signedAsGiven)]

@@ -117,10 +117,17 @@ impl Session {
     /// # Errors
     /// [`Error::InvalidConfig`] for `shareAcrossTabs: true`: this session is one page's (the
     /// package's JavaScript session shares). Without sharing, [`ClientConfig::new`] already
-    /// refuses any `storage` but `memory`.
+    /// refuses any `storage` but `memory`. [`Error::InvalidConfig`] for `dpop: true` too: this
+    /// session does not sign DPoP proofs (the package's JavaScript session does).
     pub fn new(config: ClientConfig) -> Result<Rc<Self>, Error> {
         if config.share_across_tabs() {
             return Err(Error::InvalidConfig { field: "shareAcrossTabs", reason: "must be false: the Rust session is one page's" });
+        }
+        if config.dpop() {
+            return Err(Error::InvalidConfig {
+                field: "dpop",
+                reason: "is not supported by the Rust session (the JavaScript session signs DPoP proofs)",
+            });
         }
         debug_assert!(config.storage() == StorageMode::Memory);
         let config = Rc::new(config);
@@ -236,6 +243,8 @@ impl Session {
                         me.feed(Event::Timer(timer));
                     });
                 }
+                // No DPoP key here: `new` refuses `dpop`.
+                Action::Forget(_) => {}
             }
         }
     }
@@ -490,6 +499,8 @@ impl Session {
                     attempt.waited = true;
                     sleep(ms).await;
                 }
+                // Never here: this session's calls are not DPoP-signed (`attempt.dpop` is false).
+                Step::NonceAndRetry => attempt.nonced = true,
                 Step::Fail(e) => return Err(err(e)),
             }
         }

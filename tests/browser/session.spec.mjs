@@ -12,11 +12,14 @@ let wasm;
 
 const fault = (clientId, spec) => control("faults", { clientId, ...spec });
 
+/** `?dpop=1`: every client of the suite uses DPoP (tests/e2e/session.test.mjs runs it so in Chromium). */
+const DPOP = new URLSearchParams(location.search).get("dpop") === "1" ? { dpop: true } : {};
+
 /** A fresh client registered with the emulator, and an `ExpensicatAuth` for it. */
 async function client(name, extra = {}, Auth = ExpensicatAuth) {
   const id = unique(name);
   await control("clients", { clientId: id, redirectUris: [here] });
-  const config = { clientId: id, redirectUri: here, issuer: emu, scopes: ["transactions:read"], ...extra };
+  const config = { clientId: id, redirectUri: here, issuer: emu, scopes: ["transactions:read"], ...DPOP, ...extra };
   return { auth: new Auth(config), id, config };
 }
 
@@ -57,6 +60,8 @@ const ALWAYS_STALE = { clockSkewMs: 3_600_000 };
 const sealedStore = (mode, op) => idbStore("expensicat-auth:sessions", "sealed", mode, op);
 const sealedRecord = (clientId) => sealedStore("readonly", (s) => s.get("rec:" + clientId));
 const putSealed = (clientId, record) => sealedStore("readwrite", (s) => s.put(record, "rec:" + clientId));
+/** A login's DPoP key pair as the library keeps it (`{keys, x, y}`), or undefined. */
+const dpopKey = (jkt) => sealedStore("readonly", (s) => s.get("dpop:" + jkt));
 
 export const tests = {
   async happy_path_login_fetch_and_clean_address_bar() {
@@ -174,7 +179,14 @@ export const tests = {
     const key = `expensicat-auth:session:${id}`;
     const stolen = JSON.parse(sessionStorage.getItem(key)).rec.refresh;
     await auth.refresh();
-    await call(`${emu}/api/auth/oauth2/token`, "POST", JSON.stringify({ grant_type: "refresh_token", refresh_token: stolen, client_id: id }));
+    const replay = await call(`${emu}/api/auth/oauth2/token`, "POST", JSON.stringify({ grant_type: "refresh_token", refresh_token: stolen, client_id: id }));
+    if (DPOP.dpop) {
+      // DPoP: the stolen token is bound to the login's key, which the thief does not have.
+      eq(replay.error, "invalid_dpop_proof");
+      await auth.refresh();
+      eq(await counter(id, "refreshReuseDetected"), 0);
+      return;
+    }
     const events = [];
     const unsubscribe = auth.onSessionChange((e) => events.push(e));
     eq(codeOf(await rejection(auth.refresh()), [stolen]), "invalid_grant");
@@ -322,6 +334,12 @@ export const tests = {
     const stored = JSON.parse(sessionStorage.getItem(`expensicat-auth:session:${id}`));
     const { access, refresh } = stored.rec;
     const direct = (await client("direct")).auth;
+    if (DPOP.dpop) {
+      // DPoP: the login's access token is bound to its key; as a bearer token it is refused.
+      direct.useBearerToken(access);
+      eq(codeOf(await rejection(direct.fetchJson("/v1/transactions?limit=1")), [access, refresh]), "unauthorized");
+      return;
+    }
     direct.useBearerToken(access);
     eq(direct.session.mode, "bearer");
     await direct.fetchJson("/v1/transactions?limit=1");
@@ -838,6 +856,82 @@ export const tests = {
     const e = await rejection(auth.fetchJson(`${config.issuer}/api/v1/transactions?limit=1`));
     eq(codeOf(e), "insufficient_scope");
     eq(e.requiredScope, "transactions:read", "from /v1/transactions, not from the host name");
+  },
+
+  // ---- DPoP (RFC 9449) ----------------------------------------------------------------------
+
+  async dpop_binds_the_tokens_to_one_non_extractable_key_per_login_and_logout_destroys_it() {
+    const { auth, id, config } = await client("dpop", { dpop: true, revocationEndpoint: `${emu}/api/auth/oauth2/revoke` });
+    const url = await auth.startLogin({ extraParams: [["auto_approve", "json"]] });
+    const jkt = param(url, "dpop_jkt");
+    assert(/^[A-Za-z0-9_-]{43}$/.test(jkt ?? ""), `dpop_jkt ${jkt}`);
+    const stored = await dpopKey(jkt);
+    assert(stored && stored.keys.privateKey instanceof CryptoKey, "the key pair is in IndexedDB under its thumbprint");
+    eq(stored.keys.privateKey.extractable, false, "the private key cannot be exported");
+    await auth.handleCallback((await call(url)).location);
+    eq(await counter(id, "dpopBoundTokens"), 1, "the code exchange was signed with that key");
+    eq((await auth.fetchJson("/v1/transactions?limit=2")).data.length, 2);
+    await auth.refresh();
+    eq((await auth.fetchJson("/v1/transactions?limit=1")).data.length, 1);
+    eq(await counter(id, "dpopBoundTokens"), 2, "the refresh too");
+    eq(await counter(id, "dpopApiCalls"), 2, "each API call presented its token as DPoP with a proof");
+    eq(await counter(id, "dpopApiRefused"), 0);
+    // Another tab of the origin (a second session object) gets the session and signs with the
+    // same key: the emulator accepts only that key's proofs for these tokens.
+    const other = new ExpensicatAuth(config);
+    await other.ready();
+    eq(other.status, "signed_in");
+    eq((await other.fetchJson("/v1/transactions?limit=1")).data.length, 1);
+    eq(await counter(id, "dpopApiCalls"), 3);
+    other.close();
+    // A token without its proof is refused: the binding is real.
+    const token = await auth.accessToken();
+    const bare = await fetch(`${emu}/api/v1/transactions`, { headers: { Authorization: `Bearer ${token}` } });
+    eq(bare.status, 401);
+    await auth.logout();
+    eq(await counter(id, "dpopRevocations"), 2, "the refresh and access tokens revoked with proofs");
+    eq(await dpopKey(jkt), undefined, "logout destroys the login's key");
+  },
+
+  async dpop_server_nonces_are_used_after_one_retry_at_the_token_endpoint_and_the_api() {
+    await control("settings", { dpopNonce: true });
+    try {
+      const { auth, id } = await client("dpop-nonce", { dpop: true });
+      await auth.handleCallback(await authorize(auth));
+      eq(await counter(id, "tokenRequests"), 2, "use_dpop_nonce, then the exchange with the nonce");
+      eq(await counter(id, "dpopBoundTokens"), 1);
+      eq((await auth.fetchJson("/v1/transactions?limit=1")).data.length, 1);
+      eq(await counter(id, "apiCalls"), 1, "the API call used the nonce the token endpoint gave");
+      await control("dpop-nonce", {});
+      eq((await auth.fetchJson("/v1/transactions?limit=1")).data.length, 1);
+      eq(await counter(id, "apiCalls"), 3, "a stale nonce: 401 use_dpop_nonce, then one retry with the new one");
+      await auth.refresh();
+      eq(await counter(id, "refreshes"), 1);
+      await control("dpop-nonce", {});
+      await auth.refresh();
+      eq(await counter(id, "tokenRequests"), 5, "a refresh answered use_dpop_nonce is sent once more");
+      eq(await counter(id, "refreshReuseDetected"), 0, "a use_dpop_nonce answer leaves the refresh token unspent");
+    } finally {
+      await control("settings", { dpopNonce: false });
+    }
+  },
+
+  async a_dedicated_worker_signs_with_the_dpop_key_of_the_pages_login() {
+    const { auth, id, config } = await signedIn("dpop-worker", { dpop: true });
+    const worker = new Worker("/tests/browser/worker.mjs", { type: "module" });
+    const result = await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+      worker.postMessage({ config });
+    });
+    worker.terminate();
+    assert(result.ok, result.error);
+    eq(result.n, 1);
+    eq(await counter(id, "dpopBoundTokens"), 2, "the page's exchange and the worker's refresh, one key");
+    eq(await counter(id, "dpopApiCalls"), 1);
+    await auth.fetchJson("/v1/transactions?limit=1");
+    eq(await counter(id, "dpopApiCalls"), 2);
+    eq(await counter(id, "refreshReuseDetected"), 0);
   },
 };
 

@@ -12,15 +12,17 @@ import { ENGINES, newSession, startDriver } from "./webdriver.mjs";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Declares the tests of `spec` (at least `min` scenarios), titled `title`. */
-export function suite(spec, min, title) {
+/** Declares the tests of `spec` (at least `min` scenarios), titled `title`. `extra`: a
+ * `query` the page gets (`dpop=1`), and `chromiumOnly` to run the suite in Chromium alone. */
+export function suite(spec, min, title, extra = {}) {
   // The test names, read from the spec without a browser (it imports the package by URL).
   const text = readFileSync(new URL(`../browser/${spec}.spec.mjs`, import.meta.url), "utf8");
   const names = [...text.matchAll(/^  async (\w+)\(\) \{$/gm)].map((m) => m[1]);
 
   let emulator;
   let server;
-  const page = () => `http://127.0.0.1:${server.address().port}/tests/browser/index.html?spec=${spec}&emu=${encodeURIComponent(emulator.url)}`;
+  const query = extra.query ? `&${extra.query}` : "";
+  const page = () => `http://127.0.0.1:${server.address().port}/tests/browser/index.html?spec=${spec}${query}&emu=${encodeURIComponent(emulator.url)}`;
 
   before(async () => {
     emulator = await startEmulator({ quiet: true });
@@ -55,7 +57,7 @@ export function suite(spec, min, title) {
     }
   });
 
-  for (const engine of ENGINES) {
+  for (const engine of extra.chromiumOnly ? [] : ENGINES) {
     test(`${engine.name}: ${title}`, async (t) => {
       const driver = await startDriver(engine);
       let session;

@@ -5,17 +5,17 @@
 // the server from its issuer alone, signs in, calls a small resource server of this test (which
 // checks each token with the provider's own `AccessToken.find`), refreshes, shares the session
 // with a second tab, and logs out with revocation. A second run makes the server require pushed
-// authorization requests (RFC 9126).
+// authorization requests (RFC 9126), and a third DPoP-bound tokens (RFC 9449: the client
+// registered with dpop_bound_access_tokens, the server demanding a nonce in every proof, the
+// resource server accepting only `Authorization: DPoP` with a valid proof of the token's key).
 //
 // The front channel (the user's visit to the authorize endpoint) is the one part a browser app
 // does not perform itself: here Node follows it with a cookie jar, and an interaction that logs
 // in a fixed account and grants what was asked stands in for the login and consent pages.
-//
-// No DPoP run: the package does not implement DPoP yet.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import Provider from "oidc-provider";
 import { startStaticServer } from "../../scripts/serve.mjs";
@@ -34,12 +34,37 @@ function listen(handler) {
   return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve(s)));
 }
 
+/** The key thumbprint (RFC 7638) of a valid DPoP proof of `method url` for `token` (RFC 9449
+ * section 4.3, checked as a resource server does), or undefined. */
+function dpopProofKey(proof, method, url, token) {
+  try {
+    const [h, c, sig] = proof.split(".");
+    const header = JSON.parse(Buffer.from(h, "base64url").toString());
+    const claims = JSON.parse(Buffer.from(c, "base64url").toString());
+    const { kty, crv, x, y } = header.jwk;
+    const key = createPublicKey({ key: { kty, crv, x, y }, format: "jwk" });
+    const ok =
+      header.typ === "dpop+jwt" &&
+      header.alg === "ES256" &&
+      !("d" in header.jwk) &&
+      verify("sha256", Buffer.from(`${h}.${c}`), { key, dsaEncoding: "ieee-p1363" }, Buffer.from(sig, "base64url")) &&
+      claims.htm === method &&
+      claims.htu === url &&
+      Math.abs(claims.iat - Date.now() / 1000) < 60 &&
+      claims.ath === createHash("sha256").update(token).digest("base64url");
+    return ok ? createHash("sha256").update(JSON.stringify({ crv, kty, x, y })).digest("base64url") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The authorization server: oidc-provider on 127.0.0.1, and the resource server the app calls.
- * `requirePar`: the server takes pushed authorization requests only.
+ * `requirePar`: the server takes pushed authorization requests only. `dpop`: DPoP-bound tokens
+ * only, a server nonce in every proof.
  */
-async function startServers({ requirePar }) {
-  const stats = { apiCalls: 0, apiRefused: 0, tokenRequests: 0, refreshes: 0, revocations: 0, grantsRevoked: 0, par: 0 };
+async function startServers({ requirePar, dpop = false }) {
+  const stats = { apiCalls: 0, apiRefused: 0, tokenRequests: 0, refreshes: 0, revocations: 0, grantsRevoked: 0, par: 0, dpopApiCalls: 0, tokenTypes: [] };
   const http = await listen(() => {});
   const issuer = `http://127.0.0.1:${http.address().port}`;
   const jwk = { ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), kid: "k1", alg: "ES256", use: "sig" };
@@ -53,6 +78,7 @@ async function startServers({ requirePar }) {
         grant_types: ["authorization_code", "refresh_token"],
         response_types: ["code"],
         require_pushed_authorization_requests: requirePar,
+        dpop_bound_access_tokens: dpop,
         id_token_signed_response_alg: "ES256",
       },
     ],
@@ -65,6 +91,7 @@ async function startServers({ requirePar }) {
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: requirePar },
+      dPoP: { enabled: dpop, nonceSecret: randomBytes(32), requireNonce: () => dpop },
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // CORS for the app's origin only; a client revokes only its own tokens.
@@ -75,6 +102,7 @@ async function startServers({ requirePar }) {
   });
   provider.on("grant.success", (ctx) => {
     stats.tokenRequests++;
+    stats.tokenTypes.push(ctx.body?.token_type);
     if (ctx.oidc.params?.grant_type === "refresh_token") stats.refreshes++;
   });
   provider.on("grant.revoked", () => stats.grantsRevoked++);
@@ -93,11 +121,18 @@ async function startServers({ requirePar }) {
 
   // The resource server: every token is checked with the provider itself.
   const api = await listen(async (req, res) => {
-    const cors = { "Access-Control-Allow-Origin": req.headers.origin ?? "*", "Access-Control-Allow-Headers": "Authorization", "Access-Control-Expose-Headers": "WWW-Authenticate" };
+    const cors = { "Access-Control-Allow-Origin": req.headers.origin ?? "*", "Access-Control-Allow-Headers": "Authorization, DPoP", "Access-Control-Expose-Headers": "WWW-Authenticate" };
     if (req.method === "OPTIONS") return res.writeHead(204, cors).end();
     stats.apiCalls++;
-    const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "");
-    const token = m ? await provider.AccessToken.find(m[1]) : undefined;
+    const m = /^(Bearer|DPoP) (\S+)$/.exec(req.headers.authorization ?? "");
+    let token = m ? await provider.AccessToken.find(m[2]) : undefined;
+    if (token?.jkt !== undefined || m?.[1] === "DPoP") {
+      // A DPoP-bound token: only as DPoP, with a proof of its key for this request.
+      const url = `http://127.0.0.1:${api.address().port}${req.url.split("?")[0]}`;
+      const jkt = m?.[1] === "DPoP" && typeof req.headers.dpop === "string" ? dpopProofKey(req.headers.dpop, req.method, url, m[2]) : undefined;
+      if (!jkt || jkt !== token?.jkt) token = undefined;
+      else stats.dpopApiCalls++;
+    }
     if (!token || token.isExpired) {
       stats.apiRefused++;
       return res.writeHead(401, { ...cors, "Content-Type": "application/json", "WWW-Authenticate": 'Bearer error="invalid_token"' }).end('{"error":{"code":"invalid_token","message":"bad token"}}');
@@ -180,8 +215,8 @@ after(async () => {
 });
 
 /** The scenario in one engine against a fresh server. */
-async function interop(driver, { requirePar }) {
-  const as = await startServers({ requirePar });
+async function interop(driver, { requirePar, dpop = false }) {
+  const as = await startServers({ requirePar, dpop });
   const context = await driver.context();
   try {
     const config = {
@@ -193,6 +228,7 @@ async function interop(driver, { requirePar }) {
       apiBaseUrl: as.apiBase,
       // Until form-encoded token requests are the default for servers other than Expensicat.
       tokenRequestEncoding: "form",
+      dpop,
     };
     const tab = async (status) => {
       const t = await context.open(tabUrl());
@@ -216,6 +252,7 @@ async function interop(driver, { requirePar }) {
     } else {
       assert.equal(u.searchParams.get("code_challenge_method"), "S256");
     }
+    if (dpop) assert.match(u.searchParams.get("dpop_jkt") ?? "", /^[A-Za-z0-9_-]{43}$/, "dpop_jkt in the authorize request");
     const cb = await frontChannel(authorizeUrl, as.issuer);
     assert.equal(new URL(cb).searchParams.get("iss"), as.issuer, "RFC 9207 iss in the authorization response");
     const signed = await a.run(callbackStep, cb);
@@ -253,6 +290,10 @@ async function interop(driver, { requirePar }) {
     assert.equal(as.stats.apiRefused, refused + 1);
     const r3 = await a.run(callStep, "/v1/me");
     assert.equal(r3.code, "login_required");
+    if (dpop) {
+      assert.deepEqual(as.stats.tokenTypes, ["DPoP", "DPoP"], "the code exchange and the refresh gave DPoP-bound tokens");
+      assert.equal(as.stats.dpopApiCalls, 3, "each API call of both tabs with a valid proof of the token's key");
+    }
   } finally {
     await context.close();
     await as.close();
@@ -265,4 +306,6 @@ for (const requirePar of [false, true]) {
   });
 }
 
-test("oidc-provider with DPoP-bound tokens: not run, the package does not implement DPoP yet", { skip: "no DPoP in the package yet" }, () => {});
+test("oidc-provider with DPoP-bound tokens and server nonces: discovery, login, API, refresh, two tabs, logout with revocation", async (t) => {
+  for (const driver of drivers.list) await t.test(driver.name, () => interop(driver, { requirePar: false, dpop: true }));
+});

@@ -77,6 +77,41 @@ async function callsInTabs(pairs) {
 }
 
 const scenarios = {
+  async "DPoP: the tabs sign with the login's one key, expired tokens bring one refresh, a logout destroys the key"(driver) {
+    const a = await app(driver, "dpop-tabs", { dpop: true, revocationEndpoint: `${world.emulator.url}/api/auth/oauth2/revoke` });
+    try {
+      const [tabA, tabB] = await twoTabsSignedIn(a);
+      await control("expire-tokens", { clientId: a.clientId });
+      for (const r of await callsInTabs([[tabA, 3], [tabB, 3]])) assert.ok(r.ok, JSON.stringify(r));
+      const c = await counters(a.clientId);
+      assert.equal(c.refreshes, 1, "one refresh for the two tabs");
+      assert.equal(c.refreshReuseDetected ?? 0, 0);
+      assert.equal(c.dpopBoundTokens, 2, "the exchange and the refresh, bound to one key");
+      assert.ok(c.dpopApiCalls >= 6, `every call from both tabs signed with the key (${c.dpopApiCalls})`);
+      assert.equal(c.dpopApiRefused ?? 0, 0);
+      const keys = () =>
+        tabB.run(
+          () =>
+            new Promise((resolve, reject) => {
+              const r = indexedDB.open("expensicat-auth:sessions", 1);
+              r.onsuccess = () => {
+                const q = r.result.transaction("sealed", "readonly").objectStore("sealed").getAllKeys();
+                q.onsuccess = () => (r.result.close(), resolve(q.result.filter((k) => String(k).startsWith("dpop:")).length));
+              };
+              r.onerror = () => reject(r.error);
+            }),
+        );
+      assert.equal(await keys(), 1, "one key pair for the login, shared by the tabs");
+      await tabA.run(() => window.auth.logout());
+      assert.equal(await keys(), 0, "the logout destroyed it");
+      // Each revocation signed (how many tokens a logout revokes is the machine's business).
+      const r = await counters(a.clientId);
+      assert.ok(r.dpopRevocations >= 2 && r.dpopRevocations === r.revocations, JSON.stringify(r));
+    } finally {
+      await a.context.close();
+    }
+  },
+
   async "new tabs get the session without a redirect; expired tokens, 20 calls over three tabs: one refresh"(driver) {
     const a = await app(driver, "three");
     try {

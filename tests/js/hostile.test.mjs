@@ -52,6 +52,9 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
         input = expand(c.body, start.state);
         const par = new lib.ExpensicatClient({ ...config, par: true, pushedAuthorizationRequestEndpoint: "https://api.expensicat.com/par" });
         run = () => par.pushedAuthorizeUrl(c.status, input);
+      } else if (c.kind === "dpop_key") {
+        input = `${c.x} ${c.y}`;
+        run = () => client.dpopSigningInput({ jkt: c.jkt, x: c.x, y: c.y, method: "GET", url: "https://api.expensicat.com/api/v1/x", nowMs: 0 });
       } else if (c.kind === "metadata") {
         input = expand(c.body, start.state);
         run = () => lib.ExpensicatClient.discoveredConfig(c.issuer, config, 1, c.status, input);

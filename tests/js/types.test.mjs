@@ -1,10 +1,11 @@
 // TypeScript users: every JavaScript snippet of the README type-checks against the shipped .d.ts
 // with `tsc --strict`, `skipLibCheck: false` and `lib: ["es2022", "dom"]`, exactly as a user
-// types it (no-argument calls included); and the error type carries its documented fields, with
+// types it (no-argument calls included), and so does every React snippet (`jsx` as checked
+// JavaScript, `tsx` as TypeScript) against React's own types; and the error type carries its documented fields, with
 // `code` a union of the README's error table.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -12,9 +13,10 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-export function readmeSnippets() {
+/** The README's snippets of `lang` (`js`, `jsx` or `tsx`). */
+export function readmeSnippets(lang = "js") {
   const readme = readFileSync(join(root, "README.md"), "utf8");
-  return [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return [...readme.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
 }
 
 // What the snippets take from the app around them.
@@ -57,11 +59,20 @@ export { pkce, at, discovered, lowLevel };
 test("every README snippet type-checks under tsc --strict", () => {
   const snippets = readmeSnippets();
   assert.ok(snippets.length >= 2, "the README has JavaScript snippets");
-  const dir = mkdtempSync(join(tmpdir(), "expensicat-ts-"));
+  const react = [...readmeSnippets("jsx").map((code) => ["jsx", code]), ...readmeSnippets("tsx").map((code) => ["tsx", code])];
+  assert.ok(react.length >= 2, "the README has React snippets");
+  // Under the repository, so that React's types resolve from its node_modules.
+  mkdirSync(join(root, "target"), { recursive: true });
+  const dir = mkdtempSync(join(root, "target", "readme-ts-"));
   const files = [];
   snippets.forEach((code, i) => {
     const file = join(dir, `snippet${i}.ts`);
     writeFileSync(file, AMBIENT + code + (/^\s*(import|export)\b/m.test(code) ? "" : "\nexport {};\n"));
+    files.push(file);
+  });
+  react.forEach(([ext, code], i) => {
+    const file = join(dir, `react${i}.${ext}`);
+    writeFileSync(file, (ext === "jsx" ? "// @ts-check\n" : "") + code + (/^\s*(import|export)\b/m.test(code) ? "" : "\nexport {};\n"));
     files.push(file);
   });
   writeFileSync(join(dir, "extra.ts"), EXTRA);
@@ -77,16 +88,21 @@ test("every README snippet type-checks under tsc --strict", () => {
         module: "es2022",
         moduleResolution: "bundler",
         noEmit: true,
+        allowJs: true,
+        checkJs: true,
+        jsx: "react-jsx",
         types: [],
         paths: {
           "expensicat-auth": [join(root, "pkg/expensicat_auth.d.ts")],
           "expensicat-auth/expensify": [join(root, "pkg/expensify/expensicat_auth_expensify.d.ts")],
+          "expensicat-auth/react": [join(root, "pkg/expensicat_auth_react.d.ts")],
         },
       },
       files,
     }),
   );
   const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(dir, "tsconfig.json")], { encoding: "utf8" });
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(tsc.status, 0, `tsc failed:\n${tsc.stdout}${tsc.stderr}`);
 });
 

@@ -1,0 +1,146 @@
+//! DPoP (RFC 9449) in the session machine: the requests it asks for name the key that signs
+//! them, the tokens it keeps carry that key's thumbprint through refreshes, storage and tab
+//! messages, a token response that is not DPoP-bound is refused, and an ended login's key is
+//! destroyed after its last signed request.
+
+use std::rc::Rc;
+
+use expensicat_auth::protocol::config::{ClientConfig, ClientConfigInput};
+use expensicat_auth::protocol::secret::Secret;
+use expensicat_auth::protocol::session::Tokens;
+use expensicat_auth::protocol::session_machine::{Action, Call, Event, Machine, Outcome};
+use expensicat_auth::protocol::token::TokenRequest;
+
+const JKT: &str = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+const NOW: u64 = 1_700_000_000_000;
+
+fn machine() -> Machine {
+    let config = ClientConfig::new(ClientConfigInput {
+        client_id: "demo-client".into(),
+        redirect_uri: "https://app.example/callback".into(),
+        scopes: vec!["transactions:read".into()],
+        revocation_endpoint: Some("https://api.expensicat.com/api/auth/oauth2/revoke".into()),
+        share_across_tabs: Some(false),
+        dpop: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let (m, _) = Machine::new(Rc::new(config));
+    assert!(!m.is_loading());
+    m
+}
+
+fn exchange(m: &mut Machine, call: u64) -> (u64, Vec<Action>) {
+    let request = TokenRequest {
+        url: "https://api.expensicat.com/api/auth/oauth2/token".into(),
+        content_type: "application/json",
+        body: Secret::new(format!("{{\"grant_type\":\"authorization_code\",\"code\":\"c{call}\"}}")),
+        dpop: Some(JKT.into()),
+    };
+    let a = m.handle(NOW, Event::Call(call, Call::Exchange { request, requested: vec!["transactions:read".into()], nonce: 7 }));
+    let id = a
+        .iter()
+        .find_map(|a| match a {
+            Action::Send { id, request } => {
+                assert_eq!(request.dpop.as_deref(), Some(JKT), "the exchange is signed with the login's key");
+                Some(*id)
+            }
+            _ => None,
+        })
+        .unwrap();
+    (id, a)
+}
+
+fn answer(m: &mut Machine, id: u64, status: u16, body: &str) -> Vec<Action> {
+    m.handle(NOW + 1, Event::Answer { id, status, body: Secret::new(body) })
+}
+
+fn forgets(a: &[Action]) -> Vec<&str> {
+    a.iter().filter_map(|a| if let Action::Forget(j) = a { Some(j.as_str()) } else { None }).collect()
+}
+
+fn settled_error(a: &[Action], call: u64) -> Option<&'static str> {
+    a.iter().find_map(|a| match a {
+        Action::Settle(c, Err(e)) if *c == call => Some(e.code()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_bearer_answer_to_a_dpop_exchange_is_refused_and_its_key_destroyed() {
+    let mut m = machine();
+    let (id, _) = exchange(&mut m, 1);
+    let a = answer(&mut m, id, 200, r#"{"access_token":"at","token_type":"Bearer","refresh_token":"rt"}"#);
+    assert_eq!(settled_error(&a, 1), Some("unsupported_token_type"));
+    assert_eq!(forgets(&a), [JKT]);
+    assert!(m.tokens().is_none());
+    // A nonce demand: the same request once more (its new proof has the nonce), then no more.
+    let (id, _) = exchange(&mut m, 2);
+    let a = answer(&mut m, id, 400, r#"{"error":"use_dpop_nonce"}"#);
+    match &a[..] {
+        [Action::Send { id: again, request }] => {
+            assert_eq!(*again, id);
+            assert_eq!(request.dpop.as_deref(), Some(JKT));
+            assert!(request.body.expose().contains(r#""code":"c2""#));
+        }
+        other => panic!("{other:?}"),
+    }
+    let a = answer(&mut m, id, 400, r#"{"error":"use_dpop_nonce"}"#);
+    assert_eq!(settled_error(&a, 2), Some("oauth_error"));
+    assert_eq!(forgets(&a), [JKT]);
+}
+
+#[test]
+fn dpop_tokens_keep_their_key_through_refresh_and_storage_and_logout_signs_then_forgets() {
+    let mut m = machine();
+    let (id, _) = exchange(&mut m, 1);
+    let a = answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1","expires_in":3600}"#);
+    assert!(a.iter().any(|a| matches!(a, Action::Settle(1, Ok(Outcome::Session(_))))));
+    assert!(forgets(&a).is_empty());
+    assert_eq!(m.tokens().unwrap().jkt(), Some(JKT));
+    let stored = m.tokens().unwrap().to_storage();
+    assert_eq!(Tokens::from_storage(stored.expose()).unwrap().jkt(), Some(JKT), "other tabs sign with the same key");
+
+    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
+    let (id, request) = a.iter().find_map(|a| if let Action::Send { id, request } = a { Some((*id, request)) } else { None }).unwrap();
+    assert_eq!(request.dpop.as_deref(), Some(JKT));
+
+    answer(&mut m, id, 200, r#"{"access_token":"at2","token_type":"dpop","refresh_token":"rt2"}"#);
+    assert_eq!(m.tokens().unwrap().access_token().expose(), "at2");
+    assert_eq!(m.tokens().unwrap().jkt(), Some(JKT));
+
+    let a = m.handle(NOW + 4, Event::Call(4, Call::Logout));
+    let revokes: Vec<_> =
+        a.iter().enumerate().filter_map(|(i, a)| if let Action::Revoke { request, .. } = a { Some((i, request)) } else { None }).collect();
+    assert_eq!(revokes.len(), 2);
+    assert!(revokes.iter().all(|(_, r)| r.dpop.as_deref() == Some(JKT)), "revocations carry proofs");
+    let forget = a.iter().position(|a| matches!(a, Action::Forget(j) if j == JKT)).expect("the key goes");
+    assert!(revokes.iter().all(|(i, _)| *i < forget), "after the revocations are signed");
+}
+
+#[test]
+fn a_bearer_answer_to_a_dpop_refresh_is_refused_and_that_refresh_token_never_sent_again() {
+    let mut m = machine();
+    let (id, _) = exchange(&mut m, 1);
+    answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#);
+    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
+    let id = a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap();
+    let a = answer(&mut m, id, 200, r#"{"access_token":"at2","token_type":"Bearer","refresh_token":"rt2"}"#);
+    assert_eq!(settled_error(&a, 2), Some("unsupported_token_type"));
+    // The server may have rotated it: it is not sent again.
+    let a = m.handle(NOW + 3, Event::Call(3, Call::Refresh));
+    assert!(!a.iter().any(|a| matches!(a, Action::Send { .. })));
+    assert_eq!(settled_error(&a, 3), Some("login_required"));
+}
+
+#[test]
+fn invalid_grant_ends_the_login_and_its_key() {
+    let mut m = machine();
+    let (id, _) = exchange(&mut m, 1);
+    answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#);
+    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
+    let id = a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap();
+    let a = answer(&mut m, id, 400, r#"{"error":"invalid_grant"}"#);
+    assert_eq!(forgets(&a), [JKT]);
+    assert!(m.tokens().is_none());
+}
