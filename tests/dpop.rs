@@ -59,6 +59,16 @@ fn forgets(a: &[Action]) -> Vec<&str> {
     a.iter().filter_map(|a| if let Action::Forget(j) = a { Some(j.as_str()) } else { None }).collect()
 }
 
+/// A machine signed in with DPoP tokens, its refresh (call 2) sent: the request id.
+fn refreshing() -> (Machine, u64) {
+    let mut m = machine();
+    let (id, _) = exchange(&mut m, 1);
+    answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#);
+    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
+    let id = a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap();
+    (m, id)
+}
+
 fn settled_error(a: &[Action], call: u64) -> Option<&'static str> {
     a.iter().find_map(|a| match a {
         Action::Settle(c, Err(e)) if *c == call => Some(e.code()),
@@ -120,11 +130,7 @@ fn dpop_tokens_keep_their_key_through_refresh_and_storage_and_logout_signs_then_
 
 #[test]
 fn a_bearer_answer_to_a_dpop_refresh_is_refused_and_that_refresh_token_never_sent_again() {
-    let mut m = machine();
-    let (id, _) = exchange(&mut m, 1);
-    answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#);
-    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
-    let id = a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap();
+    let (mut m, id) = refreshing();
     let a = answer(&mut m, id, 200, r#"{"access_token":"at2","token_type":"Bearer","refresh_token":"rt2"}"#);
     assert_eq!(settled_error(&a, 2), Some("unsupported_token_type"));
     // The server may have rotated it: it is not sent again.
@@ -135,11 +141,7 @@ fn a_bearer_answer_to_a_dpop_refresh_is_refused_and_that_refresh_token_never_sen
 
 #[test]
 fn invalid_grant_ends_the_login_and_its_key() {
-    let mut m = machine();
-    let (id, _) = exchange(&mut m, 1);
-    answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#);
-    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
-    let id = a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap();
+    let (mut m, id) = refreshing();
     let a = answer(&mut m, id, 400, r#"{"error":"invalid_grant"}"#);
     assert_eq!(forgets(&a), [JKT]);
     assert!(m.tokens().is_none());

@@ -63,6 +63,21 @@ const putSealed = (clientId, record) => sealedStore("readwrite", (s) => s.put(re
 /** A login's DPoP key pair as the library keeps it (`{keys, x, y}`), or undefined. */
 const dpopKey = (jkt) => sealedStore("readonly", (s) => s.get("dpop:" + jkt));
 
+
+/** Runs tests/browser/worker.mjs in a dedicated worker with `config`; resolves to its report. */
+async function inWorker(config) {
+  const worker = new Worker("/tests/browser/worker.mjs", { type: "module" });
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
+      worker.postMessage({ config });
+    });
+  } finally {
+    worker.terminate();
+  }
+}
+
 export const tests = {
   async happy_path_login_fetch_and_clean_address_bar() {
     const { auth, id } = await client("happy");
@@ -552,13 +567,7 @@ export const tests = {
     const { auth, id, config } = await signedIn("worker");
     const seen = [];
     auth.onSessionChange((e) => seen.push(e.type));
-    const worker = new Worker("/tests/browser/worker.mjs", { type: "module" });
-    const result = await new Promise((resolve, reject) => {
-      worker.onmessage = (e) => resolve(e.data);
-      worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
-      worker.postMessage({ config });
-    });
-    worker.terminate();
+    const result = await inWorker(config);
     assert(result.ok, result.error);
     eq(result.hasWindow, false);
     eq(result.n, 1);
@@ -918,13 +927,7 @@ export const tests = {
 
   async a_dedicated_worker_signs_with_the_dpop_key_of_the_pages_login() {
     const { auth, id, config } = await signedIn("dpop-worker", { dpop: true });
-    const worker = new Worker("/tests/browser/worker.mjs", { type: "module" });
-    const result = await new Promise((resolve, reject) => {
-      worker.onmessage = (e) => resolve(e.data);
-      worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
-      worker.postMessage({ config });
-    });
-    worker.terminate();
+    const result = await inWorker(config);
     assert(result.ok, result.error);
     eq(result.n, 1);
     eq(await counter(id, "dpopBoundTokens"), 2, "the page's exchange and the worker's refresh, one key");
