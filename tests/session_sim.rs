@@ -617,12 +617,7 @@ impl World {
                     return self.advance();
                 }
                 let r = answered[self.rng.below(answered.len() as u64) as usize];
-                let req = self.requests.remove(r);
-                let (status, body) = req.answer.unwrap_or_default();
-                self.tabs[req.tab].exchanges.retain(|e| *e != req.id);
-                let event =
-                    if req.revoke { Event::Revoked { id: req.id } } else { Event::Answer { id: req.id, status, body: Secret::new(body) } };
-                self.feed(req.tab, event);
+                self.deliver(r);
             }
             // The lock goes to the next waiter.
             55..=61 => {
@@ -742,17 +737,21 @@ impl World {
     /// gave arrive first (answers lost after the server handled them are the business of
     /// `review_random_simulation_with_lost_refresh_answers`); requests the server has not handled
     /// within the timeout fail.
+    /// Hands request `r`'s answer (or a revocation's end) to its tab.
+    fn deliver(&mut self, r: usize) {
+        let req = self.requests.remove(r);
+        let (status, body) = req.answer.unwrap_or_default();
+        self.tabs[req.tab].exchanges.retain(|e| *e != req.id);
+        let event = if req.revoke { Event::Revoked { id: req.id } } else { Event::Answer { id: req.id, status, body: Secret::new(body) } };
+        self.feed(req.tab, event);
+    }
+
     fn advance(&mut self) {
         let answered: Vec<usize> =
             (0..self.requests.len()).rev().filter(|&r| self.requests[r].answer.is_some() && self.live(self.requests[r].tab)).collect();
         for r in answered {
             if r < self.requests.len() && self.requests[r].answer.is_some() {
-                let req = self.requests.remove(r);
-                let (status, body) = req.answer.unwrap_or_default();
-                self.tabs[req.tab].exchanges.retain(|e| *e != req.id);
-                let event =
-                    if req.revoke { Event::Revoked { id: req.id } } else { Event::Answer { id: req.id, status, body: Secret::new(body) } };
-                self.feed(req.tab, event);
+                self.deliver(r);
             }
         }
         let now = self.now;
