@@ -574,9 +574,16 @@ export class ExpensicatAuth {
     const c = deadline(this.#s.timeoutMs, undefined);
     this.#proofHeaders(a, { "Content-Type": a.contentType })
       .then((h) => post(a.url, h, a.body, c))
-      .then((res) => (keepNonce(a.url, res), res.body?.cancel()))
-      .catch(() => {})
-      .then(() => this.#feed({ t: "revoked", id: a.id }));
+      .then(
+        (res) => {
+          keepNonce(a.url, res);
+          res.body?.cancel().catch(() => {});
+          // What came back; the machine decides whether it goes once more with a new nonce.
+          return { status: res.status, nonce: res.headers.has("DPoP-Nonce") };
+        },
+        () => ({ status: 0, nonce: false }),
+      )
+      .then(({ status, nonce }) => this.#feed({ t: "revoked", id: a.id, status, nonce }));
   }
 
   /** @param {{ rec?: object, login?: number, seq?: number, el: number, es: number }} a */

@@ -120,12 +120,24 @@ fn dpop_tokens_keep_their_key_through_refresh_and_storage_and_logout_signs_then_
     assert_eq!(m.tokens().unwrap().jkt(), Some(JKT));
 
     let a = m.handle(NOW + 4, Event::Call(4, Call::Logout));
-    let revokes: Vec<_> =
-        a.iter().enumerate().filter_map(|(i, a)| if let Action::Revoke { request, .. } = a { Some((i, request)) } else { None }).collect();
+    let revokes: Vec<(u64, &TokenRequest)> =
+        a.iter().filter_map(|a| if let Action::Revoke { id, request } = a { Some((*id, request)) } else { None }).collect();
     assert_eq!(revokes.len(), 2);
     assert!(revokes.iter().all(|(_, r)| r.dpop.as_deref() == Some(JKT)), "revocations carry proofs");
+    assert!(forgets(&a).is_empty(), "the key stays while a revocation may need it again");
+    let (first, second) = (revokes[0].0, revokes[1].0);
+    // The server wants its nonce in the proof (RFC 9449 section 8): that revocation goes once
+    // more, signed again, and only once.
+    let a = m.handle(NOW + 5, Event::Revoked { id: first, status: 400, nonce: true });
+    assert!(matches!(&a[..], [Action::Revoke { id, request }] if *id == first && request.dpop.as_deref() == Some(JKT)), "{a:?}");
+    let a = m.handle(NOW + 6, Event::Revoked { id: first, status: 400, nonce: true });
+    assert!(!a.iter().any(|a| matches!(a, Action::Revoke { .. })), "once only: {a:?}");
+    assert!(forgets(&a).is_empty() && settled_error(&a, 4).is_none());
+    // Once every revocation is done: the key goes, then the logout settles.
+    let a = m.handle(NOW + 7, Event::Revoked { id: second, status: 200, nonce: false });
     let forget = a.iter().position(|a| matches!(a, Action::Forget(j) if j == JKT)).expect("the key goes");
-    assert!(revokes.iter().all(|(i, _)| *i < forget), "after the revocations are signed");
+    let settled = a.iter().position(|a| matches!(a, Action::Settle(4, Ok(_)))).expect("the logout settles");
+    assert!(forget < settled, "{a:?}");
 }
 
 #[test]

@@ -580,7 +580,7 @@ impl World {
                     let req = self.requests.remove(r);
                     if self.tabs[req.tab].alive {
                         let event = if req.revoke {
-                            Event::Revoked { id: req.id }
+                            Event::Revoked { id: req.id, status: 200, nonce: false }
                         } else {
                             Event::Failed { id: req.id, error: expensicat_auth::Error::Network }
                         };
@@ -742,7 +742,11 @@ impl World {
         let req = self.requests.remove(r);
         let (status, body) = req.answer.unwrap_or_default();
         self.tabs[req.tab].exchanges.retain(|e| *e != req.id);
-        let event = if req.revoke { Event::Revoked { id: req.id } } else { Event::Answer { id: req.id, status, body: Secret::new(body) } };
+        let event = if req.revoke {
+            Event::Revoked { id: req.id, status: 200, nonce: false }
+        } else {
+            Event::Answer { id: req.id, status, body: Secret::new(body) }
+        };
         self.feed(req.tab, event);
     }
 
@@ -763,7 +767,7 @@ impl World {
             if r < self.requests.len() {
                 let req = self.requests.remove(r);
                 let event = if req.revoke {
-                    Event::Revoked { id: req.id }
+                    Event::Revoked { id: req.id, status: 200, nonce: false }
                 } else {
                     Event::Failed { id: req.id, error: expensicat_auth::Error::Timeout }
                 };

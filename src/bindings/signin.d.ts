@@ -175,7 +175,7 @@ export type SessionCoreEvent =
   | { t: "bearer"; id: number; token: string; expiresAt?: number }
   | { t: "answer"; id: number; status: number; body: string }
   | { t: "failed"; id: number; what: string; status?: number }
-  | { t: "revoked"; id: number }
+  | { t: "revoked"; id: number; status?: number; nonce?: boolean }
   | { t: "message"; m: unknown }
   | { t: "locked"; p: "refresh" | "logout"; ok: boolean }
   | { t: "marked"; p: "refresh" | "logout"; ok: boolean }

@@ -329,6 +329,10 @@ pub enum Event {
     Revoked {
         /// The request id.
         id: u64,
+        /// The answer's HTTP status (0 when none came).
+        status: u16,
+        /// Whether the answer carried a `DPoP-Nonce` header (RFC 9449 section 8).
+        nonce: bool,
     },
     /// A message from another tab.
     Message(Message),
@@ -461,6 +465,9 @@ struct Retire {
     recording: bool,
     /// Waiting for the record of its refresh token's revocation to be written.
     marking: bool,
+    /// The DPoP key of the retired login, destroyed once its revocations are done (one of them
+    /// may go once more, signed again, with the server's nonce).
+    forget: Option<String>,
 }
 
 /// A request whose answer counts for nothing (its operation was cancelled), but whose tokens
@@ -571,12 +578,18 @@ impl Machine {
     /// Sends a token request, remembering the DPoP key it is signed with (and the request, for
     /// one more try with the server's nonce).
     fn send(&mut self, id: u64, request: TokenRequest) {
+        self.keep_bound(id, &request);
+        self.out.push(Action::Send { id, request });
+    }
+
+    /// Remembers the DPoP key request `id` is signed with, and a copy of the request for one
+    /// more try with the server's nonce.
+    fn keep_bound(&mut self, id: u64, request: &TokenRequest) {
         if let Some(jkt) = &request.dpop {
             let (url, body) = (request.url.clone(), Secret::new(request.body.expose().to_owned()));
             let again = TokenRequest { url, content_type: request.content_type, body, dpop: request.dpop.clone() };
             self.bound.push((id, jkt.clone(), Some(again)));
         }
-        self.out.push(Action::Send { id, request });
     }
 
     /// The DPoP key that signed request `id` (whose answer is in), if any, and the request if
@@ -654,7 +667,19 @@ impl Machine {
                 let jkt = self.take_bound(id).0;
                 self.answer(now_ms, id, Err(error), true, jkt)
             }
-            Event::Revoked { id } => self.revoked(id),
+            Event::Revoked { id, status, nonce } => {
+                let again = self.take_bound(id).1;
+                match again {
+                    // A DPoP revocation refused for want of the server's nonce (a 400 with a new
+                    // `DPoP-Nonce`, RFC 9449 section 8): sent once more, its proof with that nonce.
+                    Some(request) if status == 400 && nonce => {
+                        let jkt = request.dpop.clone().unwrap_or_default();
+                        self.bound.push((id, jkt, None));
+                        self.out.push(Action::Revoke { id, request });
+                    }
+                    _ => self.revoked(id),
+                }
+            }
             Event::Message(m) => self.message(now_ms, m),
             Event::Locked(p, ok) => self.locked(p, ok),
             Event::Shared(p, record) => self.shared_read(now_ms, p, record),
@@ -1296,7 +1321,14 @@ impl Machine {
     /// settles `call`.
     fn retire(&mut self, held: Option<Held>, call: Option<u64>) {
         let recording = self.share && self.shared && (held.is_some() || call.is_some());
-        self.retiring.push(Retire { calls: call.into_iter().collect(), held, pending: Vec::new(), recording, marking: false });
+        self.retiring.push(Retire {
+            calls: call.into_iter().collect(),
+            held,
+            pending: Vec::new(),
+            recording,
+            marking: false,
+            forget: None,
+        });
         if recording {
             self.out.push(Action::Lock(Purpose::Logout));
         } else {
@@ -1355,8 +1387,8 @@ impl Machine {
             let mut pending = Vec::new();
             self.revoke_tokens(&h.tokens, newest && !h.in_flight, Some(&mut pending));
             self.retiring[i].pending = pending;
-            // After its revocations are signed, the ended login's key goes.
-            self.out.extend(h.tokens.jkt().map(|j| Action::Forget(j.into())));
+            // After its revocations are done, the ended login's key goes.
+            self.retiring[i].forget = h.tokens.jkt().map(Into::into);
         }
         self.finish_retired();
     }
@@ -1374,6 +1406,7 @@ impl Machine {
                 if let Some(ids) = ids.as_deref_mut() {
                     ids.push(id);
                 }
+                self.keep_bound(id, &request);
                 self.out.push(Action::Revoke { id, request });
             }
         }
@@ -1392,7 +1425,9 @@ impl Machine {
         while i < self.retiring.len() {
             let r = &self.retiring[i];
             if !r.recording && r.pending.is_empty() && r.held.is_none() {
-                for call in self.retiring.remove(i).calls {
+                let r = self.retiring.remove(i);
+                self.out.extend(r.forget.map(Action::Forget));
+                for call in r.calls {
                     self.out.push(Action::Settle(call, Ok(Outcome::Done)));
                 }
             } else {

@@ -175,7 +175,11 @@ pub fn event_from_json(text: &str, nonce: u32) -> Result<Option<Event>, Error> {
             let status = f.u64("status").unwrap_or_default().min(599) as u16;
             id.map(|id| Event::Failed { id, error: transport_error(&what, status) })
         }
-        "revoked" => id.map(|id| Event::Revoked { id }),
+        "revoked" => {
+            let status = f.u64("status").unwrap_or_default().min(599) as u16;
+            let nonce = f.bool("nonce").unwrap_or_default();
+            id.map(|id| Event::Revoked { id, status, nonce })
+        }
         "unsent" => id.map(|id| Event::Unsent { id }),
         "message" => f.take("m").and_then(Message::from_value).map(Event::Message),
         "locked" => {

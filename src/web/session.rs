@@ -209,8 +209,9 @@ impl Session {
                         let timeout = me.config.timeout_ms();
                         // Best effort: whatever the answer (its body is not waited for), the
                         // revocation is done.
-                        let _ = post_unread(&request, timeout).await;
-                        me.feed(Event::Revoked { id });
+                        let status = post_unread(&request, timeout).await.unwrap_or(0);
+                        // The Rust session signs no DPoP proofs: no nonce to retry with.
+                        me.feed(Event::Revoked { id, status, nonce: false });
                     });
                 }
                 // One page, in memory: no other tab to tell, nothing stored, no lock another
