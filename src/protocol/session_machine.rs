@@ -586,10 +586,21 @@ impl Machine {
     /// more try with the server's nonce.
     fn keep_bound(&mut self, id: u64, request: &TokenRequest) {
         if let Some(jkt) = &request.dpop {
-            let (url, body) = (request.url.clone(), Secret::new(request.body.expose().to_owned()));
-            let again = TokenRequest { url, content_type: request.content_type, body, dpop: request.dpop.clone() };
+            let again = TokenRequest {
+                url: request.url.clone(),
+                content_type: request.content_type,
+                body: request.body.duplicate(),
+                dpop: request.dpop.clone(),
+            };
             self.bound.push((id, jkt.clone(), Some(again)));
         }
+    }
+
+    /// Request `id` (DPoP-signed) refused for want of the server's nonce (RFC 9449 section 8):
+    /// it goes once more, its proof made again with that nonce, and a second refusal is final.
+    fn once_more(&mut self, id: u64, request: TokenRequest) -> TokenRequest {
+        self.bound.push((id, request.dpop.clone().unwrap_or_default(), None));
+        request
     }
 
     /// The DPoP key that signed request `id` (whose answer is in), if any, and the request if
@@ -656,8 +667,8 @@ impl Machine {
                 match (again, jkt, parsed) {
                     // The server wants a nonce in the proof (RFC 9449 section 8): the request
                     // goes once more, its proof with the nonce of this answer's `DPoP-Nonce`.
-                    (Some(request), Some(jkt), Err(Error::OAuth(e))) if e.raw_code.as_deref() == Some("use_dpop_nonce") => {
-                        self.bound.push((id, jkt, None));
+                    (Some(request), Some(_), Err(Error::OAuth(e))) if e.raw_code.as_deref() == Some("use_dpop_nonce") => {
+                        let request = self.once_more(id, request);
                         self.out.push(Action::Send { id, request });
                     }
                     (_, jkt, parsed) => self.answer(now_ms, id, parsed, true, jkt),
@@ -670,11 +681,10 @@ impl Machine {
             Event::Revoked { id, status, nonce } => {
                 let again = self.take_bound(id).1;
                 match again {
-                    // A DPoP revocation refused for want of the server's nonce (a 400 with a new
-                    // `DPoP-Nonce`, RFC 9449 section 8): sent once more, its proof with that nonce.
+                    // A DPoP revocation refused for want of the server's nonce: a 400 with a new
+                    // `DPoP-Nonce`.
                     Some(request) if status == 400 && nonce => {
-                        let jkt = request.dpop.clone().unwrap_or_default();
-                        self.bound.push((id, jkt, None));
+                        let request = self.once_more(id, request);
                         self.out.push(Action::Revoke { id, request });
                     }
                     _ => self.revoked(id),
@@ -1401,8 +1411,7 @@ impl Machine {
         let rt = tokens.refresh_token().filter(|_| refresh).map(Revocable::Refresh);
         for token in rt.into_iter().chain([Revocable::Access(tokens.access_token())]) {
             if let Some(request) = revocation_request(&self.config, token).map(|r| r.with_dpop(tokens.jkt())) {
-                self.next_id += 1;
-                let id = self.next_id;
+                let id = self.id();
                 if let Some(ids) = ids.as_deref_mut() {
                     ids.push(id);
                 }
