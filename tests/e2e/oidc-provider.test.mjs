@@ -282,7 +282,9 @@ async function interop(driver, { requirePar, dpop = false }) {
     await waitFor("tab A to end", async () => (await a.run(sessionStep)) === null);
     assert.ok((await a.run(eventsStep)).includes("ended:logout"));
     await waitFor("the refresh token and the access token to be revoked", () => as.stats.revocations >= 2);
-    assert.equal(as.stats.grantsRevoked >= 1, true, "revoking the refresh token revokes its grant");
+    // A revocation the server refused for want of its DPoP nonce goes once more: the count of
+    // requests can reach 2 before the one that revokes the grant has arrived.
+    await waitFor("revoking the refresh token revokes its grant", () => as.stats.grantsRevoked >= 1);
     assert.equal(await as.provider.AccessToken.find(after), undefined, "the access token is revoked");
     const refused = as.stats.apiRefused;
     const res = await fetch(`${as.apiBase}/v1/me`, { headers: { Authorization: `Bearer ${after}` } });
