@@ -64,7 +64,7 @@ function dpopProofKey(proof, method, url, token) {
  * only, a server nonce in every proof.
  */
 async function startServers({ requirePar, dpop = false }) {
-  const stats = { apiCalls: 0, apiRefused: 0, tokenRequests: 0, refreshes: 0, revocations: 0, grantsRevoked: 0, par: 0, dpopApiCalls: 0, tokenTypes: [] };
+  const stats = { apiCalls: 0, apiRefused: 0, tokenRequests: 0, refreshes: 0, revoked: new Set(), par: 0, dpopApiCalls: 0, tokenTypes: [], refreshTokens: [] };
   const http = await listen(() => {});
   const issuer = `http://127.0.0.1:${http.address().port}`;
   const jwk = { ...generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }), kid: "k1", alg: "ES256", use: "sig" };
@@ -103,16 +103,20 @@ async function startServers({ requirePar, dpop = false }) {
   provider.on("grant.success", (ctx) => {
     stats.tokenRequests++;
     stats.tokenTypes.push(ctx.body?.token_type);
+    stats.refreshTokens.push(ctx.body?.refresh_token);
     if (ctx.oidc.params?.grant_type === "refresh_token") stats.refreshes++;
   });
-  provider.on("grant.revoked", () => stats.grantsRevoked++);
+  // The tokens of the revocation requests the server answered 200 (an unknown token too, RFC 7009).
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route === "revocation" && ctx.status === 200) stats.revoked.add(ctx.oidc.params.token);
+  });
   provider.on("pushed_authorization_request.success", () => stats.par++);
   provider.on("server_error", (_ctx, e) => console.error("oidc-provider server_error", e));
   const callback = provider.callback();
   http.on("request", async (req, res) => {
     try {
       if (req.url.startsWith("/interaction/")) return await approve(provider, req, res);
-      if (req.method === "POST" && req.url.startsWith(new URL(provider.urlFor("revocation")).pathname)) stats.revocations++;
       return callback(req, res);
     } catch (e) {
       res.writeHead(500).end(String(e));
@@ -281,10 +285,13 @@ async function interop(driver, { requirePar, dpop = false }) {
     await b.run(logoutStep);
     await waitFor("tab A to end", async () => (await a.run(sessionStep)) === null);
     assert.ok((await a.run(eventsStep)).includes("ended:logout"));
-    await waitFor("the refresh token and the access token to be revoked", () => as.stats.revocations >= 2);
-    // A revocation the server refused for want of its DPoP nonce goes once more: the count of
-    // requests can reach 2 before the one that revokes the grant has arrived.
-    await waitFor("revoking the refresh token revokes its grant", () => as.stats.grantsRevoked >= 1);
+    // Both tokens revoked (a revocation refused for want of the server's DPoP nonce goes once
+    // more). The two requests race: oidc-provider, revoking the access token first, also drops
+    // the grant's refresh tokens, so the refresh token's revocation then finds nothing. What is
+    // checked is therefore what the server still honours, not which request revoked what.
+    const newest = as.stats.refreshTokens.at(-1);
+    await waitFor("the refresh token and the access token to be revoked", () => as.stats.revoked.has(newest) && as.stats.revoked.has(after));
+    assert.equal(await as.provider.RefreshToken.find(newest), undefined, "the refresh token is revoked");
     assert.equal(await as.provider.AccessToken.find(after), undefined, "the access token is revoked");
     const refused = as.stats.apiRefused;
     const res = await fetch(`${as.apiBase}/v1/me`, { headers: { Authorization: `Bearer ${after}` } });
