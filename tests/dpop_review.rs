@@ -1,0 +1,118 @@
+//! Adversarial review of DPoP (RFC 9449) in the session machine: what the machine asks its
+//! driver to sign after it has asked it to destroy the key (`Action::Forget`). The driver
+//! (js/session.js) deletes the key pair from IndexedDB on `forget`; a request named after that
+//! cannot be signed, so it never reaches the server (a revocation is then silently lost).
+
+use std::rc::Rc;
+
+use expensicat_auth::protocol::config::{ClientConfig, ClientConfigInput};
+use expensicat_auth::protocol::secret::Secret;
+use expensicat_auth::protocol::session_machine::{Action, Call, Event, Machine};
+use expensicat_auth::protocol::token::TokenRequest;
+
+const JKT: &str = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+const NOW: u64 = 1_700_000_000_000;
+
+fn machine() -> Machine {
+    let config = ClientConfig::new(ClientConfigInput {
+        client_id: "demo-client".into(),
+        redirect_uri: "https://app.example/callback".into(),
+        scopes: vec!["transactions:read".into()],
+        revocation_endpoint: Some("https://api.expensicat.com/api/auth/oauth2/revoke".into()),
+        share_across_tabs: Some(false),
+        dpop: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let (m, _) = Machine::new(Rc::new(config));
+    m
+}
+
+fn exchange(m: &mut Machine, call: u64) -> u64 {
+    let request = TokenRequest {
+        url: "https://api.expensicat.com/api/auth/oauth2/token".into(),
+        content_type: "application/json",
+        body: Secret::new(format!("{{\"grant_type\":\"authorization_code\",\"code\":\"c{call}\"}}")),
+        dpop: Some(JKT.into()),
+    };
+    let a = m.handle(NOW, Event::Call(call, Call::Exchange { request, requested: vec!["transactions:read".into()], nonce: 7 }));
+    a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap()
+}
+
+fn answer(m: &mut Machine, id: u64, status: u16, body: &str) -> Vec<Action> {
+    m.handle(NOW + 1, Event::Answer { id, status, body: Secret::new(body) })
+}
+
+/// Every action the machine asked for, in order, across all the events fed.
+#[derive(Default)]
+struct Log(Vec<String>);
+
+impl Log {
+    fn add(&mut self, a: &[Action]) {
+        for a in a {
+            match a {
+                Action::Forget(j) => self.0.push(format!("forget {j}")),
+                Action::Send { id, request } => self.0.push(format!("send {id} {}", request.dpop.as_deref().unwrap_or("-"))),
+                Action::Revoke { id, request } => self.0.push(format!("revoke {id} {}", request.dpop.as_deref().unwrap_or("-"))),
+                _ => {}
+            }
+        }
+    }
+
+    /// The requests asked for, signed with `jkt`, after `forget jkt`.
+    fn signed_after_forget(&self, jkt: &str) -> Vec<&String> {
+        let Some(f) = self.0.iter().position(|l| *l == format!("forget {jkt}")) else { return Vec::new() };
+        self.0[f..].iter().filter(|l| (l.starts_with("send") || l.starts_with("revoke")) && l.ends_with(jkt)).collect()
+    }
+}
+
+fn revokes(a: &[Action]) -> Vec<u64> {
+    a.iter().filter_map(|a| if let Action::Revoke { id, .. } = a { Some(*id) } else { None }).collect()
+}
+
+/// RFC 9449 sections 5 and 8, RFC 7009: a logout while a DPoP refresh is out. The logout revokes
+/// the access token, then destroys the key; the refresh answers afterwards with new tokens, which
+/// the machine means to revoke (no tab will use them) -- with proofs of the key it has just had
+/// destroyed. The driver cannot sign them: the rotated refresh token is never revoked.
+#[test]
+fn a_refresh_answering_after_a_logout_is_revoked_with_a_key_not_yet_destroyed() {
+    let mut m = machine();
+    let mut log = Log::default();
+    let id = exchange(&mut m, 1);
+    log.add(&answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#));
+    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
+    log.add(&a);
+    let refresh = a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap();
+    // Logout while the refresh is out: the access token is revoked (the refresh token may be
+    // rotated already, so it waits for the refresh's answer).
+    let a = m.handle(NOW + 3, Event::Call(3, Call::Logout));
+    log.add(&a);
+    for r in revokes(&a) {
+        log.add(&m.handle(NOW + 4, Event::Revoked { id: r, status: 200, nonce: false }));
+    }
+    // The refresh answers: its tokens are revoked...
+    let a = answer(&mut m, refresh, 200, r#"{"access_token":"at2","token_type":"DPoP","refresh_token":"rt2"}"#);
+    log.add(&a);
+    assert!(!revokes(&a).is_empty(), "the orphan refresh's tokens are revoked: {:?}", log.0);
+    // ...but with a key the machine already told the driver to destroy.
+    assert_eq!(log.signed_after_forget(JKT), Vec::<&String>::new(), "requests signed with a destroyed key: {:?}", log.0);
+}
+
+/// RFC 9449 section 8: a logout while the DPoP code exchange is out. When the exchange answers,
+/// its tokens are revoked and the key destroyed in the same breath; a revocation that the server
+/// refuses for want of its nonce goes once more -- signed with the key already destroyed.
+#[test]
+fn an_abandoned_logins_revocation_can_go_once_more_with_its_key() {
+    let mut m = machine();
+    let mut log = Log::default();
+    let id = exchange(&mut m, 1);
+    log.add(&m.handle(NOW + 1, Event::Call(2, Call::Logout)));
+    let a = answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#);
+    log.add(&a);
+    let first = revokes(&a);
+    assert!(!first.is_empty(), "the abandoned login's tokens are revoked: {:?}", log.0);
+    // The server wants its nonce: 400 with a DPoP-Nonce header.
+    log.add(&m.handle(NOW + 2, Event::Revoked { id: first[0], status: 400, nonce: true }));
+    assert!(log.0.iter().filter(|l| l.starts_with(&format!("revoke {} ", first[0]))).count() == 2, "it goes once more: {:?}", log.0);
+    assert_eq!(log.signed_after_forget(JKT), Vec::<&String>::new(), "requests signed with a destroyed key: {:?}", log.0);
+}
