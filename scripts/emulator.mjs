@@ -81,11 +81,17 @@ export async function startEmulator(options = {}) {
     // DPoP (RFC 9449): demand a server nonce in every proof (use_dpop_nonce with a DPoP-Nonce
     // header, sections 8 and 9), and how far a proof's iat may be from now (seconds).
     dpopNonce: false,
+    // With dpopNonce: the API demands a nonce of its own, as a resource server apart from the
+    // authorization server on the same origin would (RFC 9449 section 9).
+    dpopApiNonce: false,
     dpopIatWindow: 60,
   };
   // DPoP: the proofs' jti seen (no replay), and the current server nonce.
   const dpopJtis = new Set();
   let dpopNonce = b64url(randomBytes(16));
+  const apiNonce = b64url(randomBytes(16));
+  /** The nonce a proof must carry: the API's own with dpopApiNonce (a resource request has an access token). */
+  const nonceFor = (accessToken) => (accessToken !== undefined && settings.dpopApiNonce ? apiNonce : dpopNonce);
   const clients = new Map();
   const addClient = (clientId, redirectUris) => clients.set(clientId, { clientId, redirectUris: new Set(redirectUris) });
   const defaultClient = options.clientId ?? "demo-client";
@@ -475,7 +481,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
     if (typeof c.jti !== "string" || c.jti.length < 16 || dpopJtis.has(c.jti)) return bad("jti replayed");
     if (accessToken !== undefined && c.ath !== s256(accessToken)) return bad("ath");
     if (accessToken === undefined && "ath" in c) return bad("ath without a token");
-    if (settings.dpopNonce && c.nonce !== dpopNonce) return (count(undefined, "dpopNonceDemands"), { nonce: true });
+    if (settings.dpopNonce && c.nonce !== nonceFor(accessToken)) return (count(undefined, "dpopNonceDemands"), { nonce: true });
     dpopJtis.add(c.jti);
     return { jkt: b64url(createHash("sha256").update(JSON.stringify({ crv: "P-256", kty: "EC", x: jwk.x, y: jwk.y })).digest()) };
   }
@@ -616,7 +622,7 @@ button{font-size:1rem;padding:.6rem 1.2rem;margin-right:.5rem;border-radius:6px;
       const proof = checkProof(req, url, m[2]);
       const refuse = (error, extra = {}) =>
         apiError(res, cors, 401, "invalid_token", `DPoP: ${error}`, null, { "WWW-Authenticate": `DPoP algs="ES256", error="${error}"`, ...extra });
-      if (proof.nonce) return refuse("use_dpop_nonce", { "DPoP-Nonce": dpopNonce });
+      if (proof.nonce) return refuse("use_dpop_nonce", { "DPoP-Nonce": nonceFor(m[2]) });
       if (m[1] !== "DPoP" || !t || proof.jkt === undefined || proof.jkt !== t.jkt) {
         count(t?.clientId, "dpopApiRefused");
         return refuse("invalid_token");

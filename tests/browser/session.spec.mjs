@@ -925,6 +925,28 @@ export const tests = {
     }
   },
 
+  async dpop_nonces_of_the_token_endpoint_and_the_api_are_not_confused() {
+    // RFC 9449 section 9: "the nonces provided by an authorization server and a resource
+    // server are different and should not be confused with one another since nonces will be
+    // only accepted by the server that issued them". By default the token endpoint and the API
+    // share an origin (api.expensicat.com); here each demands its own nonce.
+    await control("settings", { dpopNonce: true, dpopApiNonce: true });
+    try {
+      const { auth, id } = await client("dpop-apart", { dpop: true });
+      await auth.handleCallback(await authorize(auth));
+      eq(await counter(id, "tokenRequests"), 2, "use_dpop_nonce, then the exchange with the nonce");
+      // The server ends the access token early: the call gets the API's nonce, is refused as
+      // expired, refreshes, and goes once more with the API's nonce.
+      await control("expire-tokens", { clientId: id });
+      eq((await auth.fetchJson("/v1/transactions?limit=1")).data.length, 1);
+      eq(await counter(id, "refreshes"), 1);
+      eq(await counter(id, "tokenRequests"), 3, "the refresh signed with the token endpoint's nonce");
+      eq(await counter(id, "apiCalls"), 3, "use_dpop_nonce, expired, then the call with the API's nonce");
+    } finally {
+      await control("settings", { dpopNonce: false, dpopApiNonce: false });
+    }
+  },
+
   async a_dedicated_worker_signs_with_the_dpop_key_of_the_pages_login() {
     const { auth, id, config } = await signedIn("dpop-worker", { dpop: true });
     const result = await inWorker(config);
