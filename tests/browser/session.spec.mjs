@@ -947,6 +947,17 @@ export const tests = {
     }
   },
 
+  async dpop_proofs_name_the_url_the_browser_sends() {
+    // RFC 9449 section 4.2: htu is the target URI of the request the proof is attached to. The
+    // browser resolves dot segments (and percent-encodes what a URL path may not hold) before
+    // it sends; a call that works with a bearer token works with a DPoP-bound one.
+    const { auth, id } = await signedIn("dpop-htu", { dpop: true });
+    for (const path of ["/v1/./transactions?limit=1", "/v1/x/../transactions?limit=1"]) {
+      eq((await auth.fetchJson(path)).data.length, 1, path);
+    }
+    eq(await counter(id, "dpopApiRefused"), 0);
+  },
+
   async a_dedicated_worker_signs_with_the_dpop_key_of_the_pages_login() {
     const { auth, id, config } = await signedIn("dpop-worker", { dpop: true });
     const result = await inWorker(config);
