@@ -501,6 +501,8 @@ pub struct Machine {
     /// Token requests out that are signed with a DPoP key: request id, the key's thumbprint,
     /// and a copy of the request while it may be sent once more with the server's nonce.
     bound: Vec<(u64, String, Option<TokenRequest>)>,
+    /// Keys of ended logins whose destruction waits for the requests signed with them.
+    forgetting: Vec<String>,
     orphans: Vec<Orphan>,
     retiring: Vec<Retire>,
     /// Calls waiting for loading or for the refresh.
@@ -550,6 +552,7 @@ impl Machine {
             refresh: Refresh::Idle,
             exchanges: Vec::new(),
             bound: Vec::new(),
+            forgetting: Vec::new(),
             orphans: Vec::new(),
             retiring: Vec::new(),
             waiting: Vec::new(),
@@ -572,7 +575,21 @@ impl Machine {
     }
 
     fn take(&mut self) -> Vec<Action> {
+        for j in core::mem::take(&mut self.forgetting) {
+            self.forget(Some(j));
+        }
         core::mem::take(&mut self.out)
+    }
+
+    /// Destroys the DPoP key `jkt` (of an ended login) once no request signed with it is out:
+    /// one of them may go once more, signed again, or bring tokens to revoke with it.
+    fn forget(&mut self, jkt: Option<String>) {
+        let Some(j) = jkt else { return };
+        if self.bound.iter().any(|b| b.1 == j) {
+            self.forgetting.push(j);
+        } else {
+            self.out.push(Action::Forget(j));
+        }
     }
 
     /// Sends a token request, remembering the DPoP key it is signed with (and the request, for
@@ -1105,7 +1122,7 @@ impl Machine {
                 }
                 Err(e) => {
                     // A login that did not start: nothing will use its key.
-                    self.out.extend(jkt.map(Action::Forget));
+                    self.forget(jkt);
                     self.fail(call, e)
                 }
             }
@@ -1147,7 +1164,7 @@ impl Machine {
                 self.refresh_failed(e, locked);
                 self.end(EndReason::InvalidGrant, true);
                 // The login is over for every tab: its key goes.
-                self.out.extend(jkt.map(Action::Forget));
+                self.forget(jkt);
             }
             RefreshOutcome::Report(e) => {
                 if sent && !answered(&e) {
@@ -1181,7 +1198,7 @@ impl Machine {
         }
         if orphan.exchange {
             // The login a logout abandoned: nothing will use its key.
-            self.out.extend(jkt.map(Action::Forget));
+            self.forget(jkt);
         }
         if orphan.locked_from.is_some() {
             self.out.push(Action::Unlock(Purpose::Refresh));
@@ -1435,7 +1452,7 @@ impl Machine {
             let r = &self.retiring[i];
             if !r.recording && r.pending.is_empty() && r.held.is_none() {
                 let r = self.retiring.remove(i);
-                self.out.extend(r.forget.map(Action::Forget));
+                self.forget(r.forget);
                 for call in r.calls {
                     self.out.push(Action::Settle(call, Ok(Outcome::Done)));
                 }
