@@ -290,14 +290,19 @@ async function newDpopKey() {
   }
 }
 
-/** The newest `DPoP-Nonce` of each server origin. @type {Map<string, string>} */
+/** The newest `DPoP-Nonce` of each server: by origin, the API's apart from the token and
+ * revocation endpoints' even on one origin (RFC 9449 section 9: a nonce is accepted only by
+ * the server that issued it). @type {Map<string, string>} */
 const nonces = new Map();
 
-/** Keeps the answer's `DPoP-Nonce` for the origin of `url` (the core leaves out of a proof a
- * value that is not a nonce). @param {string} url @param {Response} res */
-function keepNonce(url, res) {
+/** @param {string} url @param {boolean} api */
+const nonceKey = (url, api) => (api ? "api " : "") + new URL(url).origin;
+
+/** Keeps the answer's `DPoP-Nonce` for the server of `url` (the core leaves out of a proof a
+ * value that is not a nonce). @param {string} url @param {Response} res @param {boolean} api */
+function keepNonce(url, res, api) {
   const n = res.headers.get("DPoP-Nonce");
-  if (n !== null) nonces.set(new URL(url).origin, n);
+  if (n !== null) nonces.set(nonceKey(url, api), n);
 }
 
 /**
@@ -532,7 +537,7 @@ export class ExpensicatAuth {
   async #proof(jkt, method, url, token) {
     const k = await this.#dpopKey(jkt);
     if (!k) throw sessionError("no_dpop", undefined);
-    const input = this.#c.dpopSigningInput({ jkt, x: k.x, y: k.y, method, url, nowMs: Date.now(), accessToken: token, nonce: nonces.get(new URL(url).origin) });
+    const input = this.#c.dpopSigningInput({ jkt, x: k.x, y: k.y, method, url, nowMs: Date.now(), accessToken: token, nonce: nonces.get(nonceKey(url, token !== undefined)) });
     const sig = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, k.keys.privateKey, new TextEncoder().encode(input)));
     // The JWS compact serialization: the signature (r || s) in base64url.
     return input + "." + btoa(String.fromCharCode(...sig)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -560,7 +565,7 @@ export class ExpensicatAuth {
       .then((h) => ((sent = true), postAndRead(a.url, h, a.body, this.#s.timeoutMs, this.#s.maxTokenResponseBytes, marker)))
       .then(
       ([res, body]) => {
-        keepNonce(a.url, res);
+        keepNonce(a.url, res, false);
         this.#feed({ t: "answer", id: a.id, status: res.status, body });
       },
       // A proof that could not be made: nothing went out.
@@ -576,7 +581,7 @@ export class ExpensicatAuth {
       .then((h) => post(a.url, h, a.body, c))
       .then(
         (res) => {
-          keepNonce(a.url, res);
+          keepNonce(a.url, res, false);
           res.body?.cancel().catch(() => {});
           // What came back; the machine decides whether it goes once more with a new nonce.
           return { status: res.status, nonce: res.headers.has("DPoP-Nonce") };
@@ -872,7 +877,7 @@ export class ExpensicatAuth {
       const signed = this.#c.signRequest(token, method, input, jkt);
       const proof = jkt === undefined ? undefined : await unlessAborted(this.#proof(jkt, signed.method, signed.url, token).catch(() => undefined), user);
       const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs, proof);
-      keepNonce(signed.url, res);
+      keepNonce(signed.url, res, true);
       const canRefresh = this.#core.session?.hasRefreshToken === true;
       const header = (/** @type {string} */ name) => res.headers.get(name) ?? undefined;
       const next = this.#c.nextStep(res.status, header("Retry-After"), header("WWW-Authenticate"), Date.now(), { replayable, canRefresh, refreshed, waited, dpop: jkt !== undefined, nonced });
