@@ -872,10 +872,11 @@ export class ExpensicatAuth {
     let nonced = false;
     for (;;) {
       // A DPoP-bound token is presented as such, with a proof of this request (none when its key
-      // is gone: the server refuses the call).
+      // is gone: the server refuses the call), for the URL as the browser sends it (dot segments
+      // resolved, the path percent-encoded).
       const jkt = this.#core.dpopKey;
       const signed = this.#c.signRequest(token, method, input, jkt);
-      const proof = jkt === undefined ? undefined : await unlessAborted(this.#proof(jkt, signed.method, signed.url, token).catch(() => undefined), user);
+      const proof = jkt === undefined ? undefined : await unlessAborted(this.#proof(jkt, signed.method, new URL(signed.url).href, token).catch(() => undefined), user);
       const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs, proof);
       keepNonce(signed.url, res, true);
       const canRefresh = this.#core.session?.hasRefreshToken === true;
