@@ -248,7 +248,7 @@ fn token_response(status: &JsValue, body: &JsValue, now: u64, config: Option<&Cl
     let status = int_arg(status, "status", 599.0)? as u16;
     let body = Secret::new(string_arg(body, "body")?);
     let parsed = match config {
-        Some(c) => parse_token_answer(c, status, body.expose(), now, false),
+        Some(c) => parse_token_answer(c, status, body.expose(), now, c.dpop()),
         None => crate::protocol::token::parse_token_response(status, body.expose(), now),
     };
     Ok(to_js(token_out(&js(parsed)?).expose()))
@@ -344,6 +344,7 @@ impl ExpensicatClient {
     /// [`parseTokenResponse`] within the configured `maxTokenResponseBytes`, at `Date.now()`,
     /// for the answer to this client's own token request: a JSON request refused with
     /// `unsupported_grant_type` or `invalid_request` gets a message naming `tokenRequestEncoding`.
+    /// With `dpop`, the tokens must be DPoP-bound (`token_type` `DPoP`, RFC 9449 section 5).
     #[wasm_bindgen(js_name = parseTokenResponse, unchecked_return_type = "TokenResponse")]
     pub fn parse_token_response(
         &self,
