@@ -963,6 +963,18 @@ export const tests = {
     eq(await counter(id, "dpopApiRefused"), 0);
   },
 
+  async a_failed_push_keeps_no_dpop_key_either() {
+    // startLogin's contract: "a push that fails rejects, and keeps nothing". With DPoP the
+    // login's private key is stored before the push; nothing ever uses or deletes it after.
+    const pushedAuthorizationRequestEndpoint = `${emu}/api/auth/oauth2/par`;
+    const { auth, id } = await client("dpop-parfail", { dpop: true, par: true, pushedAuthorizationRequestEndpoint, tokenRequestEncoding: "form" });
+    const keys = async () => (await sealedStore("readonly", (s) => s.getAllKeys())).filter((k) => String(k).startsWith("dpop:")).length;
+    const before = await keys();
+    await fault(id, { endpoint: "par", status: 400, body: { error: "invalid_request", error_description: "no" } });
+    eq(codeOf(await rejection(auth.startLogin({ extraParams: [["auto_approve", "json"]] }))), "invalid_request");
+    eq(await keys(), before, "no DPoP key kept for a login whose push failed");
+  },
+
   async a_dedicated_worker_signs_with_the_dpop_key_of_the_pages_login() {
     const { auth, id, config } = await signedIn("dpop-worker", { dpop: true });
     const result = await inWorker(config);
