@@ -723,12 +723,6 @@ export class ExpensicatAuth {
       // An options object that cannot be read: beginLogin says what is wrong with it.
     }
     const start = this.#c.beginLogin(o);
-    if (dpop) {
-      const [keys, key] = dpop;
-      await idb("sealed", "readwrite", (s) => s.put({ keys, ...key }, "dpop:" + start.dpopJkt)).catch(() => {
-        throw sessionError("no_dpop", undefined);
-      });
-    }
     let url;
     if ("push" in start) {
       // PAR (RFC 9126): the parameters go to the server first; the URL names them by the
@@ -738,6 +732,13 @@ export class ExpensicatAuth {
       url = this.#c.pushedAuthorizeUrl(res.status, body).url;
     } else {
       url = start.url;
+    }
+    if (dpop) {
+      // Kept once the push succeeded, like the transaction.
+      const [keys, key] = dpop;
+      await idb("sealed", "readwrite", (s) => s.put({ keys, ...key }, "dpop:" + start.dpopJkt)).catch(() => {
+        throw sessionError("no_dpop", undefined);
+      });
     }
     set(TX + start.state, start.transaction);
     return url;
