@@ -116,3 +116,19 @@ fn an_abandoned_logins_revocation_can_go_once_more_with_its_key() {
     assert!(log.0.iter().filter(|l| l.starts_with(&format!("revoke {} ", first[0]))).count() == 2, "it goes once more: {:?}", log.0);
     assert_eq!(log.signed_after_forget(JKT), Vec::<&String>::new(), "requests signed with a destroyed key: {:?}", log.0);
 }
+
+/// A logout abandons the code exchange in flight (its answer counts for nothing, its tokens are
+/// revoked). When that exchange is refused for want of the server's nonce (RFC 9449 section 8),
+/// the code is still unused: sending it once more after the logout makes the server issue
+/// tokens for a login the user has left (live until revoked, and never revoked without a
+/// revocation endpoint).
+#[test]
+fn an_abandoned_code_exchange_is_not_sent_again_for_a_nonce() {
+    let mut m = machine();
+    let id = exchange(&mut m, 1);
+    let a = m.handle(NOW + 1, Event::Call(2, Call::Logout));
+    assert!(a.iter().any(|a| matches!(a, Action::Settle(1, Err(_)))), "the login call fails: {a:?}");
+    let a = answer(&mut m, id, 400, r#"{"error":"use_dpop_nonce"}"#);
+    assert!(!a.iter().any(|a| matches!(a, Action::Send { .. })), "the abandoned exchange went once more: {a:?}");
+    assert_eq!(a.iter().filter(|a| matches!(a, Action::Forget(j) if j == JKT)).count(), 1, "its key goes: {a:?}");
+}
