@@ -683,8 +683,11 @@ impl Machine {
                 let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms, jkt.is_some());
                 match (again, jkt, parsed) {
                     // The server wants a nonce in the proof (RFC 9449 section 8): the request
-                    // goes once more, its proof with the nonce of this answer's `DPoP-Nonce`.
-                    (Some(request), Some(_), Err(Error::OAuth(e))) if e.raw_code.as_deref() == Some("use_dpop_nonce") => {
+                    // goes once more, its proof with the nonce of this answer's `DPoP-Nonce`
+                    // (not the code of a login a logout abandoned: it stays unused).
+                    (Some(request), Some(_), Err(Error::OAuth(e)))
+                        if e.raw_code.as_deref() == Some("use_dpop_nonce") && !self.orphans.iter().any(|o| o.id == id && o.exchange) =>
+                    {
                         let request = self.once_more(id, request);
                         self.out.push(Action::Send { id, request });
                     }
