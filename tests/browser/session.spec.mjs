@@ -975,6 +975,26 @@ export const tests = {
     eq(await keys(), before, "no DPoP key kept for a login whose push failed");
   },
 
+  async dpop_a_refresh_answering_after_logout_has_its_tokens_revoked_with_the_key() {
+    // A logout while a DPoP refresh is out: the logout revokes the access token (the refresh
+    // token may be rotated already); the refresh lands later and its new tokens are revoked,
+    // with proofs of the login's key, which is destroyed only after them.
+    const { auth, id } = await client("dpop-race", { dpop: true, shareAcrossTabs: false, revocationEndpoint: `${emu}/api/auth/oauth2/revoke` });
+    const url = await auth.startLogin({ extraParams: [["auto_approve", "json"]] });
+    const jkt = param(url, "dpop_jkt");
+    await auth.handleCallback((await call(url)).location);
+    await fault(id, { endpoint: "token", delayMs: 600 });
+    const refreshing = auth.refresh().catch((e) => e);
+    await sleep(100);
+    await auth.logout();
+    await refreshing;
+    for (let i = 0; i < 50 && (await counter(id, "dpopRevocations")) < 3; i++) await sleep(100);
+    eq(await counter(id, "refreshes"), 1);
+    eq(await counter(id, "dpopRevocations"), 3, "the logout's access token, then the refresh's two tokens");
+    eq(await counter(id, "revokedRefreshTokens"), 1, "the rotated refresh token is revoked");
+    eq(await dpopKey(jkt), undefined, "the key is gone at the end");
+  },
+
   async a_dedicated_worker_signs_with_the_dpop_key_of_the_pages_login() {
     const { auth, id, config } = await signedIn("dpop-worker", { dpop: true });
     const result = await inWorker(config);
