@@ -132,3 +132,20 @@ fn an_abandoned_code_exchange_is_not_sent_again_for_a_nonce() {
     assert!(!a.iter().any(|a| matches!(a, Action::Send { .. })), "the abandoned exchange went once more: {a:?}");
     assert_eq!(a.iter().filter(|a| matches!(a, Action::Forget(j) if j == JKT)).count(), 1, "its key goes: {a:?}");
 }
+
+/// RFC 9449 section 7.1: a resource server answers a DPoP-bound token with a `DPoP` challenge
+/// carrying RFC 6750's error codes (`invalid_token`, `insufficient_scope` with its `scope`). A
+/// 403 `DPoP error="insufficient_scope"` is the API's word that the token lacks a scope, and a
+/// 403 `DPoP error="invalid_token"` that the token is refused, as their Bearer twins are.
+#[test]
+fn a_dpop_challenge_says_what_a_bearer_challenge_says() {
+    use expensicat_auth::protocol::error::Error;
+    use expensicat_auth::protocol::session::{api_error, refusal, Refusal};
+    let scope = r#"DPoP algs="ES256", error="insufficient_scope", scope="invoices:read""#;
+    assert_eq!(refusal(403, Some(scope)), Refusal::Scope(Some("invoices:read")));
+    assert_eq!(refusal(403, Some(r#"DPoP algs="ES256", error="invalid_token""#)), Refusal::Token);
+    match api_error(403, "", None, Some(scope), NOW, "GET", "/v1/transactions") {
+        Error::InsufficientScope { required_scope } => assert_eq!(required_scope.as_deref(), Some("invoices:read")),
+        other => panic!("a DPoP insufficient_scope challenge read as {other:?}"),
+    }
+}
