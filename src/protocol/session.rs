@@ -5,7 +5,7 @@
 use crate::prelude::*;
 
 use super::bearer::is_b64token;
-use super::challenge::{bearer, BearerError};
+use super::challenge::{bearer, challenge, BearerError};
 use super::error::{untrusted_text, Error, Result};
 use super::json::{self, Fields, Obj};
 use super::retry_after::parse_retry_after;
@@ -257,7 +257,12 @@ pub enum Refusal<'a> {
 pub fn refusal(status: u16, www_authenticate: Option<&str>) -> Refusal<'_> {
     match status {
         401 => Refusal::Token,
-        403 => match www_authenticate.and_then(bearer).map(|b| (b.error(), b.scope())) {
+        // A DPoP-bound token's challenge is of the DPoP scheme, with the same errors (RFC 9449
+        // section 7.1).
+        403 => match www_authenticate
+            .and_then(|h| bearer(h).filter(|b| b.error().is_some()).or_else(|| challenge(h, "dpop")))
+            .map(|b| (b.error(), b.scope()))
+        {
             Some((Some(BearerError::InvalidToken), _)) => Refusal::Token,
             Some((Some(BearerError::InsufficientScope), scope)) => Refusal::Scope(scope),
             _ => Refusal::None,
