@@ -158,3 +158,114 @@ fn invalid_grant_ends_the_login_and_its_key() {
     assert_eq!(forgets(&a), [JKT]);
     assert!(m.tokens().is_none());
 }
+
+// What the machine asks its driver to sign after it has asked it to destroy the key
+// (`Action::Forget`): js/session.js deletes the key pair on `forget`, so a request named after
+// that cannot be signed and never reaches the server.
+
+/// Every action the machine asked for, in order, across all the events fed.
+#[derive(Default)]
+struct Log(Vec<String>);
+
+impl Log {
+    fn add(&mut self, a: &[Action]) {
+        for a in a {
+            match a {
+                Action::Forget(j) => self.0.push(format!("forget {j}")),
+                Action::Send { id, request } => self.0.push(format!("send {id} {}", request.dpop.as_deref().unwrap_or("-"))),
+                Action::Revoke { id, request } => self.0.push(format!("revoke {id} {}", request.dpop.as_deref().unwrap_or("-"))),
+                _ => {}
+            }
+        }
+    }
+
+    /// The requests asked for, signed with `jkt`, after `forget jkt`.
+    fn signed_after_forget(&self, jkt: &str) -> Vec<&String> {
+        let Some(f) = self.0.iter().position(|l| *l == format!("forget {jkt}")) else { return Vec::new() };
+        self.0[f..].iter().filter(|l| (l.starts_with("send") || l.starts_with("revoke")) && l.ends_with(jkt)).collect()
+    }
+}
+
+fn revokes(a: &[Action]) -> Vec<u64> {
+    a.iter().filter_map(|a| if let Action::Revoke { id, .. } = a { Some(*id) } else { None }).collect()
+}
+
+/// RFC 9449 sections 5 and 8, RFC 7009: a logout while a DPoP refresh is out. The logout revokes
+/// the access token, then destroys the key; the refresh answers afterwards with new tokens, which
+/// the machine means to revoke (no tab will use them) -- with proofs of the key it has just had
+/// destroyed. The driver cannot sign them: the rotated refresh token is never revoked.
+#[test]
+fn a_refresh_answering_after_a_logout_is_revoked_with_a_key_not_yet_destroyed() {
+    let mut m = machine();
+    let mut log = Log::default();
+    let (id, _) = exchange(&mut m, 1);
+    log.add(&answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#));
+    let a = m.handle(NOW + 2, Event::Call(2, Call::Refresh));
+    log.add(&a);
+    let refresh = a.iter().find_map(|a| if let Action::Send { id, .. } = a { Some(*id) } else { None }).unwrap();
+    // Logout while the refresh is out: the access token is revoked (the refresh token may be
+    // rotated already, so it waits for the refresh's answer).
+    let a = m.handle(NOW + 3, Event::Call(3, Call::Logout));
+    log.add(&a);
+    for r in revokes(&a) {
+        log.add(&m.handle(NOW + 4, Event::Revoked { id: r, status: 200, nonce: false }));
+    }
+    // The refresh answers: its tokens are revoked...
+    let a = answer(&mut m, refresh, 200, r#"{"access_token":"at2","token_type":"DPoP","refresh_token":"rt2"}"#);
+    log.add(&a);
+    assert!(!revokes(&a).is_empty(), "the orphan refresh's tokens are revoked: {:?}", log.0);
+    // ...but with a key the machine already told the driver to destroy.
+    assert_eq!(log.signed_after_forget(JKT), Vec::<&String>::new(), "requests signed with a destroyed key: {:?}", log.0);
+}
+
+/// RFC 9449 section 8: a logout while the DPoP code exchange is out. When the exchange answers,
+/// its tokens are revoked and the key destroyed in the same breath; a revocation that the server
+/// refuses for want of its nonce goes once more -- signed with the key already destroyed.
+#[test]
+fn an_abandoned_logins_revocation_can_go_once_more_with_its_key() {
+    let mut m = machine();
+    let mut log = Log::default();
+    let (id, _) = exchange(&mut m, 1);
+    log.add(&m.handle(NOW + 1, Event::Call(2, Call::Logout)));
+    let a = answer(&mut m, id, 200, r#"{"access_token":"at1","token_type":"DPoP","refresh_token":"rt1"}"#);
+    log.add(&a);
+    let first = revokes(&a);
+    assert!(!first.is_empty(), "the abandoned login's tokens are revoked: {:?}", log.0);
+    // The server wants its nonce: 400 with a DPoP-Nonce header.
+    log.add(&m.handle(NOW + 2, Event::Revoked { id: first[0], status: 400, nonce: true }));
+    assert!(log.0.iter().filter(|l| l.starts_with(&format!("revoke {} ", first[0]))).count() == 2, "it goes once more: {:?}", log.0);
+    assert_eq!(log.signed_after_forget(JKT), Vec::<&String>::new(), "requests signed with a destroyed key: {:?}", log.0);
+}
+
+/// A logout abandons the code exchange in flight (its answer counts for nothing, its tokens are
+/// revoked). When that exchange is refused for want of the server's nonce (RFC 9449 section 8),
+/// the code is still unused: sending it once more after the logout makes the server issue
+/// tokens for a login the user has left (live until revoked, and never revoked without a
+/// revocation endpoint).
+#[test]
+fn an_abandoned_code_exchange_is_not_sent_again_for_a_nonce() {
+    let mut m = machine();
+    let (id, _) = exchange(&mut m, 1);
+    let a = m.handle(NOW + 1, Event::Call(2, Call::Logout));
+    assert!(a.iter().any(|a| matches!(a, Action::Settle(1, Err(_)))), "the login call fails: {a:?}");
+    let a = answer(&mut m, id, 400, r#"{"error":"use_dpop_nonce"}"#);
+    assert!(!a.iter().any(|a| matches!(a, Action::Send { .. })), "the abandoned exchange went once more: {a:?}");
+    assert_eq!(a.iter().filter(|a| matches!(a, Action::Forget(j) if j == JKT)).count(), 1, "its key goes: {a:?}");
+}
+
+/// RFC 9449 section 7.1: a resource server answers a DPoP-bound token with a `DPoP` challenge
+/// carrying RFC 6750's error codes (`invalid_token`, `insufficient_scope` with its `scope`). A
+/// 403 `DPoP error="insufficient_scope"` is the API's word that the token lacks a scope, and a
+/// 403 `DPoP error="invalid_token"` that the token is refused, as their Bearer twins are.
+#[test]
+fn a_dpop_challenge_says_what_a_bearer_challenge_says() {
+    use expensicat_auth::protocol::error::Error;
+    use expensicat_auth::protocol::session::{api_error, refusal, Refusal};
+    let scope = r#"DPoP algs="ES256", error="insufficient_scope", scope="invoices:read""#;
+    assert_eq!(refusal(403, Some(scope)), Refusal::Scope(Some("invoices:read")));
+    assert_eq!(refusal(403, Some(r#"DPoP algs="ES256", error="invalid_token""#)), Refusal::Token);
+    match api_error(403, "", None, Some(scope), NOW, "GET", "/v1/transactions") {
+        Error::InsufficientScope { required_scope } => assert_eq!(required_scope.as_deref(), Some("invoices:read")),
+        other => panic!("a DPoP insufficient_scope challenge read as {other:?}"),
+    }
+}
