@@ -615,6 +615,13 @@ impl Machine {
         }
     }
 
+    /// Destroys the DPoP key of thumbprint `jkt`, if any: its login is over.
+    fn forget(&mut self, jkt: Option<String>) {
+        if let Some(jkt) = jkt {
+            self.out.push(Action::Forget(jkt));
+        }
+    }
+
     fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -1099,13 +1106,13 @@ impl Machine {
             let (_, call, requested, nonce) = self.exchanges.remove(i);
             match result {
                 Ok(set) => {
-                    self.start(now, Tokens::from_token_set(set, &requested).bound_to(jkt), nonce, StartReason::Login);
+                    self.start(now, Tokens::from_token_set(set, &requested, jkt), nonce, StartReason::Login);
                     let info = self.info();
                     self.out.push(Action::Settle(call, info.map(Outcome::Session).ok_or(Error::LoginRequired)));
                 }
                 Err(e) => {
                     // A login that did not start: nothing will use its key.
-                    self.out.extend(jkt.map(Action::Forget));
+                    self.forget(jkt);
                     self.fail(call, e)
                 }
             }
@@ -1147,7 +1154,7 @@ impl Machine {
                 self.refresh_failed(e, locked);
                 self.end(EndReason::InvalidGrant, true);
                 // The login is over for every tab: its key goes.
-                self.out.extend(jkt.map(Action::Forget));
+                self.forget(jkt);
             }
             RefreshOutcome::Report(e) => {
                 if sent && !answered(&e) {
@@ -1177,11 +1184,11 @@ impl Machine {
                     ..SharedRecord::default()
                 }));
             }
-            self.revoke_tokens(&Tokens::from_token_set(set, &[]).bound_to(jkt.clone()), true, None);
+            self.revoke_tokens(&Tokens::from_token_set(set, &[], jkt.clone()), true, None);
         }
         if orphan.exchange {
             // The login a logout abandoned: nothing will use its key.
-            self.out.extend(jkt.map(Action::Forget));
+            self.forget(jkt);
         }
         if orphan.locked_from.is_some() {
             self.out.push(Action::Unlock(Purpose::Refresh));
@@ -1435,7 +1442,7 @@ impl Machine {
             let r = &self.retiring[i];
             if !r.recording && r.pending.is_empty() && r.held.is_none() {
                 let r = self.retiring.remove(i);
-                self.out.extend(r.forget.map(Action::Forget));
+                self.forget(r.forget);
                 for call in r.calls {
                     self.out.push(Action::Settle(call, Ok(Outcome::Done)));
                 }
