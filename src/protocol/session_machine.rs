@@ -500,7 +500,7 @@ pub struct Machine {
     exchanges: Vec<(u64, u64, Vec<String>, u32)>,
     /// Token requests out that are signed with a DPoP key: request id, the key's thumbprint,
     /// and a copy of the request while it may be sent once more with the server's nonce.
-    bound: Vec<(u64, String, Option<TokenRequest>)>,
+    bound: Vec<(u64, TokenRequest, bool)>,
     orphans: Vec<Orphan>,
     retiring: Vec<Retire>,
     /// Calls waiting for loading or for the refresh.
@@ -582,37 +582,27 @@ impl Machine {
         self.out.push(Action::Send { id, request });
     }
 
-    /// Remembers the DPoP key request `id` is signed with, and a copy of the request for one
-    /// more try with the server's nonce.
+    /// Remembers a copy of request `id` when it is DPoP-signed: its key, and the request for
+    /// one more try with the server's nonce.
     fn keep_bound(&mut self, id: u64, request: &TokenRequest) {
-        if let Some(jkt) = &request.dpop {
-            let again = TokenRequest {
-                url: request.url.clone(),
-                content_type: request.content_type,
-                body: request.body.duplicate(),
-                dpop: request.dpop.clone(),
-            };
-            self.bound.push((id, jkt.clone(), Some(again)));
+        if request.dpop.is_some() {
+            self.bound.push((id, request.duplicate(), true));
         }
     }
 
     /// Request `id` (DPoP-signed) refused for want of the server's nonce (RFC 9449 section 8):
     /// it goes once more, its proof made again with that nonce, and a second refusal is final.
     fn once_more(&mut self, id: u64, request: TokenRequest) -> TokenRequest {
-        self.bound.push((id, request.dpop.clone().unwrap_or_default(), None));
+        self.bound.push((id, request.duplicate(), false));
         request
     }
 
-    /// The DPoP key that signed request `id` (whose answer is in), if any, and the request if
-    /// it may go once more.
-    fn take_bound(&mut self, id: u64) -> (Option<String>, Option<TokenRequest>) {
-        match self.bound.iter().position(|b| b.0 == id) {
-            Some(i) => {
-                let (_, jkt, again) = self.bound.swap_remove(i);
-                (Some(jkt), again)
-            }
-            None => (None, None),
-        }
+    /// The copy of DPoP-signed request `id` (whose answer is in), and whether it may go once
+    /// more.
+    fn take_bound(&mut self, id: u64) -> Option<(TokenRequest, bool)> {
+        let i = self.bound.iter().position(|b| b.0 == id)?;
+        let (_, request, again) = self.bound.swap_remove(i);
+        Some((request, again))
     }
 
     /// Destroys the DPoP key of thumbprint `jkt`, if any: its login is over.
@@ -669,28 +659,27 @@ impl Machine {
         match event {
             Event::Call(id, call) => self.call(now_ms, id, call),
             Event::Answer { id, status, body } => {
-                let (jkt, again) = self.take_bound(id);
-                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms, jkt.is_some());
-                match (again, jkt, parsed) {
+                let bound = self.take_bound(id);
+                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms, bound.is_some());
+                match (bound, parsed) {
                     // The server wants a nonce in the proof (RFC 9449 section 8): the request
                     // goes once more, its proof with the nonce of this answer's `DPoP-Nonce`.
-                    (Some(request), Some(_), Err(Error::OAuth(e))) if e.raw_code.as_deref() == Some("use_dpop_nonce") => {
+                    (Some((request, true)), Err(Error::OAuth(e))) if e.raw_code.as_deref() == Some("use_dpop_nonce") => {
                         let request = self.once_more(id, request);
                         self.out.push(Action::Send { id, request });
                     }
-                    (_, jkt, parsed) => self.answer(now_ms, id, parsed, true, jkt),
+                    (bound, parsed) => self.answer(now_ms, id, parsed, true, bound.and_then(|b| b.0.dpop)),
                 }
             }
             Event::Failed { id, error } => {
-                let jkt = self.take_bound(id).0;
+                let jkt = self.take_bound(id).and_then(|b| b.0.dpop);
                 self.answer(now_ms, id, Err(error), true, jkt)
             }
             Event::Revoked { id, status, nonce } => {
-                let again = self.take_bound(id).1;
-                match again {
+                match self.take_bound(id) {
                     // A DPoP revocation refused for want of the server's nonce: a 400 with a new
                     // `DPoP-Nonce`.
-                    Some(request) if status == 400 && nonce => {
+                    Some((request, true)) if status == 400 && nonce => {
                         let request = self.once_more(id, request);
                         self.out.push(Action::Revoke { id, request });
                     }
@@ -706,7 +695,7 @@ impl Machine {
             Event::ReadFailed(p) => self.read_failed(now_ms, p),
             Event::Unsent { id } => {
                 self.came_back(id);
-                let jkt = self.take_bound(id).0;
+                let jkt = self.take_bound(id).and_then(|b| b.0.dpop);
                 self.answer(now_ms, id, Err(Error::Network), false, jkt);
             }
             Event::Marked(_, ok) => self.marked(ok),
