@@ -279,12 +279,12 @@ async function unseal(id) {
 // core builds each proof's header, claims and signing input; this driver signs.
 /** @typedef {{ keys: CryptoKeyPair, x: string, y: string }} DpopPair */
 
-/** A new key pair for a login, and its public key's coordinates. @returns {Promise<[CryptoKeyPair, { x: string, y: string }]>} */
+/** A new key pair for a login, with its public key's coordinates. @returns {Promise<DpopPair>} */
 async function newDpopKey() {
   try {
     const keys = /** @type {CryptoKeyPair} */ (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]));
     const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey);
-    return [keys, { x: String(jwk.x), y: String(jwk.y) }];
+    return { keys, x: String(jwk.x), y: String(jwk.y) };
   } catch {
     throw sessionError("no_dpop", undefined);
   }
@@ -523,8 +523,7 @@ export class ExpensicatAuth {
     let p = this.#dpop.get(jkt);
     if (!p) {
       /** @type {Promise<DpopPair | undefined>} */
-      const loaded = new Promise((resolve) => this.#queue(() => idb("sealed", "readonly", (s) => s.get("dpop:" + jkt)).then(resolve, () => resolve(undefined))));
-      p = loaded;
+      p = new Promise((resolve) => this.#queue(() => idb("sealed", "readonly", (s) => s.get("dpop:" + jkt)).then(resolve, () => resolve(undefined))));
       this.#dpop.set(jkt, p);
       p.then((k) => k || this.#dpop.delete(jkt));
     }
@@ -586,9 +585,10 @@ export class ExpensicatAuth {
           // What came back; the machine decides whether it goes once more with a new nonce.
           return { status: res.status, nonce: res.headers.has("DPoP-Nonce") };
         },
-        () => ({ status: 0, nonce: false }),
+        // No answer: status 0.
+        () => {},
       )
-      .then(({ status, nonce }) => this.#feed({ t: "revoked", id: a.id, status, nonce }));
+      .then((r) => this.#feed({ t: "revoked", id: a.id, ...r }));
   }
 
   /** @param {{ rec?: object, login?: number, seq?: number, el: number, es: number }} a */
@@ -718,7 +718,7 @@ export class ExpensicatAuth {
     const dpop = this.#s.dpop ? await newDpopKey() : undefined;
     let o = options;
     try {
-      if (dpop) o = { ...options, dpopKey: dpop[1] };
+      if (dpop) o = { ...options, dpopKey: { x: dpop.x, y: dpop.y } };
     } catch {
       // An options object that cannot be read: beginLogin says what is wrong with it.
     }
@@ -735,8 +735,7 @@ export class ExpensicatAuth {
     }
     if (dpop) {
       // Kept once the push succeeded, like the transaction.
-      const [keys, key] = dpop;
-      await idb("sealed", "readwrite", (s) => s.put({ keys, ...key }, "dpop:" + start.dpopJkt)).catch(() => {
+      await idb("sealed", "readwrite", (s) => s.put(dpop, "dpop:" + start.dpopJkt)).catch(() => {
         throw sessionError("no_dpop", undefined);
       });
     }

@@ -25,7 +25,6 @@ use crate::protocol::scope::{required_scope as core_required_scope, Scope};
 use crate::protocol::secret::{AccessToken, RefreshToken};
 use crate::protocol::session::api_error as core_api_error;
 use crate::protocol::sign::api_url;
-use crate::protocol::sign::sign_request as core_sign_request;
 use crate::protocol::sign::{sign_as, Scheme};
 use crate::protocol::token::{
     authorization_code_request, parse_token_answer, refresh_token_request as core_refresh_request, Revocable, TokenRequest, TokenSet,
@@ -263,16 +262,13 @@ fn sign_request_with(
 ) -> Result<JsValue, JsValue> {
     let token = AccessToken::new(string_arg(token_js, "token")?);
     let (method, url) = (string_arg(method_js, "method")?, string_arg(url_js, "url")?);
-    if dpop {
-        let s = js(sign_as(config.api_base(), config.api_origin(), &token, &method, &url, Scheme::DPoP))?;
-        return Ok(signed(&s.url, &s.method, s.authorization.expose()));
-    }
-    let s = js(core_sign_request(config, &token, &method, &url))?;
+    let scheme = if dpop { Scheme::DPoP } else { Scheme::Bearer };
+    let s = js(sign_as(config.api_base(), config.api_origin(), &token, &method, &url, scheme))?;
     // The usual case: the method as given. Then the result is made from the method and the
-    // token the caller passed (the header is always "Bearer " + the token: `sign_for`): two
-    // fewer strings decoded out of wasm memory, and no copy of the header there.
+    // token the caller passed (the header is always the scheme's prefix and the token:
+    // `sign_as`): two fewer strings decoded out of wasm memory, and no copy of the header there.
     if s.method == method {
-        return Ok(signed_as_given(&s.url, method_js, token_js));
+        return Ok(signed_as_given(&s.url, method_js, scheme.prefix(), token_js));
     }
     Ok(signed(&s.url, &s.method, s.authorization.expose()))
 }

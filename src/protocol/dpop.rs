@@ -11,10 +11,9 @@
 use crate::prelude::*;
 
 use super::challenge::challenge;
-use super::decimal::decimal;
 use super::encoding::base64url;
 use super::error::{Error, Result};
-use super::json::write_str;
+use super::json::Obj;
 use super::sha256::sha256;
 use super::text::{before_any, concat};
 
@@ -95,26 +94,15 @@ pub struct Claims<'a> {
 /// WebCrypto's ECDSA returns); the proof is the signing input, `.`, and the signature's
 /// base64url (RFC 7515 compact serialization).
 pub fn signing_input(key: &PublicKey, claims: &Claims<'_>, jti: &[u8; JTI_ENTROPY]) -> String {
-    let header = concat(&[r#"{"typ":"dpop+jwt","alg":"ES256","jwk":"#, &key.jwk(), "}"]);
-    let mut body = String::with_capacity(160);
-    body.push_str(r#"{"jti":""#);
-    body.push_str(&base64url(jti));
-    body.push_str(r#"","htm":"#);
-    write_str(&mut body, claims.method);
-    body.push_str(r#","htu":"#);
-    write_str(&mut body, htu(claims.url));
-    body.push_str(r#","iat":"#);
-    body.push_str(&decimal(claims.now_ms / 1000));
-    if let Some(t) = claims.access_token {
-        body.push_str(r#","ath":""#);
-        body.push_str(&ath(t));
-        body.push('"');
-    }
-    if let Some(n) = nonce(claims.nonce) {
-        body.push_str(r#","nonce":"#);
-        write_str(&mut body, n);
-    }
-    body.push('}');
+    let header = Obj::new().str("typ", "dpop+jwt").str("alg", ALG).raw("jwk", &key.jwk()).finish();
+    let body = Obj::new()
+        .str("jti", &base64url(jti))
+        .str("htm", claims.method)
+        .str("htu", htu(claims.url))
+        .u64("iat", claims.now_ms / 1000)
+        .opt_str("ath", claims.access_token.map(ath).as_deref())
+        .opt_str("nonce", nonce(claims.nonce))
+        .finish();
     concat(&[&base64url(header.as_bytes()), ".", &base64url(body.as_bytes())])
 }
 

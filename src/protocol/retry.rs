@@ -190,7 +190,7 @@ mod tests {
     const NOW: u64 = 1_000_000;
 
     fn tokens(body: &str) -> Tokens {
-        Tokens::from_token_set(parse_token_response(200, body, NOW).unwrap(), &[])
+        Tokens::from_token_set(parse_token_response(200, body, NOW).unwrap(), &[], None)
     }
 
     /// The step for `tokens` at `now_ms`, as the session machine asks it.

@@ -75,8 +75,9 @@ impl SessionInfo {
 
 impl Tokens {
     /// A session from a token response; `requested` stands in for an absent `scope`
-    /// (RFC 6749 section 5.1).
-    pub fn from_token_set(set: TokenSet, requested: &[String]) -> Self {
+    /// (RFC 6749 section 5.1); `jkt`: the thumbprint of the DPoP key the tokens are bound to
+    /// (none: bearer tokens).
+    pub fn from_token_set(set: TokenSet, requested: &[String], jkt: Option<String>) -> Self {
         Tokens {
             access: set.access_token,
             expires_at_ms: set.expires_at_ms,
@@ -84,13 +85,8 @@ impl Tokens {
             scopes: set.scope.unwrap_or_else(|| requested.to_vec()),
             mode: SessionMode::OAuth,
             remote: false,
-            jkt: None,
+            jkt,
         }
-    }
-
-    /// The tokens bound to the DPoP key of thumbprint `jkt` (none: bearer tokens).
-    pub fn bound_to(self, jkt: Option<String>) -> Self {
-        Tokens { jkt, ..self }
     }
 
     /// The thumbprint of the DPoP key the tokens are bound to, if any.
@@ -327,27 +323,27 @@ mod tests {
 
     #[test]
     fn freshness_is_checked_against_the_clock() {
-        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#), &["x".into()]);
+        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#), &["x".into()], None);
         assert_eq!(t.info().expires_at, Some(61_000));
         assert!(t.is_fresh(30_000, 30_000));
         assert!(!t.is_fresh(31_000, 30_000));
         assert!(!t.is_fresh(61_000, 0));
         assert!(!t.is_fresh(u64::MAX, 0));
-        let forever = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer"}"#), &[]);
+        let forever = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer"}"#), &[], None);
         assert!(forever.is_fresh(u64::MAX, u64::MAX));
     }
 
     #[test]
     fn requested_scopes_stand_in_for_missing_scope() {
-        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer"}"#), &["transactions:read".into()]);
+        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer"}"#), &["transactions:read".into()], None);
         assert_eq!(t.info().scopes, ["transactions:read"]);
-        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer","scope":"team:read"}"#), &["x".into()]);
+        let t = Tokens::from_token_set(set(r#"{"access_token":"a","token_type":"Bearer","scope":"team:read"}"#), &["x".into()], None);
         assert_eq!(t.info().scopes, ["team:read"]);
     }
 
     #[test]
     fn rotation_replaces_refresh_token_only_when_sent() {
-        let mut t = Tokens::from_token_set(set(r#"{"access_token":"a1","token_type":"Bearer","refresh_token":"r1"}"#), &[]);
+        let mut t = Tokens::from_token_set(set(r#"{"access_token":"a1","token_type":"Bearer","refresh_token":"r1"}"#), &[], None);
         t.rotate(set(r#"{"access_token":"a2","token_type":"Bearer","refresh_token":"r2","expires_in":5}"#));
         assert_eq!(t.access_token().expose(), "a2");
         assert_eq!(t.refresh_token().map(RefreshToken::expose), Some("r2"));
@@ -360,7 +356,7 @@ mod tests {
 
     #[test]
     fn info_and_debug_never_show_tokens() {
-        let t = Tokens::from_token_set(set(r#"{"access_token":"AT-SECRET","token_type":"Bearer","refresh_token":"RT-SECRET"}"#), &[]);
+        let t = Tokens::from_token_set(set(r#"{"access_token":"AT-SECRET","token_type":"Bearer","refresh_token":"RT-SECRET"}"#), &[], None);
         let shown = format!("{t:?} {:?} {}", t.info(), t.info().to_json());
         assert!(!shown.contains("AT-SECRET") && !shown.contains("RT-SECRET"), "{shown}");
         assert_eq!(t.info().to_json(), r#"{"scopes":[],"hasRefreshToken":true,"mode":"oauth"}"#);
@@ -377,17 +373,15 @@ mod tests {
 
     #[test]
     fn storage_round_trip_and_corruption() {
-        let t = Tokens::from_token_set(
-            set(r#"{"access_token":"a","token_type":"Bearer","refresh_token":"r","expires_in":9,"scope":"s"}"#),
-            &[],
-        );
+        let body = r#"{"access_token":"a","token_type":"Bearer","refresh_token":"r","expires_in":9,"scope":"s"}"#;
+        let t = Tokens::from_token_set(set(body), &[], None);
         let back = Tokens::from_storage(t.to_storage().expose()).unwrap();
         assert_eq!(back.info(), t.info());
         assert_eq!(back.access_token().expose(), "a");
         assert_eq!(back.jkt(), None);
         // A DPoP session carries its key's thumbprint to storage and to the other tabs.
         let jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
-        let bound = Tokens::from_storage(t.bound_to(Some(jkt.into())).to_storage().expose()).unwrap();
+        let bound = Tokens::from_storage(Tokens::from_token_set(set(body), &[], Some(jkt.into())).to_storage().expose()).unwrap();
         assert_eq!(bound.jkt(), Some(jkt));
         for bad in [
             "",

@@ -500,7 +500,7 @@ pub struct Machine {
     exchanges: Vec<(u64, u64, Vec<String>, u32)>,
     /// Token requests out that are signed with a DPoP key: request id, the key's thumbprint,
     /// and a copy of the request while it may be sent once more with the server's nonce.
-    bound: Vec<(u64, String, Option<TokenRequest>)>,
+    bound: Vec<(u64, TokenRequest, bool)>,
     /// Keys of ended logins whose destruction waits for the requests signed with them.
     forgetting: Vec<String>,
     orphans: Vec<Orphan>,
@@ -585,7 +585,7 @@ impl Machine {
     /// one of them may go once more, signed again, or bring tokens to revoke with it.
     fn forget(&mut self, jkt: Option<String>) {
         let Some(j) = jkt else { return };
-        if self.bound.iter().any(|b| b.1 == j) {
+        if self.bound.iter().any(|b| b.1.dpop.as_deref() == Some(j.as_str())) {
             self.forgetting.push(j);
         } else {
             self.out.push(Action::Forget(j));
@@ -599,37 +599,27 @@ impl Machine {
         self.out.push(Action::Send { id, request });
     }
 
-    /// Remembers the DPoP key request `id` is signed with, and a copy of the request for one
-    /// more try with the server's nonce.
+    /// Remembers a copy of request `id` when it is DPoP-signed: its key, and the request for
+    /// one more try with the server's nonce.
     fn keep_bound(&mut self, id: u64, request: &TokenRequest) {
-        if let Some(jkt) = &request.dpop {
-            let again = TokenRequest {
-                url: request.url.clone(),
-                content_type: request.content_type,
-                body: request.body.duplicate(),
-                dpop: request.dpop.clone(),
-            };
-            self.bound.push((id, jkt.clone(), Some(again)));
+        if request.dpop.is_some() {
+            self.bound.push((id, request.duplicate(), true));
         }
     }
 
     /// Request `id` (DPoP-signed) refused for want of the server's nonce (RFC 9449 section 8):
     /// it goes once more, its proof made again with that nonce, and a second refusal is final.
     fn once_more(&mut self, id: u64, request: TokenRequest) -> TokenRequest {
-        self.bound.push((id, request.dpop.clone().unwrap_or_default(), None));
+        self.bound.push((id, request.duplicate(), false));
         request
     }
 
-    /// The DPoP key that signed request `id` (whose answer is in), if any, and the request if
-    /// it may go once more.
-    fn take_bound(&mut self, id: u64) -> (Option<String>, Option<TokenRequest>) {
-        match self.bound.iter().position(|b| b.0 == id) {
-            Some(i) => {
-                let (_, jkt, again) = self.bound.swap_remove(i);
-                (Some(jkt), again)
-            }
-            None => (None, None),
-        }
+    /// The copy of DPoP-signed request `id` (whose answer is in), and whether it may go once
+    /// more.
+    fn take_bound(&mut self, id: u64) -> Option<(TokenRequest, bool)> {
+        let i = self.bound.iter().position(|b| b.0 == id)?;
+        let (_, request, again) = self.bound.swap_remove(i);
+        Some((request, again))
     }
 
     fn id(&mut self) -> u64 {
@@ -679,31 +669,30 @@ impl Machine {
         match event {
             Event::Call(id, call) => self.call(now_ms, id, call),
             Event::Answer { id, status, body } => {
-                let (jkt, again) = self.take_bound(id);
-                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms, jkt.is_some());
-                match (again, jkt, parsed) {
+                let bound = self.take_bound(id);
+                let parsed = parse_token_answer(&self.config, status, body.expose(), now_ms, bound.is_some());
+                match (bound, parsed) {
                     // The server wants a nonce in the proof (RFC 9449 section 8): the request
                     // goes once more, its proof with the nonce of this answer's `DPoP-Nonce`
                     // (not the code of a login a logout abandoned: it stays unused).
-                    (Some(request), Some(_), Err(Error::OAuth(e)))
+                    (Some((request, true)), Err(Error::OAuth(e)))
                         if e.raw_code.as_deref() == Some("use_dpop_nonce") && !self.orphans.iter().any(|o| o.id == id && o.exchange) =>
                     {
                         let request = self.once_more(id, request);
                         self.out.push(Action::Send { id, request });
                     }
-                    (_, jkt, parsed) => self.answer(now_ms, id, parsed, true, jkt),
+                    (bound, parsed) => self.answer(now_ms, id, parsed, true, bound.and_then(|b| b.0.dpop)),
                 }
             }
             Event::Failed { id, error } => {
-                let jkt = self.take_bound(id).0;
+                let jkt = self.take_bound(id).and_then(|b| b.0.dpop);
                 self.answer(now_ms, id, Err(error), true, jkt)
             }
             Event::Revoked { id, status, nonce } => {
-                let again = self.take_bound(id).1;
-                match again {
+                match self.take_bound(id) {
                     // A DPoP revocation refused for want of the server's nonce: a 400 with a new
                     // `DPoP-Nonce`.
-                    Some(request) if status == 400 && nonce => {
+                    Some((request, true)) if status == 400 && nonce => {
                         let request = self.once_more(id, request);
                         self.out.push(Action::Revoke { id, request });
                     }
@@ -719,7 +708,7 @@ impl Machine {
             Event::ReadFailed(p) => self.read_failed(now_ms, p),
             Event::Unsent { id } => {
                 self.came_back(id);
-                let jkt = self.take_bound(id).0;
+                let jkt = self.take_bound(id).and_then(|b| b.0.dpop);
                 self.answer(now_ms, id, Err(Error::Network), false, jkt);
             }
             Event::Marked(_, ok) => self.marked(ok),
@@ -1119,7 +1108,7 @@ impl Machine {
             let (_, call, requested, nonce) = self.exchanges.remove(i);
             match result {
                 Ok(set) => {
-                    self.start(now, Tokens::from_token_set(set, &requested).bound_to(jkt), nonce, StartReason::Login);
+                    self.start(now, Tokens::from_token_set(set, &requested, jkt), nonce, StartReason::Login);
                     let info = self.info();
                     self.out.push(Action::Settle(call, info.map(Outcome::Session).ok_or(Error::LoginRequired)));
                 }
@@ -1197,7 +1186,7 @@ impl Machine {
                     ..SharedRecord::default()
                 }));
             }
-            self.revoke_tokens(&Tokens::from_token_set(set, &[]).bound_to(jkt.clone()), true, None);
+            self.revoke_tokens(&Tokens::from_token_set(set, &[], jkt.clone()), true, None);
         }
         if orphan.exchange {
             // The login a logout abandoned: nothing will use its key.

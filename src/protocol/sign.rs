@@ -32,6 +32,16 @@ pub enum Scheme {
     DPoP,
 }
 
+impl Scheme {
+    /// The start of the `Authorization` value, before the token.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Scheme::Bearer => "Bearer ",
+            Scheme::DPoP => "DPoP ",
+        }
+    }
+}
+
 /// Resolves `path_or_url` against the API base: a path starting with `/` is appended to the base
 /// (`/v1/transactions` becomes `https://api.expensicat.com/api/v1/transactions`); an absolute URL
 /// must be on the API origin.
@@ -136,7 +146,7 @@ pub fn sign_as(
         return Err(Error::InvalidToken);
     }
     let mut value = String::with_capacity(7 + token.len());
-    value.push_str(if scheme == Scheme::DPoP { "DPoP " } else { "Bearer " });
+    value.push_str(scheme.prefix());
     value.push_str(token);
     Ok(SignedRequest { url, method: method.to_ascii_uppercase(), authorization: Secret::new(value) })
 }

@@ -35,6 +35,11 @@ pub struct TokenRequest {
 }
 
 impl TokenRequest {
+    /// An explicit copy (the body is a secret).
+    pub fn duplicate(&self) -> Self {
+        TokenRequest { url: self.url.clone(), content_type: self.content_type, body: self.body.duplicate(), dpop: self.dpop.clone() }
+    }
+
     /// The request signed with the DPoP key of thumbprint `jkt` (none: unsigned).
     pub fn with_dpop(mut self, jkt: Option<&str>) -> Self {
         self.dpop = jkt.map(Into::into);

@@ -21,8 +21,8 @@ export function loginStart(url, state, expiresAt, transaction, dpopJkt) { return
 export function pushedLoginStart(push, state, expiresAt, transaction, dpopJkt) { return dpopJkt === undefined ? { push, state, expiresAt, transaction } : { push, state, expiresAt, transaction, dpopJkt }; }
 export function signed(url, method, authorization) { return { url, method, headers: { Authorization: authorization } }; }
 // The same when the core's method is the method as the caller gave it (checked in wasm); the
-// header is always "Bearer " + the token.
-export function signedAsGiven(url, method, token) { return { url, method, headers: { Authorization: "Bearer " + token } }; }
+// header is always the scheme's prefix ("Bearer " or "DPoP ") + the token.
+export function signedAsGiven(url, method, scheme, token) { return { url, method, headers: { Authorization: scheme + token } }; }
 export function tokenHttp(url, contentType, body) {
   return { url, method: "POST", headers: { Accept: "application/json", "Content-Type": contentType }, body };
 }
@@ -41,9 +41,10 @@ extern "C" {
     #[wasm_bindgen(js_name = pushedLoginStart)]
     pub fn pushed_login_start(push: &JsValue, state: &str, expires_at: f64, transaction: &str, dpop_jkt: Option<&str>) -> JsValue;
     pub fn signed(url: &str, method: &str, authorization: &str) -> JsValue;
-    /// `signed(url, method, "Bearer " + token)` from the caller's JS strings.
+    /// `signed(url, method, scheme + token)` from the caller's JS strings (`scheme`: `"Bearer "`
+    /// or `"DPoP "`).
     #[wasm_bindgen(js_name = signedAsGiven)]
-    pub fn signed_as_given(url: &str, method: &JsValue, token: &JsValue) -> JsValue;
+    pub fn signed_as_given(url: &str, method: &JsValue, scheme: &str, token: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = tokenHttp)]
     pub fn token_http(url: &str, content_type: &str, body: &str) -> JsValue;
     pub fn pkce(verifier: &str, challenge: &str) -> JsValue;
