@@ -133,7 +133,7 @@ fn create_login_with(config: &ClientConfig, options: Option<JsValue>, push: bool
     if config.par_endpoint().is_some() && !push {
         return Err(js_error(&Error::InvalidConfig {
             field: "par",
-            reason: "needs beginLogin: the authorize URL comes from the push's answer",
+            reason: "needs beginLogin (the URL comes from the push)",
         }));
     }
     let request: LoginRequest = from_js_or_default(options, "options")?;

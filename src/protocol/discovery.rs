@@ -40,7 +40,7 @@ pub const DISCOVERED_MEMBERS: [&str; 5] =
 pub fn metadata_urls(issuer: &str) -> Result<[String; 2]> {
     let url = parse_endpoint(issuer, "issuer", &[])?;
     if url.query().is_some() {
-        return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query (RFC 8414)" });
+        return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query" });
     }
     let origin = url.origin();
     let path = trim_end_byte(url.path(), b'/');
@@ -81,7 +81,7 @@ fn own_input(config_json: &str) -> Result<ClientConfigInput> {
     use super::json::FromJson;
     let input = ClientConfigInput::from_json(config_json).map_err(|_| Error::InvalidConfig {
         field: "config",
-        reason: "is not a configuration (an unknown member, or one of the wrong type)",
+        reason: "has an unknown member or one of the wrong type",
     })?;
     let given = [
         input.issuer.is_some(),
@@ -91,7 +91,7 @@ fn own_input(config_json: &str) -> Result<ClientConfigInput> {
         input.pushed_authorization_request_endpoint.is_some(),
     ];
     match given.iter().position(|g| *g) {
-        Some(i) => Err(Error::InvalidConfig { field: DISCOVERED_MEMBERS[i], reason: "comes from the server metadata when discovering" }),
+        Some(i) => Err(Error::InvalidConfig { field: DISCOVERED_MEMBERS[i], reason: "comes from the metadata" }),
         None => Ok(input),
     }
 }
@@ -129,14 +129,14 @@ pub fn read_metadata(issuer: &str, config_json: &str, attempt: usize, status: u1
         return match (attempt >= 1, status) {
             (false, _) => Ok(MetadataAnswer::TryNext),
             (true, 0) => Err(Error::Network),
-            (true, _) => Err(Error::InvalidResponse { status, reason: "no metadata at either well-known address of the issuer" }),
+            (true, _) => Err(Error::InvalidResponse { status, reason: "no metadata at either well-known address" }),
         };
     }
     let bad = |reason| Error::InvalidResponse { status, reason };
     if body.len() > max_bytes {
         return Err(Error::body_too_large(status));
     }
-    let mut f = Fields::parse(body).map_err(|_| bad("the metadata is not a strict JSON object (or it repeats a key)"))?;
+    let mut f = Fields::parse(body).map_err(|_| bad("the body is not a strict JSON object (or it repeats a key)"))?;
     // Read in one pass straight into the configuration, then judged: an early return drops the
     // one value that owns what was read.
     let mut input = own_input(config_json)?;
@@ -167,11 +167,11 @@ pub fn read_metadata(issuer: &str, config_json: &str, attempt: usize, status: u1
         }
     }
     let reason = if endpoints[0].is_none() || endpoints[1].is_none() {
-        "the metadata lacks authorization_endpoint or token_endpoint"
+        "no authorization_endpoint or token_endpoint"
     } else if require_par && endpoints[3].is_none() {
-        "the metadata requires pushed authorization requests but lists no endpoint for them"
+        "require_pushed_authorization_requests without pushed_authorization_request_endpoint"
     } else if !s256 {
-        "the server does not list PKCE S256 in code_challenge_methods_supported"
+        "no S256 in code_challenge_methods_supported"
     } else {
         input.issuer = Some(issuer.to_owned());
         input.par |= require_par;

@@ -62,7 +62,7 @@ pub fn parse_par_response(config: &ClientConfig, status: u16, body: &str, now_ms
         return Err(Error::OAuth(e));
     }
     if status != 201 {
-        return Err(bad("the pushed authorization request was not answered with 201 Created"));
+        return Err(bad("the push was not answered with 201"));
     }
     let doc = match parsed {
         Some(v @ Value::Object(_)) => v,
@@ -70,11 +70,11 @@ pub fn parse_par_response(config: &ClientConfig, status: u16, body: &str, now_ms
     };
     let request_uri = match doc.get_str("request_uri") {
         Some(u) if !u.is_empty() && u.len() <= MAX_REQUEST_URI && u.bytes().all(|b| b.is_ascii_graphic()) => u,
-        _ => return Err(bad("request_uri is missing or not 1 to 2048 visible ASCII characters")),
+        _ => return Err(bad("request_uri is not 1 to 2048 visible ASCII characters")),
     };
     let expires_in = match doc.get("expires_in").and_then(Value::as_u64) {
         Some(s) if s > 0 => s,
-        _ => return Err(bad("expires_in is missing or not a positive integer")),
+        _ => return Err(bad("expires_in is not a positive integer")),
     };
     // No longer than the login transaction: a URL is worth nothing after its transaction. (The
     // comparison in seconds first: no 128-bit product for a saturating multiplication.)
