@@ -131,21 +131,16 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
 /// (else `invalid_config`: that caller has no way to push).
 fn create_login_with(config: &ClientConfig, options: Option<JsValue>, push: bool) -> Result<JsValue, JsValue> {
     if config.par_endpoint().is_some() && !push {
-        return Err(js_error(&Error::InvalidConfig {
-            field: "par",
-            reason: "needs beginLogin (the URL comes from the push)",
-        }));
+        return Err(js_error(&Error::InvalidConfig { field: "par", reason: "needs beginLogin (the URL comes from the push)" }));
     }
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     let tx = &start.transaction;
-    if let Some(push) = crate::protocol::par::par_request(config, &start) {
-        return Ok(pushed_login_start(&http_request_out(push), tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()));
-    }
-    Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()))
+    let push = crate::protocol::par::par_request(config, &start).map_or(JsValue::UNDEFINED, http_request_out);
+    Ok(login_start(&start.url, &push, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()))
 }
 
-use crate::web::js::{login_start, pkce, pushed_login_start, signed, signed_as_given, token_http};
+use crate::web::js::{login_start, pkce, signed, signed_as_given, token_http};
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
 /// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.

@@ -79,10 +79,8 @@ pub fn discovery_plan(issuer: &str, config_json: &str) -> Result<DiscoveryPlan> 
 /// A configuration given to `discover`, none of its members one that discovery fills in.
 fn own_input(config_json: &str) -> Result<ClientConfigInput> {
     use super::json::FromJson;
-    let input = ClientConfigInput::from_json(config_json).map_err(|_| Error::InvalidConfig {
-        field: "config",
-        reason: "has an unknown member or one of the wrong type",
-    })?;
+    let input = ClientConfigInput::from_json(config_json)
+        .map_err(|_| Error::InvalidConfig { field: "config", reason: "has an unknown member or one of the wrong type" })?;
     let given = [
         input.issuer.is_some(),
         input.authorization_endpoint.is_some(),
