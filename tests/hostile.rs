@@ -10,7 +10,7 @@ use expensicat_auth::protocol::expensify::{parse_response, Credential, Credentia
 use expensicat_auth::protocol::json::FromJson;
 use expensicat_auth::protocol::par::parse_par_response;
 use expensicat_auth::protocol::session::api_error;
-use expensicat_auth::protocol::token::{parse_token_response, MAX_TOKEN_RESPONSE};
+use expensicat_auth::protocol::token::parse_token_response;
 use expensicat_auth::protocol::transaction::LoginTransaction;
 use expensicat_auth::{parse_callback, start_login, Error, LoginRequest};
 use serde_json::Value;

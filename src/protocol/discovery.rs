@@ -95,6 +95,9 @@ fn own_input(config_json: &str) -> Result<ClientConfigInput> {
 }
 
 /// What an answer at one of the [`metadata_urls`] is worth.
+// Made once per discovery and moved straight into the client: a box would add an allocation and
+// a copy for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetadataAnswer {
     /// The configuration: the app's (`config_json`) with the issuer and the endpoints of the
