@@ -4,6 +4,7 @@
 import type {
   ClientConfig,
   DiscoveryConfig,
+  DiscoveryPlan,
   LoginOptions,
   SessionCoreAction,
   SessionCoreEvent,
@@ -15,7 +16,7 @@ import type {
   SessionCore,
 } from "../pkg/expensicat_auth.js";
 
-export type { ClientConfig, DiscoveryConfig, LoginOptions, LoginResult, SessionInfo, SessionChange, SharedRecord };
+export type { ClientConfig, DiscoveryConfig, DiscoveryPlan, LoginOptions, LoginResult, SessionInfo, SessionChange, SharedRecord };
 export type SessionAction = SessionCoreAction;
 export type SessionEvent = SessionCoreEvent;
 export type SessionListener = (event: SessionChange) => void;

@@ -306,15 +306,15 @@ function keepNonce(url, res, api) {
 }
 
 /**
- * The configuration for `issuer` from its metadata (RFC 8414 section 3.1, then OpenID Connect
+ * The client for `issuer` from its metadata (RFC 8414 section 3.1, then OpenID Connect
  * Discovery): the core says where to look, judges each answer (exact issuer, HTTPS endpoints,
- * PKCE S256) and makes the configuration; this performs the GETs, under one deadline over both
- * and their bodies, without cookies and never following a redirect.
+ * PKCE S256) and makes the client; this performs the GETs, under one deadline over both and
+ * their bodies, without cookies and never following a redirect.
  * @param {unknown} issuer @param {unknown} config
- * @returns {Promise<import("./session-types").ClientConfig>}
+ * @returns {Promise<ExpensicatClient>}
  */
-async function discoverConfig(issuer, config) {
-  const plan = ExpensicatClient.discoveryPlan(/** @type {string} */ (issuer), /** @type {any} */ (config));
+async function discoverClient(issuer, config) {
+  const plan = /** @type {import("./session-types").DiscoveryPlan} */ (ExpensicatClient.discovery(/** @type {string} */ (issuer), /** @type {any} */ (config)));
   const c = deadline(plan.timeoutMs);
   for (let attempt = 0; ; attempt++) {
     let status = 0;
@@ -330,12 +330,12 @@ async function discoverConfig(issuer, config) {
       status = 0;
       body = "";
     }
-    const found = ExpensicatClient.discoveredConfig(/** @type {string} */ (issuer), /** @type {any} */ (config), attempt, status, body);
-    if (found) return { .../** @type {import("./session-types").DiscoveryConfig} */ (config), ...found };
+    const found = ExpensicatClient.discovery(/** @type {string} */ (issuer), /** @type {any} */ (config), attempt, status, body);
+    if (found) return /** @type {ExpensicatClient} */ (found);
   }
 }
 
-/** @type {any} */ (ExpensicatClient).discover = async (/** @type {unknown} */ issuer, /** @type {unknown} */ config) => new ExpensicatClient(await discoverConfig(issuer, config));
+/** @type {any} */ (ExpensicatClient).discover = discoverClient;
 
 /**
  * A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
@@ -382,7 +382,7 @@ export class ExpensicatAuth {
    * @returns {Promise<ExpensicatAuth>}
    */
   static async discover(issuer, config) {
-    return new ExpensicatAuth(await discoverConfig(issuer, config));
+    return new ExpensicatAuth(/** @type {any} */ (await discoverClient(issuer, config)));
   }
 
   /**
@@ -391,7 +391,8 @@ export class ExpensicatAuth {
    * @param {import("./session-types").ClientConfig} config
    */
   constructor(config) {
-    this.#c = /** @type {Client} */ (/** @type {unknown} */ (new ExpensicatClient(config)));
+    // A client already made (by `discover`) is taken as it is.
+    this.#c = /** @type {Client} */ (/** @type {unknown} */ (config instanceof ExpensicatClient ? config : new ExpensicatClient(config)));
     this.#s = this.#c.settings;
     this.#core = this.#c.sessionCore();
     this.#ready = new Promise((resolve) => (this.#isReady = resolve));

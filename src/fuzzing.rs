@@ -10,14 +10,14 @@ use crate::protocol::authorize::{build_authorize_url, AuthorizeParams};
 use crate::protocol::bearer::is_b64token;
 use crate::protocol::callback::{parse_callback, CallbackParams};
 use crate::protocol::config::{ClientConfig, ClientConfigInput};
-use crate::protocol::discovery::{discovered_config, read_metadata, MetadataAnswer};
+use crate::protocol::discovery::{read_metadata, MetadataAnswer};
 use crate::protocol::encoding::decode_form;
 use crate::protocol::error::{Error, MAX_UNTRUSTED_TEXT};
 use crate::protocol::expensify::{parse_response, Expect};
 use crate::protocol::login::{start_login, LoginRequest};
 use crate::protocol::par::parse_par_response;
 use crate::protocol::retry_after::parse_retry_after;
-use crate::protocol::token::{parse_error_body, parse_token_response, MAX_TOKEN_RESPONSE};
+use crate::protocol::token::{parse_error_body, parse_token_response};
 use crate::protocol::transaction::{LoginTransaction, MAX_APP_STATE, MAX_STORED_TRANSACTION};
 use crate::protocol::url::Url;
 
@@ -328,17 +328,24 @@ pub fn metadata(data: &[u8]) {
     let status = [200, 201, 404, 0][usize::from(first % 4)];
     let attempt = usize::from(first >> 7);
     let body = text(data.get(1..).unwrap_or_default());
-    match read_metadata(METADATA_ISSUER, attempt, status, &body, MAX_TOKEN_RESPONSE) {
+    let app = r#"{"clientId":"c","redirectUri":"https://app.example/cb","allowCustomScopes":true}"#;
+    match read_metadata(METADATA_ISSUER, app, attempt, status, &body) {
         Ok(MetadataAnswer::TryNext) => assert!(attempt == 0 && !(200..300).contains(&status)),
-        Ok(MetadataAnswer::Found(m)) => {
+        Ok(MetadataAnswer::Found(c)) => {
             assert!((200..300).contains(&status));
-            assert_eq!(m.issuer, METADATA_ISSUER, "accepted another issuer's metadata");
-            let app = r#"{"clientId":"c","redirectUri":"https://app.example/cb","allowCustomScopes":true}"#;
-            if let Err(e) = discovered_config(app, &m) {
-                panic!("accepted metadata the configuration refuses: {e}");
-            }
+            assert_eq!(c.issuer(), METADATA_ISSUER, "accepted another issuer's metadata");
         }
-        Err(e) => check_error_text(&e),
+        Err(e) => {
+            // Metadata that the client configuration would refuse is refused as metadata first:
+            // an error naming a member names the document's, never the configuration's.
+            let field = match &e {
+                Error::InvalidUrl { field, .. } | Error::InsecureUrl { field } => field,
+                Error::InvalidConfig { .. } => panic!("accepted metadata the configuration refuses: {e}"),
+                _ => "",
+            };
+            assert!(!field.bytes().any(|b| b.is_ascii_uppercase()), "accepted metadata the configuration refuses: {e}");
+            check_error_text(&e);
+        }
     }
 }
 

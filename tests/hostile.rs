@@ -10,7 +10,7 @@ use expensicat_auth::protocol::expensify::{parse_response, Credential, Credentia
 use expensicat_auth::protocol::json::FromJson;
 use expensicat_auth::protocol::par::parse_par_response;
 use expensicat_auth::protocol::session::api_error;
-use expensicat_auth::protocol::token::{parse_token_response, MAX_TOKEN_RESPONSE};
+use expensicat_auth::protocol::token::parse_token_response;
 use expensicat_auth::protocol::transaction::LoginTransaction;
 use expensicat_auth::{parse_callback, start_login, Error, LoginRequest};
 use serde_json::Value;
@@ -93,7 +93,8 @@ fn every_hostile_case_gets_its_exact_code_and_leaks_nothing() {
             "metadata" => {
                 let body = expand(&s("body"), &state);
                 let status = case["status"].as_u64().unwrap() as u16;
-                (body.clone(), outcome(read_metadata(&s("issuer"), 1, status, &body, MAX_TOKEN_RESPONSE)))
+                let app = r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback"}"#;
+                (body.clone(), outcome(read_metadata(&s("issuer"), app, 1, status, &body)))
             }
             "dpop_key" => {
                 let (x, y) = (s("x"), s("y"));

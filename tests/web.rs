@@ -288,7 +288,7 @@ fn hostile_corpus_through_the_exports() {
                 let body = expand(&field("body"), &state);
                 let config = json(r#"{"clientId":"demo-client","redirectUri":"https://app.example/callback"}"#);
                 let status = JsValue::from(case["status"].as_u64().unwrap() as f64);
-                (body.clone(), api::ExpensicatClient::discovered_config(s(&field("issuer")), config, JsValue::from(1.0), status, s(&body)))
+                (body.clone(), api::ExpensicatClient::discovery(s(&field("issuer")), config, JsValue::from(1.0), status, s(&body)))
             }
             "dpop_key" => {
                 let proof = serde_json::json!({

@@ -86,9 +86,6 @@ export interface PushedLoginStart { push: HttpRequest; state: string; expiresAt:
 /** A pushed authorization request the server accepted: the authorize URL (`client_id` and `request_uri` only), to open before `expiresAt` (ms since the epoch). */
 export interface PushedAuthorization { url: string; expiresAt: number; }
 
-/** What discovery adds to a `DiscoveryConfig`: the issuer and endpoints of the server's metadata, and `par` when the server requires pushed authorization requests. */
-export type DiscoveredMembers = Pick<ClientConfig, "issuer" | "authorizationEndpoint" | "tokenEndpoint" | "revocationEndpoint" | "pushedAuthorizationRequestEndpoint" | "par">;
-
 /** Where discovery looks (RFC 8414, then OpenID Connect Discovery) and within what limits. */
 export interface DiscoveryPlan { urls: [string, string]; timeoutMs: number; maxBytes: number; }
 

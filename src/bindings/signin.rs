@@ -130,21 +130,16 @@ pub fn build_authorize_url(#[wasm_bindgen(unchecked_param_type = "AuthorizeUrlPa
 /// (else `invalid_config`: that caller has no way to push).
 fn create_login_with(config: &ClientConfig, options: Option<JsValue>, push: bool) -> Result<JsValue, JsValue> {
     if config.par_endpoint().is_some() && !push {
-        return Err(js_error(&Error::InvalidConfig {
-            field: "par",
-            reason: "needs beginLogin: the authorize URL comes from the push's answer",
-        }));
+        return Err(js_error(&Error::InvalidConfig { field: "par", reason: "needs beginLogin (the URL comes from the push)" }));
     }
     let request: LoginRequest = from_js_or_default(options, "options")?;
     let start = js(start_login(config, &request, &random_bytes::<LOGIN_ENTROPY>()?, now_ms()))?;
     let tx = &start.transaction;
-    if let Some(push) = crate::protocol::par::par_request(config, &start) {
-        return Ok(pushed_login_start(&http_request_out(push), tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()));
-    }
-    Ok(login_start(&start.url, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()))
+    let push = crate::protocol::par::par_request(config, &start).map_or(JsValue::UNDEFINED, http_request_out);
+    Ok(login_start(&start.url, &push, tx.state(), tx.expires_at_ms() as f64, &tx.to_storage(), tx.jkt()))
 }
 
-use crate::web::js::{login_start, pkce, pushed_login_start, signed, signed_as_given, token_http};
+use crate::web::js::{login_start, pkce, signed, signed_as_given, token_http};
 
 /// A callback that passed every check. Only `parseCallback` creates one, and `tokenRequest`
 /// consumes it (the JS object is unusable afterwards), so a callback is exchanged at most once.
@@ -708,46 +703,41 @@ impl FromJson for ProofInput {
 
 #[wasm_bindgen]
 impl ExpensicatClient {
-    /// Checks `issuer` and `config` (a `ClientConfig` without the issuer and the endpoints)
-    /// before discovery makes any request: `{urls, timeoutMs, maxBytes}`, the two addresses of
-    /// the metadata in the order to try them (RFC 8414, then OpenID Connect), one deadline for
-    /// the whole discovery and the largest body to read.
-    #[wasm_bindgen(js_name = discoveryPlan, unchecked_return_type = "DiscoveryPlan")]
-    pub fn discovery_plan(
+    /// Discovery in two steps, for `issuer` and `config` (a `ClientConfig` without the issuer
+    /// and the endpoints). Without an answer, checks both before any request and returns the
+    /// `DiscoveryPlan` `{urls, timeoutMs, maxBytes}`: the two addresses of the metadata in the
+    /// order to try them (RFC 8414, then OpenID Connect), one deadline for the whole discovery
+    /// and the largest body to read. With the answer (`status`, 0 when there was none, and
+    /// `body`) to the request for `urls[attempt]`: the client configured by `config` with the
+    /// metadata's issuer and endpoints (and `par` when the server requires it), or `undefined`
+    /// to ask the next address. Throws `issuer_mismatch` when the metadata names another issuer,
+    /// `invalid_response` (or `insecure_url`, `invalid_url` naming the member) for a document
+    /// the client cannot use, `network` when no address answered.
+    #[wasm_bindgen(unchecked_return_type = "DiscoveryPlan | ExpensicatClient | undefined")]
+    pub fn discovery(
         #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
         #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let issuer = string_arg(&issuer, "issuer")?;
-        let plan = js(crate::protocol::discovery::discovery_plan(&issuer, &json_text(&config, "config")?))?;
-        let urls: [String; 2] = plan.urls;
-        Ok(to_js(&Obj::new().strs("urls", &urls).u64("timeoutMs", plan.timeout_ms).u64("maxBytes", plan.max_bytes as u64).finish()))
-    }
-
-    /// Judges the answer to the request for `discoveryPlan(issuer, config).urls[attempt]`
-    /// (`status` 0 when there was none): what the metadata adds to `config` (its issuer and
-    /// endpoints, and `par` when the server requires it; `config` with these members is a valid
-    /// configuration), or `undefined` to ask the next address. Throws `issuer_mismatch` when the metadata names
-    /// another issuer, `invalid_response` (or `insecure_url`, `invalid_url` naming the member)
-    /// for a document the client cannot use, `network` when no address answered.
-    #[wasm_bindgen(js_name = discoveredConfig, unchecked_return_type = "DiscoveredMembers | undefined")]
-    pub fn discovered_config(
-        #[wasm_bindgen(unchecked_param_type = "string")] issuer: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DiscoveryConfig")] config: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] attempt: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] attempt: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] status: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] body: JsValue,
     ) -> Result<JsValue, JsValue> {
         use crate::protocol::discovery::{discovery_plan, read_metadata, MetadataAnswer};
         let issuer = string_arg(&issuer, "issuer")?;
         let config = json_text(&config, "config")?;
+        if absent(&attempt) {
+            let plan = js(discovery_plan(&issuer, &config))?;
+            let urls: [String; 2] = plan.urls;
+            return Ok(to_js(
+                &Obj::new().strs("urls", &urls).u64("timeoutMs", plan.timeout_ms).u64("maxBytes", plan.max_bytes as u64).finish(),
+            ));
+        }
         let attempt = int_arg(&attempt, "attempt", 1.0)? as usize;
         let status = int_arg(&status, "status", 599.0)? as u16;
         let body = string_arg(&body, "body")?;
-        let plan = js(discovery_plan(&issuer, &config))?;
-        match js(read_metadata(&issuer, attempt, status, &body, plan.max_bytes))? {
-            MetadataAnswer::TryNext => Ok(JsValue::UNDEFINED),
-            MetadataAnswer::Found(m) => Ok(to_js(&js(crate::protocol::discovery::discovered_config(&config, &m))?)),
-        }
+        Ok(match js(read_metadata(&issuer, &config, attempt, status, &body))? {
+            MetadataAnswer::TryNext => JsValue::UNDEFINED,
+            MetadataAnswer::Found(c) => ExpensicatClient(alloc::rc::Rc::new(c)).into(),
+        })
     }
 }
 

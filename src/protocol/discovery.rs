@@ -16,7 +16,7 @@ use super::authorize::RESERVED_AUTHORIZE_PARAMS;
 use super::config::{ClientConfig, ClientConfigInput};
 use super::endpoint::parse_endpoint;
 use super::error::{Error, Result};
-use super::json::{Fields, Obj, ShapeError};
+use super::json::{Fields, ShapeError};
 use super::text::{concat, trim_end_byte};
 
 /// The RFC 8414 well-known suffix.
@@ -40,7 +40,7 @@ pub const DISCOVERED_MEMBERS: [&str; 5] =
 pub fn metadata_urls(issuer: &str) -> Result<[String; 2]> {
     let url = parse_endpoint(issuer, "issuer", &[])?;
     if url.query().is_some() {
-        return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query (RFC 8414)" });
+        return Err(Error::InvalidUrl { field: "issuer", reason: "must not have a query" });
     }
     let origin = url.origin();
     let path = trim_end_byte(url.path(), b'/');
@@ -79,10 +79,8 @@ pub fn discovery_plan(issuer: &str, config_json: &str) -> Result<DiscoveryPlan> 
 /// A configuration given to `discover`, none of its members one that discovery fills in.
 fn own_input(config_json: &str) -> Result<ClientConfigInput> {
     use super::json::FromJson;
-    let input = ClientConfigInput::from_json(config_json).map_err(|_| Error::InvalidConfig {
-        field: "config",
-        reason: "is not a configuration (an unknown member, or one of the wrong type)",
-    })?;
+    let input = ClientConfigInput::from_json(config_json)
+        .map_err(|_| Error::InvalidConfig { field: "config", reason: "has an unknown member or one of the wrong type" })?;
     let given = [
         input.issuer.is_some(),
         input.authorization_endpoint.is_some(),
@@ -91,35 +89,20 @@ fn own_input(config_json: &str) -> Result<ClientConfigInput> {
         input.pushed_authorization_request_endpoint.is_some(),
     ];
     match given.iter().position(|g| *g) {
-        Some(i) => Err(Error::InvalidConfig { field: DISCOVERED_MEMBERS[i], reason: "comes from the server metadata when discovering" }),
+        Some(i) => Err(Error::InvalidConfig { field: DISCOVERED_MEMBERS[i], reason: "comes from the metadata" }),
         None => Ok(input),
     }
 }
 
-/// A validated metadata document: what a client configuration takes from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerMetadata {
-    /// The issuer, equal to the one asked for.
-    pub issuer: String,
-    /// `authorization_endpoint`.
-    pub authorization_endpoint: String,
-    /// `token_endpoint`.
-    pub token_endpoint: String,
-    /// `revocation_endpoint` (RFC 7009), when listed.
-    pub revocation_endpoint: Option<String>,
-    /// `pushed_authorization_request_endpoint` (RFC 9126), when listed.
-    pub pushed_authorization_request_endpoint: Option<String>,
-    /// `require_pushed_authorization_requests` (RFC 9126 section 5; absent means `false`).
-    pub require_pushed_authorization_requests: bool,
-    /// `dpop_signing_alg_values_supported` (RFC 9449 section 5.1), empty when not listed.
-    pub dpop_signing_alg_values_supported: Vec<String>,
-}
-
 /// What an answer at one of the [`metadata_urls`] is worth.
+// Made once per discovery and moved straight into the client: a box would add an allocation and
+// a copy for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetadataAnswer {
-    /// The metadata, validated.
-    Found(ServerMetadata),
+    /// The configuration: the app's (`config_json`) with the issuer and the endpoints of the
+    /// validated metadata, and `par` when the server requires pushed authorization requests.
+    Found(ClientConfig),
     /// No document at this address (an HTTP error status, a redirect, or no answer at all): ask
     /// the next one.
     TryNext,
@@ -127,76 +110,73 @@ pub enum MetadataAnswer {
 
 /// Judges the answer (`status`, 0 when there was none: a network failure or a redirect, which
 /// is never followed; and its `body`) to the request for `issuer`'s metadata at
-/// `metadata_urls(issuer)[attempt]`. A 2xx answer is final, valid or not: a bad document at the
-/// first address is not a reason to look elsewhere.
+/// `metadata_urls(issuer)[attempt]`, for the app's configuration `config_json` (as given to
+/// [`discovery_plan`], checked first). A 2xx answer is final, valid or not: a bad document at
+/// the first address is not a reason to look elsewhere. The metadata goes straight into the
+/// configuration, which [`ClientConfig::new`] then checks as a whole.
 ///
 /// # Errors
-/// [`Error::MetadataIssuerMismatch`] when the document names another issuer;
-/// [`Error::InvalidResponse`] for a body over `max_bytes`, one that is not a strict JSON object,
-/// a member of the wrong type, a missing endpoint, no `S256` in
-/// `code_challenge_methods_supported`, PAR required without its endpoint, or no document at
-/// either address; [`Error::InvalidUrl`] or [`Error::InsecureUrl`] naming the endpoint member;
-/// [`Error::Network`] when the last address did not answer.
-pub fn read_metadata(issuer: &str, attempt: usize, status: u16, body: &str, max_bytes: usize) -> Result<MetadataAnswer> {
-    let last = attempt >= 1;
+/// The [`discovery_plan`] errors; [`Error::MetadataIssuerMismatch`] when the document names
+/// another issuer; [`Error::InvalidResponse`] for a body over the configuration's
+/// `maxTokenResponseBytes`, one that is not a strict JSON object, a member of the wrong type, a
+/// missing endpoint, no `S256` in `code_challenge_methods_supported`, PAR required without its
+/// endpoint, or no document at either address; [`Error::InvalidUrl`] or [`Error::InsecureUrl`]
+/// naming the endpoint member; [`Error::Network`] when the last address did not answer; any
+/// [`ClientConfig::new`] error for the configuration made (`par` set by the app without an
+/// endpoint in the metadata).
+pub fn read_metadata(issuer: &str, config_json: &str, attempt: usize, status: u16, body: &str) -> Result<MetadataAnswer> {
+    let max_bytes = discovery_plan(issuer, config_json)?.max_bytes;
     if !(200..300).contains(&status) {
-        return match (last, status) {
+        return match (attempt >= 1, status) {
             (false, _) => Ok(MetadataAnswer::TryNext),
             (true, 0) => Err(Error::Network),
-            (true, _) => Err(Error::InvalidResponse { status, reason: "no metadata at either well-known address of the issuer" }),
+            (true, _) => Err(Error::InvalidResponse { status, reason: "no metadata at either well-known address" }),
         };
     }
-    parse_metadata(status, body, issuer, max_bytes).map(MetadataAnswer::Found)
-}
-
-/// Validates a metadata document (`body`, answered with `status`) for `issuer`.
-///
-/// # Errors
-/// As [`read_metadata`] for a 2xx answer.
-pub fn parse_metadata(status: u16, body: &str, issuer: &str, max_bytes: usize) -> Result<ServerMetadata> {
     let bad = |reason| Error::InvalidResponse { status, reason };
     if body.len() > max_bytes {
         return Err(Error::body_too_large(status));
     }
-    let mut f = Fields::parse(body).map_err(|_| bad("the metadata is not a strict JSON object (or it repeats a key)"))?;
-    // Read in one pass, then judged; few owned values stay alive across the checks (each early
-    // return drops what is alive).
+    let mut f = Fields::parse(body).map_err(|_| bad("the body is not a strict JSON object (or it repeats a key)"))?;
+    // Read in one pass straight into the configuration, then judged: an early return drops the
+    // one value that owns what was read.
+    let mut input = own_input(config_json)?;
     let same_issuer = f.string("issuer").as_deref() == Some(issuer);
     let [a, t, r, p] = ENDPOINT_MEMBERS;
-    let endpoints = [f.string(a), f.string(t), f.string(r), f.string(p)];
-    let require_pushed_authorization_requests = f.bool("require_pushed_authorization_requests").unwrap_or_default();
+    input.authorization_endpoint = f.string(a);
+    input.token_endpoint = f.string(t);
+    input.revocation_endpoint = f.string(r);
+    input.pushed_authorization_request_endpoint = f.string(p);
+    let require_par = f.bool("require_pushed_authorization_requests").unwrap_or_default();
     let s256 = f.strings("code_challenge_methods_supported").is_some_and(|m| m.iter().any(|m| m == "S256"));
-    let dpop_signing_alg_values_supported = f.strings("dpop_signing_alg_values_supported").unwrap_or_default();
+    // Not used (the key is the client's choice), but a member of the wrong type still refuses
+    // the document.
+    f.strings("dpop_signing_alg_values_supported");
     // The document's other members are the server's business; only a wrong type is refused.
-    let reason = if let Err(ShapeError::WrongType(_)) = f.finish() {
-        "a metadata member has the wrong type"
-    } else if !same_issuer {
+    if let Err(ShapeError::WrongType(_)) = f.finish() {
+        return Err(bad("a metadata member has the wrong type"));
+    }
+    if !same_issuer {
         // The issuer first: nothing else of a document about another server is worth checking.
         return Err(Error::MetadataIssuerMismatch);
+    }
+    let endpoints =
+        [&input.authorization_endpoint, &input.token_endpoint, &input.revocation_endpoint, &input.pushed_authorization_request_endpoint];
+    for (e, k) in endpoints.iter().zip(&ENDPOINT_MEMBERS) {
+        if let Some(e) = e {
+            parse_endpoint(e, k, &RESERVED_AUTHORIZE_PARAMS)?;
+        }
+    }
+    let reason = if endpoints[0].is_none() || endpoints[1].is_none() {
+        "no authorization_endpoint or token_endpoint"
+    } else if require_par && endpoints[3].is_none() {
+        "require_pushed_authorization_requests without pushed_authorization_request_endpoint"
+    } else if !s256 {
+        "no S256 in code_challenge_methods_supported"
     } else {
-        for (e, k) in endpoints.iter().zip(&ENDPOINT_MEMBERS) {
-            if let Some(e) = e {
-                parse_endpoint(e, k, &RESERVED_AUTHORIZE_PARAMS)?;
-            }
-        }
-        let par_ok = !require_pushed_authorization_requests || endpoints[3].is_some();
-        let [authorization_endpoint, token_endpoint, revocation_endpoint, pushed_authorization_request_endpoint] = endpoints;
-        match (authorization_endpoint, token_endpoint) {
-            (Some(authorization_endpoint), Some(token_endpoint)) if par_ok && s256 => {
-                return Ok(ServerMetadata {
-                    issuer: issuer.to_owned(),
-                    authorization_endpoint,
-                    token_endpoint,
-                    revocation_endpoint,
-                    pushed_authorization_request_endpoint,
-                    require_pushed_authorization_requests,
-                    dpop_signing_alg_values_supported,
-                })
-            }
-            (Some(_), Some(_)) if !par_ok => "the metadata requires pushed authorization requests but lists no endpoint for them",
-            (Some(_), Some(_)) => "the server does not list PKCE S256 in code_challenge_methods_supported",
-            _ => "the metadata lacks authorization_endpoint or token_endpoint",
-        }
+        input.issuer = Some(issuer.to_owned());
+        input.par |= require_par;
+        return ClientConfig::new(input).map(MetadataAnswer::Found);
     };
     Err(bad(reason))
 }
@@ -205,38 +185,20 @@ pub fn parse_metadata(status: u16, body: &str, issuer: &str, max_bytes: usize) -
 const ENDPOINT_MEMBERS: [&str; 4] =
     ["authorization_endpoint", "token_endpoint", "revocation_endpoint", "pushed_authorization_request_endpoint"];
 
-/// What discovery adds to the app's configuration (`config_json`), as the JSON text of a
-/// partial `ClientConfig`: the issuer and the endpoints of `metadata`, and `par: true` when the
-/// server requires pushed authorization requests. The whole (the app's members, then these) is
-/// checked here, so the configuration made of both is valid.
-///
-/// # Errors
-/// As [`discovery_plan`] for the app's part.
-pub fn discovered_config(config_json: &str, metadata: &ServerMetadata) -> Result<String> {
-    let mut input = own_input(config_json)?;
-    input.issuer = Some(metadata.issuer.clone());
-    input.authorization_endpoint = Some(metadata.authorization_endpoint.clone());
-    input.token_endpoint = Some(metadata.token_endpoint.clone());
-    input.revocation_endpoint = metadata.revocation_endpoint.clone();
-    input.pushed_authorization_request_endpoint = metadata.pushed_authorization_request_endpoint.clone();
-    input.par |= metadata.require_pushed_authorization_requests;
-    let par = input.par;
-    ClientConfig::new(input)?;
-    Ok(Obj::new()
-        .str("issuer", &metadata.issuer)
-        .str("authorizationEndpoint", &metadata.authorization_endpoint)
-        .str("tokenEndpoint", &metadata.token_endpoint)
-        .opt_str("revocationEndpoint", metadata.revocation_endpoint.as_deref())
-        .opt_str("pushedAuthorizationRequestEndpoint", metadata.pushed_authorization_request_endpoint.as_deref())
-        .opt_bool_true("par", par)
-        .finish())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const ISS: &str = "https://as.example";
+    const APP: &str = r#"{"clientId":"c","redirectUri":"https://app.example/cb","scopes":["openid"],"allowCustomScopes":true}"#;
+
+    /// The configuration a 200 answer of `body` at the second address makes for [`APP`].
+    fn parse_metadata(body: &str, issuer: &str) -> Result<ClientConfig> {
+        match read_metadata(issuer, APP, 1, 200, body)? {
+            MetadataAnswer::Found(c) => Ok(c),
+            MetadataAnswer::TryNext => panic!("a 200 answer is final"),
+        }
+    }
 
     fn doc(extra: &str) -> String {
         format!(
@@ -270,30 +232,30 @@ mod tests {
 
     #[test]
     fn a_valid_document_gives_the_endpoints() {
-        let m = parse_metadata(200, &doc(r#","revocation_endpoint":"https://as.example/revoke","dpop_signing_alg_values_supported":["ES256"],"scopes_supported":["openid"]"#), ISS, 65536).unwrap();
-        assert_eq!(m.authorization_endpoint, "https://as.example/authorize");
-        assert_eq!(m.token_endpoint, "https://as.example/token");
-        assert_eq!(m.revocation_endpoint.as_deref(), Some("https://as.example/revoke"));
-        assert_eq!(m.pushed_authorization_request_endpoint, None);
-        assert!(!m.require_pushed_authorization_requests);
-        assert_eq!(m.dpop_signing_alg_values_supported, ["ES256"]);
+        let c = parse_metadata(&doc(r#","revocation_endpoint":"https://as.example/revoke","dpop_signing_alg_values_supported":["ES256"],"scopes_supported":["openid"]"#), ISS).unwrap();
+        assert_eq!(c.issuer(), ISS);
+        assert_eq!(c.authorization_endpoint(), "https://as.example/authorize");
+        assert_eq!(c.token_endpoint(), "https://as.example/token");
+        assert_eq!(c.revocation_endpoint(), Some("https://as.example/revoke"));
+        assert_eq!(c.par_endpoint(), None);
+        assert_eq!(c.client_id(), "c");
     }
 
     #[test]
     fn the_issuer_is_compared_as_a_string() {
         for asked in ["https://as.example/", "https://AS.example", "https://as.example:443", "https://as.example/x"] {
-            assert_eq!(parse_metadata(200, &doc(""), asked, 65536).unwrap_err().code(), "issuer_mismatch", "{asked}");
+            assert_eq!(parse_metadata(&doc(""), asked).unwrap_err().code(), "issuer_mismatch", "{asked}");
         }
     }
 
     #[test]
     fn fallback_only_without_a_2xx_answer_at_the_first_address() {
-        assert_eq!(read_metadata(ISS, 0, 404, "", 65536).unwrap(), MetadataAnswer::TryNext);
-        assert_eq!(read_metadata(ISS, 0, 0, "", 65536).unwrap(), MetadataAnswer::TryNext);
-        assert_eq!(read_metadata(ISS, 0, 200, "{}", 65536).unwrap_err().code(), "issuer_mismatch");
-        assert_eq!(read_metadata(ISS, 1, 0, "", 65536).unwrap_err().code(), "network");
-        assert_eq!(read_metadata(ISS, 1, 404, "", 65536).unwrap_err().code(), "invalid_response");
-        assert!(matches!(read_metadata(ISS, 1, 200, &doc(""), 65536).unwrap(), MetadataAnswer::Found(_)));
+        assert_eq!(read_metadata(ISS, APP, 0, 404, "").unwrap(), MetadataAnswer::TryNext);
+        assert_eq!(read_metadata(ISS, APP, 0, 0, "").unwrap(), MetadataAnswer::TryNext);
+        assert_eq!(read_metadata(ISS, APP, 0, 200, "{}").unwrap_err().code(), "issuer_mismatch");
+        assert_eq!(read_metadata(ISS, APP, 1, 0, "").unwrap_err().code(), "network");
+        assert_eq!(read_metadata(ISS, APP, 1, 404, "").unwrap_err().code(), "invalid_response");
+        assert!(matches!(read_metadata(ISS, APP, 1, 200, &doc("")).unwrap(), MetadataAnswer::Found(_)));
     }
 
     #[test]
@@ -341,46 +303,43 @@ mod tests {
             ),
         ];
         for (body, code) in cases {
-            assert_eq!(parse_metadata(200, body, ISS, 65536).unwrap_err().code(), *code, "{body}");
+            assert_eq!(parse_metadata(body, ISS).unwrap_err().code(), *code, "{body}");
         }
-        assert_eq!(
-            parse_metadata(200, &doc(r#","require_pushed_authorization_requests":true"#), ISS, 65536).unwrap_err().code(),
-            "invalid_response"
-        );
-        assert_eq!(
-            parse_metadata(200, &doc(r#","require_pushed_authorization_requests":"yes""#), ISS, 65536).unwrap_err().code(),
-            "invalid_response"
-        );
-        assert_eq!(
-            parse_metadata(200, &doc(r#","revocation_endpoint":"http://evil.example/r""#), ISS, 65536).unwrap_err().code(),
-            "insecure_url"
-        );
-        assert_eq!(parse_metadata(200, &doc(""), ISS, 100).unwrap_err().code(), "invalid_response");
+        assert_eq!(parse_metadata(&doc(r#","require_pushed_authorization_requests":true"#), ISS).unwrap_err().code(), "invalid_response");
+        assert_eq!(parse_metadata(&doc(r#","require_pushed_authorization_requests":"yes""#), ISS).unwrap_err().code(), "invalid_response");
+        assert_eq!(parse_metadata(&doc(r#","revocation_endpoint":"http://evil.example/r""#), ISS).unwrap_err().code(), "insecure_url");
+        assert_eq!(parse_metadata(&doc(r#","dpop_signing_alg_values_supported":"ES256""#), ISS).unwrap_err().code(), "invalid_response");
+        // Within the configuration's maxTokenResponseBytes.
+        let small = r#"{"clientId":"c","redirectUri":"https://app.example/cb","maxTokenResponseBytes":256}"#;
+        let big = doc(&format!(r#","x":"{}""#, "a".repeat(100)));
+        assert_eq!(read_metadata(ISS, small, 1, 200, &big).unwrap_err().code(), "invalid_response");
+        assert!(matches!(read_metadata(ISS, small, 1, 200, &doc("")), Ok(MetadataAnswer::Found(_))));
     }
 
     #[test]
     fn the_discovered_configuration_is_the_apps_plus_the_metadata() {
-        let config = r#"{"clientId":"c","redirectUri":"https://app.example/cb","scopes":["openid"],"allowCustomScopes":true}"#;
-        let plan = discovery_plan(ISS, config).unwrap();
+        let plan = discovery_plan(ISS, APP).unwrap();
         assert_eq!(plan.timeout_ms, 15_000);
         assert_eq!(plan.urls[1], "https://as.example/.well-known/openid-configuration");
-        let m = parse_metadata(
-            200,
+        let c = parse_metadata(
             &doc(r#","pushed_authorization_request_endpoint":"https://as.example/par","require_pushed_authorization_requests":true"#),
             ISS,
-            65536,
         )
         .unwrap();
-        let added = discovered_config(config, &m).unwrap();
-        assert_eq!(
-            added,
-            r#"{"issuer":"https://as.example","authorizationEndpoint":"https://as.example/authorize","tokenEndpoint":"https://as.example/token","pushedAuthorizationRequestEndpoint":"https://as.example/par","par":true}"#
-        );
-        let whole = format!("{},{}", &config[..config.len() - 1], &added[1..]);
-        let c = ClientConfig::new(<ClientConfigInput as crate::protocol::json::FromJson>::from_json(&whole).unwrap()).unwrap();
         assert_eq!(c.token_endpoint(), "https://as.example/token");
         assert_eq!(c.authorization_endpoint(), "https://as.example/authorize");
-        assert_eq!(c.par_endpoint(), Some("https://as.example/par"));
+        assert_eq!(c.par_endpoint(), Some("https://as.example/par"), "PAR required: par set");
+        assert_eq!(c.scopes(), ["openid"]);
+        // Listed but not required: the app's choice.
+        let listed = doc(r#","pushed_authorization_request_endpoint":"https://as.example/par""#);
+        assert_eq!(parse_metadata(&listed, ISS).unwrap().par_endpoint(), None);
+        let with_par = r#"{"clientId":"c","redirectUri":"https://app.example/cb","par":true}"#;
+        let found = |app| match read_metadata(ISS, app, 1, 200, &listed) {
+            Ok(MetadataAnswer::Found(c)) => c,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(found(with_par).par_endpoint(), Some("https://as.example/par"));
+        assert_eq!(read_metadata(ISS, with_par, 1, 200, &doc("")).unwrap_err().code(), "invalid_config");
         for bad in [
             r#"{"clientId":"c","redirectUri":"https://app.example/cb","tokenEndpoint":"https://evil.example/t"}"#,
             r#"{"clientId":"c","redirectUri":"https://app.example/cb","issuer":"https://as.example"}"#,
@@ -388,6 +347,8 @@ mod tests {
             r#"{"clientId":"","redirectUri":"https://app.example/cb"}"#,
         ] {
             assert_eq!(discovery_plan(ISS, bad).unwrap_err().code(), "invalid_config", "{bad}");
+            // The app's configuration is checked before the answer.
+            assert_eq!(read_metadata(ISS, bad, 1, 200, &doc("")).unwrap_err().code(), "invalid_config", "{bad}");
         }
     }
 }

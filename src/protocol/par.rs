@@ -20,6 +20,7 @@ use super::error::{Error, Result};
 use super::json::{self, Value};
 use super::login::LoginStart;
 use super::secret::Secret;
+use super::text::concat;
 use super::token::{error_of, TokenRequest};
 
 /// The longest `request_uri` accepted, in bytes.
@@ -53,36 +54,37 @@ pub struct PushedAuthorization {
 /// configured `maxTokenResponseBytes`, another status, not a strict JSON object, a missing or
 /// malformed `request_uri` or `expires_in`.
 pub fn parse_par_response(config: &ClientConfig, status: u16, body: &str, now_ms: u64) -> Result<PushedAuthorization> {
-    let bad = |reason| Error::InvalidResponse { status, reason };
     if body.len() > config.max_token_response_bytes {
         return Err(Error::body_too_large(status));
     }
     let parsed = json::parse(body);
-    if let Some(e) = parsed.as_ref().and_then(|v| error_of(status, v)) {
+    let doc = parsed.as_ref();
+    if let Some(e) = doc.and_then(|v| error_of(status, v)) {
         return Err(Error::OAuth(e));
     }
-    if status != 201 {
-        return Err(bad("the pushed authorization request was not answered with 201 Created"));
-    }
-    let doc = match parsed {
-        Some(v @ Value::Object(_)) => v,
-        _ => return Err(bad("the body is not a strict JSON object (or it repeats a key)")),
+    // Read first, then judged in one place: the parsed body is dropped on one path.
+    let request_uri = doc
+        .and_then(|v| v.get_str("request_uri"))
+        .filter(|u| !u.is_empty() && u.len() <= MAX_REQUEST_URI && u.bytes().all(|b| b.is_ascii_graphic()));
+    let expires_in = doc.and_then(|v| v.get("expires_in")).and_then(Value::as_u64).filter(|s| *s > 0);
+    let reason = match (doc, request_uri, expires_in) {
+        _ if status != 201 => "the push was not answered with 201",
+        (Some(Value::Object(_)), Some(request_uri), Some(expires_in)) => {
+            // No longer than the login transaction: a URL is worth nothing after its
+            // transaction. (The comparison in seconds first: no 128-bit product for a saturating
+            // multiplication.)
+            let ttl = config.transaction_ttl_ms;
+            let expires_at_ms = now_ms.saturating_add(if expires_in > ttl / 1000 { ttl } else { expires_in * 1000 });
+            // Through a slice, as the token requests encode theirs: one instance of the generic
+            // encoder.
+            let query = form_encode([("client_id", config.client_id.as_str()), ("request_uri", request_uri)].iter().copied());
+            return Ok(PushedAuthorization { url: concat(&[&config.authorize_prefix, &query]), expires_at_ms });
+        }
+        (Some(Value::Object(_)), None, _) => "request_uri is not 1 to 2048 visible ASCII characters",
+        (Some(Value::Object(_)), _, None) => "expires_in is not a positive integer",
+        _ => "the body is not a strict JSON object (or it repeats a key)",
     };
-    let request_uri = match doc.get_str("request_uri") {
-        Some(u) if !u.is_empty() && u.len() <= MAX_REQUEST_URI && u.bytes().all(|b| b.is_ascii_graphic()) => u,
-        _ => return Err(bad("request_uri is missing or not 1 to 2048 visible ASCII characters")),
-    };
-    let expires_in = match doc.get("expires_in").and_then(Value::as_u64) {
-        Some(s) if s > 0 => s,
-        _ => return Err(bad("expires_in is missing or not a positive integer")),
-    };
-    // No longer than the login transaction: a URL is worth nothing after its transaction. (The
-    // comparison in seconds first: no 128-bit product for a saturating multiplication.)
-    let ttl = config.transaction_ttl_ms;
-    let expires_at_ms = now_ms.saturating_add(if expires_in > ttl / 1000 { ttl } else { expires_in * 1000 });
-    // Through a slice, as the token requests encode theirs: one instance of the generic encoder.
-    let query = form_encode([("client_id", config.client_id.as_str()), ("request_uri", request_uri)].iter().copied());
-    Ok(PushedAuthorization { url: config.authorize_prefix.clone() + &query, expires_at_ms })
+    Err(Error::InvalidResponse { status, reason })
 }
 
 #[cfg(test)]

@@ -17,8 +17,12 @@ export function authError(message, props) {
 // The result objects of the hot low-level calls, each made in one call across the boundary:
 // cheaper than JSON text parsed again in JS (a login's JSON embeds the transaction's own JSON,
 // every quote escaped), and than setting members one by one from wasm (one crossing each).
-export function loginStart(url, state, expiresAt, transaction, dpopJkt) { return dpopJkt === undefined ? { url, state, expiresAt, transaction } : { url, state, expiresAt, transaction, dpopJkt }; }
-export function pushedLoginStart(push, state, expiresAt, transaction, dpopJkt) { return dpopJkt === undefined ? { push, state, expiresAt, transaction } : { push, state, expiresAt, transaction, dpopJkt }; }
+// A login's start: its authorize URL, or with PAR the push to make first (`push` given).
+export function loginStart(url, push, state, expiresAt, transaction, dpopJkt) {
+  const start = push === undefined ? { url, state, expiresAt, transaction } : { push, state, expiresAt, transaction };
+  if (dpopJkt !== undefined) start.dpopJkt = dpopJkt;
+  return start;
+}
 export function signed(url, method, authorization) { return { url, method, headers: { Authorization: authorization } }; }
 // The same when the core's method is the method as the caller gave it (checked in wasm); the
 // header is always the scheme's prefix ("Bearer " or "DPoP ") + the token.
@@ -34,12 +38,10 @@ extern "C" {
     /// `props` as its own properties.
     #[wasm_bindgen(js_name = authError)]
     pub fn auth_error(message: &str, props: &str) -> JsValue;
-    /// The `LoginStart` object of `createLogin`.
+    /// The `LoginStart` object of `createLogin`, or with PAR (`push` not `undefined`) the
+    /// `PushedLoginStart` of `beginLogin`: the push to make first instead of the URL.
     #[wasm_bindgen(js_name = loginStart)]
-    pub fn login_start(url: &str, state: &str, expires_at: f64, transaction: &str, dpop_jkt: Option<&str>) -> JsValue;
-    /// The `PushedLoginStart` object of `createLogin` with PAR: the push to make first.
-    #[wasm_bindgen(js_name = pushedLoginStart)]
-    pub fn pushed_login_start(push: &JsValue, state: &str, expires_at: f64, transaction: &str, dpop_jkt: Option<&str>) -> JsValue;
+    pub fn login_start(url: &str, push: &JsValue, state: &str, expires_at: f64, transaction: &str, dpop_jkt: Option<&str>) -> JsValue;
     pub fn signed(url: &str, method: &str, authorization: &str) -> JsValue;
     /// `signed(url, method, scheme + token)` from the caller's JS strings (`scheme`: `"Bearer "`
     /// or `"DPoP "`).

@@ -34,7 +34,7 @@ async function rejects(p, code) {
 }
 
 test("the plan: RFC 8414 address first, OpenID Connect second, the configuration checked first", () => {
-  const plan = lib.ExpensicatClient.discoveryPlan("https://as.example/tenant/", { clientId: "c", redirectUri: "https://app.example/cb" });
+  const plan = lib.ExpensicatClient.discovery("https://as.example/tenant/", { clientId: "c", redirectUri: "https://app.example/cb" });
   assert.deepEqual(plan, {
     urls: ["https://as.example/.well-known/oauth-authorization-server/tenant", "https://as.example/tenant/.well-known/openid-configuration"],
     timeoutMs: 15000,
@@ -48,7 +48,7 @@ test("the plan: RFC 8414 address first, OpenID Connect second, the configuration
     }
     return "ok";
   };
-  const plan2 = (issuer, c) => () => lib.ExpensicatClient.discoveryPlan(issuer, c);
+  const plan2 = (issuer, c) => () => lib.ExpensicatClient.discovery(issuer, c);
   const ok = { clientId: "c", redirectUri: "https://app.example/cb" };
   assert.equal(code(plan2("http://as.example", ok)), "insecure_url");
   assert.equal(code(plan2("https://as.example?x=1", ok)), "invalid_url");

@@ -57,7 +57,7 @@ test(`${cases.length} hostile inputs get their exact codes and leak nothing`, ()
         run = () => client.dpopSigningInput({ jkt: c.jkt, x: c.x, y: c.y, method: "GET", url: "https://api.expensicat.com/api/v1/x", nowMs: 0 });
       } else if (c.kind === "metadata") {
         input = expand(c.body, start.state);
-        run = () => lib.ExpensicatClient.discoveredConfig(c.issuer, config, 1, c.status, input);
+        run = () => lib.ExpensicatClient.discovery(c.issuer, config, 1, c.status, input);
       } else if (c.kind === "login") {
         input = expand(c.options, start.state);
         run = () => client.createLogin(JSON.parse(input));

@@ -80,8 +80,8 @@ export function calls(lib, ctx) {
     ["core.handle", () => [{ t: "call", id: 1, call: "token" }, Date.now()], (a) => client.sessionCore().handle(...a)],
     ["core.exchange", () => [1, client.parseCallback(...callbackArgs()), Date.now()], (a) => client.sessionCore().exchange(...a)],
     // Discovery and PAR (issue 22): the static steps of `discover`, and the pushed login.
-    ["ExpensicatClient.discoveryPlan", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb" }], (a) => lib.ExpensicatClient.discoveryPlan(...a)],
-    ["ExpensicatClient.discoveredConfig", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb" }, 1, 404, "{}"], (a) => lib.ExpensicatClient.discoveredConfig(...a)],
+    ["ExpensicatClient.discovery", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb" }], (a) => lib.ExpensicatClient.discovery(...a)],
+    ["ExpensicatClient.discovery(answer)", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb" }, 1, 404, "{}"], (a) => lib.ExpensicatClient.discovery(...a)],
     ["ExpensicatClient.discover", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb", timeoutMs: 2000 }], (a) => lib.ExpensicatClient.discover(...a)],
     ["ExpensicatAuth.discover", () => [ctx.issuer, { clientId: "c", redirectUri: "https://app.example/cb", timeoutMs: 2000 }], (a) => lib.ExpensicatAuth.discover(...a)],
     ["parClient.beginLogin", () => [{ scopes: ["transactions:read"] }], (a) => parClient.beginLogin(...a)],
