@@ -38,6 +38,13 @@ const end = text.indexOf("}", start);
 if (start < 0 || end < 0) throw new Error("postbuild: InitOutput not found in the .d.ts");
 text = text.slice(0, start) + text.slice(start, end).replace(/\bany\b/g, "unknown") + text.slice(end);
 text = text.replace(/^\s*\[Symbol\.dispose\]\(\): void;\n/gm, "");
+// ExpensicatClient.discovery is one export (one shim) with two uses: typed as two overloads, the
+// plan without an answer and the client (or undefined) with one, so no caller casts.
+const discovery = "static discovery(issuer: string, config: DiscoveryConfig, attempt?: number, status?: number, body?: string): DiscoveryPlan | ExpensicatClient | undefined;";
+if (name === "expensicat_auth") {
+  if (!text.includes(discovery)) throw new Error("postbuild: ExpensicatClient.discovery's declaration changed");
+  text = text.replace(discovery, "static discovery(issuer: string, config: DiscoveryConfig): DiscoveryPlan;\n    static discovery(issuer: string, config: DiscoveryConfig, attempt: number, status: number, body: string): ExpensicatClient | undefined;");
+}
 
 
 const placeholder = "export type ExpensicatAuthErrorCode = string;";
