@@ -5,6 +5,7 @@ import type {
   ClientConfig,
   DiscoveryConfig,
   DiscoveryPlan,
+  HttpRequest,
   LoginOptions,
   SessionCoreAction,
   SessionCoreEvent,
@@ -16,7 +17,7 @@ import type {
   SessionCore,
 } from "../pkg/expensicat_auth.js";
 
-export type { ClientConfig, DiscoveryConfig, DiscoveryPlan, LoginOptions, LoginResult, SessionInfo, SessionChange, SharedRecord };
+export type { ClientConfig, DiscoveryConfig, DiscoveryPlan, HttpRequest, LoginOptions, LoginResult, SessionInfo, SessionChange, SharedRecord };
 export type SessionAction = SessionCoreAction;
 export type SessionEvent = SessionCoreEvent;
 export type SessionListener = (event: SessionChange) => void;

@@ -878,7 +878,7 @@ export class ExpensicatAuth {
       const jkt = this.#core.dpopKey;
       const signed = this.#c.signRequest(token, method, input, jkt);
       const proof = jkt === undefined ? undefined : await unlessAborted(this.#proof(jkt, signed.method, new URL(signed.url).href, token).catch(() => undefined), user);
-      const [res, c] = await sendApi(signed.url, signed.headers.Authorization, init, this.#s.timeoutMs, proof);
+      const [res, c] = await sendApi(signed, init, this.#s.timeoutMs, proof);
       keepNonce(signed.url, res, true);
       const canRefresh = this.#core.session?.hasRefreshToken === true;
       const header = (/** @type {string} */ name) => res.headers.get(name) ?? undefined;
@@ -1030,24 +1030,28 @@ function currentCallbackUrl() {
 }
 
 /**
- * Sends an API request: the app's `init` is copied, `Authorization` (and `DPoP`) set, `redirect` forced to
- * `manual`, and a deadline's signal added (linked to the app's own `signal`). Resolves to the
- * response and the deadline, which goes on covering the body. The app's own abort rejects with
- * its reason, unchanged.
- * @param {string} url @param {string} authorization @param {RequestInit | undefined} init @param {number} ms
+ * Sends the API request the core signed: the app's `init` is copied, the method set to the one
+ * the core names (upper-cased, as a DPoP proof's `htm` says; `fetch` itself upper-cases only the
+ * standard methods), `Authorization` (and `DPoP`) set, `redirect` forced to `manual`, and a
+ * deadline's signal added (linked to the app's own `signal`). Resolves to the response and the
+ * deadline, which goes on covering the body. The app's own abort rejects with its reason,
+ * unchanged.
+ * @param {import("./session-types").HttpRequest} signed @param {RequestInit | undefined} init @param {number} ms
  * @param {string | undefined} proof
  * @returns {Promise<[Response, AbortController]>}
  */
-async function sendApi(url, authorization, init, ms, proof) {
+async function sendApi(signed, init, ms, proof) {
+  const url = signed.url;
   /** @type {RequestInit} */
   const o = Object.assign({}, init);
+  o.method = signed.method;
   let headers;
   try {
     headers = new Headers(o.headers ?? undefined);
   } catch {
     throw sessionError("headers", undefined);
   }
-  headers.set("Authorization", authorization);
+  headers.set("Authorization", signed.headers.Authorization);
   if (proof !== undefined) headers.set("DPoP", proof);
   const user = typeof AbortSignal !== "undefined" && o.signal instanceof AbortSignal ? o.signal : undefined;
   const c = deadline(ms, user);

@@ -963,6 +963,16 @@ export const tests = {
     eq(await counter(id, "dpopApiRefused"), 0);
   },
 
+  async dpop_a_lowercase_method_goes_as_its_proof_names_it() {
+    // RFC 9449 section 4.3: htm is the method of the request. fetch upper-cases only the
+    // standard methods and sends "patch" as written (refused by CORS, and by a server matching
+    // htm "PATCH"); the session sends the method the core signed.
+    const { auth, id } = await signedIn("dpop-htm", { dpop: true });
+    const res = await auth.fetch("/v1/transactions", { method: "patch", body: "{}" });
+    eq(res.status, 404, "the PATCH reached the API, which has no such route");
+    eq(await counter(id, "dpopApiRefused"), 0, "its proof's htm matched the method sent");
+  },
+
   async a_failed_push_keeps_no_dpop_key_either() {
     // startLogin's contract: "a push that fails rejects, and keeps nothing". With DPoP the
     // login's private key is stored before the push; nothing ever uses or deletes it after.
