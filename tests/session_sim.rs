@@ -4,8 +4,10 @@
 //! when the holder closes, held for ever by a frozen holder, waits bounded), IndexedDB (atomic;
 //! absent in some runs), sessionStorage per tab (copied by "Duplicate tab"), a clock, and a
 //! server with single-use codes, refresh rotation with reuse detection that revokes the family,
-//! revocation and expiry. One seed drives every choice; the invariants are checked after every
-//! step, and a failing seed prints its trace.
+//! revocation and expiry. In half of the runs logins are DPoP-bound (RFC 9449): each login's
+//! requests are signed with its key, and the server refuses a signed request now and then for
+//! want of its nonce (`use_dpop_nonce`), so requests go once more. One seed drives every choice;
+//! the invariants are checked after every step, and a failing seed prints its trace.
 //!
 //! `SIM_SEEDS=n SIM_FROM=k cargo test --release --test session_sim -- --nocapture many` runs
 //! more seeds (scripts/sim.sh); `SIM_SEED=k` replays one with its trace.
@@ -41,6 +43,8 @@ struct Settings {
     storage: StorageMode,
     share: bool,
     idb: bool,
+    /// Logins bound to a DPoP key.
+    dpop: bool,
     guard: Option<Guard>,
 }
 
@@ -54,6 +58,7 @@ fn config(s: Settings) -> Rc<ClientConfig> {
     input.storage = s.storage;
     input.timeout_ms = Some(TIMEOUT);
     input.share_across_tabs = Some(true);
+    input.dpop = s.dpop;
     let c = ClientConfig::new(input).expect("config");
     Rc::new(c.unchecked_share_across_tabs(s.share))
 }
@@ -87,15 +92,17 @@ fn token_of(body: &str, key: &str) -> Option<(usize, u32)> {
     Some((f.parse().ok()?, n.parse().ok()?))
 }
 
-fn issue(f: usize, n: u32) -> String {
-    format!(r#"{{"access_token":"a{f}x{n}","token_type":"Bearer","expires_in":60,"refresh_token":"r{f}x{n}"}}"#)
+fn issue(f: usize, n: u32, dpop: bool) -> String {
+    let kind = if dpop { "DPoP" } else { "Bearer" };
+    format!(r#"{{"access_token":"a{f}x{n}","token_type":"{kind}","expires_in":60,"refresh_token":"r{f}x{n}"}}"#)
 }
 
 impl Server {
-    fn token(&mut self, body: &str, now: u64) -> (u16, String) {
+    /// The answer to a token request (`dpop`: signed with a key, so the tokens are bound to it).
+    fn token(&mut self, body: &str, now: u64, dpop: bool) -> (u16, String) {
         if body.contains("authorization_code") {
             self.families.push(Family { current: 0, revoked: false });
-            return (200, issue(self.families.len() - 1, 0));
+            return (200, issue(self.families.len() - 1, 0, dpop));
         }
         let Some((f, n)) = token_of(body, "\"refresh_token\":\"") else {
             // The machine only sends the requests of `token`: one the model cannot read means the
@@ -116,7 +123,7 @@ impl Server {
             return (400, r#"{"error":"invalid_grant"}"#.into());
         }
         fam.current += 1;
-        (200, issue(f, fam.current))
+        (200, issue(f, fam.current, dpop))
     }
 
     fn revoke(&mut self, body: &str) {
@@ -141,6 +148,8 @@ struct Req {
     id: u64,
     revoke: bool,
     body: String,
+    /// The DPoP key it is signed with.
+    dpop: Option<String>,
     answer: Option<(u16, String)>,
 }
 
@@ -158,6 +167,8 @@ struct Tab {
     high: Version,
     /// Logins of exchanges in flight when a logout was called here: (request id).
     exchanges: Vec<u64>,
+    /// Code exchanges a logout here abandoned (request ids): never sent again.
+    abandoned_exchanges: Vec<u64>,
     /// Logouts in flight: (call id, the largest login id that existed at the call).
     logouts: Vec<(u64, u64)>,
     /// The login held, since when, and whether it was adopted (from a tab or storage).
@@ -194,6 +205,9 @@ struct World {
     family_of: Vec<(u64, usize)>,
     /// Families whose exchange a logout abandoned.
     abandoned: BTreeSet<usize>,
+    /// DPoP keys a tab told its driver to destroy (deleted from IndexedDB for every tab):
+    /// nothing is signed with them afterwards, in any tab.
+    forgotten: BTreeSet<String>,
     next_call: u64,
     trace: Vec<String>,
     steps: u64,
@@ -228,6 +242,7 @@ impl World {
             logged_out: Vec::new(),
             family_of: Vec::new(),
             abandoned: BTreeSet::new(),
+            forgotten: BTreeSet::new(),
             next_call: 1,
             trace: Vec::new(),
             steps: 0,
@@ -252,6 +267,7 @@ impl World {
             calls: Vec::new(),
             high: Version::default(),
             exchanges: Vec::new(),
+            abandoned_exchanges: Vec::new(),
             logouts: Vec::new(),
             since: None,
             adopted: false,
@@ -303,6 +319,7 @@ impl World {
             self.tabs[tab].logouts.push((id, bound));
             // The login in progress here is abandoned too.
             let pending: Vec<u64> = self.tabs[tab].exchanges.drain(..).collect();
+            self.tabs[tab].abandoned_exchanges.extend(&pending);
             for r in &mut self.requests {
                 if r.tab == tab && pending.contains(&r.id) {
                     match &r.answer {
@@ -328,7 +345,12 @@ impl World {
                     self.log(format!("tab {tab}: offline, request {id} not sent"));
                     self.feed(tab, Event::Unsent { id });
                 }
-                Action::Send { id, request } => self.request(tab, id, false, request),
+                Action::Send { id, request } => {
+                    if self.tabs[tab].abandoned_exchanges.contains(&id) {
+                        self.fail(format!("tab {tab} sent again the code exchange {id} that a logout abandoned"));
+                    }
+                    self.request(tab, id, false, request)
+                }
                 Action::Revoke { id, request } => {
                     let b = request.body.expose();
                     let what = b.get(6..b.find('&').unwrap_or(6)).unwrap_or("").to_owned();
@@ -420,8 +442,11 @@ impl World {
                     }
                 }
                 Action::Settle(id, result) => self.settled(tab, id, result),
-                // Keys of ended logins: the simulation signs nothing.
-                Action::Forget(_) => {}
+                // The driver deletes the key of an ended login.
+                Action::Forget(jkt) => {
+                    self.log(format!("tab {tab} forgets key {jkt}"));
+                    self.forgotten.insert(jkt);
+                }
                 Action::SetTimer(t, ms) => {
                     let at = self.now + ms;
                     self.tabs[tab].timers.push((at, t));
@@ -469,7 +494,14 @@ impl World {
     fn request(&mut self, tab: usize, id: u64, revoke: bool, request: TokenRequest) {
         let at = self.now;
         let sent = self.steps;
-        self.requests.push(Req { tab, id, revoke, at, sent, body: request.body.expose().to_owned(), answer: None });
+        if let Some(j) = request.dpop.as_ref().filter(|j| self.forgotten.contains(*j)) {
+            self.fail(format!("tab {tab} asked for request {id} signed with key {j}, which was destroyed"));
+        }
+        if self.s.dpop != request.dpop.is_some() && !request.body.expose().contains("bearer-token") {
+            self.fail(format!("tab {tab}: request {id} {} a DPoP proof", if self.s.dpop { "without" } else { "with" }));
+        }
+        let dpop = request.dpop;
+        self.requests.push(Req { tab, id, revoke, at, sent, body: request.body.expose().to_owned(), dpop, answer: None });
         if !revoke && request.body.expose().contains("authorization_code") {
             self.tabs[tab].exchanges.push(id);
         }
@@ -588,17 +620,29 @@ impl World {
                     }
                     return;
                 }
+                let nonce = self.requests[r].dpop.is_some() && self.rng.chance(15);
                 let answer = if self.requests[r].revoke {
                     let body = self.requests[r].body.clone();
-                    self.server.revoke(&body);
-                    (200, String::new())
+                    if nonce {
+                        // Refused for want of the server's nonce: 400 with a DPoP-Nonce header.
+                        (400, String::new())
+                    } else {
+                        self.server.revoke(&body);
+                        (200, String::new())
+                    }
+                } else if nonce {
+                    // Refused for want of the server's nonce: nothing issued, nothing rotated.
+                    (
+                        400,
+                        r#"{"error":"use_dpop_nonce","error_description":"Authorization server requires nonce in DPoP proof"}"#.to_owned(),
+                    )
                 } else {
                     let body = self.requests[r].body.clone();
                     let a = if body.contains("\"refresh_token\"") && self.rng.chance(5) {
                         // A server error: answered, nothing rotated.
                         (503, r#"{"error":"temporarily_unavailable"}"#.to_owned())
                     } else {
-                        self.server.token(&body, self.requests[r].sent)
+                        self.server.token(&body, self.requests[r].sent, self.requests[r].dpop.is_some())
                     };
                     if body.ends_with("&abandoned") {
                         if let Some((f, _)) = token_of(&a.1, "\"access_token\":\"") {
@@ -641,7 +685,8 @@ impl World {
                             url: "https://as.example/token".into(),
                             content_type: "application/json",
                             body: Secret::new(code),
-                            dpop: None,
+                            // With DPoP, the login's own key (the driver makes one per login).
+                            dpop: self.s.dpop.then(|| format!("key{}", self.next_call)),
                         };
                         let nonce = self.rng.below(1 << 20) as u32;
                         self.call(t, "login", Call::Exchange { request, requested: vec!["transactions:read".into()], nonce });
@@ -743,7 +788,7 @@ impl World {
         let (status, body) = req.answer.unwrap_or_default();
         self.tabs[req.tab].exchanges.retain(|e| *e != req.id);
         let event = if req.revoke {
-            Event::Revoked { id: req.id, status: 200, nonce: false }
+            Event::Revoked { id: req.id, status, nonce: status == 400 }
         } else {
             Event::Answer { id: req.id, status, body: Secret::new(body) }
         };
@@ -839,7 +884,7 @@ fn run(seed: u64, settings: Settings, steps: u64) -> Result<u64, String> {
 fn settings_of(seed: u64, guard: Option<Guard>) -> Settings {
     let storage = [StorageMode::Memory, StorageMode::SessionStorage, StorageMode::IndexedDb][(seed % 3) as usize];
     let share = storage != StorageMode::Memory || seed % 7 != 0;
-    Settings { storage, share, idb: seed % 5 != 0, guard }
+    Settings { storage, share, idb: seed % 5 != 0, dpop: (seed / 3) % 2 == 1, guard }
 }
 
 fn sweep(from: u64, seeds: u64, steps: u64, guard: Option<Guard>, pick: impl Fn(u64) -> Settings) -> (u64, Option<String>) {
@@ -864,7 +909,7 @@ fn the_shipped_machine_keeps_every_invariant() {
         let seed: u64 = seed.parse().expect("SIM_SEED");
         let mut settings = settings_of(seed, None);
         if let Ok(v) = std::env::var("SIM_SETTINGS") {
-            // e.g. "memory,share,idb" or "indexedDB,share,noidb", as a failure prints them.
+            // e.g. "memory,share,idb" or "indexedDB,share,noidb,dpop", as a failure prints them.
             settings.storage = if v.contains("session") {
                 StorageMode::SessionStorage
             } else if v.contains("indexed") {
@@ -874,6 +919,7 @@ fn the_shipped_machine_keeps_every_invariant() {
             };
             settings.share = !v.contains("noshare");
             settings.idb = !v.contains("noidb");
+            settings.dpop = v.contains("dpop");
         }
         let r = run(seed, settings, env("SIM_STEPS", 400));
         assert!(r.is_ok(), "{}", r.err().unwrap_or_default());
@@ -902,22 +948,36 @@ fn mutant_defect_1_logout_before_loading_is_caught() {
 
 #[test]
 fn mutant_defect_2_adopting_an_ended_login_is_caught() {
-    caught(Guard::EndedFloor, |_| Settings { storage: StorageMode::Memory, share: true, idb: true, guard: Some(Guard::EndedFloor) });
+    caught(Guard::EndedFloor, |_| Settings {
+        storage: StorageMode::Memory,
+        share: true,
+        idb: true,
+        dpop: false,
+        guard: Some(Guard::EndedFloor),
+    });
 }
 
 #[test]
 fn mutant_defect_3_stored_session_without_sharing_is_caught() {
     // The guard is the configuration's refusal (tested below); the mutant is the configuration
     // it refuses, against the shipped machine in its safe configuration.
-    let (_, clean) = sweep(0, 1000, 400, None, |_| Settings { storage: StorageMode::IndexedDb, share: true, idb: true, guard: None });
+    let (_, clean) =
+        sweep(0, 1000, 400, None, |_| Settings { storage: StorageMode::IndexedDb, share: true, idb: true, dpop: false, guard: None });
     assert!(clean.is_none(), "{}", clean.unwrap_or_default());
-    let (_, failure) = sweep(0, 3000, 400, None, |_| Settings { storage: StorageMode::IndexedDb, share: false, idb: true, guard: None });
+    let (_, failure) =
+        sweep(0, 3000, 400, None, |_| Settings { storage: StorageMode::IndexedDb, share: false, idb: true, dpop: false, guard: None });
     assert!(failure.is_some(), "the simulation did not catch indexedDB storage without sharing");
 }
 
 #[test]
 fn mutant_defect_4_refresh_token_shared_without_indexeddb_is_caught() {
-    caught(Guard::ProducerOnly, |_| Settings { storage: StorageMode::Memory, share: true, idb: false, guard: Some(Guard::ProducerOnly) });
+    caught(Guard::ProducerOnly, |_| Settings {
+        storage: StorageMode::Memory,
+        share: true,
+        idb: false,
+        dpop: false,
+        guard: Some(Guard::ProducerOnly),
+    });
 }
 
 #[test]
@@ -926,6 +986,7 @@ fn mutant_defect_6_rolled_back_record_is_caught() {
         storage: StorageMode::IndexedDb,
         share: true,
         idb: true,
+        dpop: false,
         guard: Some(Guard::RestoredFloor),
     });
 }
@@ -957,7 +1018,7 @@ fn unused(_: AccessToken, _: EndReason) {}
 const REVIEW_NOW: u64 = 1_700_000_000_000;
 
 fn review_cfg(storage: StorageMode) -> Rc<ClientConfig> {
-    config(Settings { storage, share: true, idb: true, guard: None })
+    config(Settings { storage, share: true, idb: true, dpop: false, guard: None })
 }
 
 fn review_server() -> Server {
@@ -1002,7 +1063,7 @@ fn review_login(m: &mut Machine, server: &mut Server, now: u64, call: u64) -> Ve
     };
     let a = m.handle(now, Event::Call(call, Call::Exchange { request, requested: vec!["transactions:read".into()], nonce: 7 }));
     let (id, body) = review_sends(&a)[0].clone();
-    let (status, answer) = server.token(&body, 0);
+    let (status, answer) = server.token(&body, 0, false);
     m.handle(now + 1, Event::Answer { id, status, body: Secret::new(answer) })
 }
 
@@ -1042,11 +1103,11 @@ fn review_a_refresh_answer_lost_after_rotation_is_not_followed_by_reuse() {
     let (sent, acts) = review_refresh_to_send(&mut a, REVIEW_NOW + 10, 2, idb);
     review_merge(&mut idb, &acts);
     let (id, body) = sent.expect("A sends");
-    server.token(&body, 1); // the server rotates; its answer never arrives
+    server.token(&body, 1, false); // the server rotates; its answer never arrives
     a.handle(REVIEW_NOW + 10 + TIMEOUT, Event::Failed { id, error: expensicat_auth::Error::Timeout });
     let (sent, _) = review_refresh_to_send(&mut a, REVIEW_NOW + 20_000, 3, idb);
     if let Some((_, body)) = sent {
-        server.token(&body, 2);
+        server.token(&body, 2, false);
     }
     assert!(server.violations.is_empty(), "{:?}", server.violations);
 }
@@ -1058,7 +1119,7 @@ fn review_a_refresh_answer_lost_after_rotation_is_not_followed_by_reuse() {
 /// seeds (default 300; seed 148 fails), `SIM_TRACE` the length of the trace printed.
 #[test]
 fn review_random_simulation_with_lost_refresh_answers() {
-    let settings = Settings { storage: StorageMode::Memory, share: true, idb: true, guard: None };
+    let settings = Settings { storage: StorageMode::Memory, share: true, idb: true, dpop: false, guard: None };
     for seed in 0..env("SIM_SEEDS", 300) {
         let mut w = World::new(seed, settings);
         let mut lose = Rng(Box::new(xorshift(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1)));
@@ -1137,7 +1198,7 @@ fn review_a_login_id_from_the_future_is_dropped() {
 /// session at the next refresh (found in the review of the Rust driver).
 #[test]
 fn an_unsent_refresh_leaves_its_token_usable_in_one_page() {
-    let c = config(Settings { storage: StorageMode::Memory, share: false, idb: false, guard: None });
+    let c = config(Settings { storage: StorageMode::Memory, share: false, idb: false, dpop: false, guard: None });
     let mut server = review_server();
     let (mut m, _) = Machine::new(c);
     assert!(!m.is_loading());
@@ -1148,6 +1209,6 @@ fn an_unsent_refresh_leaves_its_token_usable_in_one_page() {
     assert!(m.info().is_some(), "still signed in");
     let a = m.handle(REVIEW_NOW + 20, Event::Call(3, Call::Refresh));
     let (_, body) = review_sends(&a).first().cloned().expect("the unspent refresh token is sent");
-    assert_eq!(server.token(&body, REVIEW_NOW + 20).0, 200);
+    assert_eq!(server.token(&body, REVIEW_NOW + 20, false).0, 200);
     assert!(server.violations.is_empty(), "{:?}", server.violations);
 }
