@@ -337,6 +337,10 @@ async function discoverClient(issuer, config) {
 
 /** @type {any} */ (ExpensicatClient).discover = discoverClient;
 
+/** The client `ExpensicatAuth.discover` made, for the constructor it calls at once.
+ * @type {ExpensicatClient | undefined} */
+let made;
+
 /**
  * A signed-in Expensicat session for a single-page app: login, callback, tokens kept in memory
  * (or `sessionStorage` or sealed IndexedDB by opt-in), one session for every tab of the origin,
@@ -382,7 +386,8 @@ export class ExpensicatAuth {
    * @returns {Promise<ExpensicatAuth>}
    */
   static async discover(issuer, config) {
-    return new ExpensicatAuth(/** @type {any} */ (await discoverClient(issuer, config)));
+    made = await discoverClient(issuer, config);
+    return new ExpensicatAuth(/** @type {any} */ (made));
   }
 
   /**
@@ -391,8 +396,11 @@ export class ExpensicatAuth {
    * @param {import("./session-types").ClientConfig} config
    */
   constructor(config) {
-    // A client already made (by `discover`) is taken as it is.
-    this.#c = /** @type {Client} */ (/** @type {unknown} */ (config instanceof ExpensicatClient ? config : new ExpensicatClient(config)));
+    // The client `discover` made is taken as it is; the app's argument is only ever read as a
+    // configuration (no `instanceof`: it would run a Proxy's trap, and take any object that
+    // inherits the prototype, or a freed client, for a client).
+    this.#c = /** @type {Client} */ (/** @type {unknown} */ (made ?? new ExpensicatClient(config)));
+    made = undefined;
     this.#s = this.#c.settings;
     this.#core = this.#c.sessionCore();
     this.#ready = new Promise((resolve) => (this.#isReady = resolve));
