@@ -190,3 +190,42 @@ test("issue 20 defect 11: ExpensifyLimiter.take decides on the send times other 
   for (const l of [a, b, c]) l.free();
   xc.free();
 });
+
+// `new ExpensicatAuth(config)` reads its argument only as a configuration, as
+// `new ExpensicatClient(config)` does (the client `ExpensicatAuth.discover` made reaches it
+// another way): no `instanceof`, which would run a Proxy's trap and take an object inheriting
+// the prototype, or a freed client, for a client.
+/** What `fn()` throws: "ok" when it returns, else the error's name and code. */
+function outcome(fn) {
+  try {
+    const v = fn();
+    v?.close?.();
+    return "ok";
+  } catch (e) {
+    return `${e?.name}${e?.code === undefined ? "" : " " + e.code}`;
+  }
+}
+
+test("new ExpensicatAuth(hostile config) answers as new ExpensicatClient does: a typed error or a session, never a raw exception", () => {
+  const config = { clientId: "c", redirectUri: "https://app.example/cb", scopes: ["transactions:read"], storage: "memory" };
+  const revoked = Proxy.revocable({ ...config }, {});
+  revoked.revoke();
+  const freed = new lib.ExpensicatClient(config);
+  freed.free();
+  const cases = {
+    "a revoked Proxy": revoked.proxy,
+    "a Proxy whose getPrototypeOf trap throws": new Proxy({ ...config }, { getPrototypeOf: () => { throw new Error("the caller's code threw"); } }),
+    "a Proxy claiming ExpensicatClient.prototype": new Proxy({ ...config }, { getPrototypeOf: () => lib.ExpensicatClient.prototype }),
+    "an object inheriting from ExpensicatClient.prototype": Object.assign(Object.create(lib.ExpensicatClient.prototype), config),
+    "a freed client": freed,
+  };
+  const wrong = [];
+  for (const [what, value] of Object.entries(cases)) {
+    const client = outcome(() => new lib.ExpensicatClient(value));
+    const auth = outcome(() => new lib.ExpensicatAuth(value));
+    if (auth !== client) wrong.push(`${what}: ExpensicatAuth ${auth}, ExpensicatClient ${client}`);
+  }
+  assert.deepEqual(wrong, []);
+  // The module still works.
+  assert.equal(lib.codeChallengeS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+});
