@@ -239,11 +239,13 @@ pub fn is_fresh(expires_at_ms: Option<u64>, now_ms: u64, skew_ms: u64) -> bool {
 /// and its `WWW-Authenticate` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal<'a> {
-    /// 401, or 403 with a `Bearer error="invalid_token"` challenge (or `DPoP`, for a DPoP-bound
-    /// token): the token itself is refused, and one refresh and one retry may help.
+    /// 401, or 403 with a `Bearer error="invalid_token"` challenge (or, where the Bearer
+    /// challenge names no error, a `DPoP` one: RFC 9449 section 7.1; read whatever the token's
+    /// scheme, since the server says the same of the token either way): the token itself is
+    /// refused, and one refresh and one retry may help.
     Token,
-    /// 403 with `Bearer error="insufficient_scope"` (or `DPoP`), and the challenge's `scope` when
-    /// it has one.
+    /// 403 with `Bearer error="insufficient_scope"` (or, as above, `DPoP`), and the challenge's
+    /// `scope` when it has one.
     Scope(Option<&'a str>),
     /// Anything else (a 403 included): nothing said of the token.
     None,
