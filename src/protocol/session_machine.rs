@@ -466,7 +466,8 @@ struct Retire {
     /// Waiting for the record of its refresh token's revocation to be written.
     marking: bool,
     /// The DPoP key of the retired login, destroyed once its revocations are done (one of them
-    /// may go once more, signed again, with the server's nonce).
+    /// may go once more, signed again, with the server's nonce), before the logout settles (so
+    /// not left to `forgetting`, which destroys keys after the step's other actions).
     forget: Option<String>,
 }
 
@@ -498,8 +499,9 @@ pub struct Machine {
     refresh: Refresh,
     /// Code exchanges out: request id, the call, the requested scopes, the login's nonce.
     exchanges: Vec<(u64, u64, Vec<String>, u32)>,
-    /// Token requests out that are signed with a DPoP key: request id, the key's thumbprint,
-    /// and a copy of the request while it may be sent once more with the server's nonce.
+    /// Token requests and revocations out that are signed with a DPoP key: request id, a copy
+    /// of the request (its key in `dpop`), and whether it may go once more with the server's
+    /// nonce.
     bound: Vec<(u64, TokenRequest, bool)>,
     /// Keys of ended logins whose destruction waits for the requests signed with them.
     forgetting: Vec<String>,
